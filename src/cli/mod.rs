@@ -1,0 +1,198 @@
+//! The scriptable CLI (clap): `backroom <noun> <verb>`, `--json` output, stable exit codes.
+//!
+//! Exit codes: 0 success, 1 error, 2 bad usage or bad input, 3 not found, 4 refused
+//! (read-only, role, or a state that does not allow the action), 5 a peer could not be reached
+//! or a connection test failed.
+
+pub mod contacts;
+pub mod events;
+pub mod jobs;
+pub mod links;
+pub mod output;
+pub mod pos;
+pub mod printers;
+pub mod sync;
+pub mod terms;
+pub mod triggers;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::context::{Context, Refused};
+
+pub use output::{Failure, emit};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "backroom",
+    version,
+    about = "Terminal console for store and print-shop back offices"
+)]
+pub struct Cli {
+    /// Database file (default: backroom.db in the data dir).
+    #[arg(long, global = true, env = "BACKROOM_DB")]
+    pub db: Option<PathBuf>,
+    /// Config file (default: config.toml in the config dir).
+    #[arg(long, global = true, env = "BACKROOM_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Use the demo database (created and filled on first use).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Refuse every change.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Machine-readable output on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<Noun>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Noun {
+    /// Printer configurations.
+    Printers(printers::Args),
+    /// Which event prints which document on which printer.
+    Triggers(triggers::Args),
+    /// Print jobs.
+    Jobs(jobs::Args),
+    /// Events that trigger printing.
+    Events(events::Args),
+    /// Print-shop contacts.
+    Contacts(contacts::Args),
+    /// The integration link and the generic link.
+    Links(links::Args),
+    /// Terms of service.
+    Terms(terms::Args),
+    /// POS folders and connection tests.
+    Pos(pos::Args),
+    /// Sync tables, processes and runs.
+    Sync(sync::Args),
+    /// Run the background worker headless.
+    Worker(WorkerArgs),
+    /// Run the web service.
+    Serve(ServeArgs),
+    /// Print shell completions.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// Process what is due now, then exit.
+    #[arg(long)]
+    pub until_idle: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default: [server] listen in config.toml).
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+/// The binary's entry point.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::logging::init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = exit_code(&e);
+            eprintln!("error: {e:#}");
+            tracing::error!("{e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// The exit code an error maps to.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if let Some(f) = e.downcast_ref::<Failure>() {
+        return f.code;
+    }
+    if e.downcast_ref::<Refused>().is_some() {
+        return output::REFUSED;
+    }
+    if e.downcast_ref::<crate::config::ConfigError>().is_some() {
+        return output::USAGE;
+    }
+    1
+}
+
+/// Builds the run's context from the global options.
+pub fn context(cli: &Cli) -> anyhow::Result<Context> {
+    let config_path = cli
+        .config
+        .clone()
+        .unwrap_or_else(crate::config::default_path);
+    let config = Config::load(&config_path)?;
+    let db_path = match (&cli.db, cli.demo) {
+        (_, true) => crate::paths::demo_db(),
+        (Some(p), false) => p.clone(),
+        (None, false) => crate::paths::default_db(),
+    };
+    let operator = crate::config::current_user();
+    let role = config.role_of(&operator);
+    Ok(Context {
+        db_path,
+        config_path,
+        config,
+        operator,
+        role,
+        read_only: cli.read_only,
+        json: cli.json,
+        demo: cli.demo,
+    })
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Noun::Completions { shell }) = &cli.command {
+        clap_complete::generate(
+            *shell,
+            &mut Cli::command(),
+            "backroom",
+            &mut std::io::stdout(),
+        );
+        return Ok(());
+    }
+    let ctx = context(&cli)?;
+    if ctx.demo {
+        let mut conn = ctx.open_store()?;
+        crate::demo::seed(&mut conn)?;
+    }
+    match cli.command {
+        None => crate::tui::run(ctx).await,
+        Some(Noun::Printers(a)) => printers::run(a, &ctx).await,
+        Some(Noun::Triggers(a)) => triggers::run(a, &ctx).await,
+        Some(Noun::Jobs(a)) => jobs::run(a, &ctx).await,
+        Some(Noun::Events(a)) => events::run(a, &ctx).await,
+        Some(Noun::Contacts(a)) => contacts::run(a, &ctx).await,
+        Some(Noun::Links(a)) => links::run(a, &ctx).await,
+        Some(Noun::Terms(a)) => terms::run(a, &ctx).await,
+        Some(Noun::Pos(a)) => pos::run(a, &ctx).await,
+        Some(Noun::Sync(a)) => sync::run(a, &ctx).await,
+        Some(Noun::Worker(a)) => {
+            ctx.open_store()?;
+            if a.until_idle {
+                crate::worker::printing::run_until_idle(&ctx).await
+            } else {
+                crate::worker::run_headless(ctx).await
+            }
+        }
+        Some(Noun::Serve(a)) => {
+            let listen = a.listen.unwrap_or_else(|| ctx.config.server.listen.clone());
+            crate::server::serve(ctx, &listen).await
+        }
+        Some(Noun::Completions { .. }) => Ok(()),
+    }
+}

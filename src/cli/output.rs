@@ -1,0 +1,56 @@
+//! CLI output: human text or `--json` on stdout, and failures with their exit codes.
+
+use serde::Serialize;
+
+use crate::context::Context;
+
+pub const USAGE: u8 = 2;
+pub const NOT_FOUND: u8 = 3;
+pub const REFUSED: u8 = 4;
+pub const UNREACHABLE: u8 = 5;
+
+/// An error with a chosen exit code; its message goes to stderr.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure::new(USAGE, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Failure {
+        Failure::new(NOT_FOUND, message)
+    }
+    pub fn refused(message: impl Into<String>) -> Failure {
+        Failure::new(REFUSED, message)
+    }
+    pub fn unreachable(message: impl Into<String>) -> Failure {
+        Failure::new(UNREACHABLE, message)
+    }
+}
+
+/// Prints `value` as JSON with `--json`, else the human text.
+pub fn emit<T: Serialize>(
+    ctx: &Context,
+    value: &T,
+    human: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
+    if ctx.json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        let text = human();
+        if !text.is_empty() {
+            println!("{}", text.trim_end());
+        }
+    }
+    Ok(())
+}

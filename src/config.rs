@@ -1,0 +1,199 @@
+//! `config.toml`: the store's name, operators and roles, and the settings of each front door.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// An operator's role; unknown OS users are `staff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Staff,
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub store: StoreSection,
+    /// OS user name → role.
+    pub operators: BTreeMap<String, Role>,
+    pub server: ServerSection,
+    pub portal: PortalSection,
+    pub smtp: Option<SmtpSection>,
+    pub till: TillSection,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// Display name in the header.
+    pub name: String,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection {
+            name: "backroom".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Address `backroom serve` listens on.
+    pub listen: String,
+    /// Bearer token required by `POST /api/events`.
+    pub api_token: Option<String>,
+    /// Per-till bearer tokens for the till endpoints: till number → token.
+    pub till_tokens: BTreeMap<String, String>,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            listen: "127.0.0.1:8080".to_string(),
+            api_token: None,
+            till_tokens: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PortalSection {
+    /// Base URL of the customer portal; activation and generic links are built from it.
+    pub base_url: String,
+    /// Lifetime of an activation link, in days.
+    pub activation_days: u32,
+    /// Folder where `.eml` files are written when SMTP is not configured.
+    pub outbox_dir: Option<PathBuf>,
+}
+
+impl Default for PortalSection {
+    fn default() -> Self {
+        PortalSection {
+            base_url: "http://127.0.0.1:8080/portal".to_string(),
+            activation_days: 7,
+            outbox_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSection {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
+    /// `none`, `starttls` or `tls`.
+    #[serde(default = "default_smtp_tls")]
+    pub tls: String,
+}
+
+fn default_smtp_port() -> u16 {
+    25
+}
+
+fn default_smtp_tls() -> String {
+    "none".to_string()
+}
+
+/// Settings of a till-side backroom (the till synchroniser).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TillSection {
+    /// This till's number; empty on a server.
+    pub number: String,
+    /// Bearer token this till presents to the server.
+    pub token: Option<String>,
+    /// Folder where update packages are installed.
+    pub install_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("Configuration file error: cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("Configuration file error in {path}: {message}")]
+    Parse { path: String, message: String },
+}
+
+impl Config {
+    /// Loads `path`; a missing file gives the defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The role of an OS user: as listed in `[operators]`, else `staff`.
+    pub fn role_of(&self, user: &str) -> Role {
+        self.operators.get(user).copied().unwrap_or(Role::Staff)
+    }
+}
+
+/// The default config file.
+pub fn default_path() -> PathBuf {
+    crate::paths::config_dir().join("config.toml")
+}
+
+/// The OS user running backroom (`USER`, then `LOGNAME`).
+pub fn current_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_users_are_staff_and_listed_admins_are_admin() {
+        let cfg = Config::parse("[operators]\nmarie = \"admin\"\n", Path::new("c.toml")).unwrap();
+        assert_eq!(cfg.role_of("marie"), Role::Admin);
+        assert_eq!(cfg.role_of("paul"), Role::Staff);
+    }
+
+    #[test]
+    fn a_bad_role_names_the_file_and_the_key() {
+        let err =
+            Config::parse("[operators]\nmarie = \"boss\"\n", Path::new("c.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("c.toml"), "{msg}");
+        assert!(msg.contains("marie") || msg.contains("boss"), "{msg}");
+    }
+}

@@ -1,0 +1,1 @@
+//! Print-shop contacts: states, invitations, import, backup, links (seed 004).

@@ -1,0 +1,19 @@
+//! backroom: a keyboard-driven terminal console for store and print-shop back offices.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod contacts;
+pub mod context;
+pub mod demo;
+pub mod logging;
+pub mod net;
+pub mod paths;
+pub mod pos;
+pub mod printing;
+pub mod secret;
+pub mod server;
+pub mod store;
+pub mod sync;
+pub mod tui;
+pub mod worker;

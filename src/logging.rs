@@ -1,0 +1,25 @@
+//! Logging with `tracing` to `backroom.log` in the state dir, never to the terminal.
+
+use std::sync::Mutex;
+
+/// Starts file logging; the level comes from `BACKROOM_LOG` (default `info`).
+pub fn init() {
+    let dir = crate::paths::state_dir();
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("backroom.log"))
+    else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BACKROOM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Mutex::new(file))
+        .try_init();
+}

@@ -1,0 +1,1 @@
+//! The outside world: print providers, FTP, database servers, HTTP.

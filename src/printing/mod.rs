@@ -1,0 +1,1 @@
+//! Printing: printers, triggers, events, documents, print jobs (seeds 000/001).

@@ -1,0 +1,9 @@
+//! The events endpoints of `backroom serve`.
+
+use axum::Router;
+
+use super::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,62 @@
+//! `backroom serve`: the web service (events, portal, till endpoints) on axum.
+
+pub mod events;
+pub mod portal;
+pub mod till;
+
+use std::sync::Arc;
+
+use axum::{Json, Router, routing::get};
+
+use crate::context::Context;
+
+/// State every handler sees.
+#[derive(Clone)]
+pub struct AppState {
+    pub ctx: Arc<Context>,
+}
+
+/// The whole router: `/health` plus each area's routes.
+pub fn router(ctx: Context) -> Router {
+    let state = AppState { ctx: Arc::new(ctx) };
+    Router::new()
+        .route("/health", get(health))
+        .merge(events::routes())
+        .merge(portal::routes())
+        .merge(till::routes())
+        .with_state(state)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "status": "ok",
+        "service": "backroom",
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(ctx: Context, listen: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    ctx.open_store()?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    eprintln!("backroom serve: listening on http://{addr}");
+    tracing::info!(%addr, "serving");
+    axum::serve(listener, router(ctx))
+        .with_graceful_shutdown(async {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(t) => t,
+                    Err(_) => return std::future::pending().await,
+                };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Queries of the contacts area (owned by the contacts work).

@@ -1,0 +1,162 @@
+//! The SQLite store: opening, pragmas, file mode and versioned migrations.
+//!
+//! Each area keeps its schema in `schema/<area>.sql` and its queries in `store/<area>.rs`.
+
+pub mod contacts;
+pub mod pos;
+pub mod printing;
+pub mod settings;
+pub mod sync;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+/// Migrations in order; the database's `user_version` is the number applied.
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("schema/core.sql"),
+    concat!(
+        include_str!("schema/printing.sql"),
+        include_str!("schema/contacts.sql"),
+        include_str!("schema/pos.sql"),
+        include_str!("schema/sync.sql"),
+    ),
+];
+
+/// The schema version a fully migrated database has.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create {path}: {source}")]
+    Create {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "database {path} has schema version {found}, newer than this backroom ({supported}); upgrade backroom"
+    )]
+    TooNew {
+        path: String,
+        found: usize,
+        supported: usize,
+    },
+    #[error("migration to version {version} failed: {source}")]
+    Migration {
+        version: usize,
+        source: rusqlite::Error,
+    },
+    #[error(transparent)]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// Opens (creating if needed, mode 0600) and migrates the database at `path`.
+pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    open_at_version(path, SCHEMA_VERSION)
+}
+
+/// Opens the database and migrates it up to `target` (tests use this to build older databases).
+pub fn open_at_version(path: &Path, target: usize) -> Result<Connection, StoreError> {
+    create_private(path)?;
+    let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    configure(&conn)?;
+    migrate(&conn, target).map_err(|e| match e {
+        StoreError::TooNew {
+            found, supported, ..
+        } => StoreError::TooNew {
+            path: path.display().to_string(),
+            found,
+            supported,
+        },
+        other => other,
+    })?;
+    Ok(conn)
+}
+
+/// An in-memory, fully migrated database (tests and benchmarks).
+pub fn open_in_memory() -> Result<Connection, StoreError> {
+    let conn = Connection::open_in_memory()?;
+    configure(&conn)?;
+    migrate(&conn, SCHEMA_VERSION)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+/// The schema version recorded in the database.
+pub fn version(conn: &Connection) -> Result<usize, StoreError> {
+    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok(usize::try_from(v).unwrap_or(0))
+}
+
+fn migrate(conn: &Connection, target: usize) -> Result<(), StoreError> {
+    let current = version(conn)?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: String::new(),
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
+        let version = index + 1;
+        let apply = || -> rusqlite::Result<()> {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            conn.execute_batch(sql)?;
+            conn.pragma_update(None, "user_version", version as i64)?;
+            conn.execute_batch("COMMIT")
+        };
+        if let Err(source) = apply() {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(StoreError::Migration { version, source });
+        }
+        tracing::info!(version, "database migrated");
+    }
+    Ok(())
+}
+
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let err = |source| StoreError::Create {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    if !path.exists() {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Current time as the RFC 3339 UTC text every table stores.
+pub fn now() -> String {
+    to_text(chrono::Utc::now())
+}
+
+/// Formats a time the way every table stores it (sortable as text).
+pub fn to_text(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

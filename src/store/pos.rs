@@ -1,0 +1,1 @@
+//! Queries of the pos area (owned by the pos work).

@@ -1,0 +1,1 @@
+//! Queries of the printing area (owned by the printing work).

@@ -1,0 +1,1 @@
+//! Queries of the sync area (owned by the sync work).

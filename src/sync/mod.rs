@@ -1,0 +1,1 @@
+//! Till synchronisation: change capture, export/import batches, the till synchroniser, updates.
