@@ -12,6 +12,8 @@ pub mod output;
 pub mod pos;
 pub mod printers;
 pub mod sync;
+pub mod sync_processes;
+pub mod sync_tables;
 pub mod terms;
 pub mod triggers;
 

@@ -1,4 +1,4 @@
-//! `backroom sync ...`.
+//! `backroom sync ...`: sync tables and processes (POS settings) and runs (till synchronisation).
 
 use crate::context::Context;
 
@@ -10,12 +10,15 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// List.
-    List,
+    /// Tables to synchronise, per POS folder.
+    Tables(super::sync_tables::Args),
+    /// Processes per POS folder: schedule, confirmation mode, last result.
+    Processes(super::sync_processes::Args),
 }
 
-pub async fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
+pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
-        Command::List => anyhow::bail!("backroom sync list is not built yet"),
+        Command::Tables(a) => super::sync_tables::run(a, ctx).await,
+        Command::Processes(a) => super::sync_processes::run(a, ctx).await,
     }
 }

@@ -1,1 +1,4 @@
 //! The outside world: print providers, FTP, database servers, HTTP.
+
+pub mod print;
+pub mod spool;

@@ -4,6 +4,7 @@
 
 pub mod contacts;
 pub mod pos;
+pub mod printers;
 pub mod printing;
 pub mod settings;
 pub mod sync;

@@ -1,0 +1,39 @@
+//! The `spool` provider: each job becomes `<uuid>.pdf` in a folder, written atomically.
+
+use std::path::Path;
+
+use super::print::{Accepted, Lookup, PrintRequest, RemoteState, SendError};
+
+fn file_name(job_uuid: &str) -> String {
+    format!("{job_uuid}.pdf")
+}
+
+/// Writes the document under a temporary name, then renames it into place.
+pub async fn send(folder: &str, req: &PrintRequest<'_>) -> Result<Accepted, SendError> {
+    let dir = Path::new(folder);
+    if !dir.is_dir() {
+        return Err(SendError::Retryable(format!(
+            "spool folder {folder} does not exist (create it, or fix the printer's target)"
+        )));
+    }
+    let path = dir.join(file_name(req.job_uuid));
+    let tmp = dir.join(format!(".{}.part", req.job_uuid));
+    let io = |e: std::io::Error| SendError::Retryable(format!("writing {}: {e}", path.display()));
+    tokio::fs::write(&tmp, req.document).await.map_err(io)?;
+    tokio::fs::rename(&tmp, &path).await.map_err(io)?;
+    Ok(Accepted {
+        remote_ref: Some(path.display().to_string()),
+    })
+}
+
+/// A spooled file with this UUID means the job was already delivered.
+pub async fn find_by_uuid(folder: &str, job_uuid: &str) -> Result<Lookup, SendError> {
+    let path = Path::new(folder).join(file_name(job_uuid));
+    Ok(match tokio::fs::try_exists(&path).await {
+        Ok(true) => Lookup::Found {
+            remote_ref: path.display().to_string(),
+            state: RemoteState::Completed,
+        },
+        _ => Lookup::NotFound,
+    })
+}
