@@ -21,13 +21,19 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     let notices = app.table().notices.len().min(4) as u16;
     let completions =
         u16::from(matches!(app.mode, Mode::Palette) && !app.palette.completions.is_empty());
+    // A long message (a bad keymap file, an error with its causes) wraps over up to 3 lines.
+    let message = app.status.text().map(|t| t.chars().count()).unwrap_or(0);
+    let bottom_lines = match app.mode {
+        Mode::Normal => (message / area.width.max(1) as usize + 1).clamp(1, 3) as u16,
+        _ => 1,
+    };
     let [header, tabs, notice_area, body, completion_area, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(notices),
         Constraint::Fill(1),
         Constraint::Length(completions),
-        Constraint::Length(1),
+        Constraint::Length(bottom_lines),
     ])
     .areas(area);
     app.header.draw(frame, header, &app.ctx, &app.theme);
