@@ -842,3 +842,17 @@ fn each_mistake_in_a_users_file_is_named_and_the_defaults_stay() {
         }
     }
 }
+
+#[tokio::test]
+async fn yank_copies_the_selected_row_with_osc_52() {
+    let (_dir, ctx) = seeded(1);
+    let mut h = harness(ctx).await;
+    h.press(&["y"]).await.unwrap();
+    assert_eq!(
+        h.app.clipboard.as_deref(),
+        Some("back\tspool\t/srv/spool\t\t1\tyes\t")
+    );
+    assert_eq!(h.app.terminal_writes.len(), 1);
+    assert!(h.app.terminal_writes[0].starts_with("\x1b]52;c;"));
+    assert_shows(&h, "Copied the row to the clipboard.");
+}
