@@ -251,6 +251,19 @@ async fn scrolling_reads_windows_around_the_cursor_never_the_whole_table() {
     h.press(&["k"]).await.unwrap();
     assert_eq!(h.app.table().selected_row().unwrap().id, id - 4);
     assert_shows(&h, &format!(" {} ", id - 4));
+
+    // Keys typed faster than the windows arrive all count.
+    let j = backroom::tui::key::KeyPress::parse("j").unwrap();
+    let before = h.app.table().selected_row().unwrap().id;
+    for _ in 0..150 {
+        h.app.on_key(j);
+    }
+    h.settle().await;
+    for _ in 0..50 {
+        h.app.on_key(j);
+    }
+    h.settle().await;
+    assert_eq!(h.app.table().selected_row().unwrap().id, before - 200);
 }
 
 #[tokio::test]

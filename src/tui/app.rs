@@ -199,7 +199,10 @@ impl App {
                 };
                 match result {
                     Ok(l) => {
-                        table.apply(seq, l.window, l.count, l.notices);
+                        let more = table.apply(seq, l.window, l.count, l.notices);
+                        if let Some(req) = more {
+                            self.load(pane, req);
+                        }
                     }
                     Err(e) => table.fail(seq, s::load_failed(pane.title(), &e)),
                 }
