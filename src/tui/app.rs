@@ -1,6 +1,5 @@
 //! The app's state and how it reacts to events and effects; drawing is in `ui.rs`, keys in `keys.rs`.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ratatui::layout::Rect;
@@ -27,6 +26,7 @@ use super::theme::{self, Theme};
 
 const HEADER_EVERY: Duration = Duration::from_secs(2);
 const REFRESH_EVERY: Duration = Duration::from_secs(3);
+const COUNT_EVERY_NTH_REFRESH: u64 = 5;
 
 /// What the bottom line is doing.
 pub enum Mode {
@@ -53,7 +53,8 @@ pub struct App {
     pub theme: Theme,
     pub no_color: bool,
     pub active: Pane,
-    pub tables: BTreeMap<Pane, Table>,
+    /// One table per pane, in `Pane::ALL` order.
+    pub tables: [Table; 5],
     pub popups: Vec<Popup>,
     pub mode: Mode,
     pub palette: Palette,
@@ -72,6 +73,7 @@ pub struct App {
     worker: Option<UnboundedSender<WorkerCommand>>,
     last_header: Option<Instant>,
     last_refresh: Instant,
+    refreshes: u64,
 }
 
 impl App {
@@ -92,10 +94,7 @@ impl App {
             theme: Theme::default_theme(),
             no_color,
             active: Pane::Printers,
-            tables: Pane::ALL
-                .iter()
-                .map(|p| (*p, Table::new(p.view())))
-                .collect(),
+            tables: Pane::ALL.map(|p| Table::new(p.view())),
             popups: Vec::new(),
             mode: Mode::Normal,
             palette: Palette::default(),
@@ -110,6 +109,7 @@ impl App {
             worker,
             last_header: None,
             last_refresh: Instant::now(),
+            refreshes: 0,
         };
         app.set_theme(theme);
         app.report(keymap_errors.into_iter().chain(theme_errors).collect());
@@ -140,13 +140,11 @@ impl App {
     }
 
     pub fn table(&self) -> &Table {
-        &self.tables[&self.active]
+        &self.tables[self.active.index()]
     }
 
     pub fn table_mut(&mut self) -> &mut Table {
-        self.tables
-            .get_mut(&self.active)
-            .unwrap_or_else(|| unreachable!("every pane has a table"))
+        &mut self.tables[self.active.index()]
     }
 
     /// Shows `pane`, loading it when it was never loaded or changed since.
@@ -194,9 +192,7 @@ impl App {
             Event::Worker(n) => self.on_worker(n),
             Event::Loaded { pane, seq, result } => {
                 self.pending = self.pending.saturating_sub(1);
-                let Some(table) = self.tables.get_mut(&pane) else {
-                    return;
-                };
+                let table = &mut self.tables[pane.index()];
                 match result {
                     Ok(l) => {
                         let more = table.apply(seq, l.window, l.notices);
@@ -213,10 +209,9 @@ impl App {
                 result,
             } => {
                 self.pending = self.pending.saturating_sub(1);
-                match (self.tables.get_mut(&pane), result) {
-                    (Some(t), Ok(n)) => t.counted(count_seq, n),
-                    (_, Err(e)) => self.status.error(s::load_failed(pane.title(), &e)),
-                    (None, _) => {}
+                match result {
+                    Ok(n) => self.tables[pane.index()].counted(count_seq, n),
+                    Err(e) => self.status.error(s::load_failed(pane.title(), &e)),
                 }
             }
             Event::Header { queue, lease } => {
@@ -259,7 +254,10 @@ impl App {
         }
         if self.last_refresh.elapsed() >= REFRESH_EVERY && !self.table().loading {
             self.last_refresh = Instant::now();
-            let req = self.table_mut().reload();
+            self.refreshes += 1;
+            // Counting a large filtered table costs more than reading a window: less often.
+            let with_count = self.refreshes.is_multiple_of(COUNT_EVERY_NTH_REFRESH);
+            let req = self.table_mut().refresh(with_count);
             self.load(self.active, req);
         }
     }
@@ -318,7 +316,7 @@ impl App {
                 self.status.info(s::copied(&what));
             }
             Effect::Reload => {
-                for t in self.tables.values_mut() {
+                for t in self.tables.iter_mut() {
                     t.stale = true;
                 }
                 let req = self.table_mut().reload();
@@ -347,7 +345,7 @@ impl App {
             self.status.error(e.to_string());
             return;
         }
-        let table = &self.tables[&pane];
+        let table = &self.tables[pane.index()];
         if action.needs != Needs::Nothing && table.selected_row().is_none() {
             self.status.error(s::NO_ROW);
             return;

@@ -76,6 +76,11 @@ impl Pane {
         Pane::SyncTables,
     ];
 
+    /// The pane's position in `ALL` (and in the tab bar).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The pane's one noun: keymap section, theme section, action and palette command.
     pub fn name(self) -> &'static str {
         self.view().name

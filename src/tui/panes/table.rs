@@ -117,11 +117,16 @@ impl Table {
 
     /// Reloads around the selected row (or from the top), with a new count.
     pub fn reload(&mut self) -> LoadRequest {
+        self.refresh(true)
+    }
+
+    /// Reads the rows around the selected row again (the worker changes them meanwhile).
+    pub fn refresh(&mut self, with_count: bool) -> LoadRequest {
         let anchor = self
             .selected_row()
             .map(|r| Anchor::At(r.key.clone()))
             .unwrap_or(Anchor::First);
-        self.request(anchor, true)
+        self.request(anchor, with_count)
     }
 
     /// Applies a finished load if it is the newest one; keeps the selected row on the same line.
@@ -193,16 +198,7 @@ impl Table {
         self.clamp_offset();
         let near_start = self.selected < MARGIN && !self.window.at_start;
         let near_end = self.selected + MARGIN >= len && !self.window.at_end;
-        (near_start || near_end).then(|| self.reload_window())
-    }
-
-    /// A new window around the selected row, keeping the count.
-    fn reload_window(&mut self) -> LoadRequest {
-        let anchor = self
-            .selected_row()
-            .map(|r| Anchor::At(r.key.clone()))
-            .unwrap_or(Anchor::First);
-        self.request(anchor, false)
+        (near_start || near_end).then(|| self.refresh(false))
     }
 
     pub fn page(&self) -> isize {
