@@ -869,3 +869,67 @@ async fn yank_copies_the_selected_row_with_osc_52() {
     assert!(h.app.terminal_writes[0].starts_with("\x1b]52;c;"));
     assert_shows(&h, "Copied the row to the clipboard.");
 }
+
+mod row_actions {
+    //! The checks every row action goes through, with actions declared here as a pane would.
+    use super::*;
+    use backroom::tui::panes::{Access, Needs, RowAction, Selection};
+
+    fn describe(sel: &Selection<'_>) -> Effect {
+        Effect::info(format!(
+            "ids={:?} state={}",
+            sel.ids(),
+            sel.cell("state").unwrap_or("-")
+        ))
+    }
+
+    static RETRY: RowAction = RowAction {
+        name: "retry",
+        description: "Retry the print jobs",
+        access: Access::Write,
+        needs: Needs::Rows,
+        run: describe,
+    };
+
+    static PURGE: RowAction = RowAction {
+        name: "purge",
+        description: "Purge finished jobs",
+        access: Access::Admin,
+        needs: Needs::Nothing,
+        run: describe,
+    };
+
+    #[tokio::test]
+    async fn read_only_staff_and_empty_selections_are_refused_with_a_reason() {
+        let (_dir, mut ctx) = seeded(4);
+        ctx.role = backroom::config::Role::Staff;
+        let mut h = harness(ctx).await;
+        h.press(&["2", "space", "space"]).await.unwrap();
+        h.app.run_action(&RETRY);
+        h.draw().unwrap();
+        assert_shows(&h, "ids=[3, 4] state=succeeded");
+
+        h.app.run_action(&PURGE);
+        h.draw().unwrap();
+        assert_shows(
+            &h,
+            "Purge finished jobs is for administrators; test is staff",
+        );
+
+        h.app.toggle_read_only();
+        h.app.run_action(&RETRY);
+        h.draw().unwrap();
+        assert_shows(
+            &h,
+            "Retry the print jobs is refused: backroom runs read-only",
+        );
+
+        h.app.toggle_read_only();
+        h.press(&["/"]).await.unwrap();
+        h.type_text("state:cancelled").await.unwrap();
+        h.press(&["enter"]).await.unwrap();
+        h.app.run_action(&RETRY);
+        h.draw().unwrap();
+        assert_shows(&h, "No row is selected.");
+    }
+}

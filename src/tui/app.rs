@@ -18,7 +18,7 @@ use super::layered::FileError;
 use super::loader::{self, Reader};
 use super::palette::Palette;
 use super::panes::table::{LoadRequest, Table};
-use super::panes::{Access, Needs, Pane, Selection};
+use super::panes::{Access, Needs, Pane, RowAction, Selection};
 use super::popups::{DetailView, Popup};
 use super::status::Status;
 use super::strings::status as s;
@@ -332,10 +332,15 @@ impl App {
 
     /// Runs the active pane's row action `name`, after the access and selection checks.
     pub fn run_row_action(&mut self, name: &str) {
+        if let Some(action) = self.active.actions().iter().find(|a| a.name == name) {
+            self.run_action(action);
+        }
+    }
+
+    /// Runs a row action on the active pane: refused read-only or to staff as its access says,
+    /// refused without a selected row when it needs one; otherwise its effect is applied.
+    pub fn run_action(&mut self, action: &RowAction) {
         let pane = self.active;
-        let Some(action) = pane.actions().iter().find(|a| a.name == name) else {
-            return;
-        };
         let refused = match action.access {
             Access::Read => Ok(()),
             Access::Write => self.ctx.require_writable(action.description),
