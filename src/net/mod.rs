@@ -1,4 +1,5 @@
 //! The outside world: print providers, FTP, database servers, HTTP.
 
+pub mod ftp;
 pub mod print;
 pub mod spool;
