@@ -79,6 +79,8 @@ pub struct PortalSection {
     pub activation_days: u32,
     /// Folder where `.eml` files are written when SMTP is not configured.
     pub outbox_dir: Option<PathBuf>,
+    /// Sender of portal e-mails when `[smtp]` is not configured (else `smtp.from`).
+    pub mail_from: String,
 }
 
 impl Default for PortalSection {
@@ -87,6 +89,7 @@ impl Default for PortalSection {
             base_url: "http://127.0.0.1:8080/portal".to_string(),
             activation_days: 7,
             outbox_dir: None,
+            mail_from: "backroom <noreply@localhost>".to_string(),
         }
     }
 }
