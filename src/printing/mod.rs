@@ -12,8 +12,8 @@ pub mod retention;
 pub mod test_page;
 pub mod totals;
 pub mod trigger;
+
 pub use event::{DocumentKind, EventKind};
 pub use job::{Job, JobState, RetryPolicy};
 pub use printer::{Printer, PrinterError, Provider};
-pub use printer::{Printer, Provider};
 pub use retention::PRINT_JOB_RETENTION;
