@@ -131,7 +131,16 @@ async fn exchange(
         .map_err(|e| classify(target, e))?;
     let status = response.header().status_code();
     if !status.is_success() {
-        return Err(status_error(target, status));
+        let message = response
+            .attributes()
+            .groups_of(DelimiterTag::OperationAttributes)
+            .find_map(|g| g.get("status-message"))
+            .map(|a| a.value().to_string());
+        return Err(match (status_error(target, status), message) {
+            (SendError::Retryable(e), Some(m)) => SendError::Retryable(format!("{e} ({m})")),
+            (SendError::Permanent(e), Some(m)) => SendError::Permanent(format!("{e} ({m})")),
+            (e, None) => e,
+        });
     }
     Ok(response)
 }
