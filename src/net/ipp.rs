@@ -197,7 +197,22 @@ pub async fn send(
 }
 
 /// Get-Jobs (which-jobs=all): the printer's job with this `job-uuid`, if it has one.
+///
+/// A printer that does not know `all` (IPP/1.1 only) is asked for `not-completed`, then `completed`.
 pub async fn find_by_uuid(target: &str, job_uuid: &str) -> Result<Lookup, SendError> {
+    let wanted = job_uuid_urn(job_uuid);
+    match get_jobs(target, "all", &wanted).await {
+        Err(SendError::Permanent(e)) if e.contains("attributes-or-values-not-supported") => {
+            match get_jobs(target, "not-completed", &wanted).await? {
+                Lookup::NotFound => get_jobs(target, "completed", &wanted).await,
+                found => Ok(found),
+            }
+        }
+        other => other,
+    }
+}
+
+async fn get_jobs(target: &str, which: &str, wanted: &str) -> Result<Lookup, SendError> {
     let uri = parse_uri(target)?;
     let err = |e: ipp::parser::IppParseError| op_error(target, e);
     let operation = IppOperationBuilder::get_jobs(uri.clone())
@@ -212,7 +227,7 @@ pub async fn find_by_uuid(target: &str, job_uuid: &str) -> Result<Lookup, SendEr
         .map_err(err)?;
     request.attributes_mut().add(
         DelimiterTag::OperationAttributes,
-        IppAttribute::with_name("which-jobs", IppValue::new_keyword("all").map_err(err)?)
+        IppAttribute::with_name("which-jobs", IppValue::new_keyword(which).map_err(err)?)
             .map_err(err)?,
     );
     request.attributes_mut().add(
@@ -224,10 +239,9 @@ pub async fn find_by_uuid(target: &str, job_uuid: &str) -> Result<Lookup, SendEr
         .map_err(err)?,
     );
     let response = exchange(target, &uri, QUERY_TIMEOUT, request).await?;
-    let wanted = job_uuid_urn(job_uuid);
     for group in response.attributes().groups_of(DelimiterTag::JobAttributes) {
         let uuid = group.get("job-uuid").map(|a| a.value().to_string());
-        if uuid.as_deref() != Some(wanted.as_str()) {
+        if uuid.as_deref() != Some(wanted) {
             continue;
         }
         let remote_ref = group
