@@ -67,6 +67,12 @@ fn classify(target: &str, e: IppError) -> SendError {
 }
 
 fn network_error(target: &str, e: &reqwest::Error) -> SendError {
+    if error_chain(e).to_ascii_lowercase().contains("certificate") {
+        return SendError::Permanent(format!(
+            "{target}: the printer's TLS certificate is not trusted (self-signed?): \
+             use ipp:// on the local network, or give the printer a trusted certificate"
+        ));
+    }
     let what = if e.is_timeout() {
         "timed out".to_string()
     } else if e.is_connect() {
@@ -83,6 +89,17 @@ fn network_error(target: &str, e: &reqwest::Error) -> SendError {
         e.to_string()
     };
     SendError::Retryable(format!("{target}: {what}"))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// IPP status codes: busy, unavailable and temporary states are worth retrying.
