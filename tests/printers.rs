@@ -258,6 +258,10 @@ fn printnode_posts_base64_pdf_with_basic_auth_and_a_wrong_key_is_permanent() {
     assert_eq!(status.state, "online");
     assert_eq!(status.trays, vec!["Tray 1", "Tray 2", "Manual Feed"]);
 
+    server.set_printer_state("offline");
+    let status = rt.block_on(print::check(&p)).expect("checked");
+    assert!(!status.ready && status.state == "offline", "{status:?}");
+
     p.api_key = Some("wrong-key-0000".into());
     let other = uuid::Uuid::new_v4().to_string();
     match rt.block_on(print::send(&p, &request(&other, &doc))) {
@@ -465,6 +469,25 @@ fn cli_masks_the_printnode_api_key_everywhere() {
     let log =
         std::fs::read_to_string(env.path().join("state/backroom/backroom.log")).unwrap_or_default();
     assert!(!log.contains(key), "the key is in the log");
+    // `--api-key -` reads the key from stdin (out of the shell history and the process list).
+    let mut child = env
+        .command()
+        .args(["printers", "edit", "cloud", "--api-key", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "pn-rotated-key-7777").unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    let conn = backroom::store::open(&env.db()).unwrap();
+    let stored = backroom::store::printers::by_name(&conn, "cloud")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.api_key.as_deref(), Some("pn-rotated-key-7777"));
     let edited = env.json(&[
         "printers", "edit", "cloud", "--tray", "Tray 2", "--copies", "2",
     ]);
