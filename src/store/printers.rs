@@ -26,7 +26,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Printer> {
 }
 
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Printer>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM printers ORDER BY name COLLATE NOCASE, name"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM printers ORDER BY name COLLATE NOCASE, name"
+    ))?;
     stmt.query_map([], from_row)?.collect()
 }
 
