@@ -93,6 +93,33 @@ fn ipp_prints_the_exact_pdf_and_finds_it_by_uuid_and_follows_its_state() {
 }
 
 #[test]
+fn ipp_a_printer_that_refuses_pdf_is_a_permanent_error() {
+    let ipp = IppPrinter::start_without_pdf();
+    let rt = rt();
+    let p = printer(Provider::Ipp, &ipp.url());
+    let doc = pdf();
+    match rt.block_on(print::send(
+        &p,
+        &request("8d1c4b7e-0000-4000-8000-000000000001", &doc),
+    )) {
+        Err(SendError::Permanent(e)) => {
+            // ippeveprinter: attributes-or-values-not-supported; CUPS: document-format-not-supported.
+            assert!(e.contains("client-error-"), "{e}");
+            assert!(e.contains("document-format"), "{e}");
+        }
+        other => panic!("expected a permanent error, got {other:?}"),
+    }
+    let wrong_path = printer(
+        Provider::Ipp,
+        &format!("ipp://127.0.0.1:{}/ipp/nowhere", ipp.port),
+    );
+    assert!(matches!(
+        rt.block_on(print::send(&wrong_path, &request("x", &doc))),
+        Err(SendError::Permanent(_))
+    ));
+}
+
+#[test]
 fn ipp_busy_and_stopped_printers_are_retryable() {
     let mut ipp = IppPrinter::start_slow();
     let rt = rt();
@@ -106,6 +133,11 @@ fn ipp_busy_and_stopped_printers_are_retryable() {
     }
     // ippeveprinter needs a moment to start "printing" the first job.
     std::thread::sleep(Duration::from_millis(500));
+    let state = rt.block_on(print::remote_state(&p, "1")).unwrap();
+    assert!(
+        matches!(state, Some(RemoteState::Processing | RemoteState::Pending)),
+        "{state:?}"
+    );
     let second = uuid::Uuid::new_v4().to_string();
     match rt.block_on(print::send(&p, &request(&second, &doc))) {
         Err(SendError::Retryable(e)) => assert!(e.contains("busy"), "{e}"),
@@ -225,6 +257,10 @@ fn printnode_posts_base64_pdf_with_basic_auth_and_a_wrong_key_is_permanent() {
     assert!(status.ready, "{status:?}");
     assert_eq!(status.state, "online");
     assert_eq!(status.trays, vec!["Tray 1", "Tray 2", "Manual Feed"]);
+
+    server.set_printer_state("offline");
+    let status = rt.block_on(print::check(&p)).expect("checked");
+    assert!(!status.ready && status.state == "offline", "{status:?}");
 
     p.api_key = Some("wrong-key-0000".into());
     let other = uuid::Uuid::new_v4().to_string();
@@ -433,6 +469,25 @@ fn cli_masks_the_printnode_api_key_everywhere() {
     let log =
         std::fs::read_to_string(env.path().join("state/backroom/backroom.log")).unwrap_or_default();
     assert!(!log.contains(key), "the key is in the log");
+    // `--api-key -` reads the key from stdin (out of the shell history and the process list).
+    let mut child = env
+        .command()
+        .args(["printers", "edit", "cloud", "--api-key", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "pn-rotated-key-7777").unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    let conn = backroom::store::open(&env.db()).unwrap();
+    let stored = backroom::store::printers::by_name(&conn, "cloud")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.api_key.as_deref(), Some("pn-rotated-key-7777"));
     let edited = env.json(&[
         "printers", "edit", "cloud", "--tray", "Tray 2", "--copies", "2",
     ]);
@@ -542,6 +597,10 @@ fn cli_check_and_test_page_against_ippeveprinter() {
         text.contains("backroom test page") && text.contains("Front Desk"),
         "{text}"
     );
+
+    env.ok(&["printers", "edit", "Front Desk", "--tray", "tray-9"]);
+    let err = env.fails(5, &["printers", "check", "Front Desk"]);
+    assert!(err.contains("tray tray-9 is not offered"), "{err}");
 
     ipp.stop();
     let err = env.fails(5, &["printers", "check", "Front Desk"]);

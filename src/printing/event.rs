@@ -65,7 +65,6 @@ pub enum DocumentKind {
     Invoice,
     DeliverySlip,
     Reminder,
-    TestPage,
 }
 
 impl DocumentKind {
@@ -74,7 +73,6 @@ impl DocumentKind {
             DocumentKind::Invoice => "invoice",
             DocumentKind::DeliverySlip => "delivery_slip",
             DocumentKind::Reminder => "reminder",
-            DocumentKind::TestPage => "test_page",
         }
     }
 
@@ -84,7 +82,6 @@ impl DocumentKind {
             DocumentKind::Invoice => "Invoice",
             DocumentKind::DeliverySlip => "Delivery slip",
             DocumentKind::Reminder => "Payment reminder",
-            DocumentKind::TestPage => "Test page",
         }
     }
 }
@@ -102,7 +99,6 @@ impl std::str::FromStr for DocumentKind {
             DocumentKind::Invoice,
             DocumentKind::DeliverySlip,
             DocumentKind::Reminder,
-            DocumentKind::TestPage,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

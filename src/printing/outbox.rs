@@ -74,15 +74,6 @@ pub struct Ingested {
     pub jobs: Vec<JobRef>,
 }
 
-/// The settings key that switches printing off for the store (`false`).
-pub const SETTING_PRINTING_ENABLED: &str = "printing.enabled";
-
-/// True unless printing was switched off for the store.
-pub fn printing_enabled(conn: &Connection) -> rusqlite::Result<bool> {
-    Ok(crate::store::settings::get(conn, SETTING_PRINTING_ENABLED)?
-        .is_none_or(|v| !matches!(v.trim(), "false" | "0" | "off" | "no")))
-}
-
 /// Writes the event, its document and its job inside `tx` (the caller commits, then calls
 /// [`crate::worker::wake`]).
 pub fn record(
@@ -118,10 +109,9 @@ pub fn record(
             return Ok(out);
         }
     };
-    if !printing_enabled(tx)? {
-        out.skipped = Some(
-            "printing is switched off for this store (`backroom printers enable-printing`)".into(),
-        );
+    if !printers::printing_enabled(tx)? {
+        out.skipped =
+            Some("printing is switched off for this store (`backroom printers enable`)".into());
         return Ok(out);
     }
     let d = &p.document;

@@ -104,6 +104,10 @@ impl Dispatcher {
         let (claimed, policy, printers, docs) = self
             .db(move |c| {
                 let policy = RetryPolicy::load(c);
+                if !crate::store::printers::printing_enabled(c)? {
+                    // Printing is switched off for the store: jobs wait until it is on again.
+                    return Ok((Vec::new(), policy, HashMap::new(), HashMap::new()));
+                }
                 let now = chrono::Utc::now();
                 let until = now + chrono::Duration::from_std(policy.lease)?;
                 let claimed = jobs::claim(
@@ -255,10 +259,13 @@ impl Dispatcher {
         let Some(next) = next.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) else {
             return POLL_INTERVAL;
         };
+        // A job already due that the last pass did not take waits on something else (printing
+        // switched off, printer disabled): look again at the poll interval, do not spin.
         let left = next.with_timezone(&chrono::Utc) - chrono::Utc::now();
-        left.to_std()
-            .unwrap_or(Duration::ZERO)
-            .clamp(Duration::from_millis(5), POLL_INTERVAL)
+        match left.to_std() {
+            Ok(d) if !d.is_zero() => d.clamp(Duration::from_millis(5), POLL_INTERVAL),
+            _ => POLL_INTERVAL,
+        }
     }
 }
 

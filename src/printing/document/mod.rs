@@ -45,23 +45,8 @@ pub fn render(kind: DocumentKind, order: &Order, issuer: &str) -> Rendered {
         DocumentKind::Invoice => invoice::render(order, issuer),
         DocumentKind::DeliverySlip => delivery_slip::render(order, issuer),
         DocumentKind::Reminder => reminder::render(order, issuer),
-        DocumentKind::TestPage => test_page(issuer),
     };
     Rendered::new(kind, title, bytes)
-}
-
-fn test_page(issuer: &str) -> (String, Vec<u8>) {
-    let title = format!("{issuer} test page");
-    let mut w = pdf::Writer::new(&title);
-    w.text(pdf::MARGIN, 780.0, 20.0, pdf::Weight::Bold, &title);
-    w.text(
-        pdf::MARGIN,
-        750.0,
-        11.0,
-        pdf::Weight::Regular,
-        "If you can read this, the printer configuration works.",
-    );
-    (title, w.finish())
 }
 
 #[cfg(test)]
