@@ -191,6 +191,45 @@ async fn an_invitation_through_smtp_registers_once_then_activates_and_submits() 
     let (status, not_pdf) = send(submit(b"hello, not a pdf".to_vec())).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{not_pdf}");
 
+    let support_url = server.url(&format!("/portal/jobs/{id}/support?name=../notes.txt"));
+    let (status, attached) = send(http.post(support_url).bearer_auth(&key).body("remarks")).await;
+    assert_eq!(status, StatusCode::OK, "{attached}");
+    assert_eq!(attached["support_name"], "_notes.txt");
+    let model_url = server.url(&format!("/portal/jobs/{id}/model"));
+    let (status, bad) = send(http.put(&model_url).bearer_auth(&key).body("not json")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    let model = json!({"media": "A3", "copies": 20});
+    let (status, _) = send(http.put(&model_url).bearer_auth(&key).json(&model)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let out = env.path().join("backups");
+    let written = env.json(&[
+        "contacts",
+        "backup",
+        "alice@x.org",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let zip = written["path"].as_str().unwrap();
+    assert!(zip.ends_with("backups/Alice Martin.zip"), "{zip}");
+    let unzip = |args: &[&str]| {
+        let o = std::process::Command::new("unzip")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "unzip {args:?}");
+        o.stdout
+    };
+    let folder = format!("{id} - Flyers A5");
+    assert_eq!(unzip(&["-p", zip, &format!("{folder}/flyer.pdf")]), body);
+    assert_eq!(
+        unzip(&["-p", zip, &format!("{folder}/_notes.txt")]),
+        b"remarks"
+    );
+    let saved: Value =
+        serde_json::from_slice(&unzip(&["-p", zip, &format!("{folder}/pdl-model.json")])).unwrap();
+    assert_eq!(saved, model);
+
     env.ok(&["contacts", "deactivate", "alice@x.org"]);
     let (status, refused) = send(submit(pdf(2000))).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
