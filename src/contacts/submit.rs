@@ -37,6 +37,15 @@ pub struct Upload {
     pub size: u64,
 }
 
+/// What an upload must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An input PDF (starts with `%PDF-`).
+    Pdf,
+    /// A support file: any content.
+    Any,
+}
+
 /// Streams `body` into a new temporary file under the job files root, stopping as soon as it
 /// passes `max_bytes` (the error is `limit`); the file is removed on any error.
 pub async fn receive<S, B, E>(
@@ -44,6 +53,7 @@ pub async fn receive<S, B, E>(
     mut body: S,
     max_bytes: u64,
     limit: LimitHit,
+    kind: Kind,
 ) -> Result<Upload, UploadError>
 where
     S: Stream<Item = Result<B, E>> + Unpin,
@@ -64,7 +74,7 @@ where
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| UploadError::Interrupted(e.to_string()))?;
             let bytes = chunk.as_ref();
-            if head.len() < 5 {
+            if kind == Kind::Pdf && head.len() < 5 {
                 let take = (5 - head.len()).min(bytes.len());
                 head.extend_from_slice(&bytes[..take]);
                 if head.len() == 5 && head != b"%PDF-" {
@@ -80,7 +90,7 @@ where
         if size == 0 {
             return Err(UploadError::Empty);
         }
-        if head.len() < 5 {
+        if kind == Kind::Pdf && head.len() < 5 {
             return Err(UploadError::NotPdf);
         }
         file.sync_all().await.map_err(io(&path))?;
@@ -166,4 +176,75 @@ fn record_inner(
         return Err(e.into());
     }
     Ok(job)
+}
+
+/// The contact's own job, still open to changes (`new` or `incoming`).
+fn own_open_job(conn: &Connection, contact_id: i64, job_id: i64) -> Result<ShopJob, ContactError> {
+    let job = q::job_by_id(conn, job_id)?
+        .filter(|j| j.contact_id == Some(contact_id))
+        .ok_or_else(|| ContactError::BadInput(format!("you have no job #{job_id}")))?;
+    if !matches!(job.state.as_str(), "new" | "incoming") {
+        return Err(ContactError::BadInput(format!(
+            "job #{job_id} is {}; files can only be changed while it is new or incoming",
+            job.state
+        )));
+    }
+    Ok(job)
+}
+
+/// Attaches (or replaces) the support file of the contact's own job.
+pub fn attach_support(
+    conn: &mut Connection,
+    db_path: &Path,
+    contact_id: i64,
+    job_id: i64,
+    name: &str,
+    upload: Upload,
+) -> Result<ShopJob, ContactError> {
+    let outcome = (|| {
+        let tx = conn.transaction()?;
+        own_open_job(&tx, contact_id, job_id)?;
+        let dir = super::files::job_dir(db_path, job_id);
+        std::fs::create_dir_all(&dir).map_err(|e| ContactError::io(&dir, e))?;
+        let dest = dir.join("support");
+        std::fs::rename(&upload.path, &dest).map_err(|e| ContactError::io(&dest, e))?;
+        let safe = super::safe_name::component(name, "support");
+        q::set_job_support(&tx, job_id, &dest.display().to_string(), &safe)?;
+        let job = q::job_by_id(&tx, job_id)?
+            .ok_or_else(|| ContactError::BadInput("job vanished".into()))?;
+        tx.commit()?;
+        Ok(job)
+    })();
+    if outcome.is_err() {
+        let _ = std::fs::remove_file(&upload.path);
+    }
+    outcome
+}
+
+/// The largest PDL model accepted.
+pub const MAX_MODEL_BYTES: usize = 1_000_000;
+
+/// Saves the PDL model (a JSON object) of the contact's own job, as the job editor does.
+pub fn save_model(
+    conn: &Connection,
+    contact_id: i64,
+    job_id: i64,
+    model: &[u8],
+) -> Result<ShopJob, ContactError> {
+    own_open_job(conn, contact_id, job_id)?;
+    if model.len() > MAX_MODEL_BYTES {
+        return Err(ContactError::BadInput(format!(
+            "the PDL model is {} bytes; at most {MAX_MODEL_BYTES} are accepted",
+            model.len()
+        )));
+    }
+    let value: serde_json::Value = serde_json::from_slice(model)
+        .map_err(|e| ContactError::BadInput(format!("the PDL model is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ContactError::BadInput(
+            "the PDL model must be a JSON object".into(),
+        ));
+    }
+    q::set_job_model(conn, job_id, &value.to_string())?;
+    q::job_by_id(conn, job_id)?.ok_or_else(|| ContactError::BadInput("job vanished".into()))
 }

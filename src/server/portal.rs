@@ -7,6 +7,8 @@
 //! - `GET  /portal/terms`, `POST /portal/terms/accept` (access key) accept the current terms
 //! - `POST /portal/jobs?title=&name=` (access key, body: the PDF) submit through the integration link
 //! - `GET  /portal/jobs` (access key) the customer's jobs
+//! - `POST /portal/jobs/{id}/support?name=` (access key, body: the file) attach the support file
+//! - `PUT  /portal/jobs/{id}/model` (access key, body: JSON) save the PDL model of the job editor
 //! - `GET  /portal/g/{link}`, `POST /portal/g/{link}/jobs?title=&name=&email=` the generic link
 //!
 //! The access key goes in `Authorization: Bearer KEY` (or HTTP basic auth with the key as password).
@@ -42,6 +44,8 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/terms", get(terms))
         .route("/portal/terms/accept", post(accept_terms))
         .route("/portal/jobs", get(my_jobs).post(submit_integration))
+        .route("/portal/jobs/{id}/support", post(attach_support))
+        .route("/portal/jobs/{id}/model", axum::routing::put(save_model))
         .route("/portal/g/{link}", get(generic_info))
         .route("/portal/g/{link}/jobs", post(submit_generic))
 }
@@ -310,9 +314,54 @@ async fn submit_integration(
         body.into_data_stream(),
         INTEGRATION_MAX_BYTES,
         limit,
+        submit::Kind::Pdf,
     )
     .await?;
     finish(state, Submitter::Contact(contact.id), q, upload).await
+}
+
+async fn attach_support(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Query(q): Query<JobQuery>,
+    body: Body,
+) -> ApiResult<Json<serde_json::Value>> {
+    let key = access_key(&headers)?;
+    let contact = with_store(&state, move |conn| portal::authenticate_active(conn, &key)).await?;
+    let limit = LimitHit::JobSize {
+        limit: INTEGRATION_MAX_BYTES,
+    };
+    let upload = submit::receive(
+        &state.ctx.db_path,
+        body.into_data_stream(),
+        INTEGRATION_MAX_BYTES,
+        limit,
+        submit::Kind::Any,
+    )
+    .await?;
+    let db_path = state.ctx.db_path.clone();
+    let name = q.name.unwrap_or_else(|| "support".into());
+    let job = with_store(&state, move |conn| {
+        submit::attach_support(conn, &db_path, contact.id, id, &name, upload)
+    })
+    .await?;
+    Ok(Json(json!(job)))
+}
+
+async fn save_model(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    let key = access_key(&headers)?;
+    let job = with_store(&state, move |conn| {
+        let contact = portal::authenticate_active(conn, &key)?;
+        submit::save_model(conn, contact.id, id, &body)
+    })
+    .await?;
+    Ok(Json(json!(job)))
 }
 
 async fn generic_info(
@@ -368,6 +417,7 @@ async fn submit_generic(
         body.into_data_stream(),
         budget.max_bytes,
         budget.limit,
+        submit::Kind::Pdf,
     )
     .await?;
     let email = q.email.clone();
