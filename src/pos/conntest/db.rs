@@ -86,7 +86,10 @@ fn failed(e: DbError) -> Verdict {
         DbError::UnknownHost { .. } => {
             (Failure::UnknownHost, "check the host on the DB server tab")
         }
-        DbError::Refused { .. } => (Failure::Refused, "check the port and that PostgreSQL runs"),
+        DbError::Refused { .. } => (
+            Failure::Refused,
+            "check the port, and that PostgreSQL runs and listens on this address (listen_addresses)",
+        ),
         DbError::Timeout { .. } => (
             Failure::Timeout,
             "check the address and that a firewall does not drop the connection",

@@ -82,29 +82,40 @@ pub async fn test(till: &TillSettings, timeout: Duration) -> Verdict {
 fn failed(url: &reqwest::Url, e: &reqwest::Error) -> Verdict {
     let chain = error_chain(e);
     let lower = chain.to_ascii_lowercase();
-    let (failure, advice) = if e.is_timeout() {
-        (Failure::Timeout, "check the URL and the firewall")
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port_or_known_default().unwrap_or_default();
+    let (failure, message) = if e.is_timeout() {
+        (
+            Failure::Timeout,
+            format!("GET {url}: no answer in time: check the URL and the firewall"),
+        )
     } else if lower.contains("dns error") || lower.contains("failed to lookup") {
-        (Failure::UnknownHost, "check the host in the URL")
+        (
+            Failure::UnknownHost,
+            format!("GET {url}: cannot resolve the host {host}: check the host in the URL"),
+        )
     } else if lower.contains("connection refused") {
         (
             Failure::Refused,
-            "check the port and that backroom serve runs",
+            format!(
+                "GET {url}: connection to {host}:{port} refused: check the port and that backroom serve runs"
+            ),
         )
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
     {
         (
             Failure::Tls,
-            "check the server's certificate, or use http://",
+            format!(
+                "GET {url}: TLS failed ({chain}): check the server's certificate, or use http://"
+            ),
         )
     } else {
-        (Failure::Protocol, "check the URL")
+        (
+            Failure::Protocol,
+            format!("GET {url} failed: {chain}: check the URL"),
+        )
     };
-    Verdict::failed(
-        Target::Ws,
-        failure,
-        format!("GET {url} failed: {chain}: {advice}"),
-    )
+    Verdict::failed(Target::Ws, failure, message)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
