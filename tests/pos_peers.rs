@@ -429,6 +429,21 @@ fn ftp_test_against_a_real_ftp_server() {
         "the probe file is removed"
     );
 
+    // Even at the most verbose log level, the password never reaches the log file.
+    let out = env
+        .command()
+        .args(["pos", "test-ftp", "S1"])
+        .env("BACKROOM_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let log = std::fs::read_to_string(env.path().join("state/backroom/backroom.log")).unwrap();
+    assert!(log.contains("connection test"), "{log}");
+    assert!(
+        !log.contains(&server.password),
+        "the FTP password is in the log"
+    );
+
     let shown = env.ok(&["pos", "folders", "show", "S1"]);
     assert!(shown.contains("FTP server   ok"), "{shown}");
     assert!(!shown.contains(&server.password), "{shown}");

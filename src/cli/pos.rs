@@ -442,6 +442,9 @@ fn show_text(d: &FolderDetail) -> String {
         out.push_str(&format!("\n[{}]\n", tab.label()));
         for field in tab.fields() {
             let shown = match field {
+                Field::DbHost | Field::DbPort if d.folder.db.kind == crate::pos::DbKind::Sqlite => {
+                    "(not used for an SQLite file)".to_string()
+                }
                 Field::DbPort if form.value(field).is_empty() => "5432 (default)".to_string(),
                 Field::FtpMode => {
                     format!("{} ({})", d.folder.ftp.mode, d.folder.ftp.mode.describe())
