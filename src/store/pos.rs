@@ -101,10 +101,17 @@ pub fn folder_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<PosFo
 /// Inserts a folder and its three processes in one transaction; returns its id.
 pub fn insert_folder(conn: &mut Connection, f: &PosFolder) -> Result<i64, PosStoreError> {
     let tx = conn.transaction()?;
-    if folder_by_code(&tx, &f.code)?.is_some() {
+    let id = insert_folder_in(&tx, f)?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// Inserts a folder and its processes inside the caller's transaction (demo data, imports).
+pub fn insert_folder_in(conn: &Connection, f: &PosFolder) -> Result<i64, PosStoreError> {
+    if folder_by_code(conn, &f.code)?.is_some() {
         return Err(PosStoreError::FolderExists(f.code.clone()));
     }
-    tx.execute(
+    conn.execute(
         "INSERT INTO pos_folders (code, administrator, db_kind, db_host, db_port, db_name, db_user,
              db_password, ftp_mode, ftp_share, ftp_address, ftp_user, ftp_password, ws_url,
              sync_wait_ms, created_at)
@@ -128,17 +135,16 @@ pub fn insert_folder(conn: &mut Connection, f: &PosFolder) -> Result<i64, PosSto
             crate::store::now(),
         ],
     )?;
-    let id = tx.last_insert_rowid();
+    let id = conn.last_insert_rowid();
     for kind in ProcessKind::ALL {
         let confirm =
             (kind == ProcessKind::ImportUpdatecaisse).then_some(ConfirmMode::Always.as_str());
-        tx.execute(
+        conn.execute(
             "INSERT INTO sync_processes (folder_id, kind, schedule_secs, enabled, confirm_mode)
              VALUES (?1, ?2, ?3, 1, ?4)",
             params![id, kind.as_str(), kind.default_schedule_secs(), confirm],
         )?;
     }
-    tx.commit()?;
     Ok(id)
 }
 

@@ -10,6 +10,7 @@ pub struct FtpServer {
     pub password: String,
     pub root: tempfile::TempDir,
     child: Child,
+    _certs: Option<tempfile::TempDir>,
 }
 
 /// The user and password every test server accepts.
@@ -19,6 +20,28 @@ pub const PASSWORD: &str = "ftp-pass-42";
 impl FtpServer {
     /// Starts pyftpdlib with write access for [`USER`]/[`PASSWORD`].
     pub fn start() -> FtpServer {
+        FtpServer::launch(None)
+    }
+
+    /// Starts pyftpdlib with explicit TLS (`AUTH TLS`) using a certificate for 127.0.0.1 signed by
+    /// a throwaway CA; returns the server and the CA file to trust (`SSL_CERT_FILE`).
+    pub fn start_tls() -> (FtpServer, PathBuf) {
+        let ok = Command::new("python3")
+            .args(["-c", "import OpenSSL"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(
+            ok,
+            "pyOpenSSL is missing (pyftpdlib needs it for TLS): install python3-openssl or `pip install pyOpenSSL` (bash tests/run.sh does)"
+        );
+        let certs = tempfile::tempdir().expect("cert dir");
+        let ca = make_certificates(certs.path());
+        let server = FtpServer::launch(Some(certs));
+        (server, ca)
+    }
+
+    fn launch(certs: Option<tempfile::TempDir>) -> FtpServer {
         ensure_pyftpdlib();
         let root = tempfile::tempdir().expect("ftp root");
         let port = super::free_port();
@@ -30,6 +53,16 @@ impl FtpServer {
             .args(["-d", &root.path().display().to_string()])
             .args(["-u", USER, "-P", PASSWORD])
             .args(["-r", &passive])
+            .args(match &certs {
+                Some(dir) => vec![
+                    "--tls".to_string(),
+                    "--certfile".to_string(),
+                    dir.path().join("server.pem").display().to_string(),
+                    "--keyfile".to_string(),
+                    dir.path().join("server.key").display().to_string(),
+                ],
+                None => vec![],
+            })
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -41,6 +74,7 @@ impl FtpServer {
             password: PASSWORD.to_string(),
             root,
             child,
+            _certs: certs,
         };
         super::wait_for_port(port, "pyftpdlib");
         server
@@ -123,4 +157,79 @@ fn ensure_pyftpdlib() {
         ok,
         "pyftpdlib is missing: install the Debian package python3-pyftpdlib or `pip install pyftpdlib` (bash tests/run.sh does)"
     );
+}
+
+/// A CA and a server certificate for 127.0.0.1/localhost made with the openssl CLI; returns the CA.
+fn make_certificates(dir: &Path) -> PathBuf {
+    super::require_program("openssl", "openssl");
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("write ext.cnf");
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=backroom test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    dir.join("ca.pem")
 }

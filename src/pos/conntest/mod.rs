@@ -176,9 +176,11 @@ impl Verdict {
     }
 }
 
-/// Runs one test of `folder` with a `timeout` for the whole test.
+/// Runs one test of `folder`: each step (resolve, connect, log in, each command) may take up to
+/// `timeout` and names itself when it does not answer; the whole test gets a little more.
 pub async fn run(folder: &PosFolder, target: Target, timeout: Duration) -> Verdict {
     let started = std::time::Instant::now();
+    let overall = timeout * 2 + Duration::from_secs(1);
     let test = async {
         match target {
             Target::Db => db::test(&folder.db, timeout).await,
@@ -186,14 +188,14 @@ pub async fn run(folder: &PosFolder, target: Target, timeout: Duration) -> Verdi
             Target::Ws => ws::test(&folder.till, timeout).await,
         }
     };
-    let verdict = match tokio::time::timeout(timeout, test).await {
+    let verdict = match tokio::time::timeout(overall, test).await {
         Ok(v) => v,
         Err(_) => Verdict::failed(
             target,
             Failure::Timeout,
             format!(
-                "no answer within {} s: check the address, the firewall and that the server is up",
-                timeout.as_secs()
+                "no complete answer within {} s: check the address, the firewall and that the server is up",
+                overall.as_secs()
             ),
         ),
     };
@@ -217,4 +219,53 @@ pub struct ConnectionTest {
     #[serde(flatten)]
     pub verdict: Verdict,
     pub tested_at: String,
+}
+
+/// Why a test could not even start (the folder is gone, the store failed).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("POS folder #{0} does not exist (removed meanwhile?)")]
+    FolderGone(i64),
+    #[error("store error: {0}")]
+    Store(String),
+}
+
+/// Loads the folder, runs the test and keeps the verdict with its time (unless `keep` is false,
+/// e.g. read-only). Opens the store only inside blocking sections, never across an await.
+pub async fn run_and_keep(
+    db_path: &std::path::Path,
+    folder_id: i64,
+    target: Target,
+    timeout: Duration,
+    keep: bool,
+) -> Result<(PosFolder, ConnectionTest), RunError> {
+    let path = db_path.to_path_buf();
+    let folder = tokio::task::spawn_blocking(move || {
+        let conn = crate::store::open(&path).map_err(|e| RunError::Store(e.to_string()))?;
+        crate::store::pos::folder_by_id(&conn, folder_id)
+            .map_err(|e| RunError::Store(e.to_string()))?
+            .ok_or(RunError::FolderGone(folder_id))
+    })
+    .await
+    .map_err(|e| RunError::Store(e.to_string()))??;
+    let verdict = run(&folder, target, timeout).await;
+    let tested_at = crate::store::now();
+    let mut test = ConnectionTest {
+        id: 0,
+        folder_id,
+        verdict,
+        tested_at,
+    };
+    if keep {
+        let path = db_path.to_path_buf();
+        let to_store = test.clone();
+        test.id = tokio::task::spawn_blocking(move || {
+            let conn = crate::store::open(&path).map_err(|e| RunError::Store(e.to_string()))?;
+            crate::store::pos::record_test(&conn, folder_id, &to_store.verdict, &to_store.tested_at)
+                .map_err(|e| RunError::Store(e.to_string()))
+        })
+        .await
+        .map_err(|e| RunError::Store(e.to_string()))??;
+    }
+    Ok((folder, test))
 }
