@@ -32,6 +32,7 @@ pub struct Config {
     pub portal: PortalSection,
     pub smtp: Option<SmtpSection>,
     pub till: TillSection,
+    pub ui: UiSection,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,6 +112,23 @@ fn default_smtp_port() -> u16 {
 
 fn default_smtp_tls() -> String {
     "none".to_string()
+}
+
+/// The TUI's look and keys: a theme and a keymap by name (`themes/`, `keymaps/`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSection {
+    pub theme: String,
+    pub keymap: String,
+}
+
+impl Default for UiSection {
+    fn default() -> Self {
+        UiSection {
+            theme: "dark".to_string(),
+            keymap: "default".to_string(),
+        }
+    }
 }
 
 /// Settings of a till-side backroom (the till synchroniser).

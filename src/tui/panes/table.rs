@@ -1,0 +1,243 @@
+//! A pane's table state: the loaded window, the selection, scrolling, sorting, marks and the filter.
+//!
+//! Only a window of rows around the selection is in memory. Moving near its edge asks for a new
+//! window anchored at the selected row's key (keyset pagination), so the position survives reloads.
+
+use std::collections::BTreeSet;
+
+use crate::store::views::{Anchor, Filter, Query, Row, View, Window};
+
+use super::Notice;
+
+/// Rows read before and after the anchor.
+pub const WINDOW_HALF: usize = 100;
+/// Reload when the selection comes this close to an edge of the window that is not the table's.
+const MARGIN: usize = 40;
+
+/// A load to run off the UI loop.
+#[derive(Debug, Clone)]
+pub struct LoadRequest {
+    pub seq: u64,
+    pub anchor: Anchor,
+    pub query: Query,
+    pub with_count: bool,
+}
+
+#[derive(Debug)]
+pub struct Table {
+    pub view: &'static View,
+    pub query: Query,
+    pub window: Window,
+    /// Index of the selected row in `window.rows`.
+    pub selected: usize,
+    /// Index of the first row drawn.
+    pub offset: usize,
+    /// Rows drawn at once (set by the last draw).
+    pub height: usize,
+    pub total: Option<u64>,
+    pub marked: BTreeSet<i64>,
+    pub notices: Vec<Notice>,
+    pub error: Option<String>,
+    /// The newest load asked for; older answers are dropped.
+    pub seq: u64,
+    pub loading: bool,
+    pub loaded: bool,
+    /// Something changed since the last load (shown again when the pane is shown).
+    pub stale: bool,
+    /// The pending load is `last`: draw the selection on the bottom line.
+    to_bottom: bool,
+}
+
+impl Table {
+    pub fn new(view: &'static View) -> Table {
+        Table {
+            view,
+            query: Query::new(view),
+            window: Window::default(),
+            selected: 0,
+            offset: 0,
+            height: 20,
+            total: None,
+            marked: BTreeSet::new(),
+            notices: Vec::new(),
+            error: None,
+            seq: 0,
+            loading: false,
+            loaded: false,
+            stale: true,
+            to_bottom: false,
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.window.rows.get(self.selected)
+    }
+
+    fn request(&mut self, anchor: Anchor, with_count: bool) -> LoadRequest {
+        self.seq += 1;
+        self.to_bottom = anchor == Anchor::Last;
+        self.loading = true;
+        self.stale = false;
+        LoadRequest {
+            seq: self.seq,
+            anchor,
+            query: self.query.clone(),
+            with_count,
+        }
+    }
+
+    /// Reloads around the selected row (or from the top), with a new count.
+    pub fn reload(&mut self) -> LoadRequest {
+        let anchor = self
+            .selected_row()
+            .map(|r| Anchor::At(r.key.clone()))
+            .unwrap_or(Anchor::First);
+        self.request(anchor, true)
+    }
+
+    /// Applies a finished load if it is the newest one; keeps the selected row on the same line.
+    pub fn apply(
+        &mut self,
+        seq: u64,
+        window: Window,
+        count: Option<u64>,
+        notices: Vec<Notice>,
+    ) -> bool {
+        if seq != self.seq {
+            return false;
+        }
+        let on_screen = if self.to_bottom {
+            self.height.saturating_sub(1)
+        } else {
+            self.selected.saturating_sub(self.offset)
+        };
+        self.window = window;
+        self.selected = self
+            .window
+            .anchor
+            .min(self.window.rows.len().saturating_sub(1));
+        self.offset = self.selected.saturating_sub(on_screen);
+        if let Some(c) = count {
+            self.total = Some(c);
+        }
+        self.notices = notices;
+        self.error = None;
+        self.loading = false;
+        self.loaded = true;
+        self.clamp_offset();
+        true
+    }
+
+    pub fn fail(&mut self, seq: u64, error: String) {
+        if seq == self.seq {
+            self.loading = false;
+            self.error = Some(error);
+        }
+    }
+
+    /// Moves the selection by `delta` rows; asks for a new window near its edges.
+    pub fn move_by(&mut self, delta: isize) -> Option<LoadRequest> {
+        let len = self.window.rows.len();
+        if len == 0 {
+            return None;
+        }
+        let target = self.selected as isize + delta;
+        self.selected = target.clamp(0, len as isize - 1) as usize;
+        self.clamp_offset();
+        let near_start = self.selected < MARGIN && !self.window.at_start;
+        let near_end = self.selected + MARGIN >= len && !self.window.at_end;
+        (near_start || near_end).then(|| self.reload_window())
+    }
+
+    /// A new window around the selected row, keeping the count.
+    fn reload_window(&mut self) -> LoadRequest {
+        let anchor = self
+            .selected_row()
+            .map(|r| Anchor::At(r.key.clone()))
+            .unwrap_or(Anchor::First);
+        self.request(anchor, false)
+    }
+
+    pub fn page(&self) -> isize {
+        self.height.max(1) as isize
+    }
+
+    pub fn first(&mut self) -> LoadRequest {
+        self.selected = 0;
+        self.offset = 0;
+        self.request(Anchor::First, false)
+    }
+
+    pub fn last(&mut self) -> LoadRequest {
+        self.request(Anchor::Last, false)
+    }
+
+    /// Selects the row drawn on line `line` of the table (a mouse click).
+    pub fn click(&mut self, line: usize) -> Option<LoadRequest> {
+        let target = self.offset + line;
+        if target < self.window.rows.len() {
+            return self.move_by(target as isize - self.selected as isize);
+        }
+        None
+    }
+
+    /// Sorts by the next column (or reverses the order), from the top.
+    pub fn sort_next(&mut self) -> LoadRequest {
+        self.query.sort = (self.query.sort + 1) % self.view.columns.len();
+        self.query.desc = false;
+        self.first()
+    }
+
+    pub fn sort_reverse(&mut self) -> LoadRequest {
+        self.query.desc = !self.query.desc;
+        self.first()
+    }
+
+    /// Applies a new filter from the top; marks are dropped (they could hide behind the filter).
+    pub fn set_filter(&mut self, filter: Filter) -> LoadRequest {
+        self.query.filter = filter;
+        self.marked.clear();
+        self.selected = 0;
+        self.offset = 0;
+        self.request(Anchor::First, true)
+    }
+
+    /// Marks or unmarks the selected row, then moves down.
+    pub fn toggle_mark(&mut self) -> Option<LoadRequest> {
+        let id = self.selected_row()?.id;
+        if !self.marked.remove(&id) {
+            self.marked.insert(id);
+        }
+        self.move_by(1)
+    }
+
+    /// Marks every loaded row (or unmarks them when all are marked).
+    pub fn mark_all(&mut self) {
+        let ids: Vec<i64> = self.window.rows.iter().map(|r| r.id).collect();
+        if ids.iter().all(|id| self.marked.contains(id)) {
+            for id in ids {
+                self.marked.remove(&id);
+            }
+        } else {
+            self.marked.extend(ids);
+        }
+    }
+
+    fn clamp_offset(&mut self) {
+        let h = self.height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        }
+        if self.selected >= self.offset + h {
+            self.offset = self.selected + 1 - h;
+        }
+        let max_offset = self.window.rows.len().saturating_sub(h);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    /// Sets the drawn height and keeps the selection visible.
+    pub fn set_height(&mut self, h: usize) {
+        self.height = h.max(1);
+        self.clamp_offset();
+    }
+}
