@@ -163,7 +163,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
         let mut v = Verdict::failed(
             Target::Ftp,
             Failure::TestFileMissing,
-            "login and target folder are fine, but test.txt is missing: looked for /kiosk3/test.txt on 127.0.0.1:2121 (550 No such file or directory.); create test.txt by hand in that folder (any content), then test again",
+            "test.txt is missing: looked for /kiosk3/test.txt on 127.0.0.1:2121; create it by hand in that folder (any content), then test again (login and target folder are fine; the server said 550 No such file or directory.)",
         );
         v.elapsed_ms = 15;
         v
