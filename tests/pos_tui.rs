@@ -155,7 +155,26 @@ fn the_panes_warn_about_failed_tests_and_missing_tables() {
             "{}",
             h.screen()
         );
+        // The folder's processes: one tab each; updates get their confirmation mode.
+        h.press(&["4", "p"]).await.unwrap();
+        let screen = h.screen();
+        assert!(
+            screen.contains("Processes of S1") && screen.contains("import_updatecaisse"),
+            "{screen}"
+        );
+        h.press(&["pgdown", "pgdown", "tab", "tab", "right", "right"])
+            .await
+            .unwrap();
+        h.press(&["enter"]).await.unwrap();
+        assert!(
+            h.screen().contains("Saved the processes of S1."),
+            "{}",
+            h.screen()
+        );
     });
+    let procs = env.json(&["sync", "processes", "list", "S1"]);
+    assert_eq!(procs[2]["confirm_mode"], "never");
+    assert_eq!(procs[2]["schedule_secs"], 3600);
 }
 
 // ---- a real terminal ----

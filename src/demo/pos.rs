@@ -92,6 +92,13 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
         store::add_table(conn, folder, name, ty, dir)?;
     }
 
+    // The last check against the server found every table but TARIF (renamed there).
+    let on_server: Vec<String> = ["ART", "CLI", "T012", "TICKET"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    store::record_table_check(conn, store12.id, &on_server, &ago(86))?;
+
     store::record_process_result(
         conn,
         store12.id,

@@ -60,6 +60,13 @@ pub static ACTIONS: &[RowAction] = &[
         run: test_all,
     },
     RowAction {
+        name: "processes",
+        description: s::PROCESSES,
+        access: Access::Admin,
+        needs: Needs::Row,
+        run: processes,
+    },
+    RowAction {
         name: "remove",
         description: s::REMOVE,
         access: Access::Admin,
@@ -258,6 +265,82 @@ fn test_ws(sel: &Selection<'_>) -> Effect {
 
 fn test_all(sel: &Selection<'_>) -> Effect {
     test(sel, &Target::ALL)
+}
+
+/// Checks a schedule as typed: whole seconds in the accepted range.
+fn check_schedule(v: &str) -> Result<(), String> {
+    let range = crate::pos::process::SCHEDULE_SECS;
+    match v.trim().parse::<u32>() {
+        Ok(n) if range.contains(&n) => Ok(()),
+        _ => Err(s::bad_schedule(*range.start(), *range.end())),
+    }
+}
+
+/// A form with one tab per process: schedule, switch, and the confirmation mode of updates.
+fn processes(sel: &Selection<'_>) -> Effect {
+    let Some(id) = sel.id() else {
+        return Effect::None;
+    };
+    let code = sel.cell("code").unwrap_or_default().to_string();
+    Effect::db_then(s::PROCESSES, move |conn, _| {
+        let procs = store::processes(conn, id)?;
+        let mut form = Form::new(&s::processes_title(&code));
+        for p in &procs {
+            let kind = p.kind.as_str();
+            form = form
+                .tab(kind)
+                .field(
+                    popups::Field::text(&format!("{kind}.schedule"), s::SCHEDULE)
+                        .value(&p.schedule_secs.to_string())
+                        .hint(p.kind.describe())
+                        .validate(check_schedule),
+                )
+                .field(
+                    popups::Field::choice(
+                        &format!("{kind}.state"),
+                        s::STATE,
+                        &["enabled", "disabled"],
+                    )
+                    .value(if p.enabled { "enabled" } else { "disabled" }),
+                );
+            if let Some(mode) = p.confirm_mode {
+                form = form.field(
+                    popups::Field::choice(
+                        &format!("{kind}.confirm"),
+                        s::CONFIRM,
+                        &["always", "once", "never"],
+                    )
+                    .value(mode.as_str())
+                    .hint(s::CONFIRM_HINT),
+                );
+            }
+        }
+        let form = form.on_submit(move |values| {
+            Effect::db(s::PROCESSES, move |conn| {
+                let tx = conn.transaction()?;
+                for mut p in store::processes(&tx, id)? {
+                    let kind = p.kind.as_str();
+                    p.schedule_secs = values
+                        .get(&format!("{kind}.schedule"))
+                        .trim()
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("{kind}: bad schedule"))?;
+                    p.enabled = values.get(&format!("{kind}.state")) == "enabled";
+                    if p.confirm_mode.is_some() {
+                        let mode: crate::pos::ConfirmMode = values
+                            .get(&format!("{kind}.confirm"))
+                            .parse()
+                            .map_err(anyhow::Error::msg)?;
+                        p.confirm_mode = Some(mode);
+                    }
+                    store::update_process(&tx, &p)?;
+                }
+                tx.commit()?;
+                Ok(s::processes_saved(&code))
+            })
+        });
+        Ok(Effect::Form(form))
+    })
 }
 
 fn remove(sel: &Selection<'_>) -> Effect {

@@ -9,6 +9,23 @@ pub const TEST_FTP: &str = "Test the FTP server (logs in, target folder, test.tx
 pub const TEST_WS: &str = "Test the web service (GET /health)";
 pub const TEST_ALL: &str = "Test the three connections of the folder";
 pub const REMOVE: &str = "Remove the POS folder with its tables, processes and results";
+pub const PROCESSES: &str = "Set the folder's processes: schedule, switch, update confirmation";
+pub const SCHEDULE: &str = "Every (seconds)";
+pub const STATE: &str = "State";
+pub const CONFIRM: &str = "Confirmation";
+pub const CONFIRM_HINT: &str = "always: each package; once: the first; never: piloted";
+
+pub fn processes_title(code: &str) -> String {
+    format!("Processes of {code}")
+}
+
+pub fn processes_saved(code: &str) -> String {
+    format!("Saved the processes of {code}.")
+}
+
+pub fn bad_schedule(min: u32, max: u32) -> String {
+    format!("expected whole seconds from {min} to {max}")
+}
 
 pub const ADD_TITLE: &str = "Add POS folder";
 pub const KEEP_PASSWORD: &str = "empty keeps the current password";
