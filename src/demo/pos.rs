@@ -17,7 +17,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
     for (field, value) in [
         (Field::Administrator, "marie.dupont"),
         (Field::DbKind, "postgresql"),
-        (Field::DbHost, "erp-db.store12.lan"),
+        (Field::DbHost, "127.0.0.1"),
         (Field::DbPort, "5432"),
         (Field::DbName, "erp_store12"),
         (Field::DbUser, "caisse_sync"),
@@ -26,11 +26,11 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
         (Field::FtpShare, "/srv/backroom/outbox"),
         (
             Field::FtpAddress,
-            "ftps://files.store12.lan{}store12/outbox",
+            "ftps://127.0.0.1:2121{}store12/outbox",
         ),
         (Field::FtpUser, "store12"),
         (Field::FtpPassword, "demo-ftp-password"),
-        (Field::WsUrl, "http://backoffice.store12.lan:8080"),
+        (Field::WsUrl, "http://127.0.0.1:8080"),
         (Field::SyncWaitMs, "5000"),
     ] {
         form.set(field, value);
@@ -141,7 +141,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
         (store12.id, 90, {
             let mut v = Verdict::ok(
                 Target::Db,
-                "logged in to erp_store12 as caisse_sync on erp-db.store12.lan:5432; server PostgreSQL 15.8; query round trip 2 ms",
+                "logged in to erp_store12 as caisse_sync on 127.0.0.1:5432; server PostgreSQL 15.8; query round trip 2 ms",
                 Some("PostgreSQL 15.8 (Debian 15.8-0+deb12u1) on x86_64-pc-linux-gnu".into()),
             );
             v.elapsed_ms = 38;
@@ -150,7 +150,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
         (store12.id, 88, {
             let mut v = Verdict::ok(
                 Target::Ftp,
-                "logged in as store12 on files.store12.lan:21 with explicit TLS, downloaded /store12/outbox/test.txt (19 bytes)",
+                "logged in as store12 on 127.0.0.1:2121 with explicit TLS, downloaded /store12/outbox/test.txt (19 bytes)",
                 Some("/store12/outbox/test.txt: 19 bytes".into()),
             );
             v.elapsed_ms = 212;
@@ -159,7 +159,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
         (store12.id, 87, {
             let mut v = Verdict::ok(
                 Target::Ws,
-                "GET http://backoffice.store12.lan:8080/health answered 200 OK in 6 ms (backroom 0.1.0)",
+                "GET http://127.0.0.1:8080/health answered 200 OK in 6 ms (backroom 0.1.0)",
                 Some("HTTP 200 OK, backroom 0.1.0".into()),
             );
             v.elapsed_ms = 7;
