@@ -63,6 +63,10 @@ pub struct App {
     pub quit: bool,
     /// Background work not answered yet (tests wait for it to reach zero).
     pub pending: usize,
+    /// Text last put on the clipboard.
+    pub clipboard: Option<String>,
+    /// Escape sequences to write to the terminal after the next draw (OSC 52 copies).
+    pub terminal_writes: Vec<String>,
     pub(super) tx: UnboundedSender<Event>,
     reader: Reader,
     worker: Option<UnboundedSender<WorkerCommand>>,
@@ -100,6 +104,8 @@ impl App {
             hits: Hits::default(),
             quit: false,
             pending: 0,
+            clipboard: None,
+            terminal_writes: Vec::new(),
             tx,
             worker,
             last_header: None,
@@ -193,7 +199,10 @@ impl App {
                 };
                 match result {
                     Ok(l) => {
-                        table.apply(seq, l.window, l.count, l.notices);
+                        let more = table.apply(seq, l.window, l.count, l.notices);
+                        if let Some(req) = more {
+                            self.load(pane, req);
+                        }
                     }
                     Err(e) => table.fail(seq, s::load_failed(pane.title(), &e)),
                 }
@@ -288,6 +297,14 @@ impl App {
                     .status
                     .error(super::strings::header::WORKER_OFF_READ_ONLY),
             },
+            Effect::Copy { text, what } => {
+                use base64::Engine as _;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+                self.terminal_writes
+                    .push(format!("\x1b]52;c;{encoded}\x07"));
+                self.clipboard = Some(text);
+                self.status.info(s::copied(&what));
+            }
             Effect::Reload => {
                 for t in self.tables.values_mut() {
                     t.stale = true;

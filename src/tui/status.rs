@@ -94,6 +94,7 @@ impl Status {
             spans.push(Span::raw(" ".repeat(room - hint.len())));
             spans.push(Span::styled(hint, theme.style(Slot::StatusHint)));
         }
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        let wrap = ratatui::widgets::Wrap { trim: false };
+        frame.render_widget(Paragraph::new(Line::from(spans)).wrap(wrap), area);
     }
 }

@@ -23,6 +23,7 @@ pub mod actions {
     pub const MARK: &str = "Mark or unmark the row (bulk actions)";
     pub const MARK_ALL: &str = "Mark or unmark the loaded rows";
     pub const CLEAR: &str = "Clear the marks, then the filter";
+    pub const YANK: &str = "Copy the selected row to the clipboard (OSC 52)";
     pub const CLOSE: &str = "Close the popup (cancel)";
     pub const CONFIRM: &str = "Confirm";
 }
@@ -146,6 +147,12 @@ pub mod status {
     pub fn keymap(name: &str) -> String {
         format!("Keymap {name}.")
     }
+
+    pub fn copied(what: &str) -> String {
+        format!("Copied {what} to the clipboard.")
+    }
+
+    pub const THE_ROW: &str = "the row";
 
     pub fn marked(n: usize) -> String {
         format!("{n} marked.")

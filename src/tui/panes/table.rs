@@ -44,8 +44,21 @@ pub struct Table {
     pub loaded: bool,
     /// Something changed since the last load (shown again when the pane is shown).
     pub stale: bool,
-    /// The pending load is `last`: draw the selection on the bottom line.
-    to_bottom: bool,
+    /// Where the selection lands when the pending load arrives.
+    pin: Pin,
+    /// Rows still to move once the next window arrives (moves past the loaded rows).
+    carry: isize,
+}
+
+/// Where the selection lands in a new window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pin {
+    /// On the row that is selected when the window arrives (keys pressed meanwhile count).
+    Selection,
+    /// On the anchor row (first row, new filter, new sort).
+    Anchor,
+    /// On the last row, drawn on the bottom line.
+    Bottom,
 }
 
 impl Table {
@@ -65,7 +78,8 @@ impl Table {
             loading: false,
             loaded: false,
             stale: true,
-            to_bottom: false,
+            pin: Pin::Anchor,
+            carry: 0,
         }
     }
 
@@ -75,7 +89,14 @@ impl Table {
 
     fn request(&mut self, anchor: Anchor, with_count: bool) -> LoadRequest {
         self.seq += 1;
-        self.to_bottom = anchor == Anchor::Last;
+        if !matches!(anchor, Anchor::At(_)) {
+            self.carry = 0;
+        }
+        self.pin = match anchor {
+            Anchor::Last => Pin::Bottom,
+            Anchor::First => Pin::Anchor,
+            Anchor::At(_) => Pin::Selection,
+        };
         self.loading = true;
         self.stale = false;
         LoadRequest {
@@ -102,19 +123,23 @@ impl Table {
         window: Window,
         count: Option<u64>,
         notices: Vec<Notice>,
-    ) -> bool {
+    ) -> Option<LoadRequest> {
         if seq != self.seq {
-            return false;
+            return None;
         }
-        let on_screen = if self.to_bottom {
+        let on_screen = if self.pin == Pin::Bottom {
             self.height.saturating_sub(1)
         } else {
             self.selected.saturating_sub(self.offset)
         };
+        let current = self.selected_row().map(|r| r.id);
         self.window = window;
-        self.selected = self
-            .window
-            .anchor
+        let kept = match (self.pin, current) {
+            (Pin::Selection, Some(id)) => self.window.rows.iter().position(|r| r.id == id),
+            _ => None,
+        };
+        self.selected = kept
+            .unwrap_or(self.window.anchor)
             .min(self.window.rows.len().saturating_sub(1));
         self.offset = self.selected.saturating_sub(on_screen);
         if let Some(c) = count {
@@ -125,7 +150,12 @@ impl Table {
         self.loading = false;
         self.loaded = true;
         self.clamp_offset();
-        true
+        // Moves past the old window's edge, typed while this one was read, go on from here.
+        let carry = std::mem::take(&mut self.carry);
+        if carry != 0 && self.pin == Pin::Selection {
+            return self.move_by(carry);
+        }
+        None
     }
 
     pub fn fail(&mut self, seq: u64, error: String) {
@@ -142,7 +172,11 @@ impl Table {
             return None;
         }
         let target = self.selected as isize + delta;
-        self.selected = target.clamp(0, len as isize - 1) as usize;
+        let last = len as isize - 1;
+        if (target > last && !self.window.at_end) || (target < 0 && !self.window.at_start) {
+            self.carry += target - target.clamp(0, last);
+        }
+        self.selected = target.clamp(0, last) as usize;
         self.clamp_offset();
         let near_start = self.selected < MARGIN && !self.window.at_start;
         let near_end = self.selected + MARGIN >= len && !self.window.at_end;
