@@ -92,6 +92,13 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
         store::add_table(conn, folder, name, ty, dir)?;
     }
 
+    // The last check against the server found every table but TARIF (renamed there).
+    let on_server: Vec<String> = ["ART", "CLI", "T012", "TICKET"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    store::record_table_check(conn, store12.id, &on_server, &ago(86))?;
+
     store::record_process_result(
         conn,
         store12.id,
@@ -163,7 +170,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
         let mut v = Verdict::failed(
             Target::Ftp,
             Failure::TestFileMissing,
-            "login and target folder are fine, but test.txt is missing: looked for /kiosk3/test.txt on 127.0.0.1:2121 (550 No such file or directory.); create test.txt by hand in that folder (any content), then test again",
+            "test.txt is missing: looked for /kiosk3/test.txt on 127.0.0.1:2121; create it by hand in that folder (any content), then test again (login and target folder are fine; the server said 550 No such file or directory.)",
         );
         v.elapsed_ms = 15;
         v

@@ -1,5 +1,7 @@
 //! Every word the TUI shows, in one place.
 
+pub mod pos;
+
 pub mod actions {
     pub const QUIT: &str = "Quit backroom";
     pub const HELP: &str = "Show this help";

@@ -102,6 +102,24 @@ async fn check_tables(shared: Arc<Shared>, folder_id: i64) {
     };
     match conntest::db::list_tables(&folder.db, TEST_TIMEOUT).await {
         Ok(names) => {
+            if !shared.ctx.read_only {
+                let path = shared.ctx.db_path.clone();
+                let recorded = names.clone();
+                let kept = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                    let conn = crate::store::open(&path)?;
+                    crate::store::pos::record_table_check(
+                        &conn,
+                        folder_id,
+                        &recorded,
+                        &crate::store::now(),
+                    )?;
+                    Ok(())
+                })
+                .await;
+                if let Ok(Err(e)) = kept {
+                    tracing::warn!(folder_id, error = %e, "keeping the table check");
+                }
+            }
             let names: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
             let missing = tables
                 .into_iter()

@@ -77,7 +77,7 @@ async fn remote(ftp: &FtpSettings, address: &crate::pos::FtpAddress, timeout: Du
             Target::Ftp,
             Failure::TestFileMissing,
             format!(
-                "login and target folder are fine, but {TEST_FILE} is missing: looked for {where_} on {} ({reply}); create {TEST_FILE} by hand in that folder (any content), then test again",
+                "{TEST_FILE} is missing: looked for {where_} on {}; create it by hand in that folder (any content), then test again (login and target folder are fine; the server said {reply})",
                 address.authority()
             ),
         ),
