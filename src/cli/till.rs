@@ -26,9 +26,8 @@ pub enum Command {
     },
     /// Till parameters (queued for the server).
     Param {
-        folder: String,
-        key: String,
-        value: String,
+        #[command(subcommand)]
+        command: ParamCommand,
     },
     /// A row of a till → server table (queued for the server).
     Row {
@@ -62,6 +61,16 @@ pub enum TicketCommand {
     },
     /// Tickets recorded on this till.
     List { folder: String },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ParamCommand {
+    /// Set a till parameter.
+    Set {
+        folder: String,
+        key: String,
+        value: String,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -227,7 +236,9 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             })
         }
         Command::Customer { command } => customer(ctx, command).await,
-        Command::Param { folder, key, value } => {
+        Command::Param {
+            command: ParamCommand::Set { folder, key, value },
+        } => {
             ctx.require_writable("setting a till parameter")?;
             require_folder(ctx, &folder)?;
             let till = till_number(ctx)?;
