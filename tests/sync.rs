@@ -295,7 +295,13 @@ fn a_corrupt_batch_is_refused_and_blocks_later_ones_without_touching_the_till() 
         "--db-name".into(),
         erp.display().to_string(),
     ];
+    // Copy mode: the server writes into the FTP server's folder on this machine.
     flags.extend(ftp_flags(&ftp, "out"));
+    flags[5] = "copy".into();
+    flags.extend([
+        "--ftp-share".to_string(),
+        ftp.path("out").display().to_string(),
+    ]);
     add_folder(&server, "NICE", &strs(&flags));
     add_table(&server, "NICE", "ART", "incremental", "server-to-till");
     server.ok(&["sync", "capture", "install", "NICE"]);

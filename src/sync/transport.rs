@@ -109,6 +109,19 @@ impl Remote {
     pub async fn put(&mut self, local: &Path, name: &str) -> Result<u64, SyncError> {
         let temp = temp_name(name);
         match self {
+            Remote::Share(dir) if local.parent() == Some(dir.as_path()) => {
+                // Built in the share folder under a temporary name: the rename publishes it.
+                let bytes = std::fs::metadata(local)
+                    .map_err(SyncError::io(format!("reading {}", local.display())))?
+                    .len();
+                tokio::fs::rename(local, dir.join(name))
+                    .await
+                    .map_err(SyncError::io(format!(
+                        "renaming {} to {name}",
+                        local.display()
+                    )))?;
+                Ok(bytes)
+            }
             Remote::Share(dir) => {
                 let tmp = dir.join(&temp);
                 let bytes = tokio::fs::copy(local, &tmp)
