@@ -174,8 +174,10 @@ async fn the_header_names_the_store_operator_worker_and_queue() {
             "INSERT INTO print_jobs (uuid, document_id, state, next_attempt_at, created_at)
                VALUES ('p1', 1, 'pending', '2026-11-21T10:00:00.000Z', '2026-11-21T10:00:00.000Z'),
                       ('p2', 1, 'sending', '2026-11-21T10:00:00.000Z', '2026-11-21T10:00:00.000Z');
-             INSERT INTO till_queue (uuid, kind, payload, created_at)
-               VALUES ('t1', 'ticket', '{}', '2026-11-21T10:00:00.000Z');",
+             INSERT INTO till_queue (uuid, folder, kind, payload, created_at)
+               VALUES ('t1', 'STORE12', 'ticket', '{}', '2026-11-21T10:00:00.000Z');
+             INSERT INTO till_queue (uuid, folder, kind, payload, created_at, acked_at)
+               VALUES ('t0', 'STORE12', 'ticket', '{}', '2026-11-21T09:00:00.000Z', '2026-11-21T09:00:01.000Z');",
         )
         .unwrap();
     }
