@@ -93,6 +93,33 @@ fn ipp_prints_the_exact_pdf_and_finds_it_by_uuid_and_follows_its_state() {
 }
 
 #[test]
+fn ipp_a_printer_that_refuses_pdf_is_a_permanent_error() {
+    let ipp = IppPrinter::start_without_pdf();
+    let rt = rt();
+    let p = printer(Provider::Ipp, &ipp.url());
+    let doc = pdf();
+    match rt.block_on(print::send(
+        &p,
+        &request("8d1c4b7e-0000-4000-8000-000000000001", &doc),
+    )) {
+        Err(SendError::Permanent(e)) => {
+            // ippeveprinter: attributes-or-values-not-supported; CUPS: document-format-not-supported.
+            assert!(e.contains("client-error-"), "{e}");
+            assert!(e.contains("document-format"), "{e}");
+        }
+        other => panic!("expected a permanent error, got {other:?}"),
+    }
+    let wrong_path = printer(
+        Provider::Ipp,
+        &format!("ipp://127.0.0.1:{}/ipp/nowhere", ipp.port),
+    );
+    assert!(matches!(
+        rt.block_on(print::send(&wrong_path, &request("x", &doc))),
+        Err(SendError::Permanent(_))
+    ));
+}
+
+#[test]
 fn ipp_busy_and_stopped_printers_are_retryable() {
     let mut ipp = IppPrinter::start_slow();
     let rt = rt();
@@ -106,6 +133,11 @@ fn ipp_busy_and_stopped_printers_are_retryable() {
     }
     // ippeveprinter needs a moment to start "printing" the first job.
     std::thread::sleep(Duration::from_millis(500));
+    let state = rt.block_on(print::remote_state(&p, "1")).unwrap();
+    assert!(
+        matches!(state, Some(RemoteState::Processing | RemoteState::Pending)),
+        "{state:?}"
+    );
     let second = uuid::Uuid::new_v4().to_string();
     match rt.block_on(print::send(&p, &request(&second, &doc))) {
         Err(SendError::Retryable(e)) => assert!(e.contains("busy"), "{e}"),
@@ -225,6 +257,10 @@ fn printnode_posts_base64_pdf_with_basic_auth_and_a_wrong_key_is_permanent() {
     assert!(status.ready, "{status:?}");
     assert_eq!(status.state, "online");
     assert_eq!(status.trays, vec!["Tray 1", "Tray 2", "Manual Feed"]);
+
+    server.set_printer_state("offline");
+    let status = rt.block_on(print::check(&p)).expect("checked");
+    assert!(!status.ready && status.state == "offline", "{status:?}");
 
     p.api_key = Some("wrong-key-0000".into());
     let other = uuid::Uuid::new_v4().to_string();
@@ -433,6 +469,25 @@ fn cli_masks_the_printnode_api_key_everywhere() {
     let log =
         std::fs::read_to_string(env.path().join("state/backroom/backroom.log")).unwrap_or_default();
     assert!(!log.contains(key), "the key is in the log");
+    // `--api-key -` reads the key from stdin (out of the shell history and the process list).
+    let mut child = env
+        .command()
+        .args(["printers", "edit", "cloud", "--api-key", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "pn-rotated-key-7777").unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    let conn = backroom::store::open(&env.db()).unwrap();
+    let stored = backroom::store::printers::by_name(&conn, "cloud")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.api_key.as_deref(), Some("pn-rotated-key-7777"));
     let edited = env.json(&[
         "printers", "edit", "cloud", "--tray", "Tray 2", "--copies", "2",
     ]);
@@ -543,6 +598,10 @@ fn cli_check_and_test_page_against_ippeveprinter() {
         "{text}"
     );
 
+    env.ok(&["printers", "edit", "Front Desk", "--tray", "tray-9"]);
+    let err = env.fails(5, &["printers", "check", "Front Desk"]);
+    assert!(err.contains("tray tray-9 is not offered"), "{err}");
+
     ipp.stop();
     let err = env.fails(5, &["printers", "check", "Front Desk"]);
     assert!(err.contains("Front Desk"), "{err}");
@@ -558,4 +617,135 @@ fn cli_check_and_test_page_against_ippeveprinter() {
         &closed,
     ]);
     env.fails(5, &["printers", "check", "label"]);
+}
+
+// ---- The printers pane of the TUI, drawn into ratatui's TestBackend ----
+
+fn tui_ctx(env: &TestEnv) -> backroom::context::Context {
+    backroom::store::open(&env.db()).unwrap();
+    backroom::context::Context::for_db(env.db())
+}
+
+async fn harness(ctx: backroom::context::Context) -> backroom::tui::harness::Harness {
+    backroom::tui::harness::Harness::new(ctx, 140, 30)
+        .await
+        .expect("harness")
+}
+
+fn stored(env: &TestEnv, name: &str) -> Printer {
+    let conn = backroom::store::open(&env.db()).unwrap();
+    backroom::store::printers::by_name(&conn, name)
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
+    let env = TestEnv::new();
+    let spool = spool_dir(&env);
+    let ctx = tui_ctx(&env);
+    {
+        let mut conn = backroom::store::open(&env.db()).unwrap();
+        for name in ["back", "front"] {
+            backroom::store::printers::add(
+                &mut conn,
+                &backroom::store::printers::NewPrinter {
+                    name: name.into(),
+                    provider: Provider::Spool,
+                    target: spool.clone(),
+                    api_key: None,
+                    tray: None,
+                    copies: 1,
+                    enabled: true,
+                    make_default: false,
+                },
+            )
+            .unwrap();
+        }
+    }
+    let mut h = harness(ctx).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("back") && screen.contains("front"),
+        "{screen}"
+    );
+
+    h.press(&["j", "d"]).await.unwrap();
+    assert!(stored(&env, "front").is_default);
+    assert!(!stored(&env, "back").is_default);
+    assert!(
+        h.screen().contains("front is now the default printer"),
+        "{}",
+        h.screen()
+    );
+
+    h.press(&["e"]).await.unwrap();
+    assert!(!stored(&env, "front").enabled);
+    assert!(
+        h.screen().contains("front is switched off"),
+        "{}",
+        h.screen()
+    );
+
+    h.press(&["P"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("Printing is switched off for this store"),
+        "{screen}"
+    );
+    let conn = backroom::store::open(&env.db()).unwrap();
+    assert!(!backroom::store::printers::printing_enabled(&conn).unwrap());
+    h.press(&["P"]).await.unwrap();
+    assert!(backroom::store::printers::printing_enabled(&conn).unwrap());
+    assert!(
+        !h.screen()
+            .contains("Printing is switched off for this store")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_printers_pane_checks_chooses_a_tray_and_prints_a_test_page() {
+    let ipp = IppPrinter::start();
+    let env = TestEnv::new();
+    let ctx = tui_ctx(&env);
+    {
+        let mut conn = backroom::store::open(&env.db()).unwrap();
+        backroom::store::printers::add(
+            &mut conn,
+            &backroom::store::printers::NewPrinter {
+                name: "counter".into(),
+                provider: Provider::Ipp,
+                target: ipp.url(),
+                api_key: None,
+                tray: None,
+                copies: 1,
+                enabled: true,
+                make_default: false,
+            },
+        )
+        .unwrap();
+    }
+    let mut h = harness(ctx).await;
+    h.press(&["c"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("counter: idle, ready"), "{screen}");
+
+    // The tray form offers what the printer listed: (printer default), auto, main, manual, …
+    h.press(&["t"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("Tray of counter"), "{screen}");
+    assert!(screen.contains("‹ (printer default) ›"), "{screen}");
+    h.press(&["right", "right"]).await.unwrap();
+    assert!(h.screen().contains("‹ main ›"), "{}", h.screen());
+    h.press(&["enter"]).await.unwrap();
+    assert_eq!(stored(&env, "counter").tray.as_deref(), Some("main"));
+    assert!(h.screen().contains("counter now prints from tray main"));
+
+    h.press(&["p"]).await.unwrap();
+    assert!(
+        h.screen().contains("Test page sent to counter"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(ipp.wait_received(1, Duration::from_secs(10)).len(), 1);
 }

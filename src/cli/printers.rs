@@ -333,6 +333,12 @@ fn remove(name: &str, successor: Option<&str>, ctx: &Context) -> anyhow::Result<
     let mut conn = ctx.open_store()?;
     let removed = store::remove(&mut conn, name, successor).map_err(refused)?;
     tracing::info!(printer = %name, "printer removed");
+    if removed.jobs_to_default > 0 || removed.triggers_to_default > 0 {
+        eprintln!(
+            "{} unfinished print job(s) and {} trigger(s) that used {name} now use the default printer",
+            removed.jobs_to_default, removed.triggers_to_default
+        );
+    }
     if removed.none_left {
         eprintln!(
             "no printer left: print jobs will fail with \"no default printer\" until one is added"

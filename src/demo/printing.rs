@@ -95,11 +95,11 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
         conn,
         "office-laser",
         "ipp",
-        "ipp://192.0.2.10:631/ipp/print",
+        "ipp://127.0.0.1:8631/ipp/print",
         None,
         false,
     )?;
-    let label = printer(conn, "label-9100", "raw", "192.0.2.20:9100", None, false)?;
+    let label = printer(conn, "label-9100", "raw", "127.0.0.1:9100", None, false)?;
     conn.execute(
         "UPDATE triggers SET printer_id = ?1, copies = 2 WHERE event_kind = 'order.shipped'",
         [tray2],
@@ -248,7 +248,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
     set(
         ids[3],
         &format!(
-            "printer_id = {office}, state = 'pending', attempts = 3, last_error = 'connecting to 192.0.2.10:631: timed out after 10 s', next_attempt_at = '{}'",
+            "printer_id = {office}, state = 'pending', attempts = 3, last_error = 'connecting to 127.0.0.1:8631: timed out after 10 s', next_attempt_at = '{}'",
             crate::store::to_text(chrono::Utc::now() + chrono::Duration::minutes(4))
         ),
         12,
@@ -259,7 +259,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
             ids[3],
             m,
             "retryable",
-            Some("connecting to 192.0.2.10:631: timed out after 10 s"),
+            Some("connecting to 127.0.0.1:8631: timed out after 10 s"),
             w,
         )?;
     }
@@ -267,7 +267,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
     set(
         ids[4],
         &format!(
-            "printer_id = {office}, state = 'failed', attempts = 8, last_error = 'gave up after 8 attempts: connecting to 192.0.2.10:631: connection refused', finished_at = ?2"
+            "printer_id = {office}, state = 'failed', attempts = 8, last_error = 'gave up after 8 attempts: connecting to 127.0.0.1:8631: connection refused', finished_at = ?2"
         ),
         300,
     )?;
@@ -277,7 +277,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
             ids[4],
             m,
             "retryable",
-            Some("connecting to 192.0.2.10:631: connection refused"),
+            Some("connecting to 127.0.0.1:8631: connection refused"),
             w,
         )?;
     }

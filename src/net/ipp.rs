@@ -67,6 +67,12 @@ fn classify(target: &str, e: IppError) -> SendError {
 }
 
 fn network_error(target: &str, e: &reqwest::Error) -> SendError {
+    if error_chain(e).to_ascii_lowercase().contains("certificate") {
+        return SendError::Permanent(format!(
+            "{target}: the printer's TLS certificate is not trusted (self-signed?): \
+             use ipp:// on the local network, or give the printer a trusted certificate"
+        ));
+    }
     let what = if e.is_timeout() {
         "timed out".to_string()
     } else if e.is_connect() {
@@ -83,6 +89,17 @@ fn network_error(target: &str, e: &reqwest::Error) -> SendError {
         e.to_string()
     };
     SendError::Retryable(format!("{target}: {what}"))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// IPP status codes: busy, unavailable and temporary states are worth retrying.
@@ -131,7 +148,16 @@ async fn exchange(
         .map_err(|e| classify(target, e))?;
     let status = response.header().status_code();
     if !status.is_success() {
-        return Err(status_error(target, status));
+        let message = response
+            .attributes()
+            .groups_of(DelimiterTag::OperationAttributes)
+            .find_map(|g| g.get("status-message"))
+            .map(|a| a.value().to_string());
+        return Err(match (status_error(target, status), message) {
+            (SendError::Retryable(e), Some(m)) => SendError::Retryable(format!("{e} ({m})")),
+            (SendError::Permanent(e), Some(m)) => SendError::Permanent(format!("{e} ({m})")),
+            (e, None) => e,
+        });
     }
     Ok(response)
 }
@@ -188,7 +214,22 @@ pub async fn send(
 }
 
 /// Get-Jobs (which-jobs=all): the printer's job with this `job-uuid`, if it has one.
+///
+/// A printer that does not know `all` (IPP/1.1 only) is asked for `not-completed`, then `completed`.
 pub async fn find_by_uuid(target: &str, job_uuid: &str) -> Result<Lookup, SendError> {
+    let wanted = job_uuid_urn(job_uuid);
+    match get_jobs(target, "all", &wanted).await {
+        Err(SendError::Permanent(e)) if e.contains("attributes-or-values-not-supported") => {
+            match get_jobs(target, "not-completed", &wanted).await? {
+                Lookup::NotFound => get_jobs(target, "completed", &wanted).await,
+                found => Ok(found),
+            }
+        }
+        other => other,
+    }
+}
+
+async fn get_jobs(target: &str, which: &str, wanted: &str) -> Result<Lookup, SendError> {
     let uri = parse_uri(target)?;
     let err = |e: ipp::parser::IppParseError| op_error(target, e);
     let operation = IppOperationBuilder::get_jobs(uri.clone())
@@ -203,7 +244,7 @@ pub async fn find_by_uuid(target: &str, job_uuid: &str) -> Result<Lookup, SendEr
         .map_err(err)?;
     request.attributes_mut().add(
         DelimiterTag::OperationAttributes,
-        IppAttribute::with_name("which-jobs", IppValue::new_keyword("all").map_err(err)?)
+        IppAttribute::with_name("which-jobs", IppValue::new_keyword(which).map_err(err)?)
             .map_err(err)?,
     );
     request.attributes_mut().add(
@@ -215,10 +256,9 @@ pub async fn find_by_uuid(target: &str, job_uuid: &str) -> Result<Lookup, SendEr
         .map_err(err)?,
     );
     let response = exchange(target, &uri, QUERY_TIMEOUT, request).await?;
-    let wanted = job_uuid_urn(job_uuid);
     for group in response.attributes().groups_of(DelimiterTag::JobAttributes) {
         let uuid = group.get("job-uuid").map(|a| a.value().to_string());
-        if uuid.as_deref() != Some(wanted.as_str()) {
+        if uuid.as_deref() != Some(wanted) {
             continue;
         }
         let remote_ref = group

@@ -28,6 +28,17 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// A configured tray the printer does not offer makes the printer not ready.
+    pub fn check_tray(&mut self, tray: Option<&str>) {
+        if let Some(tray) = tray
+            && !self.trays.is_empty()
+            && !self.trays.iter().any(|t| t == tray)
+        {
+            self.reasons.push(format!("tray {tray} is not offered"));
+            self.ready = false;
+        }
+    }
+
     /// One line for people: "front-desk: idle, ready (HP LaserJet) — trays: main, manual".
     pub fn summary(&self) -> String {
         let mut s = format!("{}: {}", self.printer, self.state);
@@ -59,15 +70,81 @@ pub async fn check(printer: &Printer) -> CheckReport {
         checked_at: crate::store::now(),
     };
     match print::check(printer).await {
-        Ok(status) => CheckReport {
-            reachable: true,
-            ready: status.ready,
-            state: status.state,
-            reasons: status.reasons,
-            trays: status.trays,
-            ..base("", status.detail)
-        },
+        Ok(status) => {
+            let mut report = CheckReport {
+                reachable: true,
+                ready: status.ready,
+                state: status.state,
+                reasons: status.reasons,
+                trays: status.trays,
+                ..base("", status.detail)
+            };
+            report.check_tray(printer.tray.as_deref());
+            report
+        }
         Err(SendError::Retryable(e)) => base("unreachable", e),
         Err(SendError::Permanent(e)) => base("error", e),
+    }
+}
+
+/// `check` for synchronous callers (a TUI action's work in `spawn_blocking`): runs it on a
+/// small runtime of its own, whatever runtime (if any) the caller is on.
+pub fn check_blocking(printer: &Printer) -> CheckReport {
+    match blocking_runtime() {
+        Ok(rt) => rt.block_on(check(printer)),
+        Err(e) => CheckReport {
+            printer: printer.name.clone(),
+            provider: printer.provider,
+            reachable: false,
+            ready: false,
+            state: "error".to_string(),
+            reasons: Vec::new(),
+            trays: Vec::new(),
+            detail: format!("cannot start the check: {e}"),
+            checked_at: crate::store::now(),
+        },
+    }
+}
+
+/// A single-threaded runtime for one provider call from synchronous code.
+pub(crate) fn blocking_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(trays: &[&str]) -> CheckReport {
+        CheckReport {
+            printer: "front".into(),
+            provider: Provider::Ipp,
+            reachable: true,
+            ready: true,
+            state: "idle".into(),
+            reasons: Vec::new(),
+            trays: trays.iter().map(|t| t.to_string()).collect(),
+            detail: String::new(),
+            checked_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_tray_the_printer_does_not_offer_is_not_ready() {
+        let mut r = report(&["main", "manual"]);
+        r.check_tray(Some("main"));
+        assert!(r.ready);
+        r.check_tray(Some("tray-9"));
+        assert!(!r.ready);
+        assert!(
+            r.summary().contains("tray tray-9 is not offered"),
+            "{}",
+            r.summary()
+        );
+        let mut unknown = report(&[]);
+        unknown.check_tray(Some("tray-9"));
+        assert!(unknown.ready, "no tray list: nothing to say");
     }
 }

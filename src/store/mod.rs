@@ -9,6 +9,7 @@ pub mod printers;
 pub mod printing;
 pub mod settings;
 pub mod sync;
+pub mod views;
 
 use std::path::Path;
 use std::time::Duration;

@@ -26,7 +26,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Printer> {
 }
 
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Printer>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM printers ORDER BY name"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM printers ORDER BY name COLLATE NOCASE, name"
+    ))?;
     stmt.query_map([], from_row)?.collect()
 }
 
@@ -165,6 +167,10 @@ pub struct Removed {
     pub new_default: Option<String>,
     /// True when no printer is left: jobs will fail with "no default printer".
     pub none_left: bool,
+    /// Unfinished print jobs that were bound to it: they now go to the default printer.
+    pub jobs_to_default: i64,
+    /// Triggers that named it: they now print on the default printer.
+    pub triggers_to_default: i64,
 }
 
 /// Removes a printer. Removing the default needs a successor (unless it is the last printer);
@@ -201,6 +207,16 @@ pub fn remove(
             new_default = Some(next_printer.id);
         }
     }
+    let jobs_to_default: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM print_jobs WHERE printer_id = ?1 AND state IN ('pending', 'sending')",
+        [printer.id],
+        |r| r.get(0),
+    )?;
+    let triggers_to_default: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM triggers WHERE printer_id = ?1",
+        [printer.id],
+        |r| r.get(0),
+    )?;
     tx.execute("DELETE FROM printers WHERE id = ?1", [printer.id])?;
     if let Some(id) = new_default {
         tx.execute("UPDATE printers SET is_default = 1 WHERE id = ?1", [id])?;
@@ -212,6 +228,8 @@ pub fn remove(
             .filter(|_| new_default.is_some())
             .map(str::to_string),
         none_left: others.is_empty(),
+        jobs_to_default,
+        triggers_to_default,
     })
 }
 
@@ -311,7 +329,17 @@ mod tests {
             Err(ChangeError::SuccessorNotFound(_))
         ));
         assert_eq!(default(&conn).unwrap().unwrap().name, "front");
-        remove(&mut conn, "front", Some("office")).unwrap();
+        let front = by_name(&conn, "front").unwrap().unwrap().id;
+        conn.execute_batch(&format!(
+            "INSERT INTO documents (id, kind, title, sha256, bytes, created_at)
+                 VALUES (1, 'invoice', 'Invoice 1', 'x', x'00', '2026-01-01T00:00:00Z');
+             INSERT INTO print_jobs (uuid, document_id, printer_id, state, next_attempt_at, created_at)
+                 VALUES ('a', 1, {front}, 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+                        ('b', 1, {front}, 'succeeded', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');"
+        ))
+        .unwrap();
+        let removed = remove(&mut conn, "front", Some("office")).unwrap();
+        assert_eq!(removed.jobs_to_default, 1);
         assert_eq!(default(&conn).unwrap().unwrap().name, "office");
         remove(&mut conn, "back", None).unwrap();
         let last = remove(&mut conn, "office", None).unwrap();

@@ -10,31 +10,39 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PROGRAM: &str = "/usr/sbin/ippeveprinter";
+const PDF: &str = "application/pdf,application/octet-stream";
 
 pub struct IppPrinter {
     child: Option<Child>,
     pub port: u16,
     pub spool: tempfile::TempDir,
     fast: bool,
+    formats: &'static str,
 }
 
 impl IppPrinter {
     /// A printer that completes each job in about a second.
     pub fn start() -> IppPrinter {
-        IppPrinter::launch(true)
+        IppPrinter::launch(true, PDF)
     }
 
     /// A printer that takes ~12 s per job and answers `server-error-busy` while printing.
     pub fn start_slow() -> IppPrinter {
-        IppPrinter::launch(false)
+        IppPrinter::launch(false, PDF)
     }
 
-    fn launch(fast: bool) -> IppPrinter {
+    /// A raster-only printer: PDF documents get `client-error-document-format-not-supported`.
+    pub fn start_without_pdf() -> IppPrinter {
+        IppPrinter::launch(true, "image/pwg-raster")
+    }
+
+    fn launch(fast: bool, formats: &'static str) -> IppPrinter {
         let mut printer = IppPrinter {
             child: None,
             port: super::free_port(),
             spool: tempfile::tempdir().expect("ippeveprinter spool dir"),
             fast,
+            formats,
         };
         printer.restart();
         printer
@@ -73,7 +81,8 @@ impl IppPrinter {
             .arg(self.port.to_string())
             .arg("-d")
             .arg(self.spool.path())
-            .args(["-f", "application/pdf,application/octet-stream"]);
+            .arg("-f")
+            .arg(self.formats);
         if self.fast {
             cmd.args(["-c", "/bin/true"]);
         }
