@@ -81,11 +81,9 @@ pub fn notices(conn: &Connection) -> rusqlite::Result<Vec<Notice>> {
     Ok(out)
 }
 
-/// How long finished print jobs are kept.
-// The printing helper fills this in from `PRINT_JOB_RETENTION` once it exists, e.g.
-// `Some(s::retention(crate::printing::PRINT_JOB_RETENTION))`.
+/// How long finished print jobs are kept (`PRINT_JOB_RETENTION`).
 fn retention() -> Option<String> {
-    None
+    Some(s::retention(crate::printing::retention::retention_text()))
 }
 
 /// Printing notifications that change printers (connection tests, remote states) land here.
