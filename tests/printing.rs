@@ -797,3 +797,48 @@ mod pane {
         );
     }
 }
+
+#[test]
+fn several_workers_at_once_print_each_job_exactly_once() {
+    let env = TestEnv::new();
+    let dir = spool(&env);
+    {
+        let mut conn = backroom::store::open(&env.db()).unwrap();
+        for n in 0..300 {
+            backroom::printing::outbox::ingest(
+                &mut conn,
+                backroom::printing::EventKind::OrderReceived,
+                &order(&format!("SO-MANY-{n}")),
+                "test",
+                "Shop",
+            )
+            .unwrap();
+        }
+    }
+    let workers: Vec<Child> = (0..3)
+        .map(|_| {
+            Child(
+                env.command()
+                    .args(["worker", "--until-idle"])
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    for mut w in workers {
+        assert!(w.0.wait().unwrap().success());
+    }
+    env.ok(&["worker", "--until-idle"]);
+    let jobs = env.json(&["jobs", "list"]);
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), 300);
+    for j in jobs {
+        assert_eq!(
+            (j["state"].as_str(), j["attempts"].as_i64()),
+            (Some("succeeded"), Some(1)),
+            "{j}"
+        );
+    }
+    assert_eq!(files(&dir).len(), 300);
+}
