@@ -842,3 +842,61 @@ fn several_workers_at_once_print_each_job_exactly_once() {
     }
     assert_eq!(files(&dir).len(), 300);
 }
+
+#[test]
+fn a_raw_job_resent_after_a_crash_is_flagged_as_a_possible_duplicate() {
+    use std::io::Read as _;
+    use std::sync::{Arc, Mutex};
+    let env = TestEnv::new();
+    // A real TCP listener standing in for a JetDirect printer: it keeps what each connection sent.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let sink = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { break };
+            let mut buf = Vec::new();
+            let _ = s.read_to_end(&mut buf);
+            sink.lock().unwrap().push(buf);
+        }
+    });
+    add_printer(&env, "labels", "raw", &format!("127.0.0.1:{port}"));
+    let id = emit(&env, "order.shipped", &order("SO-RAW"))["jobs"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let mut worker = Child(
+        env.command()
+            .args(["worker"])
+            .env("BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS", "30000")
+            .env("BACKROOM_PRINT_JOB_LEASE_MS", "1000")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while received.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the worker never sent the job");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    worker.0.kill().unwrap();
+    worker.0.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    env.ok(&["worker", "--until-idle"]);
+    let j = job(&env, id);
+    assert_eq!(j["state"], "succeeded", "{j}");
+    assert_eq!(j["maybe_duplicate"], true, "{j}");
+    assert!(env.ok(&["jobs", "list"]).contains("maybe duplicate"));
+    assert!(
+        env.ok(&["jobs", "show", &id.to_string()])
+            .contains("may have printed twice")
+    );
+    let got = received.lock().unwrap().clone();
+    assert_eq!(
+        got.len(),
+        2,
+        "a raw printer cannot be asked, so the job went out again"
+    );
+    assert_eq!(got[0], got[1]);
+    assert!(got[0].starts_with(b"%PDF-"));
+}

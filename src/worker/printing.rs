@@ -367,7 +367,8 @@ async fn attempt(
                 recovered: false,
             }
         }
-        Err(SendError::Retryable(e)) => retry(job, policy, e, false),
+        // Still in doubt when the provider could not be asked: the next attempt asks again.
+        Err(SendError::Retryable(e)) => retry(job, policy, e, maybe_duplicate),
         Err(SendError::Permanent(e)) => Finish::Failed {
             error: e,
             retryable: false,
