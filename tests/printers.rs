@@ -669,6 +669,7 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
         screen.contains("back") && screen.contains("front"),
         "{screen}"
     );
+    assert!(screen.contains("purged after 30 days"), "{screen}");
 
     h.press(&["j", "d"]).await.unwrap();
     assert!(stored(&env, "front").is_default);
@@ -679,7 +680,7 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
         h.screen()
     );
 
-    h.press(&["e"]).await.unwrap();
+    h.press(&["n"]).await.unwrap();
     assert!(!stored(&env, "front").enabled);
     assert!(
         h.screen().contains("front is switched off"),
@@ -703,7 +704,7 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
     );
 
     // Edit: the form holds the current target and copies.
-    h.press(&["E"]).await.unwrap();
+    h.press(&["e"]).await.unwrap();
     assert!(h.screen().contains("Edit printer front"), "{}", h.screen());
     h.press(&["tab", "backspace"]).await.unwrap();
     h.type_text("3").await.unwrap();

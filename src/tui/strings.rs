@@ -238,7 +238,7 @@ pub mod printers {
         if enabled {
             format!("{name} is switched on.")
         } else {
-            format!("{name} is switched off (e switches it back on).")
+            format!("{name} is switched off (n switches it back on).")
         }
     }
 

@@ -22,21 +22,21 @@ use crate::tui::strings::printers as s;
 /// Row actions of the printers pane (keys in `keymaps/*.toml`, section `[printers]`).
 pub static ACTIONS: &[RowAction] = &[
     RowAction {
-        name: "add_printer",
+        name: "add",
         description: s::ADD,
         access: Access::Write,
         needs: Needs::Nothing,
         run: add_printer,
     },
     RowAction {
-        name: "edit_printer",
+        name: "edit",
         description: s::EDIT,
         access: Access::Write,
         needs: Needs::Row,
         run: edit_printer,
     },
     RowAction {
-        name: "remove_printer",
+        name: "remove",
         description: s::REMOVE,
         access: Access::Write,
         needs: Needs::Row,
@@ -104,11 +104,9 @@ pub fn notices(conn: &Connection) -> rusqlite::Result<Vec<Notice>> {
     Ok(out)
 }
 
-/// How long finished print jobs are kept.
-// The printing helper fills this in from `PRINT_JOB_RETENTION` once it exists, e.g.
-// `Some(s::retention(crate::printing::PRINT_JOB_RETENTION))`.
+/// How long finished print jobs are kept (`PRINT_JOB_RETENTION`, not configurable).
 fn retention() -> Option<String> {
-    None
+    Some(s::retention(crate::printing::retention::retention_text()))
 }
 
 /// Printing notifications that change printers (connection tests, remote states) land here.
