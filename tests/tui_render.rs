@@ -174,8 +174,10 @@ async fn the_header_names_the_store_operator_worker_and_queue() {
             "INSERT INTO print_jobs (uuid, document_id, state, next_attempt_at, created_at)
                VALUES ('p1', 1, 'pending', '2026-11-21T10:00:00.000Z', '2026-11-21T10:00:00.000Z'),
                       ('p2', 1, 'sending', '2026-11-21T10:00:00.000Z', '2026-11-21T10:00:00.000Z');
-             INSERT INTO till_queue (uuid, kind, payload, created_at)
-               VALUES ('t1', 'ticket', '{}', '2026-11-21T10:00:00.000Z');",
+             INSERT INTO till_queue (uuid, folder, kind, payload, created_at)
+               VALUES ('t1', 'STORE12', 'ticket', '{}', '2026-11-21T10:00:00.000Z');
+             INSERT INTO till_queue (uuid, folder, kind, payload, created_at, acked_at)
+               VALUES ('t0', 'STORE12', 'ticket', '{}', '2026-11-21T09:00:00.000Z', '2026-11-21T09:00:01.000Z');",
         )
         .unwrap();
     }
@@ -251,6 +253,19 @@ async fn scrolling_reads_windows_around_the_cursor_never_the_whole_table() {
     h.press(&["k"]).await.unwrap();
     assert_eq!(h.app.table().selected_row().unwrap().id, id - 4);
     assert_shows(&h, &format!(" {} ", id - 4));
+
+    // Keys typed faster than the windows arrive all count.
+    let j = backroom::tui::key::KeyPress::parse("j").unwrap();
+    let before = h.app.table().selected_row().unwrap().id;
+    for _ in 0..150 {
+        h.app.on_key(j);
+    }
+    h.settle().await;
+    for _ in 0..50 {
+        h.app.on_key(j);
+    }
+    h.settle().await;
+    assert_eq!(h.app.table().selected_row().unwrap().id, before - 200);
 }
 
 #[tokio::test]
@@ -840,5 +855,83 @@ fn each_mistake_in_a_users_file_is_named_and_the_defaults_stay() {
         for e in *expected {
             assert!(message.contains(e), "{file}: expected `{e}` in: {message}");
         }
+    }
+}
+
+#[tokio::test]
+async fn yank_copies_the_selected_row_with_osc_52() {
+    let (_dir, ctx) = seeded(1);
+    let mut h = harness(ctx).await;
+    h.press(&["y"]).await.unwrap();
+    assert_eq!(
+        h.app.clipboard.as_deref(),
+        Some("back\tspool\t/srv/spool\t\t1\tyes\t")
+    );
+    assert_eq!(h.app.terminal_writes.len(), 1);
+    assert!(h.app.terminal_writes[0].starts_with("\x1b]52;c;"));
+    assert_shows(&h, "Copied the row to the clipboard.");
+}
+
+mod row_actions {
+    //! The checks every row action goes through, with actions declared here as a pane would.
+    use super::*;
+    use backroom::tui::panes::{Access, Needs, RowAction, Selection};
+
+    fn describe(sel: &Selection<'_>) -> Effect {
+        Effect::info(format!(
+            "ids={:?} state={}",
+            sel.ids(),
+            sel.cell("state").unwrap_or("-")
+        ))
+    }
+
+    static RETRY: RowAction = RowAction {
+        name: "retry",
+        description: "Retry the print jobs",
+        access: Access::Write,
+        needs: Needs::Rows,
+        run: describe,
+    };
+
+    static PURGE: RowAction = RowAction {
+        name: "purge",
+        description: "Purge finished jobs",
+        access: Access::Admin,
+        needs: Needs::Nothing,
+        run: describe,
+    };
+
+    #[tokio::test]
+    async fn read_only_staff_and_empty_selections_are_refused_with_a_reason() {
+        let (_dir, mut ctx) = seeded(4);
+        ctx.role = backroom::config::Role::Staff;
+        let mut h = harness(ctx).await;
+        h.press(&["2", "space", "space"]).await.unwrap();
+        h.app.run_action(&RETRY);
+        h.draw().unwrap();
+        assert_shows(&h, "ids=[3, 4] state=succeeded");
+
+        h.app.run_action(&PURGE);
+        h.draw().unwrap();
+        assert_shows(
+            &h,
+            "Purge finished jobs is for administrators; test is staff",
+        );
+
+        h.app.toggle_read_only();
+        h.app.run_action(&RETRY);
+        h.draw().unwrap();
+        assert_shows(
+            &h,
+            "Retry the print jobs is refused: backroom runs read-only",
+        );
+
+        h.app.toggle_read_only();
+        h.press(&["/"]).await.unwrap();
+        h.type_text("state:cancelled").await.unwrap();
+        h.press(&["enter"]).await.unwrap();
+        h.app.run_action(&RETRY);
+        h.draw().unwrap();
+        assert_shows(&h, "No row is selected.");
     }
 }

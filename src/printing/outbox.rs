@@ -4,7 +4,7 @@
 //! [`record`] works inside a caller's transaction (a till ticket and its print jobs commit
 //! together); [`ingest`] is the whole thing for the CLI and the web service, and wakes the worker.
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -74,10 +74,10 @@ pub struct Ingested {
     pub jobs: Vec<JobRef>,
 }
 
-/// Writes the event, its document and its job inside `tx` (the caller commits, then calls
-/// [`crate::worker::wake`]).
+/// Writes the event, its document and its job inside the caller's open transaction `tx` (the
+/// caller commits, then calls [`crate::worker::wake`]).
 pub fn record(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     p: &Prepared,
     source: &str,
     policy: &RetryPolicy,

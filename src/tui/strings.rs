@@ -1,5 +1,7 @@
 //! Every word the TUI shows, in one place.
 
+pub mod pos;
+
 pub mod actions {
     pub const QUIT: &str = "Quit backroom";
     pub const HELP: &str = "Show this help";
@@ -21,6 +23,7 @@ pub mod actions {
     pub const MARK: &str = "Mark or unmark the row (bulk actions)";
     pub const MARK_ALL: &str = "Mark or unmark the loaded rows";
     pub const CLEAR: &str = "Clear the marks, then the filter";
+    pub const YANK: &str = "Copy the selected row to the clipboard (OSC 52)";
     pub const CLOSE: &str = "Close the popup (cancel)";
     pub const CONFIRM: &str = "Confirm";
 }
@@ -289,6 +292,12 @@ pub mod status {
     pub fn keymap(name: &str) -> String {
         format!("Keymap {name}.")
     }
+
+    pub fn copied(what: &str) -> String {
+        format!("Copied {what} to the clipboard.")
+    }
+
+    pub const THE_ROW: &str = "the row";
 
     pub fn marked(n: usize) -> String {
         format!("{n} marked.")

@@ -144,15 +144,17 @@ fn draw_table(
         frame.render_widget(p, inner);
         return rows_area;
     }
-    let header_cells =
-        std::iter::once(Cell::from(" ")).chain(view.columns.iter().enumerate().map(|(i, c)| {
+    let shown = fitting_columns(view, inner.width);
+    let header_cells = std::iter::once(Cell::from(" ")).chain(
+        view.columns[..shown].iter().enumerate().map(|(i, c)| {
             let arrow = match (i == table.query.sort, table.query.desc) {
                 (true, true) => " ↓",
                 (true, false) => " ↑",
                 _ => "",
             };
             Cell::from(format!("{}{arrow}", c.name.to_uppercase()))
-        }));
+        }),
+    );
     let header = Row::new(header_cells).style(theme.style(Slot::ListHeader));
     let end = (table.offset + table.height).min(table.window.rows.len());
     let rows: Vec<Row<'static>> = table.window.rows[table.offset..end]
@@ -160,15 +162,17 @@ fn draw_table(
         .map(|r| {
             let marked = table.marked.contains(&r.id);
             let mark = Cell::from(if marked { "•" } else { " " });
-            let cells = std::iter::once(mark).chain(r.cells.iter().enumerate().map(|(i, text)| {
-                let name = view.columns[i].name;
-                let style = if STATE_COLUMNS.contains(&name) {
-                    theme.state(text).unwrap_or_default()
-                } else {
-                    Style::default()
-                };
-                Cell::from(Span::styled(text.clone(), style))
-            }));
+            let cells = std::iter::once(mark).chain(r.cells[..shown].iter().enumerate().map(
+                |(i, text)| {
+                    let name = view.columns[i].name;
+                    let style = if STATE_COLUMNS.contains(&name) {
+                        theme.state(text).unwrap_or_default()
+                    } else {
+                        Style::default()
+                    };
+                    Cell::from(Span::styled(text.clone(), style))
+                },
+            ));
             let style = if marked {
                 theme.style(Slot::ListMarked)
             } else {
@@ -177,13 +181,14 @@ fn draw_table(
             Row::new(cells).style(style)
         })
         .collect();
-    let widths = std::iter::once(Constraint::Length(1)).chain(view.columns.iter().map(|c| {
-        if c.width == 0 {
-            Constraint::Fill(1)
-        } else {
-            Constraint::Length(c.width)
-        }
-    }));
+    let widths =
+        std::iter::once(Constraint::Length(1)).chain(view.columns[..shown].iter().map(|c| {
+            if c.width == 0 {
+                Constraint::Fill(1)
+            } else {
+                Constraint::Length(c.width)
+            }
+        }));
     let widget = Table::new(rows, widths)
         .header(header)
         .row_highlight_style(theme.style(Slot::ListSelected));
@@ -191,6 +196,21 @@ fn draw_table(
         TableState::default().with_selected(Some(table.selected.saturating_sub(table.offset)));
     frame.render_stateful_widget(widget, inner, &mut state);
     rows_area
+}
+
+/// How many columns fit in `width` at their preferred widths: the rightmost go first, and a
+/// column that takes the rest (width 0) is kept only with room for at least 10 cells.
+fn fitting_columns(view: &crate::store::views::View, width: u16) -> usize {
+    const SPACING: u16 = 1;
+    let mut used = 1 + SPACING;
+    for (i, c) in view.columns.iter().enumerate() {
+        let need = if c.width == 0 { 10 } else { c.width };
+        if used + need > width && i > 0 {
+            return i;
+        }
+        used += need + SPACING;
+    }
+    view.columns.len()
 }
 
 fn draw_bottom(frame: &mut Frame<'_>, completion_area: Rect, area: Rect, app: &App) {

@@ -44,7 +44,9 @@ pub enum Notification {
 /// Longest sleep between two looks at the queue (another process may have queued jobs).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// Jobs claimed per transaction.
-const BATCH: usize = 64;
+const BATCH: usize = 256;
+/// Files a spool printer writes at once.
+const SPOOL_CONCURRENCY: usize = 8;
 /// How often the remote state of accepted IPP jobs is asked for.
 const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
 /// How often finished jobs past the retention are purged.
@@ -152,19 +154,55 @@ impl Dispatcher {
             let docs = &docs;
             async move {
                 let mut out = Vec::with_capacity(group.len());
-                for job in group {
-                    if Instant::now() > deadline {
-                        // The lease is about to run out: leave the job for the next claim.
+                let outcome = |job: &Claimed, finish| Outcome {
+                    job_id: job.id,
+                    attempt_id: job.attempt_id,
+                    printer_id: printer.as_ref().map(|p| p.id),
+                    finish,
+                };
+                // A spool folder has no order to keep: write several files at once.
+                let width = match printer.as_ref().map(|p| p.provider) {
+                    Some(Provider::Spool) => SPOOL_CONCURRENCY,
+                    _ => 1,
+                };
+                // Once a job to this printer fails with a retryable error, the rest of the
+                // group is not sent in this pass (it would fail the same way, slowly).
+                let mut blocked: Option<String> = None;
+                let mut rest = group.into_iter().peekable();
+                while rest.peek().is_some() {
+                    let chunk: Vec<Claimed> = rest.by_ref().take(width).collect();
+                    let why_not = if Instant::now() > deadline {
+                        Some("not sent: this worker's lease on the job ran out".to_string())
+                    } else {
+                        blocked
+                            .as_ref()
+                            .map(|err| format!("not sent: the previous job failed: {err}"))
+                    };
+                    if let Some(why) = why_not {
+                        for job in &chunk {
+                            let finish = retry(job, &policy, why.clone(), job.recovering);
+                            out.push(outcome(job, finish));
+                        }
                         continue;
                     }
-                    let bytes = docs.get(&job.document_id).cloned().unwrap_or_default();
-                    let finish = attempt(printer.as_ref(), &job, &bytes, &policy).await;
-                    out.push(Outcome {
-                        job_id: job.id,
-                        attempt_id: job.attempt_id,
-                        printer_id: printer.as_ref().map(|p| p.id),
-                        finish,
-                    });
+                    let finishes = futures::future::join_all(chunk.iter().map(|job| {
+                        let bytes = docs.get(&job.document_id).cloned().unwrap_or_default();
+                        let printer = printer.as_ref();
+                        let policy = &policy;
+                        async move { attempt(printer, job, &bytes, policy).await }
+                    }))
+                    .await;
+                    for (job, finish) in chunk.iter().zip(finishes) {
+                        if let Finish::Retry { error, .. }
+                        | Finish::Failed {
+                            error,
+                            retryable: true,
+                        } = &finish
+                        {
+                            blocked = Some(error.clone());
+                        }
+                        out.push(outcome(job, finish));
+                    }
                 }
                 out
             }
@@ -313,7 +351,7 @@ async fn attempt(
         document: bytes,
         copies: job.copies,
     };
-    match print::send(printer, &req).await {
+    match send_patiently(printer, &req).await {
         Ok(accepted) => {
             if let Some(ms) = std::env::var(PAUSE_AFTER_SEND_ENV)
                 .ok()
@@ -337,6 +375,35 @@ async fn attempt(
     }
 }
 
+/// How long one attempt keeps retrying a printer that answers "busy" (printing another job).
+const BUSY_PATIENCE: Duration = Duration::from_secs(5);
+/// The IPP status of a printer printing another job (`server-error-busy`).
+const BUSY: &str = "server-error-busy";
+
+/// Sends, retrying within the attempt while the printer says it is busy with another job (as
+/// CUPS's IPP backend does): busy clears in milliseconds on a fast printer.
+async fn send_patiently(
+    printer: &Printer,
+    req: &PrintRequest<'_>,
+) -> Result<print::Accepted, SendError> {
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(1);
+    loop {
+        match print::send(printer, req).await {
+            Err(SendError::Retryable(e))
+                if e.contains(BUSY) && started.elapsed() < BUSY_PATIENCE =>
+            {
+                tokio::time::sleep(delay).await;
+                // Poll every millisecond at first (a fast printer is busy for a few), then back off.
+                if started.elapsed() > Duration::from_millis(100) {
+                    delay = (delay * 2).min(Duration::from_millis(250));
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
 fn retry(job: &Claimed, policy: &RetryPolicy, error: String, in_doubt: bool) -> Finish {
     if job.attempts >= job.max_attempts {
         return Finish::Failed {
@@ -355,6 +422,28 @@ fn retry(job: &Claimed, policy: &RetryPolicy, error: String, in_doubt: bool) -> 
 
 /// The printing loop; runs until shutdown and works only while the lease is held.
 pub async fn run(shared: Arc<Shared>) {
+    let follower = tokio::spawn(follow_loop(shared.clone()));
+    dispatch_loop(shared).await;
+    let _ = follower.await;
+}
+
+/// Follows the remote state of accepted jobs, apart from dispatch so slow printers never delay it.
+async fn follow_loop(shared: Arc<Shared>) {
+    let mut d = Dispatcher::new(shared.ctx.db_path.clone(), shared.holder.clone());
+    let notify = |n: Notification| shared.send(super::Notification::Printing(n));
+    loop {
+        if shared.lease_held()
+            && let Err(e) = d.follow(&notify).await
+        {
+            tracing::warn!(error = %format!("{e:#}"), "following remote job states");
+        }
+        if !shared.idle(FOLLOW_INTERVAL).await {
+            break;
+        }
+    }
+}
+
+async fn dispatch_loop(shared: Arc<Shared>) {
     let mut d = Dispatcher::new(shared.ctx.db_path.clone(), shared.holder.clone());
     let notify = |n: Notification| shared.send(super::Notification::Printing(n));
     loop {
@@ -366,9 +455,6 @@ pub async fn run(shared: Arc<Shared>) {
                     tracing::warn!(error = %format!("{e:#}"), "print dispatch");
                     shared.send(super::Notification::Error(format!("printing: {e:#}")));
                 }
-            }
-            if let Err(e) = d.follow(&notify).await {
-                tracing::warn!(error = %format!("{e:#}"), "following remote job states");
             }
             if let Err(e) = d.purge().await {
                 tracing::warn!(error = %format!("{e:#}"), "purging print jobs");
