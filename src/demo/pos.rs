@@ -24,10 +24,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
         (Field::DbPassword, "demo-db-password"),
         (Field::FtpMode, "put"),
         (Field::FtpShare, "/srv/backroom/outbox"),
-        (
-            Field::FtpAddress,
-            "ftps://127.0.0.1:2121{}store12/outbox",
-        ),
+        (Field::FtpAddress, "ftps://127.0.0.1:2121{}store12/outbox"),
         (Field::FtpUser, "store12"),
         (Field::FtpPassword, "demo-ftp-password"),
         (Field::WsUrl, "http://127.0.0.1:8080"),
