@@ -618,3 +618,134 @@ fn cli_check_and_test_page_against_ippeveprinter() {
     ]);
     env.fails(5, &["printers", "check", "label"]);
 }
+
+// ---- The printers pane of the TUI, drawn into ratatui's TestBackend ----
+
+fn tui_ctx(env: &TestEnv) -> backroom::context::Context {
+    backroom::store::open(&env.db()).unwrap();
+    backroom::context::Context::for_db(env.db())
+}
+
+async fn harness(ctx: backroom::context::Context) -> backroom::tui::harness::Harness {
+    backroom::tui::harness::Harness::new(ctx, 140, 30)
+        .await
+        .expect("harness")
+}
+
+fn stored(env: &TestEnv, name: &str) -> Printer {
+    let conn = backroom::store::open(&env.db()).unwrap();
+    backroom::store::printers::by_name(&conn, name)
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
+    let env = TestEnv::new();
+    let spool = spool_dir(&env);
+    let ctx = tui_ctx(&env);
+    {
+        let mut conn = backroom::store::open(&env.db()).unwrap();
+        for name in ["back", "front"] {
+            backroom::store::printers::add(
+                &mut conn,
+                &backroom::store::printers::NewPrinter {
+                    name: name.into(),
+                    provider: Provider::Spool,
+                    target: spool.clone(),
+                    api_key: None,
+                    tray: None,
+                    copies: 1,
+                    enabled: true,
+                    make_default: false,
+                },
+            )
+            .unwrap();
+        }
+    }
+    let mut h = harness(ctx).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("back") && screen.contains("front"),
+        "{screen}"
+    );
+
+    h.press(&["j", "d"]).await.unwrap();
+    assert!(stored(&env, "front").is_default);
+    assert!(!stored(&env, "back").is_default);
+    assert!(
+        h.screen().contains("front is now the default printer"),
+        "{}",
+        h.screen()
+    );
+
+    h.press(&["e"]).await.unwrap();
+    assert!(!stored(&env, "front").enabled);
+    assert!(
+        h.screen().contains("front is switched off"),
+        "{}",
+        h.screen()
+    );
+
+    h.press(&["P"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("Printing is switched off for this store"),
+        "{screen}"
+    );
+    let conn = backroom::store::open(&env.db()).unwrap();
+    assert!(!backroom::store::printers::printing_enabled(&conn).unwrap());
+    h.press(&["P"]).await.unwrap();
+    assert!(backroom::store::printers::printing_enabled(&conn).unwrap());
+    assert!(
+        !h.screen()
+            .contains("Printing is switched off for this store")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_printers_pane_checks_chooses_a_tray_and_prints_a_test_page() {
+    let ipp = IppPrinter::start();
+    let env = TestEnv::new();
+    let ctx = tui_ctx(&env);
+    {
+        let mut conn = backroom::store::open(&env.db()).unwrap();
+        backroom::store::printers::add(
+            &mut conn,
+            &backroom::store::printers::NewPrinter {
+                name: "counter".into(),
+                provider: Provider::Ipp,
+                target: ipp.url(),
+                api_key: None,
+                tray: None,
+                copies: 1,
+                enabled: true,
+                make_default: false,
+            },
+        )
+        .unwrap();
+    }
+    let mut h = harness(ctx).await;
+    h.press(&["c"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("counter: idle, ready"), "{screen}");
+
+    // The tray form offers what the printer listed: (printer default), auto, main, manual, …
+    h.press(&["t"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("Tray of counter"), "{screen}");
+    assert!(screen.contains("‹ (printer default) ›"), "{screen}");
+    h.press(&["right", "right"]).await.unwrap();
+    assert!(h.screen().contains("‹ main ›"), "{}", h.screen());
+    h.press(&["enter"]).await.unwrap();
+    assert_eq!(stored(&env, "counter").tray.as_deref(), Some("main"));
+    assert!(h.screen().contains("counter now prints from tray main"));
+
+    h.press(&["p"]).await.unwrap();
+    assert!(
+        h.screen().contains("Test page sent to counter"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(ipp.wait_received(1, Duration::from_secs(10)).len(), 1);
+}

@@ -87,6 +87,32 @@ pub async fn check(printer: &Printer) -> CheckReport {
     }
 }
 
+/// `check` for synchronous callers (a TUI action's work in `spawn_blocking`): runs it on a
+/// small runtime of its own, whatever runtime (if any) the caller is on.
+pub fn check_blocking(printer: &Printer) -> CheckReport {
+    match blocking_runtime() {
+        Ok(rt) => rt.block_on(check(printer)),
+        Err(e) => CheckReport {
+            printer: printer.name.clone(),
+            provider: printer.provider,
+            reachable: false,
+            ready: false,
+            state: "error".to_string(),
+            reasons: Vec::new(),
+            trays: Vec::new(),
+            detail: format!("cannot start the check: {e}"),
+            checked_at: crate::store::now(),
+        },
+    }
+}
+
+/// A single-threaded runtime for one provider call from synchronous code.
+pub(crate) fn blocking_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,3 +98,10 @@ pub async fn print(printer: &Printer) -> Result<Accepted, SendError> {
     };
     print::send(printer, &req).await
 }
+
+/// `print` for synchronous callers (a TUI action's work in `spawn_blocking`).
+pub fn print_blocking(printer: &Printer) -> Result<Accepted, SendError> {
+    let rt = crate::printing::check::blocking_runtime()
+        .map_err(|e| SendError::Retryable(format!("cannot start sending: {e}")))?;
+    rt.block_on(print(printer))
+}

@@ -34,7 +34,11 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// The till number the bearer token belongs to; refuses a till speaking for another.
-fn authenticate(state: &AppState, headers: &HeaderMap, claimed: &str) -> Result<String, Response> {
+fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    claimed: &str,
+) -> Result<String, Box<Response>> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -50,17 +54,17 @@ fn authenticate(state: &AppState, headers: &HeaderMap, claimed: &str) -> Result<
         .map(|(n, _)| n.clone());
     let Some(till) = found else {
         tracing::warn!(claimed, "till request with an unknown token");
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "unknown till token: the till's [till] token must match its entry under [server.till_tokens]",
-        ));
+        )));
     };
     if till != claimed {
         tracing::warn!(till, claimed, "till pushed for another till");
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::FORBIDDEN,
             format!("this token belongs to till {till}; it cannot speak for till {claimed}"),
-        ));
+        )));
     }
     Ok(till)
 }
@@ -111,7 +115,7 @@ async fn push(
     };
     let till = match authenticate(&state, &headers, &req.till) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let folder = match load_folder(&state, &req.folder).await {
         Ok(f) => f,
@@ -157,7 +161,7 @@ async fn create_customer(
     };
     let till = match authenticate(&state, &headers, &req.till) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let folder = match load_folder(&state, &req.folder).await {
         Ok(f) => f,

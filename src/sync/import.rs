@@ -52,8 +52,7 @@ fn plan(listed: &[Listed], last: Option<i64>, folder: &str) -> Result<Vec<Listed
         Some(l) => l + 1,
     };
     let mut out = Vec::new();
-    let mut expected = start;
-    for b in listed.iter().filter(|b| b.number >= start) {
+    for (expected, b) in (start..).zip(listed.iter().filter(|b| b.number >= start)) {
         if b.number != expected {
             // A gap: jump to a later full batch if there is one, else wait for the missing batch.
             if let Some(f) = latest_full(expected - 1).filter(|f| *f >= b.number) {
@@ -65,7 +64,6 @@ fn plan(listed: &[Listed], last: Option<i64>, folder: &str) -> Result<Vec<Listed
             )));
         }
         out.push(b.clone());
-        expected += 1;
     }
     Ok(out)
 }

@@ -6,15 +6,19 @@
 
 use std::path::{Path, PathBuf};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
 use super::{Folder, SyncError};
+use crate::net::ftp::{FtpParams, FtpSession};
+use crate::pos::ftp_address::FtpAddress;
 
-type Ftp = suppaftp::tokio::AsyncRustlsFtpStream;
+/// How long each FTP step may take (a batch of a million rows is about 150 MB).
+const FTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Where a folder's files are.
 pub enum Remote {
-    Ftp { ftp: Box<Ftp>, address: String },
+    Ftp {
+        ftp: Box<FtpSession>,
+        address: String,
+    },
     Share(PathBuf),
 }
 
@@ -50,14 +54,6 @@ impl Remote {
         })
     }
 
-    fn ftp_err(address: &str, what: String) -> impl FnOnce(suppaftp::FtpError) -> SyncError {
-        let address = address.to_string();
-        move |e| SyncError::Ftp {
-            address,
-            message: format!("{what}: {e}"),
-        }
-    }
-
     /// Names of the files in the target folder (temporary files excluded).
     pub async fn list(&mut self) -> Result<Vec<String>, SyncError> {
         self.list_in(None).await
@@ -82,18 +78,27 @@ impl Remote {
                 }
                 out
             }
-            Remote::Ftp { ftp, address } => match ftp.nlst(sub).await {
-                Ok(list) => list
-                    .into_iter()
-                    .map(|n| n.rsplit('/').next().unwrap_or(&n).to_string())
-                    .collect(),
-                Err(_) if sub.is_some() => Vec::new(),
-                Err(e) => {
-                    return Err(Self::ftp_err(address, "listing the target folder".into())(
-                        e,
-                    ));
+            Remote::Ftp { ftp, address } => {
+                let err = |e: crate::net::ftp::FtpError| SyncError::Ftp {
+                    address: address.clone(),
+                    message: e.to_string(),
+                };
+                match sub {
+                    None => ftp.list_names().await.map_err(err)?,
+                    Some(dir) => {
+                        let here = ftp.current_dir().to_string();
+                        match ftp.cwd(dir).await {
+                            Ok(()) => {
+                                let names = ftp.list_names().await.map_err(err);
+                                ftp.cwd(&here).await.map_err(err)?;
+                                names?
+                            }
+                            Err(crate::net::ftp::FtpError::FolderMissing { .. }) => Vec::new(),
+                            Err(e) => return Err(err(e)),
+                        }
+                    }
                 }
-            },
+            }
         };
         names.retain(|n| !n.starts_with('.'));
         names.sort();
@@ -104,6 +109,19 @@ impl Remote {
     pub async fn put(&mut self, local: &Path, name: &str) -> Result<u64, SyncError> {
         let temp = temp_name(name);
         match self {
+            Remote::Share(dir) if local.parent() == Some(dir.as_path()) => {
+                // Built in the share folder under a temporary name: the rename publishes it.
+                let bytes = std::fs::metadata(local)
+                    .map_err(SyncError::io(format!("reading {}", local.display())))?
+                    .len();
+                tokio::fs::rename(local, dir.join(name))
+                    .await
+                    .map_err(SyncError::io(format!(
+                        "renaming {} to {name}",
+                        local.display()
+                    )))?;
+                Ok(bytes)
+            }
             Remote::Share(dir) => {
                 let tmp = dir.join(&temp);
                 let bytes = tokio::fs::copy(local, &tmp)
@@ -122,29 +140,17 @@ impl Remote {
                 Ok(bytes)
             }
             Remote::Ftp { ftp, address } => {
-                let mut file = tokio::fs::File::open(local)
+                let err = |e: crate::net::ftp::FtpError| SyncError::Ftp {
+                    address: address.clone(),
+                    message: e.to_string(),
+                };
+                let bytes = tokio::fs::read(local)
                     .await
-                    .map_err(SyncError::io(format!("opening {}", local.display())))?;
-                let mut stream = ftp
-                    .put_with_stream(&temp)
-                    .await
-                    .map_err(Self::ftp_err(address, format!("uploading {temp}")))?;
-                let bytes = tokio::io::copy(&mut file, &mut stream)
-                    .await
-                    .map_err(SyncError::io(format!("uploading {temp} to {address}")))?;
-                stream
-                    .flush()
-                    .await
-                    .map_err(SyncError::io(format!("uploading {temp}")))?;
-                stream.finish().await.map_err(Self::ftp_err(
-                    address,
-                    format!("finishing the upload of {temp}"),
-                ))?;
-                let _ = ftp.rm(name).await;
-                ftp.rename(temp.as_str(), name)
-                    .await
-                    .map_err(Self::ftp_err(address, format!("renaming {temp} to {name}")))?;
-                Ok(bytes)
+                    .map_err(SyncError::io(format!("reading {}", local.display())))?;
+                let sent = ftp.put(&temp, &bytes).await.map_err(err)?;
+                let _ = ftp.delete(name).await;
+                ftp.rename(&temp, name).await.map_err(err)?;
+                Ok(sent)
             }
         }
     }
@@ -163,36 +169,14 @@ impl Remote {
                     )))?
             }
             Remote::Ftp { ftp, address } => {
-                let mut stream = ftp
-                    .retr_as_stream(name)
-                    .await
-                    .map_err(Self::ftp_err(address, format!("downloading {name}")))?;
-                let mut file = tokio::fs::File::create(&tmp)
-                    .await
-                    .map_err(SyncError::io(format!("creating {}", tmp.display())))?;
-                let mut buf = vec![0u8; 256 * 1024];
-                let mut total = 0u64;
-                loop {
-                    let n = stream
-                        .read(&mut buf)
-                        .await
-                        .map_err(SyncError::io(format!("downloading {name} from {address}")))?;
-                    if n == 0 {
-                        break;
-                    }
-                    file.write_all(&buf[..n])
-                        .await
-                        .map_err(SyncError::io(format!("writing {}", tmp.display())))?;
-                    total += n as u64;
-                }
-                file.flush()
+                let bytes = ftp.get(name).await.map_err(|e| SyncError::Ftp {
+                    address: address.clone(),
+                    message: e.to_string(),
+                })?;
+                tokio::fs::write(&tmp, &bytes)
                     .await
                     .map_err(SyncError::io(format!("writing {}", tmp.display())))?;
-                stream.finish().await.map_err(Self::ftp_err(
-                    address,
-                    format!("finishing the download of {name}"),
-                ))?;
-                total
+                bytes.len() as u64
             }
         };
         tokio::fs::rename(&tmp, local)
@@ -203,47 +187,38 @@ impl Remote {
 
     /// Closes the connection politely.
     pub async fn close(self) {
-        if let Remote::Ftp { mut ftp, .. } = self {
-            let _ = ftp.quit().await;
+        if let Remote::Ftp { ftp, .. } = self {
+            ftp.quit().await;
         }
     }
 }
 
-/// Logs in to the folder's FTP server, in binary mode, in the target folder.
-async fn connect(folder: &Folder) -> Result<Ftp, SyncError> {
-    let address = folder.ftp_address.trim();
+/// Logs in to the folder's FTP server (binary mode, TLS for ftps://) in its target folder.
+async fn connect(folder: &Folder) -> Result<FtpSession, SyncError> {
+    let text = folder.ftp_address.trim();
     let err = |message: String| SyncError::Ftp {
-        address: address.to_string(),
+        address: text.to_string(),
         message,
     };
-    let rest = address
-        .strip_prefix("ftp://")
-        .ok_or_else(|| err("expected ftp://host[:port]{}target".to_string()))?;
-    let (hostport, target) = match rest.split_once("{}") {
-        Some((h, t)) => (h.trim_end_matches('/'), t.trim_matches('/')),
-        None => (rest.trim_end_matches('/'), ""),
+    let address = FtpAddress::parse(text).map_err(|e| {
+        err(format!(
+            "{e} (set it: backroom pos folders set {} --ftp-address ...)",
+            folder.code
+        ))
+    })?;
+    let params = FtpParams {
+        host: &address.host,
+        port: address.port,
+        tls: address.tls,
+        user: &folder.ftp_user,
+        password: folder.ftp_password.as_deref().unwrap_or(""),
+        target: address.target.as_deref(),
+        timeout: FTP_TIMEOUT,
     };
-    let hostport = if hostport.contains(':') {
-        hostport.to_string()
-    } else {
-        format!("{hostport}:21")
-    };
-    let mut ftp = Ftp::connect(hostport.as_str())
-        .await
-        .map_err(|e| err(format!("cannot connect: {e}")))?;
-    ftp.login(
-        folder.ftp_user.as_str(),
-        folder.ftp_password.as_deref().unwrap_or(""),
-    )
-    .await
-    .map_err(|e| err(format!("login as {} failed: {e}", folder.ftp_user)))?;
-    ftp.transfer_type(suppaftp::types::FileType::Binary)
-        .await
-        .map_err(|e| err(format!("binary mode refused: {e}")))?;
-    if !target.is_empty() {
-        ftp.cwd(target)
-            .await
-            .map_err(|e| err(format!("target folder {target} is missing: {e}")))?;
-    }
-    Ok(ftp)
+    FtpSession::connect(&params).await.map_err(|e| {
+        err(format!(
+            "{e} (check with backroom pos test-ftp {})",
+            folder.code
+        ))
+    })
 }

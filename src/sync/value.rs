@@ -28,6 +28,20 @@ pub fn from_sql(v: rusqlite::types::ValueRef<'_>) -> serde_json::Value {
     }
 }
 
+/// Binds a JSON value as an SQLite parameter without copying strings.
+pub struct Param<'a>(pub &'a serde_json::Value);
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self.0 {
+            serde_json::Value::String(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            serde_json::Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            other => ToSqlOutput::Owned(to_sql(other)),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,19 +56,5 @@ mod tests {
             from_sql(rusqlite::types::ValueRef::Integer(7)),
             serde_json::json!(7)
         );
-    }
-}
-
-/// Binds a JSON value as an SQLite parameter without copying strings.
-pub struct Param<'a>(pub &'a serde_json::Value);
-
-impl rusqlite::ToSql for Param<'_> {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        use rusqlite::types::{ToSqlOutput, ValueRef};
-        Ok(match self.0 {
-            serde_json::Value::String(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-            serde_json::Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
-            other => ToSqlOutput::Owned(to_sql(other)),
-        })
     }
 }

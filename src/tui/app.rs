@@ -160,7 +160,7 @@ impl App {
     }
 
     pub fn load(&mut self, pane: Pane, req: LoadRequest) {
-        self.pending += 1;
+        self.pending += 1 + usize::from(req.count.is_some());
         loader::load(&self.reader, pane, req, &self.tx);
     }
 
@@ -199,12 +199,24 @@ impl App {
                 };
                 match result {
                     Ok(l) => {
-                        let more = table.apply(seq, l.window, l.count, l.notices);
+                        let more = table.apply(seq, l.window, l.notices);
                         if let Some(req) = more {
                             self.load(pane, req);
                         }
                     }
                     Err(e) => table.fail(seq, s::load_failed(pane.title(), &e)),
+                }
+            }
+            Event::Counted {
+                pane,
+                count_seq,
+                result,
+            } => {
+                self.pending = self.pending.saturating_sub(1);
+                match (self.tables.get_mut(&pane), result) {
+                    (Some(t), Ok(n)) => t.counted(count_seq, n),
+                    (_, Err(e)) => self.status.error(s::load_failed(pane.title(), &e)),
+                    (None, _) => {}
                 }
             }
             Event::Header { queue, lease } => {

@@ -53,6 +53,18 @@ impl Harness {
         }
     }
 
+    /// Waits only until the active pane's rows are loaded (not its count), then draws:
+    /// what the operator sees as the finished frame after a key.
+    pub async fn settle_rows(&mut self) -> anyhow::Result<()> {
+        while self.app.table().loading {
+            match tokio::time::timeout(Duration::from_secs(10), self.rx.recv()).await {
+                Ok(Some(e)) => self.app.handle(e),
+                _ => break,
+            }
+        }
+        self.draw()
+    }
+
     /// Presses keys given by keymap names (`"j"`, `"ctrl-c"`, `"enter"`), settling after each;
     /// a name that is not a key types its characters (`"state:failed"`).
     pub async fn press(&mut self, keys: &[&str]) -> anyhow::Result<()> {

@@ -152,13 +152,37 @@ impl Dispatcher {
             let docs = &docs;
             async move {
                 let mut out = Vec::with_capacity(group.len());
+                // Once a job to this printer fails with a retryable error, the rest of the
+                // group is not sent in this pass (it would fail the same way, slowly).
+                let mut blocked: Option<String> = None;
                 for job in group {
-                    if Instant::now() > deadline {
-                        // The lease is about to run out: leave the job for the next claim.
-                        continue;
-                    }
-                    let bytes = docs.get(&job.document_id).cloned().unwrap_or_default();
-                    let finish = attempt(printer.as_ref(), &job, &bytes, &policy).await;
+                    let finish = if Instant::now() > deadline {
+                        retry(
+                            &job,
+                            &policy,
+                            "not sent: this worker's lease on the job ran out".into(),
+                            job.recovering,
+                        )
+                    } else if let Some(err) = &blocked {
+                        retry(
+                            &job,
+                            &policy,
+                            format!("not sent: the previous job failed: {err}"),
+                            job.recovering,
+                        )
+                    } else {
+                        let bytes = docs.get(&job.document_id).cloned().unwrap_or_default();
+                        let finish = attempt(printer.as_ref(), &job, &bytes, &policy).await;
+                        if let Finish::Retry { error, .. }
+                        | Finish::Failed {
+                            error,
+                            retryable: true,
+                        } = &finish
+                        {
+                            blocked = Some(error.clone());
+                        }
+                        finish
+                    };
                     out.push(Outcome {
                         job_id: job.id,
                         attempt_id: job.attempt_id,
@@ -313,7 +337,7 @@ async fn attempt(
         document: bytes,
         copies: job.copies,
     };
-    match print::send(printer, &req).await {
+    match send_patiently(printer, &req).await {
         Ok(accepted) => {
             if let Some(ms) = std::env::var(PAUSE_AFTER_SEND_ENV)
                 .ok()
@@ -337,6 +361,32 @@ async fn attempt(
     }
 }
 
+/// How long one attempt keeps retrying a printer that answers "busy" (printing another job).
+const BUSY_PATIENCE: Duration = Duration::from_secs(5);
+/// The IPP status of a printer printing another job (`server-error-busy`).
+const BUSY: &str = "server-error-busy";
+
+/// Sends, retrying within the attempt while the printer says it is busy with another job (as
+/// CUPS's IPP backend does): busy clears in milliseconds on a fast printer.
+async fn send_patiently(
+    printer: &Printer,
+    req: &PrintRequest<'_>,
+) -> Result<print::Accepted, SendError> {
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(1);
+    loop {
+        match print::send(printer, req).await {
+            Err(SendError::Retryable(e))
+                if e.contains(BUSY) && started.elapsed() < BUSY_PATIENCE =>
+            {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_millis(250));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn retry(job: &Claimed, policy: &RetryPolicy, error: String, in_doubt: bool) -> Finish {
     if job.attempts >= job.max_attempts {
         return Finish::Failed {
@@ -355,6 +405,28 @@ fn retry(job: &Claimed, policy: &RetryPolicy, error: String, in_doubt: bool) -> 
 
 /// The printing loop; runs until shutdown and works only while the lease is held.
 pub async fn run(shared: Arc<Shared>) {
+    let follower = tokio::spawn(follow_loop(shared.clone()));
+    dispatch_loop(shared).await;
+    let _ = follower.await;
+}
+
+/// Follows the remote state of accepted jobs, apart from dispatch so slow printers never delay it.
+async fn follow_loop(shared: Arc<Shared>) {
+    let mut d = Dispatcher::new(shared.ctx.db_path.clone(), shared.holder.clone());
+    let notify = |n: Notification| shared.send(super::Notification::Printing(n));
+    loop {
+        if shared.lease_held()
+            && let Err(e) = d.follow(&notify).await
+        {
+            tracing::warn!(error = %format!("{e:#}"), "following remote job states");
+        }
+        if !shared.idle(FOLLOW_INTERVAL).await {
+            break;
+        }
+    }
+}
+
+async fn dispatch_loop(shared: Arc<Shared>) {
     let mut d = Dispatcher::new(shared.ctx.db_path.clone(), shared.holder.clone());
     let notify = |n: Notification| shared.send(super::Notification::Printing(n));
     loop {
@@ -366,9 +438,6 @@ pub async fn run(shared: Arc<Shared>) {
                     tracing::warn!(error = %format!("{e:#}"), "print dispatch");
                     shared.send(super::Notification::Error(format!("printing: {e:#}")));
                 }
-            }
-            if let Err(e) = d.follow(&notify).await {
-                tracing::warn!(error = %format!("{e:#}"), "following remote job states");
             }
             if let Err(e) = d.purge().await {
                 tracing::warn!(error = %format!("{e:#}"), "purging print jobs");

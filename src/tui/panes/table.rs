@@ -20,7 +20,8 @@ pub struct LoadRequest {
     pub seq: u64,
     pub anchor: Anchor,
     pub query: Query,
-    pub with_count: bool,
+    /// Count the filtered rows too (after the window is sent); the number orders the counts.
+    pub count: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -48,6 +49,8 @@ pub struct Table {
     pin: Pin,
     /// Rows still to move once the next window arrives (moves past the loaded rows).
     carry: isize,
+    /// The newest count asked for.
+    count_seq: u64,
 }
 
 /// Where the selection lands in a new window.
@@ -80,6 +83,7 @@ impl Table {
             stale: true,
             pin: Pin::Anchor,
             carry: 0,
+            count_seq: 0,
         }
     }
 
@@ -99,11 +103,15 @@ impl Table {
         };
         self.loading = true;
         self.stale = false;
+        let count = with_count.then(|| {
+            self.count_seq += 1;
+            self.count_seq
+        });
         LoadRequest {
             seq: self.seq,
             anchor,
             query: self.query.clone(),
-            with_count,
+            count,
         }
     }
 
@@ -121,8 +129,7 @@ impl Table {
         &mut self,
         seq: u64,
         window: Window,
-        count: Option<u64>,
-        notices: Vec<Notice>,
+        notices: Option<Vec<Notice>>,
     ) -> Option<LoadRequest> {
         if seq != self.seq {
             return None;
@@ -142,10 +149,9 @@ impl Table {
             .unwrap_or(self.window.anchor)
             .min(self.window.rows.len().saturating_sub(1));
         self.offset = self.selected.saturating_sub(on_screen);
-        if let Some(c) = count {
-            self.total = Some(c);
+        if let Some(n) = notices {
+            self.notices = n;
         }
-        self.notices = notices;
         self.error = None;
         self.loading = false;
         self.loaded = true;
@@ -156,6 +162,13 @@ impl Table {
             return self.move_by(carry);
         }
         None
+    }
+
+    /// Applies a finished count if it is the newest one.
+    pub fn counted(&mut self, count_seq: u64, total: u64) {
+        if count_seq == self.count_seq {
+            self.total = Some(total);
+        }
     }
 
     pub fn fail(&mut self, seq: u64, error: String) {
@@ -230,6 +243,7 @@ impl Table {
     /// Applies a new filter from the top; marks are dropped (they could hide behind the filter).
     pub fn set_filter(&mut self, filter: Filter) -> LoadRequest {
         self.query.filter = filter;
+        self.total = None;
         self.marked.clear();
         self.selected = 0;
         self.offset = 0;
