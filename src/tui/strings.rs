@@ -266,7 +266,15 @@ pub mod header {
 }
 
 pub mod status {
-    pub const HINTS: &str = "? help  : command  / filter  q quit";
+    /// The hints at the right of the status line, with the active keymap's keys.
+    pub const HINTS: &[(&str, &str)] = &[
+        ("help", "help"),
+        ("palette", "command"),
+        ("filter", "filter"),
+        ("quit", "quit"),
+    ];
+    pub const NO_WORKER: &str = "The worker does not run in this console (it was started read-only): \
+         run `backroom worker`, or start backroom without --read-only.";
     pub const NO_ROW: &str = "No row is selected.";
     pub const FILTER_PROMPT: &str = "/";
     pub const PALETTE_PROMPT: &str = ":";
