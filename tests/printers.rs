@@ -835,3 +835,42 @@ async fn tui_printers_pane_adds_and_removes_printers_with_the_default_rule() {
     assert!(backroom::store::printers::list(&conn).unwrap().is_empty());
     assert!(h.screen().contains("No printer is configured"));
 }
+
+/// The real binary in a real terminal (tmux): the admin's flow on the Printers pane.
+#[test]
+fn tui_in_a_terminal_checks_a_printer_picks_its_tray_and_prints_a_test_page() {
+    use support::tmux::{Tmux, backroom_binary};
+    let ipp = IppPrinter::start();
+    let env = TestEnv::new();
+    let bin = backroom_binary();
+    let add = std::process::Command::new(&bin)
+        .envs(env.vars())
+        .args([
+            "printers",
+            "add",
+            "counter",
+            "--provider",
+            "ipp",
+            "--target",
+        ])
+        .arg(ipp.url())
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{add:?}");
+    let t = Tmux::start(&env, &format!("'{}'", bin.display()), &[]);
+    t.wait_for("counter");
+    t.keys(&["c"]);
+    t.wait_for("counter: idle, ready");
+    t.keys(&["t"]);
+    t.wait_for("‹ (printer default) ›");
+    t.keys(&["Right", "Right"]);
+    t.wait_for("‹ main ›");
+    t.keys(&["Enter"]);
+    t.wait_for("counter now prints from tray main");
+    t.keys(&["p"]);
+    t.wait_for("Test page sent to counter");
+    assert_eq!(ipp.wait_received(1, Duration::from_secs(10)).len(), 1);
+    t.keys(&["q"]);
+    t.wait_exit();
+    assert_eq!(stored(&env, "counter").tray.as_deref(), Some("main"));
+}
