@@ -410,3 +410,66 @@ pub mod refused {
         format!("{action} is refused: backroom runs read-only (switch with :readonly)")
     }
 }
+
+pub mod print_jobs {
+    pub const RESCHEDULE: &str = "Reschedule the marked (or selected) failed jobs";
+    pub const RESCHEDULE_FILTERED: &str = "Reschedule every failed job the filter shows";
+    pub const REPRINT: &str = "Print the selected job's document again (a new job)";
+    pub const CANCEL: &str = "Cancel the marked (or selected) pending jobs";
+    pub const CANCEL_FILTERED: &str = "Cancel every pending job the filter shows";
+    pub const DOWNLOAD: &str = "Download the exact bytes that were sent (to the downloads dir)";
+
+    pub const RESCHEDULING: &str = "Rescheduling";
+    pub const REPRINTING: &str = "Queueing a reprint";
+    pub const CANCELLING: &str = "Cancelling";
+    pub const DOWNLOADING: &str = "Writing the document";
+    pub const COUNTING: &str = "Reading the filtered jobs";
+
+    pub const FAILED_JOBS_HINT: &str = "Failed jobs do not print again by themselves: reschedule them with r (R: every failed job shown)";
+    pub const MAYBE_DUPLICATE: &str = "Some jobs were resent after a crash to a printer that cannot be asked: \
+         they may have printed twice (maybe duplicate in the detail, enter)";
+
+    /// The retention line (`PRINT_JOB_RETENTION`, not configurable).
+    pub fn retention(days: u64) -> String {
+        format!(
+            "Finished jobs are purged after {days} days (PRINT_JOB_RETENTION, not configurable)."
+        )
+    }
+
+    pub fn failed_count(n: i64) -> String {
+        format!("⚠ {n} failed print job(s).")
+    }
+
+    pub fn done(verb: &str, ids: &[i64], skipped: &[String]) -> String {
+        let mut s = match ids.len() {
+            0 => format!("No job {verb}"),
+            1 => format!("Job {} {verb}", ids[0]),
+            n => format!("{n} jobs {verb}"),
+        };
+        if !skipped.is_empty() {
+            s.push_str(&format!("; left alone: {}", skipped.join(", ")));
+        }
+        s.push('.');
+        s
+    }
+
+    pub fn reprinted(new: i64, of: i64) -> String {
+        format!("Job {new} queued: a reprint of job {of}.")
+    }
+
+    pub fn downloaded(id: i64, bytes: usize, path: &std::path::Path) -> String {
+        format!("Job {id}: {bytes} bytes written to {}.", path.display())
+    }
+
+    pub fn confirm_bulk(verb: &str, n: usize) -> String {
+        format!("{verb} {n} job(s)")
+    }
+
+    pub fn job_failed(id: i64) -> String {
+        format!("Print job {id} failed (enter on it shows why).")
+    }
+
+    pub fn gone(id: i64) -> String {
+        format!("Print job {id} no longer exists (reload with ctrl-r).")
+    }
+}
