@@ -266,6 +266,33 @@ fn import_is_all_or_nothing_and_reports_every_bad_row() {
 }
 
 #[test]
+fn a_large_import_reports_progress_on_request() {
+    let env = TestEnv::new();
+    let mut csv = String::from("name;email\n");
+    for i in 0..25_000 {
+        csv.push_str(&format!("Contact {i};c{i}@x.org\n"));
+    }
+    let file = write(&env, "big.csv", csv.as_bytes());
+    let out = env
+        .command()
+        .args(["contacts", "import", file.to_str().unwrap(), "--progress"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("import: 10000 rows read") && err.contains("import: 20000 rows read"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 25000 of 25000 rows"));
+    let quiet = env.run(&["contacts", "import", file.to_str().unwrap()]);
+    assert!(
+        !String::from_utf8_lossy(&quiet.stderr).contains("rows read"),
+        "no progress when stderr is not a terminal"
+    );
+}
+
+#[test]
 fn the_template_goes_to_downloads_and_imports_as_is() {
     let env = TestEnv::new();
     let out = env.ok(&["contacts", "template"]);
