@@ -1,5 +1,255 @@
-//! Benchmark of the sync area (scales named in its issue); figures go to the README.
+//! Benchmark of the till synchronisation, figures for the README:
+//! - export and import of `SYNC_BENCH_ROWS` (default 1,000,000) changed rows of a realistic article
+//!   table, against the `sqlite3` shell dumping and loading the same rows as CSV in the same run;
+//! - push of `SYNC_BENCH_TICKETS` (default 100,000) queued tickets to `backroom serve` on loopback.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use backroom::sync::runs::quiet;
+
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+fn sqlite3(db: &Path, commands: &[&str]) -> Duration {
+    let start = Instant::now();
+    let status = Command::new("sqlite3")
+        .arg(db)
+        .args(commands)
+        .stdout(Stdio::null())
+        .status()
+        .expect("sqlite3 is missing: install the Debian package sqlite3");
+    assert!(status.success(), "sqlite3 {commands:?} failed");
+    start.elapsed()
+}
+
+const ART: &str = "CREATE TABLE ART (
+    code TEXT PRIMARY KEY, label TEXT NOT NULL, family TEXT, barcode TEXT, price REAL, vat REAL,
+    unit TEXT, stock INTEGER, active INTEGER, updated_at TEXT)";
+
+fn fill(conn: &mut rusqlite::Connection, rows: usize) {
+    let families = [
+        "PAPETERIE",
+        "ECRITURE",
+        "CLASSEMENT",
+        "INFORMATIQUE",
+        "BUREAU",
+    ];
+    let tx = conn.transaction().unwrap();
+    {
+        let mut stmt = tx
+            .prepare("INSERT INTO ART VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
+            .unwrap();
+        for i in 0..rows {
+            stmt.execute(rusqlite::params![
+                format!("ART-{i:07}"),
+                format!("Article de bureau numéro {i}, boîte de 12"),
+                families[i % families.len()],
+                format!("30{:011}", i * 7919 % 100_000_000_000),
+                (i % 5000) as f64 / 100.0 + 0.99,
+                if i % 3 == 0 { 5.5 } else { 20.0 },
+                "PCE",
+                (i % 250) as i64,
+                i64::from(i % 17 != 0),
+                "2026-11-23T09:30:00Z",
+            ])
+            .unwrap();
+        }
+    }
+    tx.commit().unwrap();
+}
+
+fn folder_row(store: &Path, erp: &Path, share: &Path, ws: &str) -> backroom::sync::Folder {
+    let conn = backroom::store::open(store).unwrap();
+    conn.execute(
+        "INSERT INTO pos_folders (code, db_kind, db_name, ftp_mode, ftp_share, ws_url, created_at)
+         VALUES ('BENCH', 'sqlite', ?1, 'copy', ?2, ?3, ?4)",
+        rusqlite::params![
+            erp.display().to_string(),
+            share.display().to_string(),
+            ws,
+            backroom::store::now()
+        ],
+    )
+    .unwrap();
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO sync_tables (folder_id, table_name, sync_type, direction)
+         VALUES (?1, 'ART', 'incremental', 'server_to_till')",
+        [id],
+    )
+    .unwrap();
+    backroom::store::sync::folder(&conn, "BENCH")
+        .unwrap()
+        .unwrap()
+}
 
 fn main() {
-    println!("sync benchmark: not measured yet");
+    let rows = env_count("SYNC_BENCH_ROWS", 1_000_000);
+    let tickets = env_count("SYNC_BENCH_TICKETS", 100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let erp = dir.path().join("erp.db");
+    let share = dir.path().join("share");
+    std::fs::create_dir_all(&share).unwrap();
+    let mut server_db = rusqlite::Connection::open(&erp).unwrap();
+    server_db.execute_batch(ART).unwrap();
+
+    let store = dir.path().join("server/backroom.db");
+    let folder = folder_row(&store, &erp, &share, "");
+    rt.block_on(backroom::sync::capture::install(&folder))
+        .unwrap();
+    // The till's first (empty) full batch, then a million changes captured by the triggers.
+    rt.block_on(backroom::sync::export::run(&store, &folder, false, quiet()))
+        .unwrap();
+    let t = Instant::now();
+    fill(&mut server_db, rows);
+    println!(
+        "setup: {rows} rows written with capture triggers in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Export: the changes since the watermark into one verified batch, copied into the share.
+    let t = Instant::now();
+    let exported = rt
+        .block_on(backroom::sync::export::run(&store, &folder, false, quiet()))
+        .unwrap();
+    let export = t.elapsed();
+    assert_eq!(exported.rows as usize, rows);
+    let batch = share.join(exported.file.clone().unwrap());
+
+    let csv = dir.path().join("art.csv");
+    let dump = sqlite3(
+        &erp,
+        &[
+            ".mode csv",
+            &format!(".output {}", csv.display()),
+            "SELECT * FROM ART;",
+        ],
+    );
+
+    // Import: verify and apply in one transaction into a fresh till database.
+    let till = dir.path().join("till/backroom.db");
+    let mut conn = backroom::store::open(&till).unwrap();
+    let t = Instant::now();
+    let applied =
+        backroom::sync::apply::apply(&mut conn, &batch, "BENCH", None, false, &quiet()).unwrap();
+    let import = t.elapsed();
+    assert_eq!(applied.rows as usize, rows);
+
+    let loaded = dir.path().join("loaded.db");
+    let load = sqlite3(
+        &loaded,
+        &[
+            &format!("{ART};"),
+            &format!(".import --csv {} ART", csv.display()),
+        ],
+    );
+
+    let per_sec = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
+    println!(
+        "export  {rows} rows: {:.2} s, {:.0} rows/s ({} MB batch) | sqlite3 CSV dump {:.2} s, {:.0} rows/s | ratio {:.2}x",
+        export.as_secs_f64(),
+        per_sec(rows, export),
+        exported.bytes / 1_000_000,
+        dump.as_secs_f64(),
+        per_sec(rows, dump),
+        export.as_secs_f64() / dump.as_secs_f64()
+    );
+    println!(
+        "import  {rows} rows: {:.2} s, {:.0} rows/s | sqlite3 CSV load {:.2} s, {:.0} rows/s | ratio {:.2}x",
+        import.as_secs_f64(),
+        per_sec(rows, import),
+        load.as_secs_f64(),
+        per_sec(rows, load),
+        import.as_secs_f64() / load.as_secs_f64()
+    );
+
+    push(&rt, dir.path(), &erp, tickets);
+}
+
+/// Queues `count` tickets on a till and pushes them to a real `backroom serve` on loopback.
+fn push(rt: &tokio::runtime::Runtime, dir: &Path, erp: &Path, count: usize) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ws = format!("http://127.0.0.1:{port}");
+    let server_dir = dir.join("serve");
+    std::fs::create_dir_all(&server_dir).unwrap();
+    let store = server_dir.join("backroom.db");
+    let config = server_dir.join("config.toml");
+    std::fs::write(&config, "[server.till_tokens]\n\"7\" = \"bench-token\"\n").unwrap();
+    let share = dir.join("share2");
+    std::fs::create_dir_all(&share).unwrap();
+    folder_row(&store, erp, &share, &ws);
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_backroom"))
+        .args(["--db", &store.display().to_string()])
+        .args(["--config", &config.display().to_string()])
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "backroom serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let till_store = dir.join("till-push/backroom.db");
+    let folder = folder_row(&till_store, erp, &share, &ws);
+    let mut conn = backroom::store::open(&till_store).unwrap();
+    let t = Instant::now();
+    for i in 0..count {
+        let ticket = backroom::sync::queue::Ticket {
+            uuid: uuid::Uuid::new_v4().to_string(),
+            till: "7".into(),
+            number: format!("T7-{i:06}"),
+            sold_at: "2026-11-23T10:00:00Z".into(),
+            total_cents: 1220,
+            customer: None,
+            lines: vec![
+                backroom::sync::queue::TicketLine {
+                    article: "ART-0000001".into(),
+                    quantity: 2.0,
+                    price_cents: 450,
+                },
+                backroom::sync::queue::TicketLine {
+                    article: "ART-0000002".into(),
+                    quantity: 1.0,
+                    price_cents: 320,
+                },
+            ],
+        };
+        backroom::sync::queue::record_ticket(&mut conn, "BENCH", &ticket).unwrap();
+    }
+    println!(
+        "setup: {count} tickets recorded and queued (one transaction each) in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    let me = backroom::sync::push::Identity {
+        number: "7".into(),
+        token: "bench-token".into(),
+    };
+    let t = Instant::now();
+    let pushed = rt
+        .block_on(backroom::sync::push::run(&till_store, &folder, &me, 500))
+        .unwrap();
+    let took = t.elapsed();
+    assert_eq!(pushed.applied as usize, count);
+    println!(
+        "push    {count} tickets in {} requests of 500: {:.2} s, {:.0} tickets/s",
+        pushed.batches,
+        took.as_secs_f64(),
+        count as f64 / took.as_secs_f64()
+    );
+    let _ = serve.kill();
+    let _ = serve.wait();
 }

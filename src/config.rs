@@ -59,6 +59,10 @@ pub struct ServerSection {
     pub api_token: Option<String>,
     /// Per-till bearer tokens for the till endpoints: till number → token.
     pub till_tokens: BTreeMap<String, String>,
+    /// Code of the model customer copied when a till creates a customer.
+    pub model_customer: Option<String>,
+    /// The server database table that holds customers.
+    pub customers_table: String,
 }
 
 impl Default for ServerSection {
@@ -67,6 +71,8 @@ impl Default for ServerSection {
             listen: "127.0.0.1:8080".to_string(),
             api_token: None,
             till_tokens: BTreeMap::new(),
+            model_customer: None,
+            customers_table: "CLI".to_string(),
         }
     }
 }
@@ -135,7 +141,7 @@ impl Default for UiSection {
 }
 
 /// Settings of a till-side backroom (the till synchroniser).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TillSection {
     /// This till's number; empty on a server.
@@ -144,6 +150,28 @@ pub struct TillSection {
     pub token: Option<String>,
     /// Folder where update packages are installed.
     pub install_dir: Option<PathBuf>,
+    /// The synchronised table that holds customers on the till.
+    pub customers_table: String,
+    /// The synchronised table of user accounts; after an import only this till's users are kept.
+    pub users_table: String,
+    /// The column of `users_table` that holds the till number a user is attached to.
+    pub users_till_column: String,
+    /// Queued items sent per request to the server.
+    pub push_batch: usize,
+}
+
+impl Default for TillSection {
+    fn default() -> Self {
+        TillSection {
+            number: String::new(),
+            token: None,
+            install_dir: None,
+            customers_table: "CLI".to_string(),
+            users_table: "USERS".to_string(),
+            users_till_column: "till".to_string(),
+            push_batch: 500,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

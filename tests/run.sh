@@ -14,6 +14,7 @@ need=(
   "pdftotext:poppler-utils"
   "sqlite3:sqlite3"
   "unzip:unzip"
+  "openssl:openssl"
   "/usr/lib/postgresql/15/bin/initdb:postgresql"
 )
 missing=()
@@ -22,6 +23,7 @@ for pair in "${need[@]}"; do
   if [[ $prog == /* ]]; then [[ -x $prog ]] || missing+=("$pkg"); else command -v "$prog" >/dev/null || missing+=("$pkg"); fi
 done
 python3 -c 'import pyftpdlib' 2>/dev/null || missing+=(python3-pyftpdlib)
+python3 -c 'import OpenSSL' 2>/dev/null || missing+=(python3-openssl)
 python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
 if ((${#missing[@]})); then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
@@ -33,6 +35,7 @@ if ((${#missing[@]})); then
 fi
 # Debian's Python modules live outside a pyenv interpreter: fall back to PyPI for those.
 python3 -c 'import pyftpdlib' 2>/dev/null || pip install -q pyftpdlib
+python3 -c 'import OpenSSL' 2>/dev/null || pip install -q pyOpenSSL
 python3 -c 'import aiosmtpd' 2>/dev/null || pip install -q aiosmtpd
 
 # ippeveprinter needs a D-Bus system bus for DNS-SD.

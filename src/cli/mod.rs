@@ -15,6 +15,7 @@ pub mod sync;
 pub mod sync_processes;
 pub mod sync_tables;
 pub mod terms;
+pub mod till;
 pub mod triggers;
 
 use std::path::PathBuf;
@@ -73,6 +74,8 @@ pub enum Noun {
     Pos(pos::Args),
     /// Sync tables, processes and runs.
     Sync(sync::Args),
+    /// What a till records: tickets, customers, parameters (queued for the server).
+    Till(till::Args),
     /// Run the background worker headless.
     Worker(WorkerArgs),
     /// Run the web service.
@@ -183,6 +186,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Noun::Terms(a)) => terms::run(a, &ctx).await,
         Some(Noun::Pos(a)) => pos::run(a, &ctx).await,
         Some(Noun::Sync(a)) => sync::run(a, &ctx).await,
+        Some(Noun::Till(a)) => till::run(a, &ctx).await,
         Some(Noun::Worker(a)) => {
             ctx.open_store()?;
             if a.until_idle {

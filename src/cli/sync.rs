@@ -1,6 +1,12 @@
-//! `backroom sync ...`: sync tables and processes (POS settings) and runs (till synchronisation).
+//! `backroom sync ...`: sync tables and processes (POS settings), and the till synchronisation
+//! itself: runs, change capture, status and the run log.
 
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::cli::{Failure, emit};
 use crate::context::Context;
+use crate::sync::SyncError;
+use crate::sync::runs::Process;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,11 +20,246 @@ pub enum Command {
     Tables(super::sync_tables::Args),
     /// Processes per POS folder: schedule, confirmation mode, last result.
     Processes(super::sync_processes::Args),
+    /// Run a process now: export (server), import, push, update (till).
+    Run {
+        #[arg(value_enum)]
+        process: RunProcess,
+        folder: String,
+        /// export: a full batch (every table whole); import: a full re-import from the latest full batch.
+        #[arg(long)]
+        full: bool,
+        /// update: answer yes to every confirmation question (as if typed in the terminal).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Change capture on the folder's server database: install, check or remove the triggers.
+    Capture {
+        #[arg(value_enum)]
+        action: CaptureAction,
+        folder: String,
+    },
+    /// Last export and import, queue depth and age, blocked channels and what to do.
+    Status { folder: Option<String> },
+    /// The run log (newest first).
+    Runs {
+        folder: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RunProcess {
+    Export,
+    Import,
+    Push,
+    Update,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CaptureAction {
+    Install,
+    Check,
+    Remove,
 }
 
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
         Command::Tables(a) => super::sync_tables::run(a, ctx).await,
         Command::Processes(a) => super::sync_processes::run(a, ctx).await,
+        Command::Run {
+            process,
+            folder,
+            full,
+            yes,
+        } => run_process(ctx, process, &folder, full, yes).await,
+        Command::Capture { action, folder } => capture(ctx, action, &folder).await,
+        Command::Status { folder } => status(ctx, folder.as_deref()),
+        Command::Runs { folder, limit } => runs(ctx, folder.as_deref(), limit),
     }
+}
+
+async fn run_process(
+    ctx: &Context,
+    process: RunProcess,
+    folder: &str,
+    full: bool,
+    yes: bool,
+) -> anyhow::Result<()> {
+    let process = match process {
+        RunProcess::Export => Process::Export,
+        RunProcess::Import => Process::Import,
+        RunProcess::Push => Process::Push,
+        RunProcess::Update => Process::Update,
+    };
+    ctx.require_writable(&format!("sync run {}", process.as_str()))?;
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let mut ask = |p: &crate::sync::updates::Package| -> bool {
+        if yes {
+            return true;
+        }
+        eprint!("install update package {} ({})? [y/N] ", p.version, p.file);
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut line);
+        matches!(
+            line.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes" | "o" | "oui"
+        )
+    };
+    let confirm: crate::sync::updates::Confirmer<'_> = if yes || interactive {
+        Some(&mut ask)
+    } else {
+        None
+    };
+    let outcome = crate::worker::sync::run_once(
+        ctx,
+        folder,
+        process,
+        full,
+        confirm,
+        crate::sync::runs::quiet(),
+    )
+    .await
+    .map_err(failure)?;
+    emit(ctx, &outcome, || outcome.summary())
+}
+
+/// Maps the sync error under an error's context to the CLI's exit codes.
+pub fn failure(e: anyhow::Error) -> anyhow::Error {
+    let code = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<SyncError>())
+        .map(|s| match s {
+            SyncError::NoFolder(_) => crate::cli::output::NOT_FOUND,
+            SyncError::Config(_) => crate::cli::output::USAGE,
+            SyncError::ServerDb { .. } | SyncError::Ftp { .. } | SyncError::Unreachable { .. } => {
+                crate::cli::output::UNREACHABLE
+            }
+            SyncError::Blocked(_)
+            | SyncError::Refused(_)
+            | SyncError::Rejected(_)
+            | SyncError::Batch { .. } => crate::cli::output::REFUSED,
+            _ => 1,
+        });
+    match code {
+        Some(code) if code != 1 => anyhow::Error::new(Failure::new(code, format!("{e:#}"))),
+        _ => e,
+    }
+}
+
+async fn capture(ctx: &Context, action: CaptureAction, code: &str) -> anyhow::Result<()> {
+    let folder = crate::worker::sync::load_folder(ctx, code).map_err(|e| failure(e.into()))?;
+    match action {
+        CaptureAction::Install => {
+            ctx.require_admin("installing change capture")?;
+            let report = crate::sync::capture::install(&folder)
+                .await
+                .map_err(|e| failure(e.into()))?;
+            eprintln!(
+                "change capture installed on {} table(s) of folder {code}",
+                report.tables.len()
+            );
+            emit(ctx, &report, || capture_text(&report))
+        }
+        CaptureAction::Check => {
+            let report = crate::sync::capture::check(&folder)
+                .await
+                .map_err(|e| failure(e.into()))?;
+            emit(ctx, &report, || capture_text(&report))?;
+            if !report.all_installed() {
+                return Err(Failure::refused(format!(
+                    "change capture is not complete on folder {code}: run backroom sync capture install {code}"
+                ))
+                .into());
+            }
+            Ok(())
+        }
+        CaptureAction::Remove => {
+            ctx.require_admin("removing change capture")?;
+            let n = crate::sync::capture::remove(&folder)
+                .await
+                .map_err(|e| failure(e.into()))?;
+            let value = serde_json::json!({"folder": code, "removed": n});
+            emit(ctx, &value, || {
+                format!(
+                    "change capture removed from {n} table(s) of folder {code}; their recorded changes are forgotten"
+                )
+            })
+        }
+    }
+}
+
+fn capture_text(r: &crate::sync::capture::Report) -> String {
+    let mut out = format!(
+        "folder {} ({}): {} change(s) recorded, last sequence {}\n",
+        r.folder, r.db_kind, r.logged_changes, r.last_seq
+    );
+    for t in &r.tables {
+        let state = match t.state {
+            crate::sync::capture::State::Installed => "installed",
+            crate::sync::capture::State::Missing => "MISSING",
+            crate::sync::capture::State::Stale => "STALE",
+        };
+        out.push_str(&format!("  {:<12} {:<10} {}\n", t.table, state, t.detail));
+    }
+    out
+}
+
+fn status(ctx: &Context, folder: Option<&str>) -> anyhow::Result<()> {
+    let conn = ctx.open_store()?;
+    let folders = match folder {
+        Some(code) => {
+            let f = crate::store::sync::folder(&conn, code)?
+                .ok_or_else(|| Failure::not_found(format!("POS folder {code} does not exist")))?;
+            vec![(f.id, f.code)]
+        }
+        None => crate::store::pos::list_folders(&conn)?
+            .into_iter()
+            .map(|f| (f.id, f.code))
+            .collect(),
+    };
+    let mut all = Vec::new();
+    for (id, code) in folders {
+        all.push(crate::sync::status::of(&conn, id, &code)?);
+    }
+    emit(ctx, &all, || {
+        if all.is_empty() {
+            return "no POS folder (add one: backroom pos folders add CODE ...)".to_string();
+        }
+        all.iter()
+            .map(crate::sync::status::text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+fn runs(ctx: &Context, folder: Option<&str>, limit: i64) -> anyhow::Result<()> {
+    let conn = ctx.open_store()?;
+    let runs = crate::store::sync::runs(&conn, folder, limit)?;
+    emit(ctx, &runs, || {
+        let mut out = String::new();
+        for r in &runs {
+            out.push_str(&format!(
+                "{:<6} {:<8} {:<8} {} → {}  {} rows, {} batches, {} bytes  {}{}\n",
+                r.id,
+                r.folder.as_deref().unwrap_or("-"),
+                r.process,
+                r.started_at,
+                r.finished_at.as_deref().unwrap_or("…"),
+                r.rows,
+                r.batches,
+                r.bytes,
+                r.outcome.as_deref().unwrap_or("running"),
+                r.message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            ));
+        }
+        if out.is_empty() {
+            out = "no sync run yet".into();
+        }
+        out
+    })
 }

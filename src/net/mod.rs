@@ -1,4 +1,9 @@
 //! The outside world: print providers, FTP, database servers, HTTP.
 
+pub mod dbserver;
+pub mod ftp;
+pub mod ipp;
 pub mod print;
+pub mod printnode;
+pub mod raw;
 pub mod spool;

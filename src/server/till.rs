@@ -1,9 +1,179 @@
-//! The till endpoints of `backroom serve`.
+//! The till endpoints of `backroom serve`: tills push their queue (`POST /api/till/push`) and
+//! create customers (`POST /api/till/customers`). Each till authenticates with its own bearer
+//! token (`[server.till_tokens]`) and can only speak for itself.
 
-use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
 
 use super::AppState;
+use crate::sync::inbox::{self, Customers};
+use crate::sync::push::{Reply, Request};
+use crate::sync::{Folder, SyncError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/till/push", post(push))
+        .route("/api/till/customers", post(create_customer))
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+/// Compares without stopping at the first difference.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The till number the bearer token belongs to; refuses a till speaking for another.
+fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    claimed: &str,
+) -> Result<String, Box<Response>> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let found = state
+        .ctx
+        .config
+        .server
+        .till_tokens
+        .iter()
+        .find(|(_, t)| !t.is_empty() && same(t, token))
+        .map(|(n, _)| n.clone());
+    let Some(till) = found else {
+        tracing::warn!(claimed, "till request with an unknown token");
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "unknown till token: the till's [till] token must match its entry under [server.till_tokens]",
+        )));
+    };
+    if till != claimed {
+        tracing::warn!(till, claimed, "till pushed for another till");
+        return Err(Box::new(error(
+            StatusCode::FORBIDDEN,
+            format!("this token belongs to till {till}; it cannot speak for till {claimed}"),
+        )));
+    }
+    Ok(till)
+}
+
+async fn load_folder(state: &AppState, code: &str) -> Result<Folder, Response> {
+    let db = state.ctx.db_path.clone();
+    let code2 = code.to_string();
+    let found = tokio::task::spawn_blocking(move || {
+        let conn = crate::store::open(&db)?;
+        anyhow::Ok(crate::store::sync::folder(&conn, &code2)?)
+    })
+    .await;
+    match found {
+        Ok(Ok(Some(f))) => Ok(f),
+        Ok(Ok(None)) => Err(error(
+            StatusCode::NOT_FOUND,
+            format!("POS folder {code} does not exist on the server"),
+        )),
+        Ok(Err(e)) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))),
+        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+    }
+}
+
+fn sync_error(e: SyncError) -> Response {
+    match e {
+        SyncError::Refused(m) | SyncError::Rejected(m) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, m)
+        }
+        other => error(StatusCode::SERVICE_UNAVAILABLE, other.to_string()),
+    }
+}
+
+fn customers(state: &AppState) -> Customers {
+    Customers {
+        table: state.ctx.config.server.customers_table.clone(),
+        model: state.ctx.config.server.model_customer.clone(),
+    }
+}
+
+async fn push(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let req: Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad push request: {e}")),
+    };
+    let till = match authenticate(&state, &headers, &req.till) {
+        Ok(t) => t,
+        Err(r) => return *r,
+    };
+    let folder = match load_folder(&state, &req.folder).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let customers = customers(&state);
+    let count = req.items.len();
+    let f2 = folder.clone();
+    let result = crate::sync::serverdb::with_ops(&folder, move |ops| {
+        inbox::apply_items(ops, &f2, &customers, &till, &req.items)
+    })
+    .await;
+    match result {
+        Ok(results) => {
+            tracing::info!(folder = %folder.code, items = count, "till push applied");
+            Json(Reply { results }).into_response()
+        }
+        Err(e) => sync_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateCustomer {
+    folder: String,
+    till: String,
+    #[serde(default)]
+    fields: serde_json::Map<String, serde_json::Value>,
+}
+
+async fn create_customer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let req: CreateCustomer = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("bad customer request: {e}"),
+            );
+        }
+    };
+    let till = match authenticate(&state, &headers, &req.till) {
+        Ok(t) => t,
+        Err(r) => return *r,
+    };
+    let folder = match load_folder(&state, &req.folder).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let customers = customers(&state);
+    let result = crate::sync::serverdb::with_ops(&folder, move |ops| {
+        crate::sync::customers::create(ops, &customers, &till, &req.fields)
+    })
+    .await;
+    match result {
+        Ok(created) => (StatusCode::CREATED, Json(created)).into_response(),
+        Err(e) => sync_error(e),
+    }
 }

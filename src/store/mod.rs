@@ -3,6 +3,7 @@
 //! Each area keeps its schema in `schema/<area>.sql` and its queries in `store/<area>.rs`.
 
 pub mod contacts;
+pub mod jobs;
 pub mod pos;
 pub mod printers;
 pub mod printing;

@@ -133,7 +133,11 @@ pub fn queue_depth(conn: &Connection) -> rusqlite::Result<QueueDepth> {
         [],
         |r| r.get(0),
     )?;
-    let till_queue: i64 = conn.query_row("SELECT COUNT(*) FROM till_queue", [], |r| r.get(0))?;
+    let till_queue: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM till_queue WHERE acked_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
     Ok(QueueDepth {
         print_jobs: print_jobs.unsigned_abs(),
         till_queue: till_queue.unsigned_abs(),

@@ -28,6 +28,7 @@ pub enum Action {
     Mark,
     MarkAll,
     Clear,
+    Yank,
     Close,
     Confirm,
     /// A row action declared by a pane (`panes/<pane>.rs`), by name.
@@ -92,6 +93,7 @@ impl Section {
                 ("mark", Action::Mark),
                 ("mark_all", Action::MarkAll),
                 ("clear", Action::Clear),
+                ("yank", Action::Yank),
             ],
             Section::Popup => vec![
                 ("close", Action::Close),
@@ -145,6 +147,7 @@ impl Action {
             Action::Mark => s::MARK,
             Action::MarkAll => s::MARK_ALL,
             Action::Clear => s::CLEAR,
+            Action::Yank => s::YANK,
             Action::Close => s::CLOSE,
             Action::Confirm => s::CONFIRM,
             Action::Row(pane, name) => pane

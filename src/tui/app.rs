@@ -1,6 +1,5 @@
 //! The app's state and how it reacts to events and effects; drawing is in `ui.rs`, keys in `keys.rs`.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ratatui::layout::Rect;
@@ -19,7 +18,7 @@ use super::layered::FileError;
 use super::loader::{self, Reader};
 use super::palette::Palette;
 use super::panes::table::{LoadRequest, Table};
-use super::panes::{Access, Needs, Pane, Selection};
+use super::panes::{Access, Needs, Pane, RowAction, Selection};
 use super::popups::{DetailView, Popup};
 use super::status::Status;
 use super::strings::status as s;
@@ -27,6 +26,7 @@ use super::theme::{self, Theme};
 
 const HEADER_EVERY: Duration = Duration::from_secs(2);
 const REFRESH_EVERY: Duration = Duration::from_secs(3);
+const COUNT_EVERY_NTH_REFRESH: u64 = 5;
 
 /// What the bottom line is doing.
 pub enum Mode {
@@ -53,7 +53,8 @@ pub struct App {
     pub theme: Theme,
     pub no_color: bool,
     pub active: Pane,
-    pub tables: BTreeMap<Pane, Table>,
+    /// One table per pane, in `Pane::ALL` order.
+    pub tables: [Table; 5],
     pub popups: Vec<Popup>,
     pub mode: Mode,
     pub palette: Palette,
@@ -63,11 +64,16 @@ pub struct App {
     pub quit: bool,
     /// Background work not answered yet (tests wait for it to reach zero).
     pub pending: usize,
+    /// Text last put on the clipboard.
+    pub clipboard: Option<String>,
+    /// Escape sequences to write to the terminal after the next draw (OSC 52 copies).
+    pub terminal_writes: Vec<String>,
     pub(super) tx: UnboundedSender<Event>,
     reader: Reader,
     worker: Option<UnboundedSender<WorkerCommand>>,
     last_header: Option<Instant>,
     last_refresh: Instant,
+    refreshes: u64,
 }
 
 impl App {
@@ -88,10 +94,7 @@ impl App {
             theme: Theme::default_theme(),
             no_color,
             active: Pane::Printers,
-            tables: Pane::ALL
-                .iter()
-                .map(|p| (*p, Table::new(p.view())))
-                .collect(),
+            tables: Pane::ALL.map(|p| Table::new(p.view())),
             popups: Vec::new(),
             mode: Mode::Normal,
             palette: Palette::default(),
@@ -100,10 +103,13 @@ impl App {
             hits: Hits::default(),
             quit: false,
             pending: 0,
+            clipboard: None,
+            terminal_writes: Vec::new(),
             tx,
             worker,
             last_header: None,
             last_refresh: Instant::now(),
+            refreshes: 0,
         };
         app.set_theme(theme);
         app.report(keymap_errors.into_iter().chain(theme_errors).collect());
@@ -134,13 +140,11 @@ impl App {
     }
 
     pub fn table(&self) -> &Table {
-        &self.tables[&self.active]
+        &self.tables[self.active.index()]
     }
 
     pub fn table_mut(&mut self) -> &mut Table {
-        self.tables
-            .get_mut(&self.active)
-            .unwrap_or_else(|| unreachable!("every pane has a table"))
+        &mut self.tables[self.active.index()]
     }
 
     /// Shows `pane`, loading it when it was never loaded or changed since.
@@ -154,7 +158,7 @@ impl App {
     }
 
     pub fn load(&mut self, pane: Pane, req: LoadRequest) {
-        self.pending += 1;
+        self.pending += 1 + usize::from(req.count.is_some());
         loader::load(&self.reader, pane, req, &self.tx);
     }
 
@@ -188,14 +192,26 @@ impl App {
             Event::Worker(n) => self.on_worker(n),
             Event::Loaded { pane, seq, result } => {
                 self.pending = self.pending.saturating_sub(1);
-                let Some(table) = self.tables.get_mut(&pane) else {
-                    return;
-                };
+                let table = &mut self.tables[pane.index()];
                 match result {
                     Ok(l) => {
-                        table.apply(seq, l.window, l.count, l.notices);
+                        let more = table.apply(seq, l.window, l.notices);
+                        if let Some(req) = more {
+                            self.load(pane, req);
+                        }
                     }
                     Err(e) => table.fail(seq, s::load_failed(pane.title(), &e)),
+                }
+            }
+            Event::Counted {
+                pane,
+                count_seq,
+                result,
+            } => {
+                self.pending = self.pending.saturating_sub(1);
+                match result {
+                    Ok(n) => self.tables[pane.index()].counted(count_seq, n),
+                    Err(e) => self.status.error(s::load_failed(pane.title(), &e)),
                 }
             }
             Event::Header { queue, lease } => {
@@ -238,7 +254,10 @@ impl App {
         }
         if self.last_refresh.elapsed() >= REFRESH_EVERY && !self.table().loading {
             self.last_refresh = Instant::now();
-            let req = self.table_mut().reload();
+            self.refreshes += 1;
+            // Counting a large filtered table costs more than reading a window: less often.
+            let with_count = self.refreshes.is_multiple_of(COUNT_EVERY_NTH_REFRESH);
+            let req = self.table_mut().refresh(with_count);
             self.load(self.active, req);
         }
     }
@@ -284,12 +303,18 @@ impl App {
             Effect::Review(r) => self.popups.push(Popup::Review(r)),
             Effect::Worker(cmd) => match &self.worker {
                 Some(w) if w.send(cmd).is_ok() => {}
-                _ => self
-                    .status
-                    .error(super::strings::header::WORKER_OFF_READ_ONLY),
+                _ => self.status.error(s::NO_WORKER),
             },
+            Effect::Copy { text, what } => {
+                use base64::Engine as _;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+                self.terminal_writes
+                    .push(format!("\x1b]52;c;{encoded}\x07"));
+                self.clipboard = Some(text);
+                self.status.info(s::copied(&what));
+            }
             Effect::Reload => {
-                for t in self.tables.values_mut() {
+                for t in self.tables.iter_mut() {
                     t.stale = true;
                 }
                 let req = self.table_mut().reload();
@@ -305,10 +330,15 @@ impl App {
 
     /// Runs the active pane's row action `name`, after the access and selection checks.
     pub fn run_row_action(&mut self, name: &str) {
+        if let Some(action) = self.active.actions().iter().find(|a| a.name == name) {
+            self.run_action(action);
+        }
+    }
+
+    /// Runs a row action on the active pane: refused read-only or to staff as its access says,
+    /// refused without a selected row when it needs one; otherwise its effect is applied.
+    pub fn run_action(&mut self, action: &RowAction) {
         let pane = self.active;
-        let Some(action) = pane.actions().iter().find(|a| a.name == name) else {
-            return;
-        };
         let refused = match action.access {
             Access::Read => Ok(()),
             Access::Write => self.ctx.require_writable(action.description),
@@ -318,7 +348,7 @@ impl App {
             self.status.error(e.to_string());
             return;
         }
-        let table = &self.tables[&pane];
+        let table = &self.tables[pane.index()];
         if action.needs != Needs::Nothing && table.selected_row().is_none() {
             self.status.error(s::NO_ROW);
             return;

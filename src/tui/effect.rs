@@ -31,6 +31,11 @@ pub enum Effect {
     Review(Review),
     /// Send a command to the worker; its notifications come back to the panes.
     Worker(crate::worker::Command),
+    /// Put text on the operator's clipboard (OSC 52: works over SSH and in tmux).
+    Copy {
+        text: String,
+        what: String,
+    },
     /// Reload the panes (the active one now, the others when shown).
     Reload,
     /// Several effects in order.

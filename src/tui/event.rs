@@ -16,6 +16,12 @@ pub enum Event {
         seq: u64,
         result: Result<Loaded, String>,
     },
+    /// A pane's filtered rows were counted.
+    Counted {
+        pane: Pane,
+        count_seq: u64,
+        result: Result<u64, String>,
+    },
     /// The header's counts, and who holds the worker lease when this process does not run it.
     Header {
         queue: QueueDepth,
@@ -39,7 +45,6 @@ pub enum Event {
 /// What a pane load brings back.
 pub struct Loaded {
     pub window: Window,
-    /// Rows the filter keeps; `None` when only scrolling (the count did not change).
-    pub count: Option<u64>,
-    pub notices: Vec<Notice>,
+    /// What the pane says above its table; `None` when only scrolling.
+    pub notices: Option<Vec<Notice>>,
 }

@@ -22,8 +22,18 @@ pub struct Harness {
 impl Harness {
     /// An app on `ctx`'s database without a worker, drawn `width` × `height`, first load done.
     pub async fn new(ctx: Context, width: u16, height: u16) -> anyhow::Result<Harness> {
+        Harness::with_colour(ctx, width, height, true).await
+    }
+
+    /// Like [`Harness::new`]; `colour: false` draws as under `NO_COLOR`.
+    pub async fn with_colour(
+        ctx: Context,
+        width: u16,
+        height: u16,
+        colour: bool,
+    ) -> anyhow::Result<Harness> {
         let (tx, rx) = mpsc::unbounded_channel();
-        let app = App::new(ctx, tx, None, false);
+        let app = App::new(ctx, tx, None, !colour);
         let terminal = Terminal::new(TestBackend::new(width, height))?;
         let mut h = Harness { app, terminal, rx };
         h.draw()?;
@@ -41,6 +51,18 @@ impl Harness {
                 _ => break,
             }
         }
+    }
+
+    /// Waits only until the active pane's rows are loaded (not its count), then draws:
+    /// what the operator sees as the finished frame after a key.
+    pub async fn settle_rows(&mut self) -> anyhow::Result<()> {
+        while self.app.table().loading {
+            match tokio::time::timeout(Duration::from_secs(10), self.rx.recv()).await {
+                Ok(Some(e)) => self.app.handle(e),
+                _ => break,
+            }
+        }
+        self.draw()
     }
 
     /// Presses keys given by keymap names (`"j"`, `"ctrl-c"`, `"enter"`), settling after each;

@@ -239,7 +239,14 @@ fn parse_binding(
         .iter()
         .map(|n| {
             KeyPress::parse(n).ok_or_else(|| {
-                FileError::new(file, &on_key, format!("{}, found \"{n}\"", key::EXPECTED))
+                FileError::new(
+                    file,
+                    &on_key,
+                    format!(
+                        "found \"{n}\", which is not a key; expected {}",
+                        key::EXPECTED
+                    ),
+                )
             })
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -142,6 +142,16 @@ impl App {
                     self.status.info(s::CLEARED_FILTER);
                 }
             }
+            Action::Yank => match self.table().selected_row() {
+                Some(row) => {
+                    let text = row.cells.join("\t");
+                    self.apply(super::effect::Effect::Copy {
+                        text,
+                        what: s::THE_ROW.to_string(),
+                    });
+                }
+                None => self.status.error(s::NO_ROW),
+            },
             Action::Close | Action::Confirm => {}
             Action::Row(_, name) => self.run_row_action(name),
         }

@@ -43,7 +43,8 @@ impl Reader {
     }
 }
 
-/// Reads a pane's window (and, when asked, its count and notices).
+/// Reads a pane's window (and, when asked, its notices), sends it, then counts when asked:
+/// the rows are drawn without waiting for a count over a large table.
 pub fn load(reader: &Reader, pane: Pane, req: LoadRequest, tx: &UnboundedSender<Event>) {
     let reader = reader.clone();
     let tx = tx.clone();
@@ -58,22 +59,25 @@ pub fn load(reader: &Reader, pane: Pane, req: LoadRequest, tx: &UnboundedSender<
                 WINDOW_HALF,
                 WINDOW_HALF,
             )?;
-            let count = if req.with_count {
-                Some(views::count(conn, view, &req.query)?)
-            } else {
-                None
+            let notices = match req.count {
+                Some(_) => Some(pane.notices(conn)?),
+                None => None,
             };
-            Ok(Loaded {
-                window,
-                count,
-                notices: pane.notices(conn)?,
-            })
+            Ok(Loaded { window, notices })
         });
         let _ = tx.send(Event::Loaded {
             pane,
             seq: req.seq,
             result,
         });
+        if let Some(count_seq) = req.count {
+            let result = reader.with(|conn| views::count(conn, view, &req.query));
+            let _ = tx.send(Event::Counted {
+                pane,
+                count_seq,
+                result,
+            });
+        }
     });
 }
 

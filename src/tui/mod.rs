@@ -67,6 +67,13 @@ async fn run_loop(terminal: &mut terminal::Tui, ctx: Context) -> anyhow::Result<
         if let Err(e) = terminal.draw(|f| ui::draw(f, &mut app)) {
             break Err(anyhow::Error::from(e).context("drawing the screen"));
         }
+        for seq in app.terminal_writes.drain(..) {
+            use std::io::Write as _;
+            let mut out = std::io::stdout();
+            if let Err(e) = out.write_all(seq.as_bytes()).and_then(|()| out.flush()) {
+                tracing::warn!(error = %e, "writing to the terminal");
+            }
+        }
         if panic_after_draw {
             panic!(
                 "BACKROOM_TEST_PANIC is set: panicking after the first frame, as the test asked"

@@ -1,5 +1,7 @@
 //! Every word the TUI shows, in one place.
 
+pub mod pos;
+
 pub mod actions {
     pub const QUIT: &str = "Quit backroom";
     pub const HELP: &str = "Show this help";
@@ -21,6 +23,7 @@ pub mod actions {
     pub const MARK: &str = "Mark or unmark the row (bulk actions)";
     pub const MARK_ALL: &str = "Mark or unmark the loaded rows";
     pub const CLEAR: &str = "Clear the marks, then the filter";
+    pub const YANK: &str = "Copy the selected row to the clipboard (OSC 52)";
     pub const CLOSE: &str = "Close the popup (cancel)";
     pub const CONFIRM: &str = "Confirm";
 }
@@ -94,15 +97,84 @@ pub mod panes {
 
 pub mod printers {
     pub const PRINTING_OFF: &str = "⚠ Printing is switched off for this store: events queue no print jobs. \
-         Switch it on with: backroom printers enable";
+         Switch it on: P, or backroom printers enable";
     pub const NO_PRINTER: &str = "⚠ No printer is configured: nothing can print. \
          Add one with: backroom printers add --help";
     pub const NO_DEFAULT: &str = "⚠ No default printer: jobs for the default printer fail. \
-         Make one the default with: backroom printers default NAME";
+         Choose one: d, or backroom printers set-default NAME";
 
     /// How long finished print jobs are kept (`PRINT_JOB_RETENTION`).
     pub fn retention(days: impl std::fmt::Display) -> String {
         format!("Finished print jobs and their documents are purged after {days}.")
+    }
+
+    pub const MAKE_DEFAULT: &str = "Make the printer the default";
+    pub const CHECK: &str = "Check the printer: state, reasons, trays";
+    pub const CHOOSE_TRAY: &str = "Choose the tray among those the printer offers";
+    pub const TEST_PAGE: &str = "Print a test page on the printer";
+    pub const TOGGLE_ENABLED: &str = "Switch the printer on or off";
+    pub const TOGGLE_PRINTING: &str = "Switch printing on or off for the store";
+
+    pub const MAKING_DEFAULT: &str = "Making the default printer";
+    pub const CHECKING: &str = "Checking the printer";
+    pub const READING_TRAYS: &str = "Asking the printer for its trays";
+    pub const SAVING_TRAY: &str = "Saving the tray";
+    pub const SENDING_TEST_PAGE: &str = "Sending a test page";
+    pub const SWITCHING: &str = "Switching";
+    pub const TRAY: &str = "Tray";
+    pub const TRAY_CHOICE_HINT: &str = "←/→ choose among the trays the printer offers";
+    /// The choice that clears the tray.
+    pub const PRINTER_DEFAULT_TRAY: &str = "(printer default)";
+
+    pub fn gone(id: i64) -> String {
+        format!("Printer {id} no longer exists (reload with ctrl-r).")
+    }
+
+    pub fn now_default(name: &str) -> String {
+        format!("{name} is now the default printer.")
+    }
+
+    pub fn tray_title(name: &str) -> String {
+        format!("Tray of {name}")
+    }
+
+    /// Hint under a free-text tray field when the printer listed no trays.
+    pub fn no_trays(why: &str) -> String {
+        format!("The printer listed no trays ({why}); type an IPP media-source, or leave empty")
+    }
+
+    pub fn tray_saved(name: &str, tray: Option<&str>) -> String {
+        match tray {
+            Some(t) => format!("{name} now prints from tray {t}."),
+            None => format!("{name} now prints from the printer's default tray."),
+        }
+    }
+
+    pub fn test_page_sent(name: &str, remote: Option<&str>) -> String {
+        match remote {
+            Some(r) => format!("Test page sent to {name} (remote job {r})."),
+            None => format!("Test page sent to {name}."),
+        }
+    }
+
+    pub fn test_page_failed(name: &str, error: &str) -> String {
+        format!("Test page to {name} not sent: {error}")
+    }
+
+    pub fn switched(name: &str, enabled: bool) -> String {
+        if enabled {
+            format!("{name} is switched on.")
+        } else {
+            format!("{name} is switched off (e switches it back on).")
+        }
+    }
+
+    pub fn printing_switched(enabled: bool) -> String {
+        if enabled {
+            "Printing is switched on for the store.".to_string()
+        } else {
+            "Printing is switched off for the store: events queue no print jobs (P switches it back on).".to_string()
+        }
     }
 }
 
@@ -118,7 +190,15 @@ pub mod header {
 }
 
 pub mod status {
-    pub const HINTS: &str = "? help  : command  / filter  q quit";
+    /// The hints at the right of the status line, with the active keymap's keys.
+    pub const HINTS: &[(&str, &str)] = &[
+        ("help", "help"),
+        ("palette", "command"),
+        ("filter", "filter"),
+        ("quit", "quit"),
+    ];
+    pub const NO_WORKER: &str = "The worker does not run in this console (it was started read-only): \
+         run `backroom worker`, or start backroom without --read-only.";
     pub const NO_ROW: &str = "No row is selected.";
     pub const FILTER_PROMPT: &str = "/";
     pub const PALETTE_PROMPT: &str = ":";
@@ -144,6 +224,12 @@ pub mod status {
     pub fn keymap(name: &str) -> String {
         format!("Keymap {name}.")
     }
+
+    pub fn copied(what: &str) -> String {
+        format!("Copied {what} to the clipboard.")
+    }
+
+    pub const THE_ROW: &str = "the row";
 
     pub fn marked(n: usize) -> String {
         format!("{n} marked.")

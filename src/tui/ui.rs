@@ -21,13 +21,19 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     let notices = app.table().notices.len().min(4) as u16;
     let completions =
         u16::from(matches!(app.mode, Mode::Palette) && !app.palette.completions.is_empty());
+    // A long message (a bad keymap file, an error with its causes) wraps over up to 3 lines.
+    let message = app.status.text().map(|t| t.chars().count()).unwrap_or(0);
+    let bottom_lines = match app.mode {
+        Mode::Normal => (message / area.width.max(1) as usize + 1).clamp(1, 3) as u16,
+        _ => 1,
+    };
     let [header, tabs, notice_area, body, completion_area, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(notices),
         Constraint::Fill(1),
         Constraint::Length(completions),
-        Constraint::Length(1),
+        Constraint::Length(bottom_lines),
     ])
     .areas(area);
     app.header.draw(frame, header, &app.ctx, &app.theme);
@@ -138,15 +144,17 @@ fn draw_table(
         frame.render_widget(p, inner);
         return rows_area;
     }
-    let header_cells =
-        std::iter::once(Cell::from(" ")).chain(view.columns.iter().enumerate().map(|(i, c)| {
+    let shown = fitting_columns(view, inner.width);
+    let header_cells = std::iter::once(Cell::from(" ")).chain(
+        view.columns[..shown].iter().enumerate().map(|(i, c)| {
             let arrow = match (i == table.query.sort, table.query.desc) {
                 (true, true) => " ↓",
                 (true, false) => " ↑",
                 _ => "",
             };
             Cell::from(format!("{}{arrow}", c.name.to_uppercase()))
-        }));
+        }),
+    );
     let header = Row::new(header_cells).style(theme.style(Slot::ListHeader));
     let end = (table.offset + table.height).min(table.window.rows.len());
     let rows: Vec<Row<'static>> = table.window.rows[table.offset..end]
@@ -154,15 +162,17 @@ fn draw_table(
         .map(|r| {
             let marked = table.marked.contains(&r.id);
             let mark = Cell::from(if marked { "•" } else { " " });
-            let cells = std::iter::once(mark).chain(r.cells.iter().enumerate().map(|(i, text)| {
-                let name = view.columns[i].name;
-                let style = if STATE_COLUMNS.contains(&name) {
-                    theme.state(text).unwrap_or_default()
-                } else {
-                    Style::default()
-                };
-                Cell::from(Span::styled(text.clone(), style))
-            }));
+            let cells = std::iter::once(mark).chain(r.cells[..shown].iter().enumerate().map(
+                |(i, text)| {
+                    let name = view.columns[i].name;
+                    let style = if STATE_COLUMNS.contains(&name) {
+                        theme.state(text).unwrap_or_default()
+                    } else {
+                        Style::default()
+                    };
+                    Cell::from(Span::styled(text.clone(), style))
+                },
+            ));
             let style = if marked {
                 theme.style(Slot::ListMarked)
             } else {
@@ -171,13 +181,14 @@ fn draw_table(
             Row::new(cells).style(style)
         })
         .collect();
-    let widths = std::iter::once(Constraint::Length(1)).chain(view.columns.iter().map(|c| {
-        if c.width == 0 {
-            Constraint::Fill(1)
-        } else {
-            Constraint::Length(c.width)
-        }
-    }));
+    let widths =
+        std::iter::once(Constraint::Length(1)).chain(view.columns[..shown].iter().map(|c| {
+            if c.width == 0 {
+                Constraint::Fill(1)
+            } else {
+                Constraint::Length(c.width)
+            }
+        }));
     let widget = Table::new(rows, widths)
         .header(header)
         .row_highlight_style(theme.style(Slot::ListSelected));
@@ -187,9 +198,37 @@ fn draw_table(
     rows_area
 }
 
+/// How many columns fit in `width` at their preferred widths: the rightmost go first, and a
+/// column that takes the rest (width 0) is kept only with room for at least 10 cells.
+fn fitting_columns(view: &crate::store::views::View, width: u16) -> usize {
+    const SPACING: u16 = 1;
+    let mut used = 1 + SPACING;
+    for (i, c) in view.columns.iter().enumerate() {
+        let need = if c.width == 0 { 10 } else { c.width };
+        if used + need > width && i > 0 {
+            return i;
+        }
+        used += need + SPACING;
+    }
+    view.columns.len()
+}
+
+/// `? help  : command  / filter  q quit`, with the keys of the active keymap.
+fn hints(app: &App) -> String {
+    let parts: Vec<String> = status::HINTS
+        .iter()
+        .filter_map(|(action, label)| {
+            let a = Section::Global.action(action)?;
+            let key = app.keymap.key_for(Section::Global, a)?;
+            Some(format!("{key} {label}"))
+        })
+        .collect();
+    parts.join("  ")
+}
+
 fn draw_bottom(frame: &mut Frame<'_>, completion_area: Rect, area: Rect, app: &App) {
     match &app.mode {
-        Mode::Normal => app.status.draw(frame, area, &app.theme),
+        Mode::Normal => app.status.draw(frame, area, &app.theme, &hints(app)),
         Mode::Filter { input, .. } => draw_input(
             frame,
             area,

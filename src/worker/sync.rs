@@ -1,21 +1,342 @@
-//! The sync part of the worker: its loop, its commands and its notifications.
+//! The sync part of the worker: the scheduled processes (export, import, update) of every folder,
+//! the till synchroniser loop (push every "wait" milliseconds), on-demand runs, and progress.
+//!
+//! Everything runs only while this process holds the worker lease. The CLI's
+//! `backroom sync run ...` calls [`run_once`] directly.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use super::Shared;
+use anyhow::Context as _;
+use serde::Serialize;
+
+use super::{Notification as Note, Shared};
+use crate::context::Context;
+use crate::pos::{ConfirmMode, ProcessKind};
+use crate::store::sync::RunTotals;
+use crate::sync::runs::{self, Process, Progress, Reporter};
+use crate::sync::{Folder, SyncError, apply::UsersFilter, export, import, push, updates};
 
 #[derive(Debug)]
-pub enum Command {}
+pub enum Command {
+    /// Run a process of a folder now.
+    Run {
+        folder: String,
+        process: Process,
+        full: bool,
+    },
+}
 
 #[derive(Debug, Clone)]
-pub enum Notification {}
+pub enum Notification {
+    /// A process started.
+    Started { folder: String, process: Process },
+    /// Rows done in a running export or import.
+    Progress(Progress),
+    /// A process finished (`ok` false: `message` is the error).
+    Finished {
+        folder: String,
+        process: Process,
+        ok: bool,
+        message: String,
+    },
+}
 
-/// The sync loop; runs until shutdown and works only while the lease is held.
+/// What a run did, for the CLI and notifications.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "process", rename_all = "lowercase")]
+pub enum Outcome {
+    Export(export::Exported),
+    Import(import::Imported),
+    Push(push::Pushed),
+    Update(updates::Updated),
+}
+
+impl Outcome {
+    /// One line for people.
+    pub fn summary(&self) -> String {
+        match self {
+            Outcome::Export(e) => match e.batch {
+                Some(b) => format!(
+                    "exported batch {b} ({}) of folder {}: {} rows, {} bytes, changes {}..{}",
+                    e.kind.as_str(),
+                    e.folder,
+                    e.rows,
+                    e.bytes,
+                    e.from_seq,
+                    e.to_seq
+                ),
+                None => format!(
+                    "folder {}: nothing to export (no change since {})",
+                    e.folder, e.from_seq
+                ),
+            },
+            Outcome::Import(i) => {
+                if i.applied.is_empty() {
+                    format!(
+                        "folder {}: no new batch (last applied: {})",
+                        i.folder,
+                        i.last_batch.map_or("none".into(), |b| b.to_string())
+                    )
+                } else {
+                    let nums: Vec<String> = i.applied.iter().map(|a| a.batch.to_string()).collect();
+                    format!(
+                        "folder {}: applied batch(es) {}: {} rows; {} user(s) of other tills removed",
+                        i.folder,
+                        nums.join(", "),
+                        i.rows,
+                        i.users_removed
+                    )
+                }
+            }
+            Outcome::Push(p) => format!(
+                "folder {}: pushed {} item(s) in {} request(s) ({} already on the server); {} waiting",
+                p.folder, p.applied, p.batches, p.duplicates, p.waiting
+            ),
+            Outcome::Update(u) => format!(
+                "folder {}: installed {} into {}{}{}",
+                u.folder,
+                if u.installed.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    u.installed.join(", ")
+                },
+                u.install_dir,
+                if u.declined.is_empty() {
+                    String::new()
+                } else {
+                    format!("; declined {}", u.declined.join(", "))
+                },
+                if u.already.is_empty() {
+                    String::new()
+                } else {
+                    format!("; already installed {}", u.already.join(", "))
+                },
+            ),
+        }
+    }
+
+    fn totals(&self) -> RunTotals {
+        match self {
+            Outcome::Export(e) => RunTotals {
+                rows: e.rows as i64,
+                batches: i64::from(e.batch.is_some()),
+                bytes: e.bytes as i64,
+            },
+            Outcome::Import(i) => RunTotals {
+                rows: i.rows as i64,
+                batches: i.applied.len() as i64,
+                bytes: i.bytes as i64,
+            },
+            Outcome::Push(p) => RunTotals {
+                rows: (p.applied + p.duplicates) as i64,
+                batches: p.batches as i64,
+                bytes: p.bytes as i64,
+            },
+            Outcome::Update(u) => RunTotals {
+                rows: u.installed.len() as i64,
+                batches: u.installed.len() as i64,
+                bytes: u.bytes as i64,
+            },
+        }
+    }
+}
+
+/// Loads a folder for the sync processes.
+pub fn load_folder(ctx: &Context, code: &str) -> Result<Folder, SyncError> {
+    let conn = crate::store::open(&ctx.db_path).map_err(|e| SyncError::Config(e.to_string()))?;
+    crate::store::sync::folder(&conn, code)?.ok_or_else(|| SyncError::NoFolder(code.to_string()))
+}
+
+/// The confirmation mode of the folder's `import_updatecaisse`.
+pub fn confirm_mode(ctx: &Context, folder: &Folder) -> anyhow::Result<ConfirmMode> {
+    let conn = ctx.open_store()?;
+    Ok(
+        crate::store::pos::process(&conn, folder.id, ProcessKind::ImportUpdatecaisse)?
+            .and_then(|p| p.confirm_mode)
+            .unwrap_or(ConfirmMode::Never),
+    )
+}
+
+/// Runs one process of one folder now, logged in `sync_runs`. `confirm` answers the update
+/// questions (None: headless).
+pub async fn run_once(
+    ctx: &Context,
+    code: &str,
+    process: Process,
+    full: bool,
+    confirm: updates::Confirmer<'_>,
+    reporter: Reporter,
+) -> anyhow::Result<Outcome> {
+    let folder = load_folder(ctx, code)?;
+    let db = ctx.db_path.clone();
+    let till = ctx.config.till.clone();
+    let work = async {
+        let outcome = match process {
+            Process::Export => Outcome::Export(export::run(&db, &folder, full, reporter).await?),
+            Process::Import => {
+                let users =
+                    (!till.number.trim().is_empty() && !till.users_table.is_empty()).then(|| {
+                        UsersFilter {
+                            table: till.users_table.clone(),
+                            column: till.users_till_column.clone(),
+                            till: till.number.trim().to_string(),
+                        }
+                    });
+                Outcome::Import(import::run(&db, &folder, users, full, reporter).await?)
+            }
+            Process::Push => {
+                let me = push::Identity::from_config(&till)?;
+                Outcome::Push(push::run(&db, &folder, &me, till.push_batch).await?)
+            }
+            Process::Update => {
+                let Some(dir) = till.install_dir.clone() else {
+                    return Err(anyhow::Error::new(SyncError::Config(
+                        "no install folder: set install_dir under [till] in config.toml".into(),
+                    )));
+                };
+                let mode = confirm_mode(ctx, &folder)?;
+                let result = updates::run(&db, &folder, &dir, mode, confirm).await;
+                if let Err(e) = &result {
+                    let conn = ctx.open_store()?;
+                    crate::store::sync::block(
+                        &conn,
+                        &folder.code,
+                        "update",
+                        None,
+                        &e.to_string(),
+                        "nothing was installed; fix the package or the mode, then run backroom sync run update again",
+                    )?;
+                } else {
+                    let conn = ctx.open_store()?;
+                    crate::store::sync::unblock(&conn, &folder.code, "update")?;
+                }
+                Outcome::Update(result?)
+            }
+        };
+        let totals = outcome.totals();
+        let summary = outcome.summary();
+        Ok((outcome, totals, summary))
+    };
+    runs::logged(&ctx.db_path, Some(folder.id), process, work)
+        .await
+        .with_context(|| format!("{} of folder {code}", process.as_str()))
+}
+
+/// The sync loop: scheduled processes and the till synchroniser, only while the lease is held.
 pub async fn run(shared: Arc<Shared>) {
-    while shared.idle(std::time::Duration::from_secs(5)).await {}
+    let mut last_push: HashMap<String, Instant> = HashMap::new();
+    let mut last_run: HashMap<(String, &'static str), Instant> = HashMap::new();
+    let started = Instant::now();
+    while shared.idle(Duration::from_millis(250)).await {
+        if !shared.lease_held() {
+            continue;
+        }
+        let due = match due_work(&shared.ctx, &mut last_push, &mut last_run, started) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "sync schedule");
+                continue;
+            }
+        };
+        for (folder, process) in due {
+            if shared.stopping() || !shared.lease_held() {
+                break;
+            }
+            run_notified(&shared, &folder, process, false).await;
+        }
+    }
+}
+
+/// Which (folder, process) pairs are due now.
+fn due_work(
+    ctx: &Context,
+    last_push: &mut HashMap<String, Instant>,
+    last_run: &mut HashMap<(String, &'static str), Instant>,
+    started: Instant,
+) -> anyhow::Result<Vec<(String, Process)>> {
+    let conn = ctx.open_store()?;
+    let mut due = Vec::new();
+    let is_till = !ctx.config.till.number.trim().is_empty();
+    for f in crate::store::pos::list_folders(&conn)? {
+        if is_till && !f.till.ws_url.is_empty() {
+            let wait = Duration::from_millis(f.till.sync_wait_ms.max(100));
+            let ready = last_push.get(&f.code).is_none_or(|t| t.elapsed() >= wait);
+            let waiting = crate::store::sync::queue_depth(&conn, &f.code)?.waiting;
+            if ready && waiting > 0 {
+                last_push.insert(f.code.clone(), Instant::now());
+                due.push((f.code.clone(), Process::Push));
+            }
+        }
+        for p in crate::store::pos::processes(&conn, f.id)? {
+            if !p.enabled {
+                continue;
+            }
+            let (process, side_ok) = match p.kind {
+                ProcessKind::ExportCaisseauto => (Process::Export, !is_till),
+                ProcessKind::ImportCaisseauto => (Process::Import, is_till),
+                ProcessKind::ImportUpdatecaisse => (Process::Update, is_till),
+            };
+            if !side_ok {
+                continue;
+            }
+            let every = Duration::from_secs(u64::from(p.schedule_secs.max(1)));
+            let key = (f.code.clone(), process.as_str());
+            let since = last_run.get(&key).copied().unwrap_or(started);
+            let never_ran = p.last_run_at.is_none() && !last_run.contains_key(&key);
+            if never_ran || since.elapsed() >= every {
+                last_run.insert(key, Instant::now());
+                due.push((f.code.clone(), process));
+            }
+        }
+    }
+    Ok(due)
+}
+
+async fn run_notified(shared: &Arc<Shared>, folder: &str, process: Process, full: bool) {
+    shared.send(Note::Sync(Notification::Started {
+        folder: folder.to_string(),
+        process,
+    }));
+    let notify = shared.notify.clone();
+    let reporter: Reporter = Arc::new(move |p| {
+        let _ = notify.send(Note::Sync(Notification::Progress(p)));
+    });
+    let result = run_once(&shared.ctx, folder, process, full, None, reporter).await;
+    let (ok, message) = match &result {
+        Ok(o) => (true, o.summary()),
+        Err(e) => (false, format!("{e:#}")),
+    };
+    if !ok {
+        tracing::warn!(folder, process = process.as_str(), %message, "sync run failed");
+    }
+    shared.send(Note::Sync(Notification::Finished {
+        folder: folder.to_string(),
+        process,
+        ok,
+        message,
+    }));
 }
 
 /// Handles a command from the UI (spawns its work; never blocks the dispatcher).
-pub fn handle(_shared: Arc<Shared>, command: Command) {
-    match command {}
+pub fn handle(shared: Arc<Shared>, command: Command) {
+    match command {
+        Command::Run {
+            folder,
+            process,
+            full,
+        } => {
+            tokio::spawn(async move {
+                if shared.lease_held() {
+                    run_notified(&shared, &folder, process, full).await;
+                } else {
+                    shared.send(Note::Error(format!(
+                        "{} of folder {folder} not started: another worker holds the lease",
+                        process.as_str()
+                    )));
+                }
+            });
+        }
+    }
 }

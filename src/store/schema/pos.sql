@@ -22,9 +22,11 @@ CREATE TABLE pos_folders (
 CREATE TABLE sync_tables (
     id          INTEGER PRIMARY KEY,
     folder_id   INTEGER NOT NULL REFERENCES pos_folders (id) ON DELETE CASCADE,
-    table_name  TEXT NOT NULL,
+    table_name  TEXT NOT NULL COLLATE NOCASE,
     sync_type   TEXT NOT NULL CHECK (sync_type IN ('full', 'incremental')),
     direction   TEXT NOT NULL CHECK (direction IN ('server_to_till', 'till_to_server')),
+    on_server   INTEGER,                -- last check against the DB server: 1 found, 0 missing, NULL unknown
+    checked_at  TEXT,
     UNIQUE (folder_id, table_name, direction)
 );
 
@@ -46,7 +48,9 @@ CREATE TABLE connection_tests (
     folder_id   INTEGER NOT NULL REFERENCES pos_folders (id) ON DELETE CASCADE,
     target      TEXT NOT NULL CHECK (target IN ('db', 'ftp', 'ws')),
     ok          INTEGER NOT NULL,
-    verdict     TEXT NOT NULL,
+    failure     TEXT,                   -- a stable code (refused, auth_failed, ...) when ok = 0
+    verdict     TEXT NOT NULL,          -- one sentence for people
+    detail      TEXT,                   -- server version, HTTP status, file downloaded
     elapsed_ms  INTEGER,
     tested_at   TEXT NOT NULL
 );

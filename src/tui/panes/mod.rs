@@ -24,10 +24,15 @@
 //!    - Destructive: wrap it, `Effect::confirm("Delete contacts", lines, "Delete 3 contacts", effect)`.
 //!    - The worker: `Effect::Worker(crate::worker::Command::Printing(...))`; its notifications come to
 //!      the pane's `on_notification`, which returns an effect (a message, `Effect::Reload`).
-//!    - Ask for values: `Effect::Form(Form::new("Add printer").field(Field::text("name", "Name")
-//!      .required()).tab("Login").field(Field::secret("key", "API key").validate(f))
-//!      .on_submit(|v| Effect::db(...)))`; validators return `Err(reason)` shown under the field.
+//!    - Ask for values: `Effect::Form(Form::new("Add printer").tab("Printer")
+//!      .field(Field::text("name", "Name").required()).field(Field::choice("provider", "Provider",
+//!      &["ipp", "raw"])).tab("Login").field(Field::secret("key", "API key").validate(f))
+//!      .on_submit(|v| Effect::db(...)))`: `.tab(name)` starts a tab for the fields after it (no
+//!      call, no tab bar); validators return `Err(reason)`, shown under the field as it is typed;
+//!      `v.get("name")` / `v.opt("key")` read the values. Build it in `db_then` to prefill a row.
 //!    - Review a text before an irreversible send: `Effect::Review(Review::new(title, text, "Send", effect))`.
+//!    - Copy to the clipboard (OSC 52, works over SSH): `Effect::Copy { text, what: "the link".into() }`.
+//!    - Several at once: `Effect::All(vec![...])`; messages: `Effect::info(..)`, `Effect::error(..)`.
 //!    - Bulk: `sel.ids()` are the marked rows (space marks, ctrl-a marks the window), else the
 //!      selected one; `sel.filtered()` gives the view and filter to read every filtered id in the
 //!      closure with `crate::store::views::ids(conn, view, &query)`.
@@ -70,6 +75,11 @@ impl Pane {
         Pane::PosFolders,
         Pane::SyncTables,
     ];
+
+    /// The pane's position in `ALL` (and in the tab bar).
+    pub fn index(self) -> usize {
+        self as usize
+    }
 
     /// The pane's one noun: keymap section, theme section, action and palette command.
     pub fn name(self) -> &'static str {

@@ -20,7 +20,8 @@ pub struct LoadRequest {
     pub seq: u64,
     pub anchor: Anchor,
     pub query: Query,
-    pub with_count: bool,
+    /// Count the filtered rows too (after the window is sent); the number orders the counts.
+    pub count: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -44,8 +45,23 @@ pub struct Table {
     pub loaded: bool,
     /// Something changed since the last load (shown again when the pane is shown).
     pub stale: bool,
-    /// The pending load is `last`: draw the selection on the bottom line.
-    to_bottom: bool,
+    /// Where the selection lands when the pending load arrives.
+    pin: Pin,
+    /// Rows still to move once the next window arrives (moves past the loaded rows).
+    carry: isize,
+    /// The newest count asked for.
+    count_seq: u64,
+}
+
+/// Where the selection lands in a new window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pin {
+    /// On the row that is selected when the window arrives (keys pressed meanwhile count).
+    Selection,
+    /// On the anchor row (first row, new filter, new sort).
+    Anchor,
+    /// On the last row, drawn on the bottom line.
+    Bottom,
 }
 
 impl Table {
@@ -65,7 +81,9 @@ impl Table {
             loading: false,
             loaded: false,
             stale: true,
-            to_bottom: false,
+            pin: Pin::Anchor,
+            carry: 0,
+            count_seq: 0,
         }
     }
 
@@ -75,24 +93,40 @@ impl Table {
 
     fn request(&mut self, anchor: Anchor, with_count: bool) -> LoadRequest {
         self.seq += 1;
-        self.to_bottom = anchor == Anchor::Last;
+        if !matches!(anchor, Anchor::At(_)) {
+            self.carry = 0;
+        }
+        self.pin = match anchor {
+            Anchor::Last => Pin::Bottom,
+            Anchor::First => Pin::Anchor,
+            Anchor::At(_) => Pin::Selection,
+        };
         self.loading = true;
         self.stale = false;
+        let count = with_count.then(|| {
+            self.count_seq += 1;
+            self.count_seq
+        });
         LoadRequest {
             seq: self.seq,
             anchor,
             query: self.query.clone(),
-            with_count,
+            count,
         }
     }
 
     /// Reloads around the selected row (or from the top), with a new count.
     pub fn reload(&mut self) -> LoadRequest {
+        self.refresh(true)
+    }
+
+    /// Reads the rows around the selected row again (the worker changes them meanwhile).
+    pub fn refresh(&mut self, with_count: bool) -> LoadRequest {
         let anchor = self
             .selected_row()
             .map(|r| Anchor::At(r.key.clone()))
             .unwrap_or(Anchor::First);
-        self.request(anchor, true)
+        self.request(anchor, with_count)
     }
 
     /// Applies a finished load if it is the newest one; keeps the selected row on the same line.
@@ -100,32 +134,46 @@ impl Table {
         &mut self,
         seq: u64,
         window: Window,
-        count: Option<u64>,
-        notices: Vec<Notice>,
-    ) -> bool {
+        notices: Option<Vec<Notice>>,
+    ) -> Option<LoadRequest> {
         if seq != self.seq {
-            return false;
+            return None;
         }
-        let on_screen = if self.to_bottom {
+        let on_screen = if self.pin == Pin::Bottom {
             self.height.saturating_sub(1)
         } else {
             self.selected.saturating_sub(self.offset)
         };
+        let current = self.selected_row().map(|r| r.id);
         self.window = window;
-        self.selected = self
-            .window
-            .anchor
+        let kept = match (self.pin, current) {
+            (Pin::Selection, Some(id)) => self.window.rows.iter().position(|r| r.id == id),
+            _ => None,
+        };
+        self.selected = kept
+            .unwrap_or(self.window.anchor)
             .min(self.window.rows.len().saturating_sub(1));
         self.offset = self.selected.saturating_sub(on_screen);
-        if let Some(c) = count {
-            self.total = Some(c);
+        if let Some(n) = notices {
+            self.notices = n;
         }
-        self.notices = notices;
         self.error = None;
         self.loading = false;
         self.loaded = true;
         self.clamp_offset();
-        true
+        // Moves past the old window's edge, typed while this one was read, go on from here.
+        let carry = std::mem::take(&mut self.carry);
+        if carry != 0 && self.pin == Pin::Selection {
+            return self.move_by(carry);
+        }
+        None
+    }
+
+    /// Applies a finished count if it is the newest one.
+    pub fn counted(&mut self, count_seq: u64, total: u64) {
+        if count_seq == self.count_seq {
+            self.total = Some(total);
+        }
     }
 
     pub fn fail(&mut self, seq: u64, error: String) {
@@ -142,20 +190,15 @@ impl Table {
             return None;
         }
         let target = self.selected as isize + delta;
-        self.selected = target.clamp(0, len as isize - 1) as usize;
+        let last = len as isize - 1;
+        if (target > last && !self.window.at_end) || (target < 0 && !self.window.at_start) {
+            self.carry += target - target.clamp(0, last);
+        }
+        self.selected = target.clamp(0, last) as usize;
         self.clamp_offset();
         let near_start = self.selected < MARGIN && !self.window.at_start;
         let near_end = self.selected + MARGIN >= len && !self.window.at_end;
-        (near_start || near_end).then(|| self.reload_window())
-    }
-
-    /// A new window around the selected row, keeping the count.
-    fn reload_window(&mut self) -> LoadRequest {
-        let anchor = self
-            .selected_row()
-            .map(|r| Anchor::At(r.key.clone()))
-            .unwrap_or(Anchor::First);
-        self.request(anchor, false)
+        (near_start || near_end).then(|| self.refresh(false))
     }
 
     pub fn page(&self) -> isize {
@@ -196,6 +239,7 @@ impl Table {
     /// Applies a new filter from the top; marks are dropped (they could hide behind the filter).
     pub fn set_filter(&mut self, filter: Filter) -> LoadRequest {
         self.query.filter = filter;
+        self.total = None;
         self.marked.clear();
         self.selected = 0;
         self.offset = 0;

@@ -1,0 +1,341 @@
+//! `backroom till ...`: what a till writes (tickets, customers, parameters, rows of till → server
+//! tables), each queued for the server in the same transaction. For tests, demos and scripts.
+
+use crate::cli::{Failure, emit};
+use crate::context::Context;
+use crate::sync::queue::{self, Ticket, TicketLine};
+use crate::sync::{SyncError, push::Identity};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Tickets sold on this till.
+    Ticket {
+        #[command(subcommand)]
+        command: TicketCommand,
+    },
+    /// Customers: create (needs the server), update and abandon (queued).
+    Customer {
+        #[command(subcommand)]
+        command: CustomerCommand,
+    },
+    /// Till parameters (queued for the server).
+    Param {
+        #[command(subcommand)]
+        command: ParamCommand,
+    },
+    /// A row of a till → server table (queued for the server).
+    Row {
+        folder: String,
+        table: String,
+        /// column=value (repeat); values that parse as JSON numbers are numbers.
+        #[arg(long = "field", value_name = "COLUMN=VALUE", required = true)]
+        fields: Vec<String>,
+        /// The key column(s) when the table is new on this till.
+        #[arg(long)]
+        key: Vec<String>,
+        /// Delete the row with these key values instead.
+        #[arg(long)]
+        delete: bool,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TicketCommand {
+    /// Record a ticket.
+    Add {
+        folder: String,
+        /// The ticket number.
+        #[arg(long)]
+        number: String,
+        /// ARTICLE:QUANTITY:UNIT_PRICE (repeat), e.g. ART-001:2:4.50
+        #[arg(long = "line", value_name = "ARTICLE:QTY:PRICE", required = true)]
+        lines: Vec<String>,
+        #[arg(long)]
+        customer: Option<String>,
+    },
+    /// Tickets recorded on this till.
+    List { folder: String },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ParamCommand {
+    /// Set a till parameter.
+    Set {
+        folder: String,
+        key: String,
+        value: String,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CustomerCommand {
+    /// Create a customer on the server from the model customer (refused offline).
+    Create {
+        folder: String,
+        #[arg(long = "field", value_name = "COLUMN=VALUE")]
+        fields: Vec<String>,
+    },
+    /// Change a customer (queued; works offline).
+    Update {
+        folder: String,
+        code: String,
+        #[arg(long = "field", value_name = "COLUMN=VALUE", required = true)]
+        fields: Vec<String>,
+    },
+    /// Abandon a creation: removed here, deletion requested from the server (queued).
+    Abandon { folder: String, code: String },
+}
+
+fn parse_fields(fields: &[String]) -> Result<serde_json::Map<String, serde_json::Value>, Failure> {
+    let mut map = serde_json::Map::new();
+    for f in fields {
+        let Some((k, v)) = f.split_once('=') else {
+            return Err(Failure::usage(format!(
+                "--field {f:?}: expected COLUMN=VALUE"
+            )));
+        };
+        let value = match v.parse::<serde_json::Number>() {
+            Ok(n) if !v.starts_with('0') || v == "0" || v.starts_with("0.") => {
+                serde_json::Value::Number(n)
+            }
+            _ => serde_json::Value::from(v),
+        };
+        map.insert(k.trim().to_string(), value);
+    }
+    Ok(map)
+}
+
+fn parse_line(text: &str) -> Result<TicketLine, Failure> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let [article, qty, price] = parts.as_slice() else {
+        return Err(Failure::usage(format!(
+            "--line {text:?}: expected ARTICLE:QUANTITY:UNIT_PRICE"
+        )));
+    };
+    let quantity: f64 = qty.parse().map_err(|_| {
+        Failure::usage(format!("--line {text:?}: quantity {qty:?} is not a number"))
+    })?;
+    let price: f64 = price
+        .replace(',', ".")
+        .parse()
+        .map_err(|_| Failure::usage(format!("--line {text:?}: price {price:?} is not a number")))?;
+    Ok(TicketLine {
+        article: article.to_string(),
+        quantity,
+        price_cents: (price * 100.0).round() as i64,
+    })
+}
+
+fn require_folder(ctx: &Context, code: &str) -> anyhow::Result<()> {
+    crate::worker::sync::load_folder(ctx, code).map_err(|e| super::sync::failure(e.into()))?;
+    Ok(())
+}
+
+fn till_number(ctx: &Context) -> Result<String, Failure> {
+    let n = ctx.config.till.number.trim();
+    if n.is_empty() {
+        return Err(Failure::usage(
+            "this backroom is not a till: set number under [till] in config.toml",
+        ));
+    }
+    Ok(n.to_string())
+}
+
+fn mapped(e: SyncError) -> anyhow::Error {
+    super::sync::failure(e.into())
+}
+
+pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    match args.command {
+        Command::Ticket {
+            command:
+                TicketCommand::Add {
+                    folder,
+                    number,
+                    lines,
+                    customer,
+                },
+        } => {
+            ctx.require_writable("recording a ticket")?;
+            require_folder(ctx, &folder)?;
+            let till = till_number(ctx)?;
+            let lines = lines
+                .iter()
+                .map(|l| parse_line(l))
+                .collect::<Result<Vec<_>, _>>()?;
+            let total_cents = lines
+                .iter()
+                .map(|l| (l.quantity * l.price_cents as f64).round() as i64)
+                .sum();
+            let ticket = Ticket {
+                uuid: uuid::Uuid::new_v4().to_string(),
+                till,
+                number,
+                sold_at: crate::store::now(),
+                total_cents,
+                customer,
+                lines,
+            };
+            let mut conn = ctx.open_store()?;
+            queue::record_ticket(&mut conn, &folder, &ticket).map_err(mapped)?;
+            crate::worker::wake();
+            emit(ctx, &ticket, || {
+                format!(
+                    "ticket {} recorded ({:.2}), queued for the server as {}",
+                    ticket.number,
+                    ticket.total_cents as f64 / 100.0,
+                    ticket.uuid
+                )
+            })
+        }
+        Command::Ticket {
+            command: TicketCommand::List { folder },
+        } => {
+            let conn = ctx.open_store()?;
+            let mut stmt = conn.prepare(
+                "SELECT t.uuid, t.number, t.sold_at, t.total_cents, t.customer,
+                        q.acked_at IS NOT NULL
+                 FROM till_tickets t LEFT JOIN till_queue q ON q.uuid = t.uuid
+                 WHERE t.folder = ?1 ORDER BY t.id",
+            )?;
+            let rows: Vec<serde_json::Value> = stmt
+                .query_map([&folder], |r| {
+                    Ok(serde_json::json!({
+                        "uuid": r.get::<_, String>(0)?,
+                        "number": r.get::<_, String>(1)?,
+                        "sold_at": r.get::<_, String>(2)?,
+                        "total_cents": r.get::<_, i64>(3)?,
+                        "customer": r.get::<_, Option<String>>(4)?,
+                        "sent": r.get::<_, bool>(5)?,
+                    }))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            emit(ctx, &rows, || {
+                rows.iter()
+                    .map(|r| {
+                        format!(
+                            "{}  {}  {:.2}  {}",
+                            r["number"].as_str().unwrap_or(""),
+                            r["sold_at"].as_str().unwrap_or(""),
+                            r["total_cents"].as_i64().unwrap_or(0) as f64 / 100.0,
+                            if r["sent"].as_bool().unwrap_or(false) {
+                                "sent"
+                            } else {
+                                "waiting"
+                            }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        Command::Customer { command } => customer(ctx, command).await,
+        Command::Param {
+            command: ParamCommand::Set { folder, key, value },
+        } => {
+            ctx.require_writable("setting a till parameter")?;
+            require_folder(ctx, &folder)?;
+            let till = till_number(ctx)?;
+            let mut conn = ctx.open_store()?;
+            let uuid =
+                queue::record_parameter(&mut conn, &folder, &till, &key, &value).map_err(mapped)?;
+            crate::worker::wake();
+            emit(
+                ctx,
+                &serde_json::json!({"key": key, "value": value, "uuid": uuid}),
+                || format!("parameter {key} set, queued for the server"),
+            )
+        }
+        Command::Row {
+            folder,
+            table,
+            fields,
+            key,
+            delete,
+        } => {
+            ctx.require_writable("writing a till row")?;
+            require_folder(ctx, &folder)?;
+            let till = till_number(ctx)?;
+            let row = parse_fields(&fields)?;
+            let mut conn = ctx.open_store()?;
+            let uuid = queue::record_row(&mut conn, &folder, &till, &table, &key, &row, delete)
+                .map_err(mapped)?;
+            crate::worker::wake();
+            emit(
+                ctx,
+                &serde_json::json!({"table": table, "uuid": uuid}),
+                || {
+                    format!(
+                        "row of {table} {}, queued for the server",
+                        if delete { "deleted" } else { "written" }
+                    )
+                },
+            )
+        }
+    }
+}
+
+async fn customer(ctx: &Context, command: CustomerCommand) -> anyhow::Result<()> {
+    let table = ctx.config.till.customers_table.clone();
+    match command {
+        CustomerCommand::Create { folder, fields } => {
+            ctx.require_writable("creating a customer")?;
+            let f = crate::worker::sync::load_folder(ctx, &folder).map_err(mapped)?;
+            let me = Identity::from_config(&ctx.config.till).map_err(mapped)?;
+            let fields = parse_fields(&fields)?;
+            let created = crate::sync::customers::create_from_till(&ctx.db_path, &f, &me, &fields)
+                .await
+                .map_err(mapped)?;
+            emit(ctx, &created, || {
+                format!(
+                    "customer {} created on the server from the model",
+                    created.code
+                )
+            })
+        }
+        CustomerCommand::Update {
+            folder,
+            code,
+            fields,
+        } => {
+            ctx.require_writable("changing a customer")?;
+            require_folder(ctx, &folder)?;
+            let till = till_number(ctx)?;
+            let fields = parse_fields(&fields)?;
+            let mut conn = ctx.open_store()?;
+            let uuid =
+                queue::record_customer_update(&mut conn, &folder, &till, &table, &code, &fields)
+                    .map_err(mapped)?;
+            crate::worker::wake();
+            emit(
+                ctx,
+                &serde_json::json!({"code": code, "uuid": uuid}),
+                || format!("customer {code} changed here, queued for the server"),
+            )
+        }
+        CustomerCommand::Abandon { folder, code } => {
+            ctx.require_writable("abandoning a customer creation")?;
+            require_folder(ctx, &folder)?;
+            let till = till_number(ctx)?;
+            let mut conn = ctx.open_store()?;
+            let uuid = queue::record_customer_abandon(&mut conn, &folder, &till, &table, &code)
+                .map_err(mapped)?;
+            crate::worker::wake();
+            emit(
+                ctx,
+                &serde_json::json!({"code": code, "uuid": uuid}),
+                || {
+                    format!(
+                        "creation of customer {code} abandoned; its deletion is queued for the server"
+                    )
+                },
+            )
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! The till's tracking queue (the seed's MICPTRACK): every ticket, customer change, till parameter
+//! and till → server row is written together with its queue item in ONE transaction, so nothing
+//! is sold without being queued, and nothing is queued that was not written.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use super::value::Param;
+use super::{SyncError, ident};
+
+/// A ticket line.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TicketLine {
+    pub article: String,
+    pub quantity: f64,
+    pub price_cents: i64,
+}
+
+/// A ticket sold on the till.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ticket {
+    pub uuid: String,
+    pub till: String,
+    pub number: String,
+    pub sold_at: String,
+    pub total_cents: i64,
+    pub customer: Option<String>,
+    pub lines: Vec<TicketLine>,
+}
+
+/// A queued item, as pushed to the server.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Item {
+    pub uuid: String,
+    pub kind: String,
+    pub created_at: String,
+    pub payload: serde_json::Value,
+}
+
+fn enqueue(
+    tx: &Transaction,
+    folder: &str,
+    uuid: &str,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> Result<(), SyncError> {
+    tx.execute(
+        "INSERT INTO till_queue (uuid, folder, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![uuid, folder, kind, payload.to_string(), crate::store::now()],
+    )?;
+    Ok(())
+}
+
+/// Records a ticket and queues it, in one transaction; returns its UUID.
+pub fn record_ticket(
+    conn: &mut Connection,
+    folder: &str,
+    ticket: &Ticket,
+) -> Result<String, SyncError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let lines =
+        serde_json::to_string(&ticket.lines).map_err(|e| SyncError::Rejected(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO till_tickets (uuid, folder, number, sold_at, total_cents, customer, lines)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            ticket.uuid,
+            folder,
+            ticket.number,
+            ticket.sold_at,
+            ticket.total_cents,
+            ticket.customer,
+            lines
+        ],
+    )?;
+    let payload = serde_json::to_value(ticket).map_err(|e| SyncError::Rejected(e.to_string()))?;
+    enqueue(&tx, folder, &ticket.uuid, "ticket", &payload)?;
+    tx.commit()?;
+    Ok(ticket.uuid.clone())
+}
+
+/// Sets a till parameter and queues it.
+pub fn record_parameter(
+    conn: &mut Connection,
+    folder: &str,
+    till: &str,
+    key: &str,
+    value: &str,
+) -> Result<String, SyncError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO till_parameters (folder, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (folder, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        params![folder, key, value, crate::store::now()],
+    )?;
+    let uuid = uuid::Uuid::new_v4().to_string();
+    enqueue(
+        &tx,
+        folder,
+        &uuid,
+        "parameter",
+        &serde_json::json!({"till": till, "key": key, "value": value}),
+    )?;
+    tx.commit()?;
+    Ok(uuid)
+}
+
+/// The key column of a table the till received (customers have a one-column key).
+fn key_column(tx: &Transaction, table: &str) -> Result<(String, Vec<String>), SyncError> {
+    let found: Option<(String, String)> = tx
+        .query_row(
+            "SELECT name, pk FROM till_tables WHERE name = ?1 COLLATE NOCASE",
+            [table],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((name, pk)) = found else {
+        return Err(SyncError::Refused(format!(
+            "table {table} is not on this till yet (run an import first: backroom sync run import FOLDER)"
+        )));
+    };
+    let pk: Vec<String> = serde_json::from_str(&pk).unwrap_or_default();
+    Ok((name, pk))
+}
+
+/// Changes fields of a customer on the till and queues the change (works offline).
+pub fn record_customer_update(
+    conn: &mut Connection,
+    folder: &str,
+    till: &str,
+    table: &str,
+    code: &str,
+    fields: &serde_json::Map<String, serde_json::Value>,
+) -> Result<String, SyncError> {
+    if fields.is_empty() {
+        return Err(SyncError::Refused(
+            "nothing to change: give at least one field".into(),
+        ));
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (table, pk) = key_column(&tx, table)?;
+    let [key] = pk.as_slice() else {
+        return Err(SyncError::Refused(format!(
+            "table {table} has a composite key; customers need a one-column code"
+        )));
+    };
+    let sets: Vec<String> = fields
+        .keys()
+        .enumerate()
+        .map(|(i, k)| format!("{} = ?{}", ident(k), i + 2))
+        .collect();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} = ?1",
+        ident(&table),
+        sets.join(", "),
+        ident(key)
+    );
+    let mut values: Vec<Param> = vec![];
+    let code_value = serde_json::Value::from(code);
+    values.push(Param(&code_value));
+    values.extend(fields.values().map(Param));
+    let n = tx
+        .execute(&sql, rusqlite::params_from_iter(values))
+        .map_err(|e| SyncError::Refused(format!("updating customer {code} in {table}: {e}")))?;
+    if n == 0 {
+        return Err(SyncError::Refused(format!(
+            "customer {code} is not in table {table} on this till"
+        )));
+    }
+    let uuid = uuid::Uuid::new_v4().to_string();
+    enqueue(
+        &tx,
+        folder,
+        &uuid,
+        "customer_update",
+        &serde_json::json!({"till": till, "table": table, "code": code, "fields": fields}),
+    )?;
+    tx.commit()?;
+    Ok(uuid)
+}
+
+/// Abandons a customer creation: removes it from the till and queues its deletion on the server.
+pub fn record_customer_abandon(
+    conn: &mut Connection,
+    folder: &str,
+    till: &str,
+    table: &str,
+    code: &str,
+) -> Result<String, SyncError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (table, pk) = key_column(&tx, table)?;
+    if let [key] = pk.as_slice() {
+        tx.execute(
+            &format!("DELETE FROM {} WHERE {} = ?1", ident(&table), ident(key)),
+            [code],
+        )?;
+    }
+    let uuid = uuid::Uuid::new_v4().to_string();
+    enqueue(
+        &tx,
+        folder,
+        &uuid,
+        "customer_delete",
+        &serde_json::json!({"till": till, "table": table, "code": code}),
+    )?;
+    tx.commit()?;
+    Ok(uuid)
+}
+
+/// Writes a row of a till → server table on the till (creating the table with `key` as its key
+/// the first time) and queues it. `delete` removes the row with the given key values instead.
+pub fn record_row(
+    conn: &mut Connection,
+    folder: &str,
+    till: &str,
+    table: &str,
+    key: &[String],
+    row: &serde_json::Map<String, serde_json::Value>,
+    delete: bool,
+) -> Result<String, SyncError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let pk = match key_column(&tx, table) {
+        Ok((_, pk)) => pk,
+        Err(_) if !key.is_empty() && !delete => {
+            let cols: Vec<String> = row.keys().map(|c| ident(c)).collect();
+            let pk: Vec<String> = key.iter().map(|c| ident(c)).collect();
+            tx.execute(
+                &format!(
+                    "CREATE TABLE {} ({}, PRIMARY KEY ({}))",
+                    ident(table),
+                    cols.join(", "),
+                    pk.join(", ")
+                ),
+                [],
+            )
+            .map_err(|e| SyncError::Refused(format!("creating table {table} on the till: {e}")))?;
+            tx.execute(
+                "INSERT INTO till_tables (name, folder, columns, pk, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    table,
+                    folder,
+                    serde_json::Value::from(row.keys().cloned().collect::<Vec<_>>()).to_string(),
+                    serde_json::Value::from(key.to_vec()).to_string(),
+                    crate::store::now()
+                ],
+            )?;
+            key.to_vec()
+        }
+        Err(e) => return Err(e),
+    };
+    for k in &pk {
+        if !row.contains_key(k) {
+            return Err(SyncError::Refused(format!(
+                "the row needs its key column {k}"
+            )));
+        }
+    }
+    if delete {
+        let cond: Vec<String> = pk
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} = ?{}", ident(c), i + 1))
+            .collect();
+        tx.execute(
+            &format!("DELETE FROM {} WHERE {}", ident(table), cond.join(" AND ")),
+            rusqlite::params_from_iter(pk.iter().map(|k| Param(&row[k]))),
+        )?;
+    } else {
+        let cols: Vec<String> = row.keys().map(|c| ident(c)).collect();
+        let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+        let set: Vec<String> = row
+            .keys()
+            .filter(|c| !pk.contains(c))
+            .map(|c| format!("{0} = excluded.{0}", ident(c)))
+            .collect();
+        let action = if set.is_empty() {
+            "NOTHING".to_string()
+        } else {
+            format!("UPDATE SET {}", set.join(", "))
+        };
+        let pkq: Vec<String> = pk.iter().map(|c| ident(c)).collect();
+        tx.execute(
+            &format!(
+                "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {action}",
+                ident(table),
+                cols.join(", "),
+                marks.join(", "),
+                pkq.join(", ")
+            ),
+            rusqlite::params_from_iter(row.values().map(Param)),
+        )
+        .map_err(|e| SyncError::Refused(format!("writing the row into {table}: {e}")))?;
+    }
+    let uuid = uuid::Uuid::new_v4().to_string();
+    enqueue(
+        &tx,
+        folder,
+        &uuid,
+        "row",
+        &serde_json::json!({"till": till, "table": table, "op": if delete { "delete" } else { "upsert" }, "key": pk, "row": row}),
+    )?;
+    tx.commit()?;
+    Ok(uuid)
+}
+
+/// The oldest waiting items, in order.
+pub fn pending(conn: &Connection, folder: &str, limit: usize) -> Result<Vec<Item>, SyncError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT uuid, kind, created_at, payload FROM till_queue
+         WHERE folder = ?1 AND acked_at IS NULL ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![folder, limit as i64], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (uuid, kind, created_at, payload) = row?;
+        out.push(Item {
+            uuid,
+            kind,
+            created_at,
+            payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        });
+    }
+    Ok(out)
+}
+
+/// Marks items confirmed by the server.
+pub fn ack(conn: &mut Connection, uuids: &[String]) -> Result<(), SyncError> {
+    let tx = conn.transaction()?;
+    {
+        let now = crate::store::now();
+        let mut stmt = tx.prepare_cached(
+            "UPDATE till_queue SET acked_at = ?2, last_error = NULL WHERE uuid = ?1",
+        )?;
+        for u in uuids {
+            stmt.execute(params![u, now])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Notes a failed push on the first waiting item (attempts and the error are shown by `sync status`).
+pub fn note_failure(
+    conn: &Connection,
+    folder: &str,
+    uuid: Option<&str>,
+    error: &str,
+) -> Result<(), SyncError> {
+    conn.execute(
+        "UPDATE till_queue SET attempts = attempts + 1, last_error = ?3
+         WHERE seq = (SELECT seq FROM till_queue WHERE folder = ?1 AND acked_at IS NULL
+                      AND (?2 IS NULL OR uuid = ?2) ORDER BY seq LIMIT 1)",
+        params![folder, uuid, error],
+    )?;
+    Ok(())
+}
+
+/// Forgets confirmed items older than `days`.
+pub fn purge_acked(conn: &Connection, days: i64) -> Result<usize, SyncError> {
+    let cutoff = crate::store::to_text(chrono::Utc::now() - chrono::Duration::days(days));
+    Ok(conn.execute(
+        "DELETE FROM till_queue WHERE acked_at IS NOT NULL AND acked_at < ?1",
+        [cutoff],
+    )?)
+}

@@ -1,0 +1,255 @@
+//! `import_updatecaisse`: update packages published on the FTP server (`updates/manifest.json`,
+//! a version and a SHA-256 per package) are downloaded, ALL verified, then installed into
+//! `[till] install_dir` in version order, asking as the confirmation mode says:
+//! Always (each package), Once (the first), Never (piloted, no question).
+
+use std::cmp::Ordering;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::transport::Remote;
+use super::{Folder, SyncError};
+use crate::pos::ConfirmMode;
+
+/// The sub-folder of the FTP target folder that holds packages and their manifest.
+pub const DIR: &str = "updates";
+
+/// One package of the manifest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Package {
+    pub version: String,
+    pub file: String,
+    pub sha256: String,
+}
+
+/// `updates/manifest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub packages: Vec<Package>,
+}
+
+/// What an update run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Updated {
+    pub folder: String,
+    pub installed: Vec<String>,
+    pub declined: Vec<String>,
+    pub already: Vec<String>,
+    pub bytes: u64,
+    pub install_dir: String,
+}
+
+/// Compares versions part by part, numbers as numbers (`10.5.10` > `10.5.9`).
+pub fn compare_versions(a: &str, b: &str) -> Ordering {
+    let parts = |v: &str| -> Vec<String> { v.split(['.', '-']).map(str::to_string).collect() };
+    let (pa, pb) = (parts(a), parts(b));
+    for i in 0..pa.len().max(pb.len()) {
+        let (x, y) = (
+            pa.get(i).map(String::as_str).unwrap_or("0"),
+            pb.get(i).map(String::as_str).unwrap_or("0"),
+        );
+        let ord = match (x.parse::<u64>(), y.parse::<u64>()) {
+            (Ok(m), Ok(n)) => m.cmp(&n),
+            _ => x.cmp(y),
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
+}
+
+fn sha256_file(path: &Path) -> Result<String, SyncError> {
+    let mut f =
+        std::fs::File::open(path).map_err(SyncError::io(format!("opening {}", path.display())))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(SyncError::io(format!("reading {}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Who answers the confirmation questions: `None` when nobody can (headless).
+pub type Confirmer<'a> = Option<&'a mut (dyn FnMut(&Package) -> bool + Send)>;
+
+/// The refusal for a headless run in a mode that asks questions.
+pub fn headless_refusal(folder: &str, mode: ConfirmMode) -> SyncError {
+    SyncError::Refused(format!(
+        "import_updatecaisse of folder {folder} is in confirmation mode {mode} ({}), but nobody can answer here: \
+         headless runs need the piloted mode (backroom sync processes set {folder} import_updatecaisse --confirm never), \
+         or run `backroom sync run update {folder}` in a terminal to answer",
+        mode.describe()
+    ))
+}
+
+/// Runs one update of `folder` into `install_dir`.
+pub async fn run(
+    store: &Path,
+    folder: &Folder,
+    install_dir: &Path,
+    mode: ConfirmMode,
+    mut confirm: Confirmer<'_>,
+) -> Result<Updated, SyncError> {
+    if mode != ConfirmMode::Never && confirm.is_none() {
+        return Err(headless_refusal(&folder.code, mode));
+    }
+    let mut out = Updated {
+        folder: folder.code.clone(),
+        install_dir: install_dir.display().to_string(),
+        ..Updated::default()
+    };
+    let work = store
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("sync-in")
+        .join(&folder.code)
+        .join(DIR);
+    std::fs::create_dir_all(&work)
+        .map_err(SyncError::io(format!("creating {}", work.display())))?;
+    let mut remote = Remote::open(folder, false).await?;
+    let names = remote.list_in(Some(DIR)).await?;
+    if !names.iter().any(|n| n == "manifest.json") {
+        remote.close().await;
+        return Ok(out);
+    }
+    let manifest_path = work.join("manifest.json");
+    remote
+        .get(&format!("{DIR}/manifest.json"), &manifest_path)
+        .await?;
+    let text = std::fs::read_to_string(&manifest_path).map_err(SyncError::io(format!(
+        "reading {}",
+        manifest_path.display()
+    )))?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+        SyncError::Rejected(format!("{DIR}/manifest.json on the FTP server: {e} (expected {{\"packages\": [{{\"version\", \"file\", \"sha256\"}}]}})"))
+    })?;
+    let installed: Vec<String> = {
+        let conn = crate::store::open(store).map_err(|e| SyncError::Config(e.to_string()))?;
+        let mut stmt = conn.prepare("SELECT version FROM till_updates WHERE folder = ?1")?;
+        stmt.query_map([&folder.code], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let mut todo: Vec<Package> = Vec::new();
+    for p in manifest.packages {
+        if installed.contains(&p.version) {
+            out.already.push(p.version.clone());
+        } else {
+            todo.push(p);
+        }
+    }
+    todo.sort_by(|a, b| compare_versions(&a.version, &b.version));
+    // Download and verify everything first: one bad package and nothing is installed.
+    let mut local = Vec::new();
+    for p in &todo {
+        if p.file.contains('/') || p.file.starts_with('.') {
+            remote.close().await;
+            return Err(SyncError::Rejected(format!(
+                "package {}: file name {:?} must be a plain name in {DIR}/",
+                p.version, p.file
+            )));
+        }
+        let path = work.join(&p.file);
+        let got = remote.get(&format!("{DIR}/{}", p.file), &path).await;
+        let bytes = match got {
+            Ok(b) => b,
+            Err(e) => {
+                remote.close().await;
+                return Err(e);
+            }
+        };
+        out.bytes += bytes;
+        let sha = sha256_file(&path)?;
+        if !sha.eq_ignore_ascii_case(&p.sha256) {
+            remote.close().await;
+            let _ = std::fs::remove_file(&path);
+            return Err(SyncError::Rejected(format!(
+                "package {} ({}) failed its checksum: SHA-256 is {sha}, the manifest says {}; nothing was installed. \
+                 Publish the package again on the FTP server",
+                p.version, p.file, p.sha256
+            )));
+        }
+        local.push((p.clone(), path));
+    }
+    remote.close().await;
+    std::fs::create_dir_all(install_dir)
+        .map_err(SyncError::io(format!("creating {}", install_dir.display())))?;
+    let mut asked = false;
+    for (i, (p, path)) in local.iter().enumerate() {
+        let ask = match mode {
+            ConfirmMode::Always => true,
+            ConfirmMode::Once => !asked,
+            ConfirmMode::Never => false,
+        };
+        if ask {
+            asked = true;
+            let yes = confirm.as_mut().map(|c| c(p)).unwrap_or(false);
+            if !yes {
+                out.declined
+                    .extend(local[i..].iter().map(|(p, _)| p.version.clone()));
+                break;
+            }
+        }
+        let dest = install(install_dir, p, path)?;
+        let conn = crate::store::open(store).map_err(|e| SyncError::Config(e.to_string()))?;
+        conn.execute(
+            "INSERT INTO till_updates (folder, version, file, sha256, path, installed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rusqlite::params![folder.code, p.version, p.file, p.sha256, dest.display().to_string(), crate::store::now()],
+        )?;
+        let _ = std::fs::remove_file(path);
+        out.installed.push(p.version.clone());
+    }
+    Ok(out)
+}
+
+/// Installs one verified package into `install_dir/<version>/` (a ZIP is extracted, any other
+/// file copied), through a temporary folder renamed at the end; `current` names the version.
+fn install(install_dir: &Path, p: &Package, file: &Path) -> Result<PathBuf, SyncError> {
+    let dest = install_dir.join(&p.version);
+    let tmp = install_dir.join(format!(".{}.part", p.version));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(SyncError::io(format!("creating {}", tmp.display())))?;
+    if p.file.to_ascii_lowercase().ends_with(".zip") {
+        let f = std::fs::File::open(file)
+            .map_err(SyncError::io(format!("opening {}", file.display())))?;
+        let mut zip = zip::ZipArchive::new(f).map_err(|e| {
+            SyncError::Rejected(format!("package {} is not a readable ZIP: {e}", p.version))
+        })?;
+        zip.extract(&tmp)
+            .map_err(|e| SyncError::Rejected(format!("extracting package {}: {e}", p.version)))?;
+    } else {
+        std::fs::copy(file, tmp.join(&p.file))
+            .map_err(SyncError::io(format!("copying {}", p.file)))?;
+    }
+    let _ = std::fs::remove_dir_all(&dest);
+    std::fs::rename(&tmp, &dest).map_err(SyncError::io(format!(
+        "renaming {} to {}",
+        tmp.display(),
+        dest.display()
+    )))?;
+    std::fs::write(install_dir.join("current"), format!("{}\n", p.version)).map_err(
+        SyncError::io(format!("writing {}", install_dir.join("current").display())),
+    )?;
+    Ok(dest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_as_numbers() {
+        assert_eq!(compare_versions("10.5.10", "10.5.9"), Ordering::Greater);
+        assert_eq!(compare_versions("10.5", "10.5.0"), Ordering::Equal);
+        assert_eq!(compare_versions("9.9", "10.0"), Ordering::Less);
+    }
+}

@@ -1,0 +1,887 @@
+//! Till synchronisation against real peers: two backroom data directories play server and till,
+//! with a real FTP server (pyftpdlib), a real PostgreSQL 15 as the server database, and
+//! `backroom serve` (behind a loopback proxy that can drop replies).
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use support::TestEnv;
+use support::ftp::FtpServer;
+use support::postgres::Postgres;
+
+const ADMIN: &str = "[operators]\ntester = \"admin\"\n";
+
+/// The server side: its own data directory, `[server]` tokens per till and the model customer.
+fn server_env() -> TestEnv {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "{ADMIN}[server]\nmodel_customer = \"MODELE\"\ncustomers_table = \"cli\"\n\
+         [server.till_tokens]\n\"1\" = \"token-of-till-1\"\n\"2\" = \"token-of-till-2\"\n"
+    ));
+    env
+}
+
+/// A till: its number and token, and where update packages go.
+fn till_env(number: &str, token: &str) -> TestEnv {
+    let env = TestEnv::new();
+    let install = env.path().join("install");
+    env.write_config(&format!(
+        "{ADMIN}[till]\nnumber = \"{number}\"\ntoken = \"{token}\"\ninstall_dir = \"{}\"\n\
+         customers_table = \"CLI\"\nusers_table = \"USERS\"\nusers_till_column = \"till\"\npush_batch = 3\n",
+        install.display()
+    ));
+    env
+}
+
+fn add_folder(env: &TestEnv, code: &str, flags: &[&str]) {
+    let mut args = vec!["pos", "folders", "add", code];
+    args.extend_from_slice(flags);
+    env.ok(&args);
+}
+
+fn add_table(env: &TestEnv, folder: &str, table: &str, kind: &str, direction: &str) {
+    env.ok(&[
+        "sync",
+        "tables",
+        "add",
+        folder,
+        table,
+        "--type",
+        kind,
+        "--direction",
+        direction,
+    ]);
+}
+
+fn pg_flags(pg: &Postgres, db: &str) -> Vec<String> {
+    vec![
+        "--db-kind".into(),
+        "postgresql".into(),
+        "--db-host".into(),
+        "127.0.0.1".into(),
+        "--db-port".into(),
+        pg.port.to_string(),
+        "--db-name".into(),
+        db.into(),
+        "--db-user".into(),
+        pg.user.clone(),
+        "--db-password".into(),
+        pg.password.clone(),
+    ]
+}
+
+fn ftp_flags(ftp: &FtpServer, target: &str) -> Vec<String> {
+    vec![
+        "--ftp-mode".into(),
+        "put".into(),
+        "--ftp-address".into(),
+        ftp.address(Some(target)),
+        "--ftp-user".into(),
+        ftp.user.clone(),
+        "--ftp-password".into(),
+        ftp.password.clone(),
+    ]
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Rows of a till table as "col=value|col=value" lines, sorted.
+fn till_rows(env: &TestEnv, sql: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    let mut rows: Vec<String> = stmt
+        .query_map([], |r| {
+            let mut parts = Vec::new();
+            for i in 0..n {
+                let v: rusqlite::types::Value = r.get(i)?;
+                parts.push(match v {
+                    rusqlite::types::Value::Null => "NULL".to_string(),
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    rusqlite::types::Value::Real(f) => f.to_string(),
+                    rusqlite::types::Value::Text(t) => t,
+                    rusqlite::types::Value::Blob(_) => "BLOB".to_string(),
+                });
+            }
+            Ok(parts.join("|"))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn list_dir(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn server_changes_reach_the_till_over_ftp_and_import_is_idempotent() {
+    let pg = Postgres::start();
+    pg.create_database("shop");
+    pg.psql(
+        "shop",
+        "CREATE TABLE art (code text PRIMARY KEY, label text NOT NULL, price numeric(10,2), vat real, active boolean);
+         INSERT INTO art VALUES ('A1', 'Stylo bleu', 1.20, 20, true), ('A2', 'Cahier A4', 3.50, 5.5, true),
+                                ('A3', 'Gomme', 0.80, 20, false);
+         CREATE TABLE users (login text PRIMARY KEY, name text, till text);
+         INSERT INTO users VALUES ('marie', 'Marie', '1'), ('paul', 'Paul', '2'), ('zoe', 'Zoé', '1');",
+    );
+    let ftp = FtpServer::start();
+    ftp.mkdir("outbox");
+    let server = server_env();
+    let mut flags = pg_flags(&pg, "shop");
+    flags.extend(ftp_flags(&ftp, "outbox"));
+    add_folder(&server, "LYON", &strs(&flags));
+    add_table(&server, "LYON", "ART", "incremental", "server-to-till");
+    add_table(&server, "LYON", "USERS", "full", "server-to-till");
+
+    // Without capture, the export is refused and says what to do.
+    let err = server.fails(4, &["sync", "run", "export", "LYON"]);
+    assert!(err.contains("sync capture install LYON"), "{err}");
+    server.fails(4, &["sync", "capture", "check", "LYON"]);
+    let report = server.json(&["sync", "capture", "install", "LYON"]);
+    assert!(
+        report["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["state"] == "installed"),
+        "{report}"
+    );
+    server.ok(&["sync", "capture", "check", "LYON"]);
+
+    let first = server.json(&["sync", "run", "export", "LYON"]);
+    assert_eq!(first["batch"], 1, "{first}");
+    assert_eq!(first["kind"], "full", "{first}");
+    assert_eq!(first["rows"], 6, "{first}");
+    assert_eq!(
+        list_dir(&ftp.path("outbox")),
+        vec!["batch-000000001.full.brb"]
+    );
+
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "outbox")));
+    let imported = till.json(&["sync", "run", "import", "LYON"]);
+    assert_eq!(imported["applied"][0]["batch"], 1, "{imported}");
+    assert_eq!(imported["users_removed"], 1, "{imported}");
+    assert_eq!(
+        till_rows(&till, "SELECT code, label, price, vat, active FROM ART"),
+        vec![
+            "A1|Stylo bleu|1.2|20|1",
+            "A2|Cahier A4|3.5|5.5|1",
+            "A3|Gomme|0.8|20|0"
+        ]
+    );
+    // Only the users attached to till 1 are kept.
+    assert_eq!(
+        till_rows(&till, "SELECT login, till FROM USERS"),
+        vec!["marie|1", "zoe|1"]
+    );
+
+    // Changes on the server: an update, a delete, an insert, and a key change.
+    pg.psql(
+        "shop",
+        "UPDATE art SET price = 1.35 WHERE code = 'A1';
+         DELETE FROM art WHERE code = 'A3';
+         INSERT INTO art VALUES ('A4', 'Règle 30 cm', 2.10, 20, true);
+         UPDATE art SET price = 1.40 WHERE code = 'A1';
+         UPDATE art SET code = 'A2-NEW' WHERE code = 'A2';",
+    );
+    let second = server.json(&["sync", "run", "export", "LYON"]);
+    assert_eq!(second["batch"], 2, "{second}");
+    assert_eq!(second["kind"], "incremental", "{second}");
+    let art = second["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "ART")
+        .unwrap()
+        .clone();
+    // A1 collapsed to its last change; A2 deleted and A2-NEW inserted; A3 deleted; A4 inserted.
+    assert_eq!(
+        (art["upserts"].as_u64(), art["deletes"].as_u64()),
+        (Some(3), Some(2)),
+        "{second}"
+    );
+
+    let imported = till.json(&["sync", "run", "import", "LYON"]);
+    assert_eq!(imported["applied"][0]["batch"], 2, "{imported}");
+    let expected = vec!["A1|1.4", "A2-NEW|3.5", "A4|2.1"];
+    assert_eq!(till_rows(&till, "SELECT code, price FROM ART"), expected);
+
+    // Idempotent: nothing new, nothing changes; nothing to export either.
+    let again = till.json(&["sync", "run", "import", "LYON"]);
+    assert_eq!(again["applied"].as_array().unwrap().len(), 0, "{again}");
+    assert_eq!(till_rows(&till, "SELECT code, price FROM ART"), expected);
+    let idle = server.json(&["sync", "run", "export", "LYON"]);
+    assert!(idle["tables"].as_array().unwrap().len() <= 2, "{idle}");
+
+    // The status on both sides names the batches; the runs are logged with their figures.
+    let status = till.ok(&["sync", "status", "LYON"]);
+    assert!(status.contains("last import   batch 2"), "{status}");
+    let status = server.json(&["sync", "status", "LYON"]);
+    assert!(
+        status[0]["last_export"]["batch"].as_i64().unwrap() >= 2,
+        "{status}"
+    );
+    let runs = server.json(&["sync", "runs", "LYON"]);
+    assert!(
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["process"] == "export" && r["outcome"] == "ok" && r["rows"] == 6),
+        "{runs}"
+    );
+    let procs = server.json(&["sync", "processes", "list", "LYON"]);
+    let export = procs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "export_caisseauto")
+        .unwrap()
+        .clone();
+    assert_eq!(export["last_outcome"], "ok", "{procs}");
+
+    // A column added after the install: capture is stale until reinstalled.
+    pg.psql("shop", "ALTER TABLE art ADD COLUMN barcode text");
+    let err = server.fails(4, &["sync", "capture", "check", "LYON"]);
+    assert!(err.contains("capture install LYON"), "{err}");
+    server.ok(&["sync", "capture", "install", "LYON"]);
+    pg.psql(
+        "shop",
+        "UPDATE art SET barcode = '3017620422003' WHERE code = 'A4'",
+    );
+    server.ok(&["sync", "run", "export", "LYON"]);
+    till.ok(&["sync", "run", "import", "LYON"]);
+    assert_eq!(
+        till_rows(&till, "SELECT code, barcode FROM ART WHERE code = 'A4'"),
+        vec!["A4|3017620422003"]
+    );
+
+    let removed = server.json(&["sync", "capture", "remove", "LYON"]);
+    assert_eq!(removed["removed"], 2, "{removed}");
+    server.fails(4, &["sync", "capture", "check", "LYON"]);
+}
+
+#[test]
+fn a_corrupt_batch_is_refused_and_blocks_later_ones_without_touching_the_till() {
+    let ftp = FtpServer::start();
+    ftp.mkdir("out");
+    let server = server_env();
+    let erp = server.path().join("erp.db");
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT, price REAL);
+             INSERT INTO ART VALUES ('A1', 'Stylo', 1.2), ('A2', 'Cahier', 3.5);",
+        )
+        .unwrap();
+    let mut flags = vec![
+        "--db-kind".to_string(),
+        "sqlite".into(),
+        "--db-name".into(),
+        erp.display().to_string(),
+    ];
+    // Copy mode: the server writes into the FTP server's folder on this machine.
+    flags.extend(ftp_flags(&ftp, "out"));
+    flags[5] = "copy".into();
+    flags.extend([
+        "--ftp-share".to_string(),
+        ftp.path("out").display().to_string(),
+    ]);
+    add_folder(&server, "NICE", &strs(&flags));
+    add_table(&server, "NICE", "ART", "incremental", "server-to-till");
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    server.ok(&["sync", "run", "export", "NICE"]);
+
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "NICE", &strs(&ftp_flags(&ftp, "out")));
+    till.ok(&["sync", "run", "import", "NICE"]);
+    let before = till_rows(&till, "SELECT code, label, price FROM ART");
+    assert_eq!(before, vec!["A1|Stylo|1.2", "A2|Cahier|3.5"]);
+
+    let server_db = rusqlite::Connection::open(&erp).unwrap();
+    server_db
+        .execute("UPDATE ART SET price = 9.9 WHERE code = 'A1'", [])
+        .unwrap();
+    assert_eq!(server.json(&["sync", "run", "export", "NICE"])["batch"], 2);
+    server_db
+        .execute("INSERT INTO ART VALUES ('A3', 'Gomme', 0.8)", [])
+        .unwrap();
+    assert_eq!(server.json(&["sync", "run", "export", "NICE"])["batch"], 3);
+
+    // One byte of batch 2's payload changes on the FTP server.
+    let path = ftp.path("out/batch-000000002.brb");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.len() - 5;
+    bytes[at] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+
+    let err = till.fails(4, &["sync", "run", "import", "NICE"]);
+    assert!(err.contains("batch 2") && err.contains("checksum"), "{err}");
+    assert_eq!(
+        till_rows(&till, "SELECT code, label, price FROM ART"),
+        before
+    );
+    // Still blocked: batch 3 waits behind batch 2.
+    till.fails(4, &["sync", "run", "import", "NICE"]);
+    assert_eq!(
+        till_rows(&till, "SELECT code, label, price FROM ART"),
+        before
+    );
+    let status = till.ok(&["sync", "status", "NICE"]);
+    assert!(
+        status.contains("BLOCKED import") && status.contains("at batch 2"),
+        "{status}"
+    );
+    assert!(
+        status.contains("what to do:") && status.contains("--full"),
+        "{status}"
+    );
+    let json = till.json(&["sync", "status", "NICE"]);
+    assert_eq!(json[0]["blocks"][0]["batch"], 2, "{json}");
+
+    // What to do: a full batch on the server, a full re-import on the till.
+    let full = server.json(&["sync", "run", "export", "NICE", "--full"]);
+    assert_eq!(
+        (full["batch"].as_i64(), full["kind"].as_str()),
+        (Some(4), Some("full")),
+        "{full}"
+    );
+    till.ok(&["sync", "run", "import", "NICE", "--full"]);
+    assert_eq!(
+        till_rows(&till, "SELECT code, label, price FROM ART"),
+        vec!["A1|Stylo|9.9", "A2|Cahier|3.5", "A3|Gomme|0.8"]
+    );
+    let json = till.json(&["sync", "status", "NICE"]);
+    assert_eq!(json[0]["blocks"].as_array().unwrap().len(), 0, "{json}");
+    assert_eq!(json[0]["last_import"]["batch"], 4, "{json}");
+}
+
+/// `backroom serve` on a port, stopped on Drop.
+struct Serve(std::process::Child);
+
+impl Serve {
+    fn start(env: &TestEnv, port: u16) -> Serve {
+        let child = env
+            .command()
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        support::wait_for_port(port, "backroom serve");
+        Serve(child)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback proxy in front of `backroom serve`. With `drop_replies` set, it forwards the
+/// request, waits for the server's answer, and cuts the connection instead of passing it on.
+struct Proxy {
+    port: u16,
+    drop_replies: Arc<AtomicBool>,
+}
+
+impl Proxy {
+    fn start(upstream: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let drop_replies = Arc::new(AtomicBool::new(false));
+        let flag = drop_replies.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let flag = flag.clone();
+                std::thread::spawn(move || relay(client, upstream, &flag));
+            }
+        });
+        Proxy { port, drop_replies }
+    }
+}
+
+fn relay(client: TcpStream, upstream: u16, drop_replies: &AtomicBool) {
+    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    };
+    let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut c_read, &mut s_write);
+        let _ = s_write.shutdown(Shutdown::Write);
+    });
+    let (mut s_read, mut c_write) = (server, client);
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = match s_read.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if drop_replies.load(Ordering::SeqCst) {
+            // The server answered (so it committed): the reply is lost on the way back.
+            let _ = c_write.shutdown(Shutdown::Both);
+            let _ = s_read.shutdown(Shutdown::Both);
+            return;
+        }
+        if c_write.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = c_write.shutdown(Shutdown::Both);
+}
+
+fn pg_count(pg: &Postgres, sql: &str) -> i64 {
+    pg.psql("shop", sql).trim().parse().unwrap()
+}
+
+#[test]
+fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
+    let pg = Postgres::start();
+    pg.create_database("shop");
+    pg.psql(
+        "shop",
+        "CREATE TABLE cli (code text PRIMARY KEY, name text, city text, category text, discount numeric(5,2));
+         INSERT INTO cli VALUES ('MODELE', 'Client modèle', '', 'RETAIL', 5.00), ('C001', 'Martin', 'Lyon', 'PRO', 10);
+         CREATE TABLE jets (till text, day text, count integer, PRIMARY KEY (till, day));",
+    );
+    let server = server_env();
+    add_folder(&server, "LYON", &strs(&pg_flags(&pg, "shop")));
+    add_table(&server, "LYON", "JETS", "incremental", "till-to-server");
+
+    let serve_port = support::free_port();
+    let proxy = Proxy::start(serve_port);
+    let ws = format!("http://127.0.0.1:{}", proxy.port);
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &["--ws-url", &ws]);
+
+    // The server is down: the till sells anyway; tickets wait in the queue.
+    for n in 1..=7 {
+        till.ok(&[
+            "till",
+            "ticket",
+            "add",
+            "LYON",
+            "--number",
+            &format!("T1-{n:04}"),
+            "--line",
+            "ART-001:2:4.50",
+            "--line",
+            "ART-002:1:3.20",
+        ]);
+    }
+    till.ok(&["till", "param", "set", "LYON", "printer", "EPSON-TM20"]);
+    till.ok(&[
+        "till",
+        "row",
+        "LYON",
+        "JETS",
+        "--field",
+        "till=1",
+        "--field",
+        "day=2026-11-23",
+        "--field",
+        "count=42",
+        "--key",
+        "till",
+        "--key",
+        "day",
+    ]);
+    let err = till.fails(5, &["sync", "run", "push", "LYON"]);
+    assert!(err.contains("wait in the queue"), "{err}");
+    let status = till.json(&["sync", "status", "LYON"]);
+    assert_eq!(status[0]["queue"]["waiting"], 9, "{status}");
+    assert!(status[0]["oldest_age_secs"].as_i64().is_some(), "{status}");
+    let text = till.ok(&["sync", "status", "LYON"]);
+    assert!(text.contains("9 waiting, oldest"), "{text}");
+
+    // Creating a customer needs the server: refused offline, clearly.
+    let err = till.fails(
+        5,
+        &[
+            "till",
+            "customer",
+            "create",
+            "LYON",
+            "--field",
+            "name=Durand",
+        ],
+    );
+    assert!(err.contains("needs the server"), "{err}");
+
+    // The server is back but every reply is lost after it answered: nothing is acknowledged.
+    let serve = Serve::start(&server, serve_port);
+    proxy.drop_replies.store(true, Ordering::SeqCst);
+    till.fails(5, &["sync", "run", "push", "LYON"]);
+    till.fails(5, &["sync", "run", "push", "LYON"]);
+    assert_eq!(
+        till.json(&["sync", "status", "LYON"])[0]["queue"]["waiting"],
+        9
+    );
+    let received = pg_count(&pg, "SELECT count(*) FROM backroom_tickets");
+    assert!(
+        received >= 3,
+        "the server applied the first batch before the reply was lost: {received}"
+    );
+
+    // Replies get through again: everything arrives, each ticket exactly once.
+    proxy.drop_replies.store(false, Ordering::SeqCst);
+    let pushed = till.json(&["sync", "run", "push", "LYON"]);
+    assert!(pushed["duplicates"].as_u64().unwrap() >= 3, "{pushed}");
+    assert_eq!(pushed["waiting"], 0, "{pushed}");
+    assert_eq!(pg_count(&pg, "SELECT count(*) FROM backroom_tickets"), 7);
+    assert_eq!(
+        pg_count(
+            &pg,
+            "SELECT count(DISTINCT number) FROM backroom_tickets WHERE till = '1'"
+        ),
+        7
+    );
+    assert_eq!(
+        pg_count(&pg, "SELECT sum(total_cents) FROM backroom_tickets"),
+        7 * 1220
+    );
+    assert_eq!(
+        pg.psql(
+            "shop",
+            "SELECT value FROM backroom_till_parameters WHERE till = '1' AND key = 'printer'"
+        )
+        .trim(),
+        "EPSON-TM20"
+    );
+    assert_eq!(
+        pg.psql("shop", "SELECT count FROM jets WHERE till = '1'")
+            .trim(),
+        "42"
+    );
+    // Pushing again sends nothing.
+    let again = till.json(&["sync", "run", "push", "LYON"]);
+    assert_eq!(
+        (again["applied"].as_u64(), again["batches"].as_u64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+
+    // Customers: created on the server from the model, returned to the till.
+    let created = till.json(&[
+        "till",
+        "customer",
+        "create",
+        "LYON",
+        "--field",
+        "name=Durand",
+        "--field",
+        "city=Villeurbanne",
+    ]);
+    let code = created["code"].as_str().unwrap().to_string();
+    assert_eq!(code, "T1-00001");
+    assert_eq!(created["row"]["category"], "RETAIL", "{created}");
+    assert_eq!(
+        pg.psql(
+            "shop",
+            &format!("SELECT name, city, category, discount FROM cli WHERE code = '{code}'")
+        )
+        .trim(),
+        "Durand|Villeurbanne|RETAIL|5.00"
+    );
+    assert_eq!(
+        till_rows(
+            &till,
+            &format!("SELECT code, name, category FROM CLI WHERE code = '{code}'")
+        ),
+        vec![format!("{code}|Durand|RETAIL")]
+    );
+
+    // A change made offline is queued and resent when the server is back.
+    drop(serve);
+    till.ok(&[
+        "till",
+        "customer",
+        "update",
+        "LYON",
+        &code,
+        "--field",
+        "city=Bron",
+    ]);
+    till.fails(5, &["sync", "run", "push", "LYON"]);
+    let serve = Serve::start(&server, serve_port);
+    till.ok(&["sync", "run", "push", "LYON"]);
+    assert_eq!(
+        pg.psql(
+            "shop",
+            &format!("SELECT city FROM cli WHERE code = '{code}'")
+        )
+        .trim(),
+        "Bron"
+    );
+
+    // An abandoned creation asks the server to delete the customer; others are never deleted.
+    let second = till.json(&[
+        "till",
+        "customer",
+        "create",
+        "LYON",
+        "--field",
+        "name=Abandon",
+    ]);
+    let second = second["code"].as_str().unwrap().to_string();
+    assert_eq!(second, "T1-00002");
+    till.ok(&["till", "customer", "abandon", "LYON", &second]);
+    till.ok(&["sync", "run", "push", "LYON"]);
+    assert_eq!(
+        pg_count(
+            &pg,
+            &format!("SELECT count(*) FROM cli WHERE code = '{second}'")
+        ),
+        0
+    );
+    assert_eq!(
+        pg_count(
+            &pg,
+            "SELECT count(*) FROM cli WHERE code IN ('MODELE', 'C001')"
+        ),
+        2
+    );
+
+    // A till cannot push for another: till 2's token claiming to be till 1 is refused.
+    let impostor = till_env("1", "token-of-till-2");
+    add_folder(&impostor, "LYON", &["--ws-url", &ws]);
+    impostor.ok(&[
+        "till",
+        "ticket",
+        "add",
+        "LYON",
+        "--number",
+        "X-1",
+        "--line",
+        "ART-001:1:1.00",
+    ]);
+    let err = impostor.fails(4, &["sync", "run", "push", "LYON"]);
+    assert!(
+        err.contains("belongs to till 2") && err.contains("cannot speak for till 1"),
+        "{err}"
+    );
+    let stranger = till_env("1", "not-a-token");
+    add_folder(&stranger, "LYON", &["--ws-url", &ws]);
+    stranger.ok(&[
+        "till",
+        "ticket",
+        "add",
+        "LYON",
+        "--number",
+        "X-2",
+        "--line",
+        "ART-001:1:1.00",
+    ]);
+    let err = stranger.fails(4, &["sync", "run", "push", "LYON"]);
+    assert!(
+        err.contains("401") && err.contains("unknown till token"),
+        "{err}"
+    );
+    let status = stranger.ok(&["sync", "status", "LYON"]);
+    assert!(status.contains("BLOCKED push"), "{status}");
+    assert_eq!(pg_count(&pg, "SELECT count(*) FROM backroom_tickets"), 7);
+    drop(serve);
+}
+
+/// A ZIP package holding one file.
+fn package(name: &str, body: &str) -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+        zip.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+fn sha(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+fn publish(ftp: &FtpServer, packages: &[(&str, Vec<u8>, Option<&str>)]) {
+    let mut entries = Vec::new();
+    for (version, bytes, bad_sha) in packages {
+        let file = format!("pos-{version}.zip");
+        ftp.write(&format!("out/updates/{file}"), bytes);
+        entries.push(serde_json::json!({
+            "version": version,
+            "file": file,
+            "sha256": bad_sha.map(str::to_string).unwrap_or_else(|| sha(bytes)),
+        }));
+    }
+    ftp.write(
+        "out/updates/manifest.json",
+        serde_json::json!({ "packages": entries })
+            .to_string()
+            .as_bytes(),
+    );
+}
+
+fn run_update(
+    env: &TestEnv,
+    mode: backroom::pos::ConfirmMode,
+    answers: &[bool],
+) -> (Vec<String>, usize) {
+    let ctx = {
+        let mut c = backroom::context::Context::for_db(env.db());
+        c.config.till.install_dir = Some(env.path().join("install"));
+        c
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let folder = backroom::worker::sync::load_folder(&ctx, "LYON").unwrap();
+    let mut asked = 0usize;
+    let mut answer = |_: &backroom::sync::updates::Package| {
+        let a = answers.get(asked).copied().unwrap_or(false);
+        asked += 1;
+        a
+    };
+    let out = rt
+        .block_on(backroom::sync::updates::run(
+            &env.db(),
+            &folder,
+            &env.path().join("install"),
+            mode,
+            Some(&mut answer),
+        ))
+        .unwrap();
+    (out.installed, asked)
+}
+
+#[test]
+fn update_packages_in_each_confirmation_mode() {
+    use backroom::pos::ConfirmMode;
+    let ftp = FtpServer::start();
+    let p1 = package("VERSION", "10.5.1");
+    let p2 = package("VERSION", "10.5.2");
+    let p10 = package("VERSION", "10.5.10");
+
+    // Piloted (Never): no question, every package in version order, even listed out of order.
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
+    publish(
+        &ftp,
+        &[
+            ("10.5.10", p10.clone(), None),
+            ("10.5.1", p1.clone(), None),
+            ("10.5.2", p2.clone(), None),
+        ],
+    );
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "LYON",
+        "import_updatecaisse",
+        "--confirm",
+        "never",
+    ]);
+    let out = till.json(&["sync", "run", "update", "LYON"]);
+    assert_eq!(
+        out["installed"],
+        serde_json::json!(["10.5.1", "10.5.2", "10.5.10"]),
+        "{out}"
+    );
+    let install = till.path().join("install");
+    assert_eq!(
+        std::fs::read_to_string(install.join("current"))
+            .unwrap()
+            .trim(),
+        "10.5.10"
+    );
+    assert_eq!(
+        std::fs::read_to_string(install.join("10.5.2/VERSION")).unwrap(),
+        "10.5.2"
+    );
+    let again = till.json(&["sync", "run", "update", "LYON"]);
+    assert_eq!(again["installed"], serde_json::json!([]), "{again}");
+
+    // Always: headless is refused with what to do; asked for each package; a "no" stops there.
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "LYON",
+        "import_updatecaisse",
+        "--confirm",
+        "always",
+    ]);
+    let err = till.fails(4, &["sync", "run", "update", "LYON"]);
+    assert!(
+        err.contains("headless runs need the piloted mode") && err.contains("--confirm never"),
+        "{err}"
+    );
+    assert!(!till.path().join("install/10.5.1").exists());
+    let (installed, asked) = run_update(&till, ConfirmMode::Always, &[true, false]);
+    assert_eq!((installed, asked), (vec!["10.5.1".to_string()], 2));
+    let (installed, asked) = run_update(&till, ConfirmMode::Always, &[true, true]);
+    assert_eq!(
+        (installed, asked),
+        (vec!["10.5.2".to_string(), "10.5.10".to_string()], 2)
+    );
+
+    // Once: one question for the first package, then the rest without asking.
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "LYON",
+        "import_updatecaisse",
+        "--confirm",
+        "once",
+    ]);
+    let (installed, asked) = run_update(&till, ConfirmMode::Once, &[true]);
+    assert_eq!(installed.len(), 3);
+    assert_eq!(asked, 1);
+
+    // A package failing its checksum: refused, and nothing at all is installed.
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
+    let bad = "0".repeat(64);
+    publish(
+        &ftp,
+        &[("10.5.1", p1, None), ("10.5.2", p2, Some(bad.as_str()))],
+    );
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "LYON",
+        "import_updatecaisse",
+        "--confirm",
+        "never",
+    ]);
+    let err = till.fails(4, &["sync", "run", "update", "LYON"]);
+    assert!(
+        err.contains("10.5.2") && err.contains("checksum") && err.contains("nothing was installed"),
+        "{err}"
+    );
+    assert!(!till.path().join("install/10.5.1").exists());
+    let status = till.ok(&["sync", "status", "LYON"]);
+    assert!(status.contains("BLOCKED update"), "{status}");
+}
