@@ -663,3 +663,34 @@ fn purge_keeps_recent_jobs_and_drops_old_finished_ones_with_their_documents() {
     assert_eq!(left, [b]);
     env.ok(&["jobs", "download", &b.to_string()]);
 }
+
+#[test]
+fn with_printing_switched_off_queued_jobs_wait_and_new_events_queue_nothing() {
+    let env = TestEnv::new();
+    env.write_config("[operators]\ntester = \"admin\"\n");
+    let dir = spool(&env);
+    let queued = emit(&env, "order.received", &order("SO-10"))["jobs"][0]["id"]
+        .as_i64()
+        .unwrap();
+    env.ok(&["printers", "disable"]);
+    let out = emit(&env, "order.received", &order("SO-11"));
+    assert_eq!(out["jobs"], json!([]));
+    assert!(
+        out["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("printing is switched off"),
+        "{out}"
+    );
+    env.ok(&["worker", "--until-idle"]);
+    let j = job(&env, queued);
+    assert_eq!(
+        (j["state"].as_str(), j["attempts"].as_i64()),
+        (Some("pending"), Some(0))
+    );
+    assert!(files(&dir).is_empty());
+    env.ok(&["printers", "enable"]);
+    env.ok(&["worker", "--until-idle"]);
+    assert_eq!(job(&env, queued)["state"], "succeeded");
+    assert_eq!(files(&dir).len(), 1);
+}
