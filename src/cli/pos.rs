@@ -31,6 +31,13 @@ pub enum Command {
     TestWs(TestArgs),
     /// Run the three tests of a folder at once (exit 0 only when all pass).
     Test(TestArgs),
+    /// The kept connection test results of a folder, newest first.
+    TestHistory {
+        code: String,
+        /// How many results to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -217,6 +224,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         Command::TestFtp(a) => test(ctx, a, Target::Ftp).await,
         Command::TestWs(a) => test(ctx, a, Target::Ws).await,
         Command::Test(a) => test_all(ctx, a).await,
+        Command::TestHistory { code, limit } => history(ctx, &code, limit),
     }
 }
 
@@ -596,6 +604,38 @@ async fn test_all(ctx: &Context, args: TestArgs) -> anyhow::Result<()> {
         ))
         .into())
     }
+}
+
+fn history(ctx: &Context, code: &str, limit: u32) -> anyhow::Result<()> {
+    let conn = ctx.open_store()?;
+    let folder = folder_or_not_found(&conn, code)?;
+    let tests = store::test_history(&conn, folder.id, limit.max(1))?;
+    emit(ctx, &tests, || {
+        if tests.is_empty() {
+            eprintln!("no connection test of {code} yet: backroom pos test {code}");
+            return String::new();
+        }
+        let mut rows = vec![vec![
+            "TESTED AT".to_string(),
+            "TARGET".into(),
+            "RESULT".into(),
+            "TIME".into(),
+            "VERDICT".into(),
+        ]];
+        for t in &tests {
+            rows.push(vec![
+                t.tested_at.clone(),
+                t.verdict.target.as_str().into(),
+                t.verdict
+                    .failure
+                    .map(|f| f.as_str().to_string())
+                    .unwrap_or_else(|| "ok".into()),
+                format!("{} ms", t.verdict.elapsed_ms),
+                t.verdict.message.clone(),
+            ]);
+        }
+        table(&rows)
+    })
 }
 
 /// Aligns rows into columns (the first row is the header).
