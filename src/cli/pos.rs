@@ -33,6 +33,7 @@ pub enum Command {
     Test(TestArgs),
     /// The kept connection test results of a folder, newest first.
     TestHistory {
+        /// The folder's code.
         code: String,
         /// How many results to show.
         #[arg(long, default_value_t = 20)]
@@ -50,6 +51,7 @@ pub struct FoldersArgs {
 pub enum FoldersCommand {
     /// Add a folder (its three processes are created with it).
     Add {
+        /// The folder's code (letters, digits, -, _ and .; e.g. STORE12).
         code: String,
         #[command(flatten)]
         fields: Box<FieldFlags>,
@@ -57,9 +59,13 @@ pub enum FoldersCommand {
     /// List folders with the last state of each connection.
     List,
     /// Show a folder's four tabs, processes, tables and last connection tests.
-    Show { code: String },
+    Show {
+        /// The folder's code.
+        code: String,
+    },
     /// Change fields of a folder (only the flags given).
     Set {
+        /// The folder's code.
         code: String,
         /// Rename the folder.
         #[arg(long)]
@@ -68,7 +74,10 @@ pub enum FoldersCommand {
         fields: Box<FieldFlags>,
     },
     /// Remove a folder with its sync tables, processes and test results.
-    Remove { code: String },
+    Remove {
+        /// The folder's code.
+        code: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -90,6 +99,7 @@ pub struct FieldFlags {
     /// DB server tab: postgresql or sqlite.
     #[arg(long)]
     pub db_kind: Option<String>,
+    /// Host name or IP address of the PostgreSQL server.
     #[arg(long)]
     pub db_host: Option<String>,
     /// 1 to 65535 (empty: 5432).
@@ -98,6 +108,7 @@ pub struct FieldFlags {
     /// PostgreSQL database, or the SQLite file's absolute path.
     #[arg(long)]
     pub db_name: Option<String>,
+    /// The account the server and tills log in with.
     #[arg(long)]
     pub db_user: Option<String>,
     /// The DB password on the command line (visible in the shell history: prefer the two below).
@@ -118,6 +129,7 @@ pub struct FieldFlags {
     /// ftp://host[:port] or ftps://host[:port], target folder after {} (ftp://files.example{}store12/outbox).
     #[arg(long)]
     pub ftp_address: Option<String>,
+    /// The FTP login.
     #[arg(long)]
     pub ftp_user: Option<String>,
     /// The FTP password on the command line (visible in the shell history: prefer the two below).
