@@ -471,6 +471,11 @@ fn read_only_tests_run_but_keep_nothing() {
     env.fails(5, &["pos", "test-ws", "S1"]);
     let json = env.json(&["pos", "folders", "show", "S1"]);
     assert_eq!(json["last_tests"][0]["failure"], "not_configured");
+    env.fails(5, &["pos", "test", "S1"]);
+    let history = env.json(&["pos", "test-history", "S1"]);
+    assert_eq!(history.as_array().unwrap().len(), 4);
+    let human = env.ok(&["pos", "test-history", "S1", "--limit", "2"]);
+    assert_eq!(human.lines().count(), 3, "{human}");
     assert!(
         json["last_tests"][0]["tested_at"]
             .as_str()
