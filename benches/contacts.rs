@@ -1,5 +1,166 @@
-//! Benchmark of the contacts area (scales named in its issue); figures go to the README.
+//! Benchmark of the contacts area: CSV import against the sqlite3 shell's `.import --csv` of the
+//! same file (ratio), and the peak memory of backing up a contact with large job files.
+//!
+//! Scale: `BACKROOM_BENCH_CONTACTS` rows (default 100000), `BACKROOM_BENCH_BACKUP_MB` of job
+//! files (default 1024), `BACKROOM_BENCH_RUNS` runs per import measurement (default 5).
 
-fn main() {
-    println!("contacts benchmark: not measured yet");
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Peak resident memory of this process so far (VmHWM), in kB.
+fn vm_hwm_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    backup(dir.path())?;
+    import(dir.path())?;
+    Ok(())
+}
+
+fn backup(dir: &Path) -> anyhow::Result<()> {
+    let mb = env_num("BACKROOM_BENCH_BACKUP_MB", 1024);
+    let db = dir.join("backup/backroom.db");
+    let conn = backroom::store::open(&db)?;
+    let contact = backroom::contacts::transitions::add(&conn, "Big Customer", "big@x.org", None)?;
+    let files = 8u64;
+    let per_file = mb * 1_000_000 / files;
+    let mut line = Vec::with_capacity(1 << 20);
+    let mut n = 0u64;
+    while line.len() < (1 << 20) {
+        // Compressible like the text streams of a PDF, not a single repeated byte.
+        writeln!(
+            line,
+            "{n} 0 obj << /Type /Page /Contents {} 0 R >> endobj BT /F1 12 Tf ({n:x}) Tj ET",
+            n * 7
+        )?;
+        n += 1;
+    }
+    for i in 0..files {
+        let id = backroom::store::contacts::insert_job(
+            &conn,
+            &backroom::store::contacts::NewJob {
+                contact_id: Some(contact.id),
+                title: "Catalogue",
+                state: "done",
+                via: "integration",
+                ..Default::default()
+            },
+        )?;
+        let job_dir = backroom::contacts::files::job_dir(&db, id);
+        std::fs::create_dir_all(&job_dir)?;
+        let path = job_dir.join("input.pdf");
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        let mut written = 0u64;
+        while written < per_file {
+            let take = (per_file - written).min(line.len() as u64) as usize;
+            f.write_all(&line[..take])?;
+            written += take as u64;
+        }
+        f.flush()?;
+        backroom::store::contacts::set_job_input(
+            &conn,
+            id,
+            path.to_str().unwrap_or_default(),
+            &format!("part-{i}.pdf"),
+            written as i64,
+        )?;
+    }
+    let before = vm_hwm_kb();
+    let start = Instant::now();
+    let out = dir.join("backup/out");
+    let written = backroom::contacts::backup::backup(&conn, "big@x.org", &out, &mut |_, _| {})?;
+    let elapsed = start.elapsed();
+    let after = vm_hwm_kb();
+    let zip_mb = std::fs::metadata(&written.path)?.len() as f64 / 1e6;
+    println!(
+        "backup: {} MB of job files in {} files -> {:.0} MB zip in {:.1} s; peak RSS {:.1} MB (before the backup {:.1} MB)",
+        written.file_bytes / 1_000_000,
+        files,
+        zip_mb,
+        elapsed.as_secs_f64(),
+        after as f64 / 1024.0,
+        before as f64 / 1024.0
+    );
+    std::fs::remove_dir_all(dir.join("backup"))?;
+    Ok(())
+}
+
+fn import(dir: &Path) -> anyhow::Result<()> {
+    let rows = env_num("BACKROOM_BENCH_CONTACTS", 100_000);
+    let runs = env_num("BACKROOM_BENCH_RUNS", 5).max(1);
+    let csv = dir.join("contacts.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&csv)?);
+    writeln!(f, "name,email,company")?;
+    for i in 0..rows {
+        let company = if i % 3 == 0 {
+            String::new()
+        } else {
+            format!("\"Imprimerie {}, Lyon\"", i % 1000)
+        };
+        writeln!(
+            f,
+            "Contact Number {i},contact.{i}@example-{}.com,{company}",
+            i % 97
+        )?;
+    }
+    f.flush()?;
+    drop(f);
+
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for run in 0..runs {
+        let db = dir.join(format!("ours-{run}.db"));
+        let mut conn = backroom::store::open(&db)?;
+        let start = Instant::now();
+        let report = backroom::contacts::import::import(&mut conn, &csv, false, &mut |_| {})?;
+        ours.push(start.elapsed());
+        anyhow::ensure!(
+            report.imported == rows,
+            "imported {} of {rows}: {:?}",
+            report.imported,
+            report.problems.first()
+        );
+
+        let plain = dir.join(format!("sqlite-{run}.db"));
+        let start = Instant::now();
+        let status = Command::new("sqlite3")
+            .arg(&plain)
+            .arg(format!(".import --csv {} contacts", csv.display()))
+            .status()?;
+        theirs.push(start.elapsed());
+        anyhow::ensure!(status.success(), "sqlite3 .import failed");
+    }
+    let (ours, theirs) = (median(ours), median(theirs));
+    println!(
+        "import: {rows} contacts, median of {runs}: backroom {:.0} ms (validated, unique e-mails, one transaction), \
+         sqlite3 .import --csv {:.0} ms (plain table) -> ratio {:.2}",
+        ours.as_secs_f64() * 1000.0,
+        theirs.as_secs_f64() * 1000.0,
+        ours.as_secs_f64() / theirs.as_secs_f64()
+    );
+    Ok(())
 }

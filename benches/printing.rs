@@ -1,5 +1,303 @@
-//! Benchmark of the printing area (scales named in its issue); figures go to the README.
+//! Benchmark of the printing area: jobs/s through `spool` and through a real IPP printer
+//! (ippeveprinter), latency from commit to the provider call (p50, p99), and the same documents
+//! sent by CUPS's `ipptool` for a ratio. Scale with BACKROOM_BENCH_SCALE (1.0 = the issue's:
+//! 10,000 spool jobs, 1,000 IPP jobs).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use backroom::printing::{EventKind, outbox};
+use backroom::worker::printing::Dispatcher;
+use serde_json::json;
+
+fn scale() -> f64 {
+    std::env::var("BACKROOM_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0)
+}
+
+fn scaled(n: usize) -> usize {
+    ((n as f64 * scale()).round() as usize).max(10)
+}
+
+fn order(i: usize) -> serde_json::Value {
+    json!({
+        "order_number": format!("SO-{i:06}"),
+        "date": "2026-11-23",
+        "currency": "EUR",
+        "customer": {"name": "Bench Customer"},
+        "billing_address": {"name": "Bench Customer", "street": "1 Main St", "postal_code": "10115",
+            "city": "Berlin", "country": "DE"},
+        "lines": [
+            {"description": "Paper A4", "quantity": 3, "unit_price": "4.50", "vat_rate": 19},
+            {"description": "Book", "quantity": 1, "unit_price": "12.00", "vat_rate": 7}
+        ]
+    })
+}
+
+fn add_printer(db: &Path, provider: &str, target: &str) {
+    let mut conn = backroom::store::open(db).expect("open db");
+    backroom::store::printers::insert(
+        &mut conn,
+        &backroom::store::printers::NewPrinter {
+            name: "bench".into(),
+            provider: provider.parse().expect("provider"),
+            target: target.into(),
+            api_key: None,
+            tray: None,
+            copies: 1,
+            enabled: true,
+            make_default: true,
+        },
+    )
+    .expect("add printer");
+}
+
+fn ingest(db: &Path, n: usize) -> Duration {
+    let mut conn = backroom::store::open(db).expect("open db");
+    let t = Instant::now();
+    for i in 0..n {
+        outbox::ingest(
+            &mut conn,
+            EventKind::OrderReceived,
+            &order(i),
+            "bench",
+            "Bench",
+        )
+        .expect("ingest");
+    }
+    t.elapsed()
+}
+
+/// Drains the queue with one dispatcher; returns the time it took.
+async fn drain(db: &Path) -> Duration {
+    let mut d = Dispatcher::new(db.to_path_buf(), "bench:1".into());
+    let t = Instant::now();
+    while d.pass(&|_| {}).await.expect("pass") > 0 {}
+    t.elapsed()
+}
+
+fn count(db: &Path, state: &str) -> i64 {
+    let conn = backroom::store::open(db).expect("open db");
+    conn.query_row(
+        "SELECT COUNT(*) FROM print_jobs WHERE state = ?1",
+        [state],
+        |r| r.get(0),
+    )
+    .expect("count")
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+/// Commit → provider call, with the in-process worker idle and woken on commit: one event at a
+/// time, measured from the commit to the attempt's start (when the worker calls the provider).
+async fn idle_latency(db: &Path, n: usize) -> (f64, f64) {
+    let ctx = backroom::context::Context::for_db(db.to_path_buf());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = backroom::worker::spawn(ctx, tx);
+    tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut commits = Vec::new();
+    for i in 0..n {
+        let db2 = db.to_path_buf();
+        let (id, at) = tokio::task::spawn_blocking(move || {
+            let mut conn = backroom::store::open(&db2).expect("open");
+            let out = outbox::ingest(
+                &mut conn,
+                EventKind::OrderReceived,
+                &order(900_000 + i),
+                "bench",
+                "Bench",
+            )
+            .expect("ingest");
+            (out.jobs[0].id, chrono::Utc::now())
+        })
+        .await
+        .expect("ingest task");
+        commits.push((id, at));
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let _ = handle.commands.send(backroom::worker::Command::Shutdown);
+    let _ = handle.join.await;
+    let conn = backroom::store::open(db).expect("open");
+    let summary: Vec<(String, i64, Option<String>)> = conn
+        .prepare("SELECT state, COUNT(*), MAX(last_error) FROM print_jobs GROUP BY state")
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+        .expect("summary");
+    if summary.iter().any(|(state, _, _)| state != "succeeded") {
+        eprintln!("not all jobs succeeded: {summary:?}");
+    }
+    let mut lat: Vec<f64> = commits
+        .iter()
+        .filter_map(|(id, at)| {
+            let started: String = conn
+                .query_row(
+                    "SELECT MIN(started_at) FROM print_attempts WHERE job_id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .ok()?;
+            let s = chrono::DateTime::parse_from_rfc3339(&started).ok()?;
+            Some(
+                ((s.with_timezone(&chrono::Utc) - *at).num_microseconds()? as f64 / 1000.0)
+                    .max(0.0),
+            )
+        })
+        .collect();
+    lat.sort_by(f64::total_cmp);
+    (percentile(&lat, 0.5), percentile(&lat, 0.99))
+}
+
+struct Ipp {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Ipp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_ipp(spool: &Path) -> Ipp {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let child = Command::new("ippeveprinter")
+        .args(["-r", "off", "-n", "localhost", "-k", "-c", "/bin/true"])
+        .args(["-f", "application/pdf,application/octet-stream"])
+        .arg("-p")
+        .arg(port.to_string())
+        .arg("-d")
+        .arg(spool)
+        .arg("bench")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ippeveprinter (Debian cups-ipp-utils) must be installed, with a D-Bus system bus");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "ippeveprinter did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    Ipp { child, port }
+}
+
+/// The same documents sent by `ipptool`, one Print-Job each, in one run; like backroom, it
+/// repeats a Print-Job the printer answers "busy" (every millisecond).
+fn ipptool(db: &Path, dir: &Path, uri: &str) -> (usize, Duration) {
+    let conn = backroom::store::open(db).expect("open");
+    let mut stmt = conn
+        .prepare("SELECT d.id, d.bytes FROM documents d ORDER BY d.id")
+        .expect("docs");
+    let docs: Vec<(i64, Vec<u8>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("docs")
+        .collect::<Result<_, _>>()
+        .expect("docs");
+    let mut test = String::new();
+    for (id, bytes) in &docs {
+        let file: PathBuf = dir.join(format!("doc-{id}.pdf"));
+        std::fs::write(&file, bytes).expect("write doc");
+        test.push_str(&format!(
+            "{{\n NAME \"Print-Job {id}\"\n OPERATION Print-Job\n GROUP operation-attributes-tag\n \
+             ATTR charset attributes-charset utf-8\n ATTR naturalLanguage attributes-natural-language en\n \
+             ATTR uri printer-uri $uri\n ATTR name requesting-user-name bench\n \
+             ATTR mimeMediaType document-format application/pdf\n ATTR name job-name \"doc-{id}\"\n \
+             FILE {}\n STATUS successful-ok REPEAT-NO-MATCH REPEAT-LIMIT 100000\n DELAY 0.001\n}}\n",
+            file.display()
+        ));
+    }
+    let test_file = dir.join("print-jobs.test");
+    std::fs::write(&test_file, test).expect("write test");
+    let t = Instant::now();
+    let out = Command::new("ipptool")
+        .arg("-q")
+        .arg(uri)
+        .arg(&test_file)
+        .status()
+        .expect("ipptool (Debian cups-ipp-utils) must be installed");
+    let took = t.elapsed();
+    assert!(out.success(), "ipptool reported failures");
+    (docs.len(), took)
+}
 
 fn main() {
-    println!("printing benchmark: not measured yet");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let n_spool = scaled(10_000);
+    let n_ipp = scaled(1_000);
+    let n_latency = scaled(200).min(200);
+    println!("printing benchmark (scale {})", scale());
+
+    // 1. spool: a backlog of jobs, drained by one worker.
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("bench.db");
+    let spool = dir.path().join("spool");
+    std::fs::create_dir_all(&spool).expect("spool dir");
+    add_printer(&db, "spool", spool.to_str().expect("utf-8 path"));
+    let took = ingest(&db, n_spool);
+    println!(
+        "ingest (validate + render PDF + one transaction): {n_spool} events in {:.2} s = {:.0} events/s",
+        took.as_secs_f64(),
+        n_spool as f64 / took.as_secs_f64()
+    );
+    let took = rt.block_on(drain(&db));
+    assert_eq!(
+        count(&db, "succeeded") as usize,
+        n_spool,
+        "every spool job succeeded"
+    );
+    println!(
+        "spool: {n_spool} jobs in {:.2} s = {:.0} jobs/s",
+        took.as_secs_f64(),
+        n_spool as f64 / took.as_secs_f64()
+    );
+    let (p50, p99) = rt.block_on(idle_latency(&db, n_latency));
+    println!(
+        "spool: commit -> provider call when idle ({n_latency} events): p50 {p50:.1} ms, p99 {p99:.1} ms"
+    );
+
+    // 2. IPP: ippeveprinter, then ipptool with the same documents.
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("bench.db");
+    let ipp_spool = dir.path().join("ipp-spool");
+    std::fs::create_dir_all(&ipp_spool).expect("ipp spool");
+    let printer = start_ipp(&ipp_spool);
+    let uri = format!("ipp://127.0.0.1:{}/ipp/print", printer.port);
+    add_printer(&db, "ipp", &uri);
+    ingest(&db, n_ipp);
+    let took = rt.block_on(drain(&db));
+    let ok = count(&db, "succeeded") as usize;
+    let ours = ok as f64 / took.as_secs_f64();
+    println!(
+        "ipp: {ok}/{n_ipp} jobs accepted in {:.2} s = {ours:.0} jobs/s",
+        took.as_secs_f64()
+    );
+    let tool_dir = dir.path().join("ipptool");
+    std::fs::create_dir_all(&tool_dir).expect("ipptool dir");
+    let (n, took_tool) = ipptool(&db, &tool_dir, &uri);
+    let theirs = n as f64 / took_tool.as_secs_f64();
+    println!(
+        "ipptool: the same {n} documents in {:.2} s = {theirs:.0} jobs/s",
+        took_tool.as_secs_f64()
+    );
+    println!("ipp: backroom / ipptool = {:.2}", ours / theirs);
+    let (p50, p99) = rt.block_on(idle_latency(&db, n_latency.min(100)));
+    println!("ipp: commit -> provider call when idle: p50 {p50:.1} ms, p99 {p99:.1} ms");
+    drop(printer);
 }

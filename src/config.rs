@@ -32,6 +32,7 @@ pub struct Config {
     pub portal: PortalSection,
     pub smtp: Option<SmtpSection>,
     pub till: TillSection,
+    pub ui: UiSection,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -85,6 +86,8 @@ pub struct PortalSection {
     pub activation_days: u32,
     /// Folder where `.eml` files are written when SMTP is not configured.
     pub outbox_dir: Option<PathBuf>,
+    /// Sender of portal e-mails when `[smtp]` is not configured (else `smtp.from`).
+    pub mail_from: String,
 }
 
 impl Default for PortalSection {
@@ -93,6 +96,7 @@ impl Default for PortalSection {
             base_url: "http://127.0.0.1:8080/portal".to_string(),
             activation_days: 7,
             outbox_dir: None,
+            mail_from: "backroom <noreply@localhost>".to_string(),
         }
     }
 }
@@ -117,6 +121,23 @@ fn default_smtp_port() -> u16 {
 
 fn default_smtp_tls() -> String {
     "none".to_string()
+}
+
+/// The TUI's look and keys: a theme and a keymap by name (`themes/`, `keymaps/`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSection {
+    pub theme: String,
+    pub keymap: String,
+}
+
+impl Default for UiSection {
+    fn default() -> Self {
+        UiSection {
+            theme: "dark".to_string(),
+            keymap: "default".to_string(),
+        }
+    }
 }
 
 /// Settings of a till-side backroom (the till synchroniser).

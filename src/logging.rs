@@ -17,6 +17,11 @@ pub fn init() {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("BACKROOM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // suppaftp traces every control command, `PASS <password>` included: never below debug.
+    let filter = match "suppaftp=debug".parse() {
+        Ok(cap) => filter.add_directive(cap),
+        Err(_) => filter,
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)

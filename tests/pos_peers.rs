@@ -191,7 +191,15 @@ fn db_test_against_a_real_postgresql() {
     set(&env, "S1", &["--db-name", "erp", "--db-port", &closed]);
     assert_failed(&env, &["test-db", "S1"], "refused", &[&closed]);
 
-    set(&env, "S1", &["--db-port", &port]);
+    set(&env, "S1", &["--db-host", "no-such-host.invalid"]);
+    assert_failed(
+        &env,
+        &["test-db", "S1"],
+        "unknown_host",
+        &["no-such-host.invalid"],
+    );
+
+    set(&env, "S1", &["--db-host", "127.0.0.1", "--db-port", &port]);
     let (code, v) = verdict(&env, &["test-db", "S1"]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["ok"], true);
@@ -221,7 +229,7 @@ fn db_test_against_a_real_postgresql() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(kept, 4);
+    assert_eq!(kept, 5);
 
     // Now that the DB test works, tables missing on the server are flagged.
     env.ok(&[
@@ -429,6 +437,21 @@ fn ftp_test_against_a_real_ftp_server() {
         "the probe file is removed"
     );
 
+    // Even at the most verbose log level, the password never reaches the log file.
+    let out = env
+        .command()
+        .args(["pos", "test-ftp", "S1"])
+        .env("BACKROOM_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let log = std::fs::read_to_string(env.path().join("state/backroom/backroom.log")).unwrap();
+    assert!(log.contains("connection test"), "{log}");
+    assert!(
+        !log.contains(&server.password),
+        "the FTP password is in the log"
+    );
+
     let shown = env.ok(&["pos", "folders", "show", "S1"]);
     assert!(shown.contains("FTP server   ok"), "{shown}");
     assert!(!shown.contains(&server.password), "{shown}");
@@ -542,4 +565,71 @@ fn ws_test_against_backroom_serve() {
     let list = env.json(&["pos", "folders", "list"]);
     assert_eq!(list[0]["last_tests"][0]["target"], "ws");
     assert_eq!(list[0]["last_tests"][0]["failure"], "refused");
+}
+
+/// A server that accepts connections and never says a word (a hung peer).
+fn silent_server() -> (u16, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            if let Ok((stream, _)) = listener.accept() {
+                held.push(stream);
+            }
+        }
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    (port, handle)
+}
+
+#[test]
+fn a_silent_server_is_a_timeout_and_all_three_tests_run_together() {
+    let (port, _silent) = silent_server();
+    let env = admin_env();
+    let p = port.to_string();
+    env.ok(&[
+        "pos",
+        "folders",
+        "add",
+        "S1",
+        "--db-host",
+        "127.0.0.1",
+        "--db-port",
+        &p,
+        "--db-name",
+        "erp",
+        "--db-user",
+        "u",
+        "--ftp-address",
+        &format!("ftp://127.0.0.1:{port}"),
+        "--ws-url",
+        &format!("http://127.0.0.1:{port}"),
+    ]);
+    let out = env.run(&["--json", "pos", "test", "S1", "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(5));
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 3);
+    for v in all {
+        assert_eq!(v["failure"], "timeout", "{v}");
+    }
+    assert!(
+        all[0]["message"].as_str().unwrap().contains("logging in"),
+        "{}",
+        all[0]
+    );
+    assert!(
+        all[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("welcome message"),
+        "{}",
+        all[1]
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("3 of 3 connection tests of S1 failed"),
+        "{err}"
+    );
 }

@@ -1,6 +1,16 @@
-//! `backroom contacts ...`.
+//! `backroom contacts ...`: list, show, add, import, template, invite, activate, deactivate,
+//! delete-identities, delete, backup.
 
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use super::{Failure, emit};
+use crate::contacts::mail::{Delivery, Mail, Mailer};
+use crate::contacts::{self, ContactError, ContactState, invite};
 use crate::context::Context;
+use crate::store::contacts as q;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -10,12 +20,485 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// List.
-    List,
+    /// List contacts (name, e-mail, state with ✉ when invited, company, terms accepted).
+    List {
+        /// Only contacts in this state: not_registered, inactive, active, deactivated.
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// One contact with its login identities and jobs.
+    Show { email: String },
+    /// Add a contact (not registered).
+    Add {
+        name: String,
+        email: String,
+        #[arg(long)]
+        company: Option<String>,
+        /// Also send the invitation (needs --yes, or --dry-run to only show it).
+        #[arg(long)]
+        invite: bool,
+        /// Send the invitation without asking.
+        #[arg(long, requires = "invite")]
+        yes: bool,
+        /// Show the invitation without sending it.
+        #[arg(long, requires = "invite", conflicts_with = "yes")]
+        dry_run: bool,
+    },
+    /// Import contacts from CSV (all or nothing unless --skip-invalid).
+    Import {
+        file: PathBuf,
+        /// Import the valid rows and report the others.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Report progress on stderr every 10,000 rows (default: only when stderr is a terminal).
+        #[arg(long)]
+        progress: bool,
+    },
+    /// Write users_template.csv (default: into the downloads dir).
+    Template {
+        /// A file or a folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Send an activation request (invitation, or a new confirmation link to an inactive contact).
+    Invite {
+        email: String,
+        /// Send it (without this, the message is shown and not sent).
+        #[arg(long)]
+        yes: bool,
+        /// Only show the message.
+        #[arg(long, conflicts_with = "yes")]
+        dry_run: bool,
+    },
+    /// Allow an inactive contact to log in.
+    Activate { email: String },
+    /// Forbid an active contact to log in.
+    Deactivate { email: String },
+    /// Remove an active contact's login identities (the contact becomes not registered).
+    DeleteIdentities { email: String },
+    /// Delete contacts and their jobs (irreversible; refused when a job is being processed).
+    Delete {
+        #[arg(required = true)]
+        emails: Vec<String>,
+        /// Confirm the deletion.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Back up a contact's data as <name>.zip (default: into the downloads dir).
+    Backup {
+        email: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
-pub async fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
+/// Maps a domain error to the CLI's exit codes.
+pub(crate) fn fail(e: ContactError) -> anyhow::Error {
+    let code = match &e {
+        ContactError::NotFound { .. } => super::output::NOT_FOUND,
+        ContactError::WrongState { .. }
+        | ContactError::DeleteBlocked(_)
+        | ContactError::TokenUnknown
+        | ContactError::TokenExpired { .. }
+        | ContactError::TokenUsed { .. }
+        | ContactError::NotAuthenticated
+        | ContactError::LinkExpired { .. }
+        | ContactError::Limit(_) => super::output::REFUSED,
+        ContactError::Duplicate { .. }
+        | ContactError::InvalidEmail { .. }
+        | ContactError::Required { .. }
+        | ContactError::BadInput(_) => super::output::USAGE,
+        ContactError::Store(_) | ContactError::Io { .. } => return anyhow::Error::new(e),
+    };
+    Failure::new(code, e.to_string()).into()
+}
+
+/// Delivers a reviewed message; an unreachable SMTP server exits 5.
+pub(crate) async fn deliver(mailer: &Mailer, mail: &Mail) -> anyhow::Result<Delivery> {
+    use crate::contacts::mail::MailError;
+    mailer.deliver(mail).await.map_err(|e| match e {
+        MailError::Smtp { .. } => Failure::unreachable(e.to_string()).into(),
+        MailError::Address { .. } | MailError::BadTls(_) => Failure::usage(e.to_string()).into(),
+        other => anyhow::Error::new(other),
+    })
+}
+
+pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
-        Command::List => anyhow::bail!("backroom contacts list is not built yet"),
+        Command::List { state } => list(ctx, state.as_deref()),
+        Command::Show { email } => show(ctx, &email),
+        Command::Add {
+            name,
+            email,
+            company,
+            invite,
+            yes,
+            dry_run,
+        } => add(ctx, &name, &email, company.as_deref(), invite, yes, dry_run).await,
+        Command::Import {
+            file,
+            skip_invalid,
+            progress,
+        } => import(ctx, &file, skip_invalid, progress),
+        Command::Template { out } => template(ctx, out),
+        Command::Invite {
+            email,
+            yes,
+            dry_run,
+        } => send_invitation(ctx, &email, yes, dry_run).await,
+        Command::Activate { email } => transition(ctx, "activate", &email, |c, e| {
+            contacts::transitions::activate(c, e)
+        }),
+        Command::Deactivate { email } => transition(ctx, "deactivate", &email, |c, e| {
+            contacts::transitions::deactivate(c, e)
+        }),
+        Command::DeleteIdentities { email } => {
+            transition(ctx, "delete identities", &email, |c, e| {
+                contacts::transitions::delete_identities(c, e)
+            })
+        }
+        Command::Delete { emails, yes } => delete(ctx, &emails, yes),
+        Command::Backup { email, out } => backup(ctx, &email, out),
     }
+}
+
+fn list(ctx: &Context, state: Option<&str>) -> anyhow::Result<()> {
+    let filter = match state {
+        Some(s) => Some(ContactState::parse(s).ok_or_else(|| {
+            Failure::usage(format!(
+                "--state {s:?} is not one of not_registered, inactive, active, deactivated"
+            ))
+        })?),
+        None => None,
+    };
+    let conn = ctx.open_store()?;
+    let rows: Vec<_> = q::list(&conn)?
+        .into_iter()
+        .filter(|c| filter.is_none_or(|f| c.state == f))
+        .collect();
+    emit(ctx, &rows, || {
+        if rows.is_empty() {
+            return "no contacts (add one with `backroom contacts add NAME EMAIL`, or import a CSV)"
+                .into();
+        }
+        let table: Vec<[String; 5]> = rows
+            .iter()
+            .map(|c| {
+                [
+                    c.name.clone(),
+                    c.email.clone(),
+                    c.state_label(),
+                    c.company.clone().unwrap_or_default(),
+                    c.terms_accepted_at
+                        .as_deref()
+                        .map(invite::human_time)
+                        .unwrap_or_else(|| "-".into()),
+                ]
+            })
+            .collect();
+        render_table(
+            ["NAME", "E-MAIL", "STATE", "COMPANY", "TERMS ACCEPTED"],
+            &table,
+        )
+    })
+}
+
+/// A plain text table with aligned columns.
+fn render_table<const N: usize>(headers: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = headers.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(headers.to_vec())];
+    out.extend(
+        rows.iter()
+            .map(|r| line(r.iter().map(String::as_str).collect())),
+    );
+    out.join("\n")
+}
+
+fn show(ctx: &Context, email: &str) -> anyhow::Result<()> {
+    let conn = ctx.open_store()?;
+    let contact = contacts::transitions::find(&conn, email).map_err(fail)?;
+    let identities = q::identities(&conn, contact.id)?;
+    let jobs = q::jobs_of(&conn, contact.id)?;
+    let actions: Vec<&str> = contacts::transitions::actions_for(contact.state)
+        .into_iter()
+        .map(|a| a.name())
+        .collect();
+    let value = serde_json::json!({
+        "contact": contact,
+        "identities": identities,
+        "jobs": jobs,
+        "actions": actions,
+    });
+    emit(ctx, &value, || {
+        let mut out = vec![
+            format!("{} <{}>", contact.name, contact.email),
+            format!(
+                "company:        {}",
+                contact.company.as_deref().unwrap_or("-")
+            ),
+            format!("state:          {}", contact.state_label()),
+            format!(
+                "terms accepted: {}",
+                contact
+                    .terms_accepted_at
+                    .as_deref()
+                    .map(invite::human_time)
+                    .unwrap_or_else(|| "-".into())
+            ),
+            format!("actions:        {}", actions.join(", ")),
+            format!("identities:     {}", identities.len()),
+        ];
+        for i in &identities {
+            out.push(format!(
+                "  {} {} since {}",
+                i.provider,
+                i.subject,
+                invite::human_time(&i.created_at)
+            ));
+        }
+        out.push(format!("jobs:           {}", jobs.len()));
+        for j in &jobs {
+            out.push(format!(
+                "  #{} {:<24} {:<22} {}",
+                j.id,
+                j.title,
+                j.state,
+                contacts::links::human_size(u64::try_from(j.size_bytes).unwrap_or(0))
+            ));
+        }
+        out.join("\n")
+    })
+}
+
+async fn add(
+    ctx: &Context,
+    name: &str,
+    email: &str,
+    company: Option<&str>,
+    with_invite: bool,
+    yes: bool,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    ctx.require_writable("adding a contact")?;
+    if with_invite && !yes && !dry_run {
+        return Err(Failure::usage(
+            "--invite sends an e-mail: add --yes to send it, or --dry-run to only show it (nothing was added)",
+        )
+        .into());
+    }
+    let conn = ctx.open_store()?;
+    let contact = contacts::transitions::add(&conn, name, email, company).map_err(fail)?;
+    drop(conn);
+    if !with_invite {
+        return emit(ctx, &contact, || {
+            format!(
+                "added {} <{}> (not registered); send the invitation with `backroom contacts invite {}`",
+                contact.name, contact.email, contact.email
+            )
+        });
+    }
+    eprintln!(
+        "added {} <{}> (not registered)",
+        contact.name, contact.email
+    );
+    send_invitation(ctx, &contact.email, yes, dry_run).await
+}
+
+async fn send_invitation(
+    ctx: &Context,
+    email: &str,
+    yes: bool,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let mailer = Mailer::from_config(&ctx.config, &ctx.db_path);
+    let conn = ctx.open_store()?;
+    if !yes {
+        let mail =
+            invite::preview(&conn, &ctx.config, mailer.from_address(), email).map_err(fail)?;
+        let value = serde_json::json!({ "sent": false, "message": mail });
+        emit(ctx, &value, || mail.preview())?;
+        if dry_run {
+            eprintln!("dry run: nothing sent");
+            return Ok(());
+        }
+        return Err(Failure::usage(format!(
+            "not sent: review the message above, then run `backroom contacts invite {email} --yes` to send it"
+        ))
+        .into());
+    }
+    ctx.require_writable("sending an activation request")?;
+    let invitation =
+        invite::prepare(&conn, &ctx.config, mailer.from_address(), email).map_err(fail)?;
+    drop(conn);
+    let delivery = deliver(&mailer, &invitation.mail).await?;
+    let conn = ctx.open_store()?;
+    invite::record(&conn, &invitation).map_err(fail)?;
+    let masked = invitation.mail.body.clone();
+    let value = serde_json::json!({
+        "sent": true,
+        "to": invitation.contact.email,
+        "purpose": invitation.purpose,
+        "expires_at": invitation.expires_at,
+        "delivery": delivery,
+    });
+    emit(ctx, &value, || {
+        format!(
+            "{}\n\nactivation request for {} ({}): {delivery}",
+            redact_token(&masked),
+            invitation.contact.email,
+            invitation.purpose.as_str()
+        )
+    })
+}
+
+/// The body with the token masked (the token is a secret once sent).
+fn redact_token(body: &str) -> String {
+    body.lines()
+        .map(|l| match l.split_once("token=") {
+            Some((head, token)) => format!("{head}token={}", crate::secret::mask(token)),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn transition(
+    ctx: &Context,
+    action: &str,
+    email: &str,
+    change: impl FnOnce(&mut rusqlite::Connection, &str) -> Result<contacts::Contact, ContactError>,
+) -> anyhow::Result<()> {
+    ctx.require_writable(action)?;
+    let mut conn = ctx.open_store()?;
+    let contact = change(&mut conn, email).map_err(fail)?;
+    emit(ctx, &contact, || {
+        format!(
+            "{action}: {} <{}> is now {}",
+            contact.name, contact.email, contact.state
+        )
+    })
+}
+
+fn import(
+    ctx: &Context,
+    file: &std::path::Path,
+    skip_invalid: bool,
+    progress: bool,
+) -> anyhow::Result<()> {
+    ctx.require_writable("importing contacts")?;
+    let mut conn = ctx.open_store()?;
+    let show_progress = progress || std::io::stderr().is_terminal();
+    let mut on_progress = |p: contacts::import::Progress| {
+        if show_progress && p.rows > 0 {
+            let pct = (p.bytes * 100).checked_div(p.total_bytes).unwrap_or(100);
+            eprintln!("import: {} rows read ({pct}%)", p.rows);
+        }
+    };
+    let report = contacts::import::import(&mut conn, file, skip_invalid, &mut on_progress)
+        .map_err(|e| match e {
+            contacts::import::ImportError::Store { .. } => anyhow::Error::new(e),
+            other => Failure::usage(other.to_string()).into(),
+        })?;
+    emit(ctx, &report, || {
+        if report.committed {
+            let mut text = format!(
+                "imported {} of {} rows from {} as not registered (separator {:?})",
+                report.imported, report.rows, report.file, report.separator
+            );
+            if !report.problems.is_empty() {
+                text.push_str(&format!("\nskipped {} invalid rows", report.problems.len()));
+            }
+            text
+        } else {
+            String::new()
+        }
+    })?;
+    if !report.problems.is_empty() {
+        eprintln!("{}", report.describe_problems());
+    }
+    if !report.committed {
+        return Err(Failure::usage(format!(
+            "nothing imported: {} of {} rows are invalid (fix them, or import the others with --skip-invalid)",
+            report.problems.len(),
+            report.rows
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+fn template(ctx: &Context, out: Option<PathBuf>) -> anyhow::Result<()> {
+    let path = contacts::template::write(out.as_deref())
+        .with_context(|| format!("writing {}", contacts::template::FILE_NAME))?;
+    let value = serde_json::json!({ "path": path });
+    emit(ctx, &value, || format!("wrote {}", path.display()))
+}
+
+fn delete(ctx: &Context, emails: &[String], yes: bool) -> anyhow::Result<()> {
+    ctx.require_writable("deleting contacts")?;
+    let mut conn = ctx.open_store()?;
+    if !yes {
+        let plan = contacts::delete::plan(&conn, emails).map_err(fail)?;
+        let mut lines = vec!["would delete (irreversible):".to_string()];
+        for c in &plan {
+            let jobs = q::jobs_of(&conn, c.id)?.len();
+            lines.push(format!("  {} <{}> and {jobs} job(s)", c.name, c.email));
+        }
+        eprintln!("{}", lines.join("\n"));
+        return Err(Failure::usage("nothing deleted: add --yes to confirm").into());
+    }
+    let deleted = contacts::delete::delete(&mut conn, &ctx.db_path, emails).map_err(fail)?;
+    for w in &deleted.warnings {
+        eprintln!("warning: {w}");
+    }
+    emit(ctx, &deleted, || {
+        format!(
+            "deleted {} contact(s) ({}) and {} job(s)",
+            deleted.contacts.len(),
+            deleted.contacts.join(", "),
+            deleted.jobs
+        )
+    })
+}
+
+fn backup(ctx: &Context, email: &str, out: Option<PathBuf>) -> anyhow::Result<()> {
+    let conn = ctx.open_store()?;
+    let dir = out.unwrap_or_else(crate::paths::downloads_dir);
+    let show = std::io::stderr().is_terminal() && !ctx.json;
+    let mut last = 0u64;
+    let mut progress = |done: u64, total: u64| {
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
+        if show && pct >= last + 10 {
+            last = pct;
+            eprintln!("backup: {pct}%");
+        }
+    };
+    let written = contacts::backup::backup(&conn, email, &dir, &mut progress).map_err(fail)?;
+    for m in &written.missing {
+        eprintln!("warning: {m} is missing on disk (listed in jobs.json)");
+    }
+    emit(ctx, &written, || {
+        format!(
+            "wrote {} ({} jobs, {} entries, {})",
+            written.path.display(),
+            written.jobs,
+            written.entries,
+            contacts::links::human_size(written.file_bytes)
+        )
+    })
 }

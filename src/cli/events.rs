@@ -1,6 +1,14 @@
-//! `backroom events ...`.
+//! `backroom events ...`: ingest an event (its document and print job commit together), list events.
 
+use std::io::Read as _;
+
+use anyhow::Context as _;
+
+use crate::cli::Failure;
+use crate::cli::jobs::table;
 use crate::context::Context;
+use crate::printing::EventKind;
+use crate::printing::outbox::{self, OutboxError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -10,12 +18,125 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// List.
-    List,
+    /// Ingest an event: validates the payload, renders the document, queues the print job.
+    Emit {
+        /// order.received, order.shipped or invoice.overdue.
+        kind: String,
+        /// The JSON payload (`-` reads standard input); format in the README.
+        #[arg(long)]
+        file: String,
+    },
+    /// The latest events.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
 }
 
-pub async fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
+pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
-        Command::List => anyhow::bail!("backroom events list is not built yet"),
+        Command::Emit { kind, file } => emit(ctx, &kind, &file),
+        Command::List { limit } => {
+            let conn = ctx.open_store()?;
+            let list = crate::store::printing::events(&conn, limit)?;
+            crate::cli::emit(ctx, &list, || {
+                let mut rows = vec![vec![
+                    "ID".to_string(),
+                    "KIND".into(),
+                    "REFERENCE".into(),
+                    "SOURCE".into(),
+                    "JOBS".into(),
+                    "CREATED".into(),
+                ]];
+                for e in &list {
+                    rows.push(vec![
+                        e.id.to_string(),
+                        e.kind.clone(),
+                        e.reference.clone(),
+                        e.source.clone(),
+                        e.jobs.to_string(),
+                        e.created_at.clone(),
+                    ]);
+                }
+                table(&rows)
+            })
+        }
     }
+}
+
+/// Reads a JSON payload from a file or stdin, naming the file, line and column of a syntax error.
+pub fn read_payload(file: &str) -> anyhow::Result<serde_json::Value> {
+    let (name, text) = if file == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading the payload from standard input")?;
+        ("standard input".to_string(), s)
+    } else {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Failure::not_found(format!("payload file {file} does not exist"))
+            } else {
+                Failure::usage(format!("cannot read payload file {file}: {e}"))
+            }
+        })?;
+        (file.to_string(), text)
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        Failure::usage(format!(
+            "{name}: line {}, column {}: not valid JSON: {e}",
+            e.line(),
+            e.column()
+        ))
+        .into()
+    })
+}
+
+fn emit(ctx: &Context, kind: &str, file: &str) -> anyhow::Result<()> {
+    let kind: EventKind = kind.parse().map_err(Failure::usage)?;
+    ctx.require_writable(&format!("emitting {kind}"))?;
+    let payload = read_payload(file)?;
+    let mut conn = ctx.open_store()?;
+    let out = match outbox::ingest(&mut conn, kind, &payload, "cli", &ctx.config.store.name) {
+        Ok(o) => o,
+        Err(OutboxError::Invalid(e)) => {
+            let mut msg = format!(
+                "{} payload from {file} refused, nothing was written:",
+                e.kind
+            );
+            for f in &e.errors {
+                msg.push_str(&format!("\n  {}: {}", f.field, f.reason));
+            }
+            return Err(Failure::usage(msg).into());
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context("recording the event")),
+    };
+    if let Some(why) = &out.skipped {
+        eprintln!("event {} recorded; nothing queued: {why}", out.event_id);
+    }
+    for j in &out.jobs {
+        match &j.last_error {
+            Some(err) => eprintln!("job {} failed at once: {err}", j.id),
+            None => eprintln!(
+                "job {} queued on {} ({} cop{})",
+                j.id,
+                j.printer.as_deref().unwrap_or("?"),
+                j.copies,
+                if j.copies == 1 { "y" } else { "ies" }
+            ),
+        }
+    }
+    crate::cli::emit(ctx, &out, || {
+        let mut s = format!("event {} {} {}\n", out.event_id, out.kind, out.reference);
+        for d in &out.documents {
+            s.push_str(&format!(
+                "document {} {} ({} bytes, sha256 {})\n",
+                d.id, d.title, d.size, d.sha256
+            ));
+        }
+        for j in &out.jobs {
+            s.push_str(&format!("job {} {}\n", j.id, j.state));
+        }
+        s
+    })
 }

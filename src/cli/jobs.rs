@@ -1,6 +1,15 @@
-//! `backroom jobs ...`.
+//! `backroom jobs ...`: list, show (with attempts), reschedule, reprint, cancel, download, purge.
 
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use crate::cli::Failure;
 use crate::context::Context;
+use crate::printing::job::{Attempt, Job, JobState, RetryPolicy};
+use crate::printing::retention;
+use crate::store::jobs::{self, Filter};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -8,14 +17,418 @@ pub struct Args {
     pub command: Command,
 }
 
-#[derive(Debug, clap::Subcommand)]
-pub enum Command {
-    /// List.
-    List,
+#[derive(Debug, clap::Args)]
+pub struct FilterArgs {
+    /// Only jobs in this state (pending, sending, succeeded, failed, cancelled).
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Only jobs on this printer.
+    #[arg(long)]
+    pub printer: Option<String>,
 }
 
-pub async fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
-    match args.command {
-        Command::List => anyhow::bail!("backroom jobs list is not built yet"),
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// List jobs, newest first.
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// At most this many.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// A job with its attempt history.
+    Show { id: i64 },
+    /// Failed jobs back to pending, attempts reset (by id, or every failed job matching a filter).
+    Reschedule {
+        ids: Vec<i64>,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Queue the job's document again as a new job (any state).
+    Reprint { id: i64 },
+    /// Cancel pending jobs (by id, or every pending job matching a filter).
+    Cancel {
+        ids: Vec<i64>,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Write the exact bytes that were sent (default: the downloads dir).
+    Download {
+        id: i64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Delete finished jobs older than the retention, and documents no job refers to.
+    Purge,
+}
+
+/// Formats rows as aligned columns (the first row is the header).
+pub fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{s:<w$}", w = widths[i]))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
     }
+    out
+}
+
+fn filter(f: &FilterArgs, limit: Option<usize>) -> Result<Filter, Failure> {
+    Ok(Filter {
+        state: f
+            .state
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(Failure::usage)?,
+        printer: f.printer.clone(),
+        limit,
+    })
+}
+
+fn not_found(id: i64) -> Failure {
+    Failure::not_found(format!("no print job {id} (see `backroom jobs list`)"))
+}
+
+#[derive(Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    job: &'a Job,
+    attempt_history: &'a [Attempt],
+}
+
+#[derive(Serialize)]
+struct Changed {
+    changed: Vec<i64>,
+    state: JobState,
+}
+
+pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    let mut conn = ctx.open_store()?;
+    match args.command {
+        Command::List { filter: f, limit } => {
+            let list = jobs::list(&conn, &filter(&f, limit)?).context("listing print jobs")?;
+            crate::cli::emit(ctx, &list, || list_text(&list))
+        }
+        Command::Show { id } => {
+            let job = jobs::get(&conn, id)?.ok_or_else(|| not_found(id))?;
+            let history = jobs::attempts(&conn, id)?;
+            crate::cli::emit(
+                ctx,
+                &Shown {
+                    job: &job,
+                    attempt_history: &history,
+                },
+                || show_text(&job, &history),
+            )
+        }
+        Command::Reschedule { ids, filter: f } => {
+            ctx.require_writable("rescheduling print jobs")?;
+            let ids = targets(&conn, ids, &f, JobState::Failed, "reschedule")?;
+            let changed = jobs::reschedule(&mut conn, &ids)?;
+            crate::worker::wake();
+            eprintln!("{} job(s) rescheduled", changed.len());
+            crate::cli::emit(
+                ctx,
+                &Changed {
+                    changed: changed.clone(),
+                    state: JobState::Pending,
+                },
+                || ids_text("rescheduled", &changed),
+            )
+        }
+        Command::Cancel { ids, filter: f } => {
+            ctx.require_writable("cancelling print jobs")?;
+            let ids = targets(&conn, ids, &f, JobState::Pending, "cancel")?;
+            let changed = jobs::cancel(&mut conn, &ids)?;
+            eprintln!("{} job(s) cancelled", changed.len());
+            crate::cli::emit(
+                ctx,
+                &Changed {
+                    changed: changed.clone(),
+                    state: JobState::Cancelled,
+                },
+                || ids_text("cancelled", &changed),
+            )
+        }
+        Command::Reprint { id } => {
+            ctx.require_writable("reprinting a job")?;
+            let policy = RetryPolicy::load(&conn);
+            let (new, _) =
+                jobs::reprint(&mut conn, id, policy.max_attempts)?.ok_or_else(|| not_found(id))?;
+            crate::worker::wake();
+            eprintln!("job {new} queued (reprint of job {id})");
+            let job = jobs::get(&conn, new)?.ok_or_else(|| not_found(new))?;
+            crate::cli::emit(ctx, &job, || format!("{new}"))
+        }
+        Command::Download { id, out } => download(ctx, &conn, id, out),
+        Command::Purge => {
+            ctx.require_admin("purging print jobs")?;
+            let purged = retention::purge(&mut conn, chrono::Utc::now())?;
+            eprintln!(
+                "purged {} job(s), {} document(s), {} event(s) finished more than {} ago",
+                purged.jobs,
+                purged.documents,
+                purged.events,
+                retention::retention_text()
+            );
+            crate::cli::emit(ctx, &purged, String::new)
+        }
+    }
+}
+
+/// The jobs an action applies to: the ids given (all must be in `need`), or the filter's matches.
+fn targets(
+    conn: &rusqlite::Connection,
+    ids: Vec<i64>,
+    f: &FilterArgs,
+    need: JobState,
+    action: &str,
+) -> anyhow::Result<Vec<i64>> {
+    if !ids.is_empty() {
+        if f.state.is_some() || f.printer.is_some() {
+            return Err(Failure::usage("give job ids or --state/--printer, not both").into());
+        }
+        let mut wrong = Vec::new();
+        for id in &ids {
+            let job = jobs::get(conn, *id)?.ok_or_else(|| not_found(*id))?;
+            if job.state != need {
+                wrong.push(format!("job {id} is {}", job.state));
+            }
+        }
+        if !wrong.is_empty() {
+            return Err(Failure::refused(format!(
+                "only {need} jobs can be {action}d; nothing changed: {}",
+                wrong.join(", ")
+            ))
+            .into());
+        }
+        return Ok(ids);
+    }
+    if f.state.is_none() && f.printer.is_none() {
+        return Err(Failure::usage(format!(
+            "name the jobs to {action}: job ids, or --state {need} and/or --printer NAME"
+        ))
+        .into());
+    }
+    let mut fl = filter(f, None)?;
+    match fl.state {
+        Some(s) if s != need => {
+            return Err(Failure::refused(format!(
+                "only {need} jobs can be {action}d, not {s} ones"
+            ))
+            .into());
+        }
+        _ => fl.state = Some(need),
+    }
+    Ok(jobs::ids(conn, &fl)?)
+}
+
+fn ids_text(verb: &str, ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return format!("no job {verb}");
+    }
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("{verb}: {}", list.join(" "))
+}
+
+fn list_text(list: &[Job]) -> String {
+    let mut rows = vec![
+        [
+            "ID",
+            "CREATED",
+            "EVENT",
+            "DOCUMENT",
+            "PRINTER",
+            "STATE",
+            "ATT",
+            "NEXT ATTEMPT",
+            "REMOTE",
+            "LAST ERROR",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
+    ];
+    for j in list {
+        let mut state = j.state.to_string();
+        if j.maybe_duplicate {
+            state.push_str(" (maybe duplicate)");
+        }
+        rows.push(vec![
+            j.id.to_string(),
+            short_time(&j.created_at),
+            j.event.clone().unwrap_or_else(|| "-".into()),
+            j.document.clone(),
+            j.printer.clone().unwrap_or_else(|| "(none)".into()),
+            state,
+            format!("{}/{}", j.attempts, j.max_attempts),
+            j.next_attempt_at
+                .as_deref()
+                .map(short_time)
+                .unwrap_or_default(),
+            j.remote_state.clone().unwrap_or_default(),
+            j.last_error
+                .as_deref()
+                .map(|e| crate::printing::document::pdf::fit(e, 10.0, 300.0))
+                .unwrap_or_default(),
+        ]);
+    }
+    let mut s = table(&rows);
+    s.push_str(&format!(
+        "{} job(s); finished jobs are purged after {} (PRINT_JOB_RETENTION, not configurable)\n",
+        list.len(),
+        retention::retention_text()
+    ));
+    s
+}
+
+fn short_time(t: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| t.to_string())
+}
+
+fn show_text(j: &Job, history: &[Attempt]) -> String {
+    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let mut s = String::new();
+    let mut field = |k: &str, v: String| s.push_str(&format!("{k:<16}{v}\n"));
+    field("job", j.id.to_string());
+    field("uuid", j.uuid.clone());
+    field("state", j.state.to_string());
+    if j.maybe_duplicate {
+        field(
+            "warning",
+            "resent after a crash to a provider that cannot be asked: it may have printed twice"
+                .into(),
+        );
+    }
+    field("attempts", format!("{} of {}", j.attempts, j.max_attempts));
+    field(
+        "next attempt",
+        opt(&j.next_attempt_at.as_deref().map(short_time)),
+    );
+    field("last error", opt(&j.last_error));
+    field(
+        "printer",
+        j.printer.clone().unwrap_or_else(|| "(none)".into()),
+    );
+    field("copies", j.copies.to_string());
+    field(
+        "event",
+        match (&j.event_id, &j.event, &j.reference) {
+            (Some(id), Some(k), Some(r)) => format!("{id} {k} {r}"),
+            _ => "-".into(),
+        },
+    );
+    field("document", format!("{} {}", j.document_id, j.document));
+    field("remote ref", opt(&j.remote_ref));
+    field("remote state", opt(&j.remote_state));
+    if let Some(r) = j.reprint_of {
+        field("reprint of", format!("job {r}"));
+    }
+    if let Some(h) = &j.lease_holder {
+        field(
+            "leased by",
+            format!("{h} until {}", opt(&j.lease_expires_at)),
+        );
+    }
+    field("created", short_time(&j.created_at));
+    field("finished", opt(&j.finished_at.as_deref().map(short_time)));
+    s.push_str("\nattempts:\n");
+    let mut rows = vec![vec![
+        "#".to_string(),
+        "STARTED".into(),
+        "OUTCOME".into(),
+        "WORKER".into(),
+        "ERROR".into(),
+    ]];
+    for (i, a) in history.iter().enumerate() {
+        rows.push(vec![
+            (i + 1).to_string(),
+            short_time(&a.started_at),
+            a.outcome.clone(),
+            a.worker.clone(),
+            opt(&a.error),
+        ]);
+    }
+    s.push_str(&table(&rows));
+    s
+}
+
+fn slug(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    out.trim_matches('-').to_string()
+}
+
+#[derive(Serialize)]
+struct Downloaded {
+    id: i64,
+    path: String,
+    bytes: usize,
+    sha256: String,
+}
+
+fn download(
+    ctx: &Context,
+    conn: &rusqlite::Connection,
+    id: i64,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let (title, bytes, sha) = jobs::document_of(conn, id)?.ok_or_else(|| not_found(id))?;
+    let actual = crate::printing::document::sha256_hex(&bytes);
+    if actual != sha {
+        anyhow::bail!(
+            "job {id}'s document is damaged: its SHA-256 is {actual}, {sha} was recorded"
+        );
+    }
+    let path = match out {
+        Some(p) => p,
+        None => {
+            let dir = crate::paths::downloads_dir();
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            dir.join(format!("job-{id}-{}.pdf", slug(&title)))
+        }
+    };
+    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!(
+        "job {id}: {} bytes written to {}",
+        bytes.len(),
+        path.display()
+    );
+    crate::cli::emit(
+        ctx,
+        &Downloaded {
+            id,
+            path: path.display().to_string(),
+            bytes: bytes.len(),
+            sha256: sha.clone(),
+        },
+        || path.display().to_string(),
+    )
 }

@@ -29,6 +29,8 @@ pub enum Command {
     TestFtp(TestArgs),
     /// Test the web service of a folder (GET <url>/health).
     TestWs(TestArgs),
+    /// Run the three tests of a folder at once (exit 0 only when all pass).
+    Test(TestArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -214,6 +216,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         Command::TestDb(a) => test(ctx, a, Target::Db).await,
         Command::TestFtp(a) => test(ctx, a, Target::Ftp).await,
         Command::TestWs(a) => test(ctx, a, Target::Ws).await,
+        Command::Test(a) => test_all(ctx, a).await,
     }
 }
 
@@ -442,6 +445,9 @@ fn show_text(d: &FolderDetail) -> String {
         out.push_str(&format!("\n[{}]\n", tab.label()));
         for field in tab.fields() {
             let shown = match field {
+                Field::DbHost | Field::DbPort if d.folder.db.kind == crate::pos::DbKind::Sqlite => {
+                    "(not used for an SQLite file)".to_string()
+                }
                 Field::DbPort if form.value(field).is_empty() => "5432 (default)".to_string(),
                 Field::FtpMode => {
                     format!("{} ({})", d.folder.ftp.mode, d.folder.ftp.mode.describe())
@@ -545,6 +551,48 @@ async fn test(ctx: &Context, args: TestArgs, target: Target) -> anyhow::Result<(
                 .failure
                 .map(|f| f.as_str())
                 .unwrap_or("failed")
+        ))
+        .into())
+    }
+}
+
+async fn test_all(ctx: &Context, args: TestArgs) -> anyhow::Result<()> {
+    let folder_id = {
+        let conn = ctx.open_store()?;
+        folder_or_not_found(&conn, &args.code)?.id
+    };
+    let keep = !ctx.read_only;
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    eprintln!(
+        "testing the DB server, FTP server and web service of {} ...",
+        args.code
+    );
+    let run = |target| conntest::run_and_keep(&ctx.db_path, folder_id, target, timeout, keep);
+    let (db, ftp, ws) = tokio::join!(run(Target::Db), run(Target::Ftp), run(Target::Ws));
+    let tests: Vec<ConnectionTest> = [db, ftp, ws]
+        .into_iter()
+        .map(|r| r.map(|(_, t)| t))
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("testing the connections of {}", args.code))?;
+    emit(ctx, &tests, || {
+        tests
+            .iter()
+            .map(|t| format!("{:<12} {}\n", t.verdict.target.label(), t.verdict.summary()))
+            .collect()
+    })?;
+    let failed: Vec<&str> = tests
+        .iter()
+        .filter(|t| !t.verdict.ok)
+        .map(|t| t.verdict.target.as_str())
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::unreachable(format!(
+            "{} of 3 connection tests of {} failed: {}",
+            failed.len(),
+            args.code,
+            failed.join(", ")
         ))
         .into())
     }

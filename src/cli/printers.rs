@@ -1,6 +1,17 @@
-//! `backroom printers ...`.
+//! `backroom printers ...`: printer configurations, the default printer, checks, test pages and
+//! the store's printing switch.
 
+use anyhow::Context as _;
+use serde::Serialize;
+
+use crate::cli::{Failure, emit};
 use crate::context::Context;
+use crate::net::print::SendError;
+use crate::printing::printer::{
+    validate_api_key, validate_copies, validate_name, validate_target, validate_tray,
+};
+use crate::printing::{Printer, PrinterError, Provider};
+use crate::store::printers::{self as store, ChangeError, NewPrinter, PrinterEdit};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -10,12 +21,478 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// List.
+    /// Add a printer configuration (the first one becomes the default).
+    Add(AddArgs),
+    /// List the printer configurations.
     List,
+    /// Show one printer configuration (the API key masked).
+    Show { name: String },
+    /// Make a printer the default (the flag moves in one transaction).
+    SetDefault { name: String },
+    /// Remove a printer; removing the default needs --successor.
+    Remove {
+        name: String,
+        /// The printer that becomes the default when NAME is the default.
+        #[arg(long, value_name = "NAME")]
+        successor: Option<String>,
+    },
+    /// Change a printer's target, API key, tray, copies or enabled flag.
+    Edit(EditArgs),
+    /// Ask the printer whether it is there and ready, and which trays it offers.
+    Check { name: String },
+    /// Print a one-page test PDF straight through the printer's provider.
+    TestPage { name: String },
+    /// Switch printing on for the store (admin).
+    Enable,
+    /// Switch printing off for the store: no job is sent until it is switched on (admin).
+    Disable,
 }
 
-pub async fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
-    match args.command {
-        Command::List => anyhow::bail!("backroom printers list is not built yet"),
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    pub name: String,
+    /// ipp, raw, printnode or spool.
+    #[arg(long)]
+    pub provider: String,
+    /// ipp: ipp://host[:port]/path; raw: host[:port]; printnode: printer id or
+    /// https://API/printers/ID; spool: an existing folder.
+    #[arg(long)]
+    pub target: String,
+    /// PrintNode API key (`-` reads it from stdin).
+    #[arg(long, value_name = "KEY")]
+    pub api_key: Option<String>,
+    /// Tray (IPP media-source, e.g. main, manual, tray-2; PrintNode bin name).
+    #[arg(long)]
+    pub tray: Option<String>,
+    #[arg(long, default_value_t = 1)]
+    pub copies: u32,
+    /// Make it the default printer.
+    #[arg(long)]
+    pub default: bool,
+    /// Add it switched off (jobs are not sent to it).
+    #[arg(long)]
+    pub disabled: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EditArgs {
+    pub name: String,
+    #[arg(long)]
+    pub target: Option<String>,
+    /// PrintNode API key (`-` reads it from stdin).
+    #[arg(long, value_name = "KEY")]
+    pub api_key: Option<String>,
+    #[arg(long, conflicts_with = "no_tray")]
+    pub tray: Option<String>,
+    /// Use the printer's default tray.
+    #[arg(long)]
+    pub no_tray: bool,
+    #[arg(long)]
+    pub copies: Option<u32>,
+    /// Switch the printer on.
+    #[arg(long, conflicts_with = "disable")]
+    pub enable: bool,
+    /// Switch the printer off (jobs are not sent to it).
+    #[arg(long)]
+    pub disable: bool,
+}
+
+/// A printer as the CLI shows it: the API key masked.
+#[derive(Debug, Serialize)]
+pub struct PrinterView {
+    pub id: i64,
+    pub name: String,
+    pub provider: Provider,
+    pub target: String,
+    pub api_key: Option<String>,
+    pub tray: Option<String>,
+    pub copies: u32,
+    pub enabled: bool,
+    pub default: bool,
+    pub created_at: String,
+}
+
+impl From<&Printer> for PrinterView {
+    fn from(p: &Printer) -> Self {
+        PrinterView {
+            id: p.id,
+            name: p.name.clone(),
+            provider: p.provider,
+            target: p.target.clone(),
+            api_key: p.api_key_masked(),
+            tray: p.tray.clone(),
+            copies: p.copies,
+            enabled: p.enabled,
+            default: p.is_default,
+            created_at: p.created_at.clone(),
+        }
     }
+}
+
+pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    match args.command {
+        Command::Add(a) => add(a, ctx),
+        Command::List => list(ctx),
+        Command::Show { name } => show(&name, ctx),
+        Command::SetDefault { name } => set_default(&name, ctx),
+        Command::Remove { name, successor } => remove(&name, successor.as_deref(), ctx),
+        Command::Edit(a) => edit(a, ctx),
+        Command::Check { name } => check(&name, ctx).await,
+        Command::TestPage { name } => test_page(&name, ctx).await,
+        Command::Enable => switch(true, ctx),
+        Command::Disable => switch(false, ctx),
+    }
+}
+
+fn invalid(e: PrinterError) -> anyhow::Error {
+    Failure::usage(e.to_string()).into()
+}
+
+fn refused(e: ChangeError) -> anyhow::Error {
+    match e {
+        ChangeError::NotFound(_) | ChangeError::SuccessorNotFound(_) => {
+            Failure::not_found(e.to_string()).into()
+        }
+        ChangeError::SuccessorRequired { .. } | ChangeError::NameTaken(_) => {
+            Failure::refused(e.to_string()).into()
+        }
+        ChangeError::SuccessorIsSelf(_) | ChangeError::SuccessorNotNeeded(_) => {
+            Failure::usage(e.to_string()).into()
+        }
+        ChangeError::Sql(e) => anyhow::Error::new(e).context("updating the printers"),
+    }
+}
+
+fn find(conn: &rusqlite::Connection, name: &str) -> anyhow::Result<Printer> {
+    store::by_name(conn, name)
+        .context("reading the printers")?
+        .ok_or_else(|| {
+            Failure::not_found(format!(
+                "no printer named {name:?} (see `backroom printers list`)"
+            ))
+            .into()
+        })
+}
+
+/// `--api-key -` reads the key from stdin, so it stays out of the shell history.
+fn api_key_arg(key: Option<String>) -> anyhow::Result<Option<String>> {
+    match key.as_deref() {
+        Some("-") => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the API key from stdin")?;
+            Ok(Some(line.trim().to_string()).filter(|k| !k.is_empty()))
+        }
+        Some(k) => Ok(Some(k.trim().to_string()).filter(|k| !k.is_empty())),
+        None => Ok(None),
+    }
+}
+
+fn add(a: AddArgs, ctx: &Context) -> anyhow::Result<()> {
+    ctx.require_writable("adding a printer")?;
+    let provider: Provider = a.provider.parse().map_err(Failure::usage)?;
+    validate_name(&a.name).map_err(invalid)?;
+    let target = validate_target(provider, &a.target).map_err(invalid)?;
+    let api_key = api_key_arg(a.api_key)?;
+    validate_api_key(provider, api_key.as_deref()).map_err(invalid)?;
+    validate_copies(a.copies).map_err(invalid)?;
+    if let Some(t) = &a.tray {
+        validate_tray(t).map_err(invalid)?;
+    }
+    let mut conn = ctx.open_store()?;
+    let printer = store::add(
+        &mut conn,
+        &NewPrinter {
+            name: a.name,
+            provider,
+            target,
+            api_key,
+            tray: a.tray,
+            copies: a.copies,
+            enabled: !a.disabled,
+            make_default: a.default,
+        },
+    )
+    .map_err(refused)?;
+    tracing::info!(printer = %printer.name, provider = %printer.provider, "printer added");
+    let view = PrinterView::from(&printer);
+    emit(ctx, &view, || {
+        let default = if printer.is_default {
+            " (the default printer)"
+        } else {
+            ""
+        };
+        format!("added printer {}{default}", printer.name)
+    })
+}
+
+fn list(ctx: &Context) -> anyhow::Result<()> {
+    let conn = ctx.open_store()?;
+    let printers = store::list(&conn).context("reading the printers")?;
+    let enabled = store::printing_enabled(&conn).context("reading the printing switch")?;
+    if !enabled {
+        eprintln!(
+            "printing is switched off for this store: no job is sent (switch it on with `backroom printers enable`)"
+        );
+    }
+    if printers.is_empty() {
+        eprintln!(
+            "no printer: print jobs fail with \"no default printer\" (add one with `backroom printers add`)"
+        );
+    }
+    let views: Vec<PrinterView> = printers.iter().map(PrinterView::from).collect();
+    emit(ctx, &views, || table(&printers))
+}
+
+fn table(printers: &[Printer]) -> String {
+    let rows: Vec<[String; 6]> = printers
+        .iter()
+        .map(|p| {
+            [
+                format!("{}{}", if p.is_default { "* " } else { "  " }, p.name),
+                p.provider.to_string(),
+                p.target.clone(),
+                p.tray.clone().unwrap_or_else(|| "-".into()),
+                p.copies.to_string(),
+                if p.enabled { "yes" } else { "no" }.to_string(),
+            ]
+        })
+        .collect();
+    let header = ["  NAME", "PROVIDER", "TARGET", "TRAY", "COPIES", "ENABLED"].map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    std::iter::once(&header)
+        .chain(rows.iter())
+        .map(|r| {
+            r.iter()
+                .zip(widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn details(p: &Printer) -> String {
+    let mut lines = vec![
+        format!("name:      {}", p.name),
+        format!("provider:  {}", p.provider),
+        format!("target:    {}", p.target),
+    ];
+    if p.provider == Provider::PrintNode {
+        lines.push(format!(
+            "api key:   {}",
+            crate::secret::mask_opt(p.api_key.as_deref())
+        ));
+    }
+    lines.extend([
+        format!(
+            "tray:      {}",
+            p.tray.as_deref().unwrap_or("(printer default)")
+        ),
+        format!("copies:    {}", p.copies),
+        format!("enabled:   {}", if p.enabled { "yes" } else { "no" }),
+        format!("default:   {}", if p.is_default { "yes" } else { "no" }),
+        format!("created:   {}", p.created_at),
+    ]);
+    lines.join("\n")
+}
+
+fn show(name: &str, ctx: &Context) -> anyhow::Result<()> {
+    let conn = ctx.open_store()?;
+    let p = find(&conn, name)?;
+    emit(ctx, &PrinterView::from(&p), || details(&p))
+}
+
+fn set_default(name: &str, ctx: &Context) -> anyhow::Result<()> {
+    ctx.require_writable("changing the default printer")?;
+    let mut conn = ctx.open_store()?;
+    let p = store::set_default(&mut conn, name).map_err(refused)?;
+    tracing::info!(printer = %p.name, "default printer set");
+    if !p.enabled {
+        eprintln!(
+            "note: {} is switched off; jobs for the default printer wait until it is switched on (`backroom printers edit {} --enable`)",
+            p.name, p.name
+        );
+    }
+    emit(ctx, &PrinterView::from(&p), || {
+        format!("{} is now the default printer", p.name)
+    })
+}
+
+fn remove(name: &str, successor: Option<&str>, ctx: &Context) -> anyhow::Result<()> {
+    ctx.require_writable("removing a printer")?;
+    let mut conn = ctx.open_store()?;
+    let removed = store::remove(&mut conn, name, successor).map_err(refused)?;
+    tracing::info!(printer = %name, "printer removed");
+    if removed.jobs_to_default > 0 || removed.triggers_to_default > 0 {
+        eprintln!(
+            "{} unfinished print job(s) and {} trigger(s) that used {name} now use the default printer",
+            removed.jobs_to_default, removed.triggers_to_default
+        );
+    }
+    if removed.none_left {
+        eprintln!(
+            "no printer left: print jobs will fail with \"no default printer\" until one is added"
+        );
+    }
+    emit(ctx, &removed, || match &removed.new_default {
+        Some(next) => format!("removed printer {name}; {next} is now the default printer"),
+        None => format!("removed printer {name}"),
+    })
+}
+
+fn edit(a: EditArgs, ctx: &Context) -> anyhow::Result<()> {
+    ctx.require_writable("editing a printer")?;
+    let conn = ctx.open_store()?;
+    let p = find(&conn, &a.name)?;
+    let target = a
+        .target
+        .as_deref()
+        .map(|t| validate_target(p.provider, t))
+        .transpose()
+        .map_err(invalid)?;
+    let api_key = api_key_arg(a.api_key)?;
+    if api_key.is_some() {
+        validate_api_key(p.provider, api_key.as_deref()).map_err(invalid)?;
+    }
+    if let Some(c) = a.copies {
+        validate_copies(c).map_err(invalid)?;
+    }
+    if let Some(t) = &a.tray {
+        validate_tray(t).map_err(invalid)?;
+    }
+    let change = PrinterEdit {
+        target,
+        api_key: api_key.map(Some),
+        tray: if a.no_tray {
+            Some(None)
+        } else {
+            a.tray.map(Some)
+        },
+        copies: a.copies,
+        enabled: match (a.enable, a.disable) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+    };
+    if change.target.is_none()
+        && change.api_key.is_none()
+        && change.tray.is_none()
+        && change.copies.is_none()
+        && change.enabled.is_none()
+    {
+        return Err(Failure::usage(
+            "nothing to change: give --target, --api-key, --tray/--no-tray, --copies, --enable or --disable",
+        )
+        .into());
+    }
+    let p = store::edit(&conn, &a.name, &change).map_err(refused)?;
+    tracing::info!(printer = %p.name, "printer edited");
+    emit(ctx, &PrinterView::from(&p), || details(&p))
+}
+
+async fn check(name: &str, ctx: &Context) -> anyhow::Result<()> {
+    let printer = {
+        let conn = ctx.open_store()?;
+        find(&conn, name)?
+    };
+    let report = crate::printing::check::check(&printer).await;
+    emit(ctx, &report, || report.summary())?;
+    if !report.reachable {
+        return Err(Failure::unreachable(format!(
+            "check of {} failed: {}",
+            printer.name, report.detail
+        ))
+        .into());
+    }
+    if !report.ready {
+        return Err(Failure::unreachable(format!(
+            "{} answers but is not ready: {}",
+            printer.name,
+            report.summary()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct TestPageSent {
+    printer: String,
+    remote_ref: Option<String>,
+}
+
+async fn test_page(name: &str, ctx: &Context) -> anyhow::Result<()> {
+    let printer = {
+        let conn = ctx.open_store()?;
+        find(&conn, name)?
+    };
+    if !printer.enabled {
+        eprintln!(
+            "note: {} is switched off for print jobs; the test page is sent anyway",
+            printer.name
+        );
+    }
+    match crate::printing::test_page::print(&printer).await {
+        Ok(accepted) => {
+            tracing::info!(printer = %printer.name, "test page sent");
+            let sent = TestPageSent {
+                printer: printer.name.clone(),
+                remote_ref: accepted.remote_ref,
+            };
+            emit(ctx, &sent, || match &sent.remote_ref {
+                Some(r) => format!("test page sent to {} (remote job {r})", sent.printer),
+                None => format!("test page sent to {}", sent.printer),
+            })
+        }
+        Err(SendError::Retryable(e)) => Err(Failure::unreachable(format!(
+            "test page to {} not sent (try again later): {e}",
+            printer.name
+        ))
+        .into()),
+        Err(SendError::Permanent(e)) => {
+            Err(Failure::unreachable(format!("test page to {} refused: {e}", printer.name)).into())
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct PrintingSwitch {
+    printing_enabled: bool,
+}
+
+fn switch(on: bool, ctx: &Context) -> anyhow::Result<()> {
+    let action = if on {
+        "switching printing on"
+    } else {
+        "switching printing off"
+    };
+    ctx.require_admin(action)?;
+    let conn = ctx.open_store()?;
+    store::set_printing_enabled(&conn, on).context("saving the printing switch")?;
+    tracing::info!(enabled = on, operator = %ctx.operator, "printing switched");
+    emit(
+        ctx,
+        &PrintingSwitch {
+            printing_enabled: on,
+        },
+        || {
+            if on {
+                "printing is switched on".to_string()
+            } else {
+                "printing is switched off: no job is sent until `backroom printers enable`"
+                    .to_string()
+            }
+        },
+    )
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use anyhow::Context as _;
 
 use crate::cli::pos::{folder_or_not_found, table};
 use crate::cli::{Failure, emit};
@@ -72,57 +72,41 @@ fn parse_direction(text: &str) -> anyhow::Result<Direction> {
         .map_err(|e| Failure::usage(format!("--direction: {e}")).into())
 }
 
-/// A sync table with what the DB server says about it.
-#[derive(Serialize)]
-struct TableView {
-    #[serde(flatten)]
-    table: SyncTable,
-    /// `None` when the server was not asked (DB test not working, or unreachable).
-    exists_on_server: Option<bool>,
-}
-
-/// The server's tables, lowercased, when the folder's last DB test worked (else `None`).
-async fn server_tables(
+/// Asks the DB server for its tables when the folder's last DB test worked (or `force`), and
+/// records for each sync table whether the server has it. `Ok(false)`: the server was not asked.
+async fn check_server(
     ctx: &Context,
     folder: &PosFolder,
     force: bool,
     timeout: Duration,
-) -> Result<Option<Vec<String>>, String> {
+) -> Result<bool, String> {
     if !force {
-        let conn = ctx.open_store().map_err(|e| e.to_string())?;
+        let conn = ctx.open_store().map_err(|e| format!("{e:#}"))?;
         let last = store::last_tests(&conn, folder.id).map_err(|e| e.to_string())?;
         let db_ok = last
             .iter()
             .any(|t| t.verdict.target == Target::Db && t.verdict.ok);
         if !db_ok {
-            return Ok(None);
+            return Ok(false);
         }
     }
-    crate::pos::conntest::db::list_tables(&folder.db, timeout)
+    let names = crate::pos::conntest::db::list_tables(&folder.db, timeout)
         .await
-        .map(|names| Some(names.into_iter().map(|n| n.to_ascii_lowercase()).collect()))
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    if !ctx.read_only {
+        let conn = ctx.open_store().map_err(|e| format!("{e:#}"))?;
+        store::record_table_check(&conn, folder.id, &names, &crate::store::now())
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(true)
 }
 
-fn views(tables: Vec<SyncTable>, on_server: Option<&[String]>) -> Vec<TableView> {
-    tables
-        .into_iter()
-        .map(|t| {
-            let exists = on_server.map(|names| names.contains(&t.table_name.to_ascii_lowercase()));
-            TableView {
-                table: t,
-                exists_on_server: exists,
-            }
-        })
-        .collect()
-}
-
-fn warn_missing(folder: &PosFolder, views: &[TableView]) {
-    for v in views.iter().filter(|v| v.exists_on_server == Some(false)) {
+fn warn_missing(folder: &PosFolder, tables: &[SyncTable]) {
+    for t in tables.iter().filter(|t| t.exists_on_server == Some(false)) {
         eprintln!(
             "warning: table {} ({}) does not exist on the DB server of {} ({})",
-            v.table.table_name,
-            v.table.direction,
+            t.table_name,
+            t.direction,
             folder.code,
             db_where(folder)
         );
@@ -151,11 +135,11 @@ async fn add(
         .parse()
         .map_err(|e| Failure::usage(format!("--type: {e}")))?;
     let direction = parse_direction(direction)?;
-    let folder = {
+    let (folder, id) = {
         let conn = ctx.open_store()?;
         let folder = folder_or_not_found(&conn, code)?;
         match store::add_table(&conn, &folder, name, sync_type, direction) {
-            Ok(_) => {}
+            Ok(id) => (folder, id),
             Err(store::PosStoreError::TableExists {
                 folder,
                 table,
@@ -168,47 +152,38 @@ async fn add(
             }
             Err(e) => return Err(e.into()),
         }
-        folder
     };
     eprintln!(
         "folder {}: {name} synchronised {direction} ({sync_type})",
         folder.code
     );
-    let on_server = server_tables(ctx, &folder, false, Duration::from_secs(5))
-        .await
-        .ok()
-        .flatten();
+    if let Err(e) = check_server(ctx, &folder, false, Duration::from_secs(5)).await {
+        eprintln!("warning: could not list the tables of the DB server ({e})");
+    }
     let conn = ctx.open_store()?;
-    let added: Vec<SyncTable> = store::tables(&conn, folder.id)?
-        .into_iter()
-        .filter(|t| t.table_name.eq_ignore_ascii_case(name) && t.direction == direction)
-        .collect();
-    let views = views(added, on_server.as_deref());
-    warn_missing(&folder, &views);
-    emit(ctx, &views.first(), String::new)
+    let added = store::table_by_id(&conn, id)?.context("reading back the new table")?;
+    warn_missing(&folder, std::slice::from_ref(&added));
+    emit(ctx, &added, String::new)
 }
 
 async fn list(ctx: &Context, code: &str) -> anyhow::Result<()> {
-    let (folder, tables) = {
+    let folder = {
         let conn = ctx.open_store()?;
-        let folder = folder_or_not_found(&conn, code)?;
-        let tables = store::tables(&conn, folder.id)?;
-        (folder, tables)
+        folder_or_not_found(&conn, code)?
     };
-    let on_server = match server_tables(ctx, &folder, false, Duration::from_secs(5)).await {
-        Ok(names) => names,
-        Err(e) => {
-            eprintln!("warning: could not list the tables of the DB server ({e})");
-            None
-        }
-    };
-    let views = views(tables, on_server.as_deref());
-    warn_missing(&folder, &views);
-    emit(ctx, &views, || render(&folder, &views))
+    if let Err(e) = check_server(ctx, &folder, false, Duration::from_secs(5)).await {
+        eprintln!(
+            "warning: could not list the tables of the DB server ({e}); showing the last check"
+        );
+    }
+    let conn = ctx.open_store()?;
+    let tables = store::tables(&conn, folder.id)?;
+    warn_missing(&folder, &tables);
+    emit(ctx, &tables, || render(&folder, &tables))
 }
 
-fn render(folder: &PosFolder, views: &[TableView]) -> String {
-    if views.is_empty() {
+fn render(folder: &PosFolder, tables: &[SyncTable]) -> String {
+    if tables.is_empty() {
         eprintln!(
             "folder {} has no sync table: add one with backroom sync tables add {} TABLE --type full --direction server-to-till",
             folder.code, folder.code
@@ -220,42 +195,43 @@ fn render(folder: &PosFolder, views: &[TableView]) -> String {
         "TYPE".into(),
         "DIRECTION".into(),
         "ON SERVER".into(),
+        "CHECKED".into(),
     ]];
-    for v in views {
+    for t in tables {
         rows.push(vec![
-            v.table.table_name.clone(),
-            v.table.sync_type.to_string(),
-            v.table.direction.to_string(),
-            match v.exists_on_server {
+            t.table_name.clone(),
+            t.sync_type.to_string(),
+            t.direction.to_string(),
+            match t.exists_on_server {
                 None => "?".into(),
                 Some(true) => "yes".into(),
                 Some(false) => "MISSING".into(),
             },
+            t.checked_at.clone().unwrap_or_else(|| "never".into()),
         ]);
     }
     table(&rows)
 }
 
 async fn check(ctx: &Context, code: &str, timeout: u64) -> anyhow::Result<()> {
-    let (folder, tables) = {
+    let folder = {
         let conn = ctx.open_store()?;
-        let folder = folder_or_not_found(&conn, code)?;
-        let tables = store::tables(&conn, folder.id)?;
-        (folder, tables)
+        folder_or_not_found(&conn, code)?
     };
-    let names = server_tables(ctx, &folder, true, Duration::from_secs(timeout.max(1)))
+    check_server(ctx, &folder, true, Duration::from_secs(timeout.max(1)))
         .await
         .map_err(|e| {
             Failure::unreachable(format!(
                 "cannot list the tables of the DB server of {code}: {e}"
             ))
         })?;
-    let views = views(tables, names.as_deref());
-    warn_missing(&folder, &views);
-    emit(ctx, &views, || render(&folder, &views))?;
-    let missing = views
+    let conn = ctx.open_store()?;
+    let tables = store::tables(&conn, folder.id)?;
+    warn_missing(&folder, &tables);
+    emit(ctx, &tables, || render(&folder, &tables))?;
+    let missing = tables
         .iter()
-        .filter(|v| v.exists_on_server == Some(false))
+        .filter(|t| t.exists_on_server == Some(false))
         .count();
     if missing > 0 {
         return Err(Failure::not_found(format!(

@@ -54,6 +54,8 @@ pub enum FtpError {
     Reply { step: String, reply: String },
     #[error("{step} failed: {reason}")]
     Connection { step: String, reason: String },
+    #[error("the FTP server is not configured: {0}")]
+    NotConfigured(String),
 }
 
 enum Stream {

@@ -2,5 +2,8 @@
 
 pub mod dbserver;
 pub mod ftp;
+pub mod ipp;
 pub mod print;
+pub mod printnode;
+pub mod raw;
 pub mod spool;

@@ -83,29 +83,78 @@ pub enum Lookup {
     Unsupported,
 }
 
+/// What a printer (or its provider) says about itself when checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrinterStatus {
+    /// True when the printer would take a job now.
+    pub ready: bool,
+    /// The provider's word for the state (IPP: idle, processing, stopped; PrintNode: online...).
+    pub state: String,
+    /// IPP `printer-state-reasons` (without `none`), or the provider's equivalent.
+    pub reasons: Vec<String>,
+    /// Trays the printer offers (IPP `media-source-supported`); empty when unknown.
+    pub trays: Vec<String>,
+    /// Make and model, state message, or what was checked.
+    pub detail: String,
+}
+
 /// Sends a document to the printer's provider.
 pub async fn send(printer: &Printer, req: &PrintRequest<'_>) -> Result<Accepted, SendError> {
     match printer.provider {
         Provider::Spool => crate::net::spool::send(&printer.target, req).await,
-        other => Err(SendError::Permanent(format!(
-            "the {other} provider is not available in this build"
-        ))),
+        Provider::Ipp => crate::net::ipp::send(&printer.target, printer.tray.as_deref(), req).await,
+        Provider::Raw => crate::net::raw::send(&printer.target, req).await,
+        Provider::PrintNode => {
+            crate::net::printnode::send(
+                &printer.target,
+                printer.api_key.as_deref(),
+                printer.tray.as_deref(),
+                req,
+            )
+            .await
+        }
     }
 }
 
 /// Looks a job up by its UUID (after a crash, before sending again).
+///
+/// IPP asks the printer (Get-Jobs); spool looks for the file; raw and PrintNode cannot tell.
 pub async fn find_by_uuid(printer: &Printer, job_uuid: &str) -> Result<Lookup, SendError> {
     match printer.provider {
         Provider::Spool => crate::net::spool::find_by_uuid(&printer.target, job_uuid).await,
-        _ => Ok(Lookup::Unsupported),
+        Provider::Ipp => crate::net::ipp::find_by_uuid(&printer.target, job_uuid).await,
+        Provider::Raw | Provider::PrintNode => Ok(Lookup::Unsupported),
     }
 }
 
-/// The remote state of an accepted job, where the provider can tell.
+/// The remote state of an accepted job, where the provider can tell (IPP, PrintNode).
 pub async fn remote_state(
     printer: &Printer,
     remote_ref: &str,
 ) -> Result<Option<RemoteState>, SendError> {
-    let _ = (printer, remote_ref);
-    Ok(None)
+    match printer.provider {
+        Provider::Ipp => crate::net::ipp::remote_state(&printer.target, remote_ref).await,
+        Provider::PrintNode => {
+            crate::net::printnode::remote_state(
+                &printer.target,
+                printer.api_key.as_deref(),
+                remote_ref,
+            )
+            .await
+        }
+        Provider::Spool | Provider::Raw => Ok(None),
+    }
+}
+
+/// Asks the printer about itself: IPP Get-Printer-Attributes, a TCP connect for raw,
+/// PrintNode's printer state, or the spool folder's existence and writability.
+pub async fn check(printer: &Printer) -> Result<PrinterStatus, SendError> {
+    match printer.provider {
+        Provider::Ipp => crate::net::ipp::check(&printer.target).await,
+        Provider::Raw => crate::net::raw::check(&printer.target).await,
+        Provider::PrintNode => {
+            crate::net::printnode::check(&printer.target, printer.api_key.as_deref()).await
+        }
+        Provider::Spool => crate::net::spool::check(&printer.target).await,
+    }
 }

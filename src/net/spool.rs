@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::print::{Accepted, Lookup, PrintRequest, RemoteState, SendError};
+use super::print::{Accepted, Lookup, PrintRequest, PrinterStatus, RemoteState, SendError};
 
 fn file_name(job_uuid: &str) -> String {
     format!("{job_uuid}.pdf")
@@ -35,5 +35,27 @@ pub async fn find_by_uuid(folder: &str, job_uuid: &str) -> Result<Lookup, SendEr
             state: RemoteState::Completed,
         },
         _ => Lookup::NotFound,
+    })
+}
+
+/// The folder exists and backroom can write into it (a probe file is created and removed).
+pub async fn check(folder: &str) -> Result<PrinterStatus, SendError> {
+    let dir = Path::new(folder);
+    if !dir.is_dir() {
+        return Err(SendError::Permanent(format!(
+            "spool folder {folder} does not exist (create it, or fix the printer's target)"
+        )));
+    }
+    let probe = dir.join(format!(".backroom-check-{}", std::process::id()));
+    tokio::fs::write(&probe, b"")
+        .await
+        .map_err(|e| SendError::Permanent(format!("spool folder {folder} is not writable: {e}")))?;
+    let _ = tokio::fs::remove_file(&probe).await;
+    Ok(PrinterStatus {
+        ready: true,
+        state: "writable".to_string(),
+        reasons: Vec::new(),
+        trays: Vec::new(),
+        detail: format!("folder {folder} exists and is writable"),
     })
 }

@@ -133,6 +133,35 @@ pub struct FtpSettings {
     pub password: Password,
 }
 
+impl FtpSettings {
+    /// What [`crate::net::ftp::FtpSession::connect`] needs, or `None` without an address.
+    pub fn params(&self, timeout: std::time::Duration) -> Option<crate::net::ftp::FtpParams<'_>> {
+        let address = self.address.as_ref()?;
+        Some(crate::net::ftp::FtpParams {
+            host: &address.host,
+            port: address.port,
+            tls: address.tls,
+            user: &self.user,
+            password: self.password.expose(),
+            target: address.target.as_deref(),
+            timeout,
+        })
+    }
+
+    /// Opens a session (TLS for ftps, binary, passive) in the target folder.
+    pub async fn connect(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<crate::net::ftp::FtpSession, crate::net::ftp::FtpError> {
+        let params = self.params(timeout).ok_or_else(|| {
+            crate::net::ftp::FtpError::NotConfigured(
+                "set the address on the FTP server tab (--ftp-address)".into(),
+            )
+        })?;
+        crate::net::ftp::FtpSession::connect(&params).await
+    }
+}
+
 /// The *Till* tab.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TillSettings {

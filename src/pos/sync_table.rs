@@ -94,6 +94,9 @@ pub struct SyncTable {
     pub table_name: String,
     pub sync_type: SyncType,
     pub direction: Direction,
+    /// Whether the DB server had this table at the last check (`None`: never checked).
+    pub exists_on_server: Option<bool>,
+    pub checked_at: Option<String>,
 }
 
 /// Checks a table name: an SQL identifier (letter or `_` first, then letters, digits, `_`; ≤ 63).

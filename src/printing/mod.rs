@@ -1,5 +1,19 @@
 //! Printing: printers, triggers, events, documents, print jobs (seeds 000/001).
 
+pub mod check;
+pub mod document;
+pub mod event;
+pub mod job;
+pub mod money;
+pub mod outbox;
+pub mod payload;
 pub mod printer;
+pub mod retention;
+pub mod test_page;
+pub mod totals;
+pub mod trigger;
 
-pub use printer::{Printer, Provider};
+pub use event::{DocumentKind, EventKind};
+pub use job::{Job, JobState, RetryPolicy};
+pub use printer::{Printer, PrinterError, Provider};
+pub use retention::PRINT_JOB_RETENTION;

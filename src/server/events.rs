@@ -1,9 +1,151 @@
-//! The events endpoints of `backroom serve`.
+//! The events endpoints of `backroom serve`: `POST /api/events` (`{kind, payload}`) and
+//! `POST /api/events/{kind}` (the payload as body), with the bearer token `[server] api_token`.
 
-use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{Value, json};
 
 use super::AppState;
+use crate::printing::EventKind;
+use crate::printing::outbox::{self, OutboxError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/events", post(post_envelope))
+        .route("/api/events/{kind}", post(post_kind))
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+/// Compares in time independent of where the strings differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    let Some(token) = state.ctx.config.server.api_token.as_deref() else {
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "the events API is closed: set api_token under [server] in config.toml",
+        )));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        Some(g) if same(g.trim().as_bytes(), token.as_bytes()) => Ok(()),
+        Some(_) => Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "wrong bearer token",
+        ))),
+        None => Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "missing `Authorization: Bearer <token>` header",
+        ))),
+    }
+}
+
+fn parse_json(body: &[u8]) -> Result<Value, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the body is not valid JSON: line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ),
+        ))
+    })
+}
+
+async fn post_envelope(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return *r;
+    }
+    let mut v = match parse_json(&body) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let kind = match v.get("kind") {
+        Some(Value::String(k)) => k.clone(),
+        _ => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({
+                    "error": "the body must be {\"kind\": ..., \"payload\": {...}}",
+                    "errors": [{"field": "$.kind", "reason": "is required (order.received, order.shipped or invoice.overdue)"}],
+                })),
+            )
+                .into_response();
+        }
+    };
+    let payload = v.get_mut("payload").map(Value::take).unwrap_or(Value::Null);
+    ingest(state, &kind, payload).await
+}
+
+async fn post_kind(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return *r;
+    }
+    match parse_json(&body) {
+        Ok(payload) => ingest(state, &kind, payload).await,
+        Err(r) => *r,
+    }
+}
+
+async fn ingest(state: AppState, kind: &str, payload: Value) -> Response {
+    let kind: EventKind = match kind.parse() {
+        Ok(k) => k,
+        Err(e) => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "error": e, "errors": [{"field": "kind", "reason": e}] })),
+            )
+                .into_response();
+        }
+    };
+    if state.ctx.read_only {
+        return error(StatusCode::FORBIDDEN, "backroom serve runs read-only");
+    }
+    let ctx = state.ctx.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut conn = crate::store::open(&ctx.db_path)?;
+        Ok::<_, anyhow::Error>(outbox::ingest(
+            &mut conn,
+            kind,
+            &payload,
+            "api",
+            &ctx.config.store.name,
+        ))
+    })
+    .await;
+    match result {
+        Ok(Ok(Ok(out))) => (StatusCode::CREATED, Json(json!(out))).into_response(),
+        Ok(Ok(Err(OutboxError::Invalid(e)))) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "error": e.to_string(), "errors": e.errors })),
+        )
+            .into_response(),
+        Ok(Ok(Err(e))) => {
+            tracing::error!(error = %e, "ingesting an event");
+            error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %format!("{e:#}"), "ingesting an event");
+            error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
 }

@@ -1,1 +1,403 @@
-//! Queries of the contacts area (owned by the contacts work).
+//! Queries of the contacts area: contacts, identities, activation tokens, shop jobs and terms.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::contacts::{Contact, ContactState, ShopJob};
+
+const CONTACT_COLUMNS: &str =
+    "id, name, email, company, state, invited, terms_accepted_at, created_at";
+
+fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
+    let state: String = r.get(4)?;
+    Ok(Contact {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        email: r.get(2)?,
+        company: r.get(3)?,
+        state: ContactState::parse(&state).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                4,
+                rusqlite::types::Type::Text,
+                format!("unknown contact state {state:?}").into(),
+            )
+        })?,
+        invited: r.get(5)?,
+        terms_accepted_at: r.get(6)?,
+        created_at: r.get(7)?,
+    })
+}
+
+/// Every contact, by name then e-mail.
+pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Contact>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts ORDER BY name COLLATE NOCASE, email COLLATE NOCASE"
+    ))?;
+    stmt.query_map([], contact_from_row)?.collect()
+}
+
+/// The contact with this e-mail, compared case-insensitively.
+pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<Contact>> {
+    conn.query_row(
+        &format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE email = ?1 COLLATE NOCASE"),
+        [email],
+        contact_from_row,
+    )
+    .optional()
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<Contact>> {
+    conn.query_row(
+        &format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?1"),
+        [id],
+        contact_from_row,
+    )
+    .optional()
+}
+
+/// Inserts a `not registered` contact; the unique index refuses a duplicate e-mail.
+pub fn insert(
+    conn: &Connection,
+    name: &str,
+    email: &str,
+    company: Option<&str>,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO contacts (name, email, company, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![name, email, company, super::now()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Every e-mail in the store, lower-cased (duplicate checks of an import).
+pub fn lowercase_emails(conn: &Connection) -> rusqlite::Result<std::collections::HashSet<String>> {
+    let mut stmt = conn.prepare("SELECT lower(email) FROM contacts")?;
+    stmt.query_map([], |r| r.get::<_, String>(0))?.collect()
+}
+
+pub fn set_state(conn: &Connection, id: i64, state: ContactState) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE contacts SET state = ?2 WHERE id = ?1",
+        params![id, state.as_str()],
+    )?;
+    Ok(())
+}
+
+pub fn set_invited(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.execute("UPDATE contacts SET invited = 1 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn accept_terms(conn: &Connection, id: i64, at: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE contacts SET terms_accepted_at = ?2 WHERE id = ?1",
+        params![id, at],
+    )?;
+    Ok(())
+}
+
+/// Clears every contact's terms acceptance date; returns how many were reset.
+pub fn reset_terms_acceptances(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE contacts SET terms_accepted_at = NULL WHERE terms_accepted_at IS NOT NULL",
+        [],
+    )
+}
+
+pub fn delete_contact(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM contacts WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// A login identity of a contact.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Identity {
+    pub provider: String,
+    pub subject: String,
+    pub created_at: String,
+}
+
+pub fn identities(conn: &Connection, contact_id: i64) -> rusqlite::Result<Vec<Identity>> {
+    let mut stmt = conn.prepare(
+        "SELECT provider, subject, created_at FROM contact_identities
+         WHERE contact_id = ?1 ORDER BY id",
+    )?;
+    stmt.query_map([contact_id], |r| {
+        Ok(Identity {
+            provider: r.get(0)?,
+            subject: r.get(1)?,
+            created_at: r.get(2)?,
+        })
+    })?
+    .collect()
+}
+
+pub fn insert_identity(
+    conn: &Connection,
+    contact_id: i64,
+    provider: &str,
+    subject: &str,
+    secret_hash: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO contact_identities (contact_id, provider, subject, secret_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![contact_id, provider, subject, secret_hash, super::now()],
+    )?;
+    Ok(())
+}
+
+/// The contact whose identity holds this access-key hash.
+pub fn contact_by_secret(conn: &Connection, secret_hash: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT contact_id FROM contact_identities WHERE secret_hash = ?1",
+        [secret_hash],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+pub fn delete_identities(conn: &Connection, contact_id: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM contact_identities WHERE contact_id = ?1",
+        [contact_id],
+    )
+}
+
+/// A stored activation token (its hash only).
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub id: i64,
+    pub contact_id: i64,
+    pub purpose: String,
+    pub expires_at: String,
+    pub used_at: Option<String>,
+}
+
+pub fn insert_token(
+    conn: &Connection,
+    contact_id: i64,
+    purpose: &str,
+    token_hash: &str,
+    expires_at: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO activation_tokens (contact_id, purpose, token_hash, expires_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![contact_id, purpose, token_hash, expires_at, super::now()],
+    )?;
+    Ok(())
+}
+
+pub fn token_by_hash(conn: &Connection, token_hash: &str) -> rusqlite::Result<Option<TokenRow>> {
+    conn.query_row(
+        "SELECT id, contact_id, purpose, expires_at, used_at FROM activation_tokens
+         WHERE token_hash = ?1",
+        [token_hash],
+        |r| {
+            Ok(TokenRow {
+                id: r.get(0)?,
+                contact_id: r.get(1)?,
+                purpose: r.get(2)?,
+                expires_at: r.get(3)?,
+                used_at: r.get(4)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Marks a token used; returns false when another request used it first.
+pub fn use_token(conn: &Connection, id: i64, at: &str) -> rusqlite::Result<bool> {
+    let n = conn.execute(
+        "UPDATE activation_tokens SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
+        params![id, at],
+    )?;
+    Ok(n == 1)
+}
+
+const JOB_COLUMNS: &str = "id, contact_id, title, state, input_path, input_name, pdl_model, \
+     support_path, support_name, size_bytes, via, submitter, created_at";
+
+fn job_from_row(r: &Row<'_>) -> rusqlite::Result<ShopJob> {
+    Ok(ShopJob {
+        id: r.get(0)?,
+        contact_id: r.get(1)?,
+        title: r.get(2)?,
+        state: r.get(3)?,
+        input_path: r.get(4)?,
+        input_name: r.get(5)?,
+        pdl_model: r.get(6)?,
+        support_path: r.get(7)?,
+        support_name: r.get(8)?,
+        size_bytes: r.get(9)?,
+        via: r.get(10)?,
+        submitter: r.get(11)?,
+        created_at: r.get(12)?,
+    })
+}
+
+pub fn jobs_of(conn: &Connection, contact_id: i64) -> rusqlite::Result<Vec<ShopJob>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {JOB_COLUMNS} FROM shop_jobs WHERE contact_id = ?1 ORDER BY id"
+    ))?;
+    stmt.query_map([contact_id], job_from_row)?.collect()
+}
+
+pub fn job_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<ShopJob>> {
+    conn.query_row(
+        &format!("SELECT {JOB_COLUMNS} FROM shop_jobs WHERE id = ?1"),
+        [id],
+        job_from_row,
+    )
+    .optional()
+}
+
+/// A job before it has an id.
+#[derive(Debug, Clone, Default)]
+pub struct NewJob<'a> {
+    pub contact_id: Option<i64>,
+    pub title: &'a str,
+    pub state: &'a str,
+    pub input_path: Option<&'a str>,
+    pub input_name: Option<&'a str>,
+    pub pdl_model: Option<&'a str>,
+    pub support_path: Option<&'a str>,
+    pub support_name: Option<&'a str>,
+    pub size_bytes: i64,
+    pub via: &'a str,
+    pub submitter: Option<&'a str>,
+    pub created_at: Option<&'a str>,
+}
+
+pub fn insert_job(conn: &Connection, job: &NewJob<'_>) -> rusqlite::Result<i64> {
+    let created = job
+        .created_at
+        .map(str::to_string)
+        .unwrap_or_else(super::now);
+    conn.execute(
+        "INSERT INTO shop_jobs (contact_id, title, state, input_path, input_name, pdl_model,
+             support_path, support_name, size_bytes, via, submitter, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            job.contact_id,
+            job.title,
+            job.state,
+            job.input_path,
+            job.input_name,
+            job.pdl_model,
+            job.support_path,
+            job.support_name,
+            job.size_bytes,
+            job.via,
+            job.submitter,
+            created
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn set_job_input(
+    conn: &Connection,
+    id: i64,
+    path: &str,
+    name: &str,
+    size: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE shop_jobs SET input_path = ?2, input_name = ?3, size_bytes = ?4 WHERE id = ?1",
+        params![id, path, name, size],
+    )?;
+    Ok(())
+}
+
+pub fn set_job_support(conn: &Connection, id: i64, path: &str, name: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE shop_jobs SET support_path = ?2, support_name = ?3 WHERE id = ?1",
+        params![id, path, name],
+    )?;
+    Ok(())
+}
+
+pub fn set_job_model(conn: &Connection, id: i64, model_json: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE shop_jobs SET pdl_model = ?2 WHERE id = ?1",
+        params![id, model_json],
+    )?;
+    Ok(())
+}
+
+pub fn set_job_state(conn: &Connection, id: i64, state: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE shop_jobs SET state = ?2 WHERE id = ?1",
+        params![id, state],
+    )?;
+    Ok(())
+}
+
+pub fn delete_jobs_of(conn: &Connection, contact_id: i64) -> rusqlite::Result<usize> {
+    conn.execute("DELETE FROM shop_jobs WHERE contact_id = ?1", [contact_id])
+}
+
+/// Jobs and bytes submitted through `via` since `since` (RFC 3339).
+pub fn usage_since(conn: &Connection, via: &str, since: &str) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(
+        "SELECT count(*), coalesce(sum(size_bytes), 0) FROM shop_jobs
+         WHERE via = ?1 AND created_at >= ?2",
+        params![via, since],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// The current terms of service.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Terms {
+    pub id: i64,
+    pub file_name: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+pub fn insert_terms(
+    conn: &Connection,
+    file_name: &str,
+    content: &[u8],
+    sha256: &str,
+    uploaded_by: &str,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO terms (file_name, content, sha256, uploaded_by, uploaded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![file_name, content, sha256, uploaded_by, super::now()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn current_terms(conn: &Connection) -> rusqlite::Result<Option<Terms>> {
+    conn.query_row(
+        "SELECT id, file_name, sha256, length(content), uploaded_by, uploaded_at FROM terms
+         ORDER BY id DESC LIMIT 1",
+        [],
+        |r| {
+            Ok(Terms {
+                id: r.get(0)?,
+                file_name: r.get(1)?,
+                sha256: r.get(2)?,
+                size_bytes: r.get(3)?,
+                uploaded_by: r.get(4)?,
+                uploaded_at: r.get(5)?,
+            })
+        },
+    )
+    .optional()
+}
+
+pub fn current_terms_content(conn: &Connection) -> rusqlite::Result<Option<Vec<u8>>> {
+    conn.query_row(
+        "SELECT content FROM terms ORDER BY id DESC LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
+}

@@ -3,11 +3,13 @@
 //! Each area keeps its schema in `schema/<area>.sql` and its queries in `store/<area>.rs`.
 
 pub mod contacts;
+pub mod jobs;
 pub mod pos;
 pub mod printers;
 pub mod printing;
 pub mod settings;
 pub mod sync;
+pub mod views;
 
 use std::path::Path;
 use std::time::Duration;

@@ -101,10 +101,17 @@ pub fn folder_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<PosFo
 /// Inserts a folder and its three processes in one transaction; returns its id.
 pub fn insert_folder(conn: &mut Connection, f: &PosFolder) -> Result<i64, PosStoreError> {
     let tx = conn.transaction()?;
-    if folder_by_code(&tx, &f.code)?.is_some() {
+    let id = insert_folder_in(&tx, f)?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// Inserts a folder and its processes inside the caller's transaction (demo data, imports).
+pub fn insert_folder_in(conn: &Connection, f: &PosFolder) -> Result<i64, PosStoreError> {
+    if folder_by_code(conn, &f.code)?.is_some() {
         return Err(PosStoreError::FolderExists(f.code.clone()));
     }
-    tx.execute(
+    conn.execute(
         "INSERT INTO pos_folders (code, administrator, db_kind, db_host, db_port, db_name, db_user,
              db_password, ftp_mode, ftp_share, ftp_address, ftp_user, ftp_password, ws_url,
              sync_wait_ms, created_at)
@@ -128,17 +135,16 @@ pub fn insert_folder(conn: &mut Connection, f: &PosFolder) -> Result<i64, PosSto
             crate::store::now(),
         ],
     )?;
-    let id = tx.last_insert_rowid();
+    let id = conn.last_insert_rowid();
     for kind in ProcessKind::ALL {
         let confirm =
             (kind == ProcessKind::ImportUpdatecaisse).then_some(ConfirmMode::Always.as_str());
-        tx.execute(
+        conn.execute(
             "INSERT INTO sync_processes (folder_id, kind, schedule_secs, enabled, confirm_mode)
              VALUES (?1, ?2, ?3, 1, ?4)",
             params![id, kind.as_str(), kind.default_schedule_secs(), confirm],
         )?;
     }
-    tx.commit()?;
     Ok(id)
 }
 
@@ -294,14 +300,16 @@ fn table_from_row(r: &Row<'_>) -> rusqlite::Result<SyncTable> {
         table_name: r.get(2)?,
         sync_type: parsed::<SyncType>(r, 3)?,
         direction,
+        exists_on_server: r.get(5)?,
+        checked_at: r.get(6)?,
     })
 }
 
 /// A folder's sync tables, by direction then name.
 pub fn tables(conn: &Connection, folder_id: i64) -> rusqlite::Result<Vec<SyncTable>> {
     let mut stmt = conn.prepare(
-        "SELECT id, folder_id, table_name, sync_type, direction FROM sync_tables
-         WHERE folder_id = ?1 ORDER BY direction, table_name",
+        "SELECT id, folder_id, table_name, sync_type, direction, on_server, checked_at
+         FROM sync_tables WHERE folder_id = ?1 ORDER BY direction, table_name",
     )?;
     stmt.query_map([folder_id], table_from_row)?.collect()
 }
@@ -343,6 +351,56 @@ pub fn add_table(
         params![folder.id, table_name, sync_type.as_str(), direction.as_str()],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Records which of a folder's tables the DB server has (`server_tables`: its table names).
+pub fn record_table_check(
+    conn: &Connection,
+    folder_id: i64,
+    server_tables: &[String],
+    at: &str,
+) -> rusqlite::Result<()> {
+    let known: std::collections::HashSet<String> = server_tables
+        .iter()
+        .map(|n| n.to_ascii_lowercase())
+        .collect();
+    for t in tables(conn, folder_id)? {
+        let found = known.contains(&t.table_name.to_ascii_lowercase());
+        conn.execute(
+            "UPDATE sync_tables SET on_server = ?2, checked_at = ?3 WHERE id = ?1",
+            params![t.id, found, at],
+        )?;
+    }
+    Ok(())
+}
+
+/// The tables the last checks found missing on their folder's DB server, with the folder code.
+pub fn missing_tables(conn: &Connection) -> rusqlite::Result<Vec<(String, SyncTable)>> {
+    let mut stmt = conn.prepare(
+        "SELECT t.id, t.folder_id, t.table_name, t.sync_type, t.direction, t.on_server, t.checked_at, f.code
+         FROM sync_tables t JOIN pos_folders f ON f.id = t.folder_id
+         WHERE t.on_server = 0 ORDER BY f.code, t.table_name",
+    )?;
+    stmt.query_map([], |r| Ok((r.get(7)?, table_from_row(r)?)))?
+        .collect()
+}
+
+pub fn table_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<SyncTable>> {
+    conn.query_row(
+        "SELECT id, folder_id, table_name, sync_type, direction, on_server, checked_at
+         FROM sync_tables WHERE id = ?1",
+        [id],
+        table_from_row,
+    )
+    .optional()
+}
+
+/// Switches a table between full and incremental.
+pub fn set_table_type(conn: &Connection, id: i64, sync_type: SyncType) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE sync_tables SET sync_type = ?2 WHERE id = ?1",
+        params![id, sync_type.as_str()],
+    )? == 1)
 }
 
 /// Removes a sync table in one direction; false when there was none.

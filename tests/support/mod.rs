@@ -5,6 +5,7 @@ pub mod env;
 pub mod ftp;
 pub mod ipp;
 pub mod postgres;
+pub mod printnode;
 pub mod smtp;
 pub mod tmux;
 

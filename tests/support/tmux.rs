@@ -1,1 +1,195 @@
-//! Launcher for the real tmux peer used by tests (filled by the area that needs it).
+//! A real terminal for end-to-end tests: a private tmux server (its own socket), one 120×40 pane
+//! running a command in the test's environment, keys sent with send-keys, the screen read with
+//! capture-pane. The pane stays after the command exits (`remain-on-exit`) so its exit status and
+//! last output can be read. The server is killed on Drop.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::TestEnv;
+
+pub const WIDTH: u16 = 120;
+pub const HEIGHT: u16 = 40;
+
+pub struct Tmux {
+    socket: String,
+    conf: PathBuf,
+}
+
+/// The backroom binary, copied once per test process: other builds sharing the target dir
+/// may replace the original while the tests run.
+pub fn backroom_binary() -> PathBuf {
+    static COPY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    COPY.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("backroom-tui-bin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create the binary's dir");
+        let to = dir.join("backroom");
+        std::fs::copy(env!("CARGO_BIN_EXE_backroom"), &to).expect("copy the backroom binary");
+        to
+    })
+    .clone()
+}
+
+impl Tmux {
+    /// Starts `command` (run by `sh -c`) in a fresh 120×40 tmux pane with `env`'s variables
+    /// and `extra` ones.
+    pub fn start(env: &TestEnv, command: &str, extra: &[(&str, &str)]) -> Tmux {
+        super::require_program("tmux", "tmux");
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let socket = format!("backroom-test-{}-{n}", std::process::id());
+        let conf = env.path().join(format!("tmux-{n}.conf"));
+        std::fs::write(
+            &conf,
+            "set -g remain-on-exit on\nset -g status off\nset -g history-limit 1000\n",
+        )
+        .expect("write tmux.conf");
+        let tmux = Tmux { socket, conf };
+        let mut c = tmux.command();
+        c.env_remove("BACKROOM_DB")
+            .env_remove("BACKROOM_CONFIG")
+            .env_remove("TMUX")
+            .env("TERM", "xterm-256color")
+            .env("RUST_BACKTRACE", "0");
+        for (k, v) in env.vars() {
+            c.env(k, v);
+        }
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c.args(["new-session", "-d", "-s", "t", "-x"])
+            .arg(WIDTH.to_string())
+            .arg("-y")
+            .arg(HEIGHT.to_string())
+            .arg(command);
+        let out = c.output().expect("run tmux");
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-L").arg(&self.socket).arg("-f").arg(&self.conf);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("run tmux")
+    }
+
+    /// Sends keys by tmux name (`Enter`, `Escape`, `C-c`, `Down`) or literal single characters.
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let out = self.run(&["send-keys", "-t", "t", k]);
+            assert!(out.status.success(), "send-keys {k}: {:?}", out);
+            // A key at a time, as a person types: escape sequences are not merged with the next key.
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// Types text literally.
+    pub fn type_text(&self, text: &str) {
+        let out = self.run(&["send-keys", "-t", "t", "-l", text]);
+        assert!(out.status.success(), "send-keys -l {text}: {:?}", out);
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    /// Resizes the window (the program gets SIGWINCH).
+    pub fn resize(&self, width: u16, height: u16) {
+        let out = self.run(&[
+            "resize-window",
+            "-t",
+            "t",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
+        assert!(out.status.success(), "resize-window: {:?}", out);
+    }
+
+    /// The visible screen.
+    pub fn screen(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-t", "t"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Everything the pane printed, scrolled-off lines included (read after the program exits).
+    pub fn output(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-t", "t", "-S", "-", "-E", "-"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the pane's output (history included) shows `needle`.
+    pub fn wait_output(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = self.output();
+            if out.contains(needle) {
+                return out;
+            }
+            if Instant::now() > deadline {
+                panic!("waited 10 s for {needle}; the pane printed:\n{out}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A tmux format about the pane (`#{alternate_on}`, `#{pane_dead_status}`...).
+    pub fn format(&self, f: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "t", f]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Waits until the screen shows `needle`; panics with the screen after 10 s.
+    pub fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(needle, |s| s.contains(needle))
+    }
+
+    /// Waits until the screen no longer shows `needle`.
+    pub fn wait_gone(&self, needle: &str) -> String {
+        self.wait_until(&format!("`{needle}` to go"), |s| !s.contains(needle))
+    }
+
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("waited 10 s for {what}; the screen shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits for the command to exit; returns its exit status.
+    pub fn wait_exit(&self) -> i32 {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if self.format("#{pane_dead}") == "1"
+                && let Ok(status) = self.format("#{pane_dead_status}").parse()
+            {
+                return status;
+            }
+            if Instant::now() > deadline {
+                panic!("the command did not exit within 10 s:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}

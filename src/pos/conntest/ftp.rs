@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{Failure, Target, Verdict};
-use crate::net::ftp::{FtpError, FtpParams, FtpSession};
+use crate::net::ftp::FtpError;
 use crate::pos::{FtpMode, FtpSettings};
 
 /// The file the test downloads from the target folder.
@@ -48,16 +48,7 @@ pub async fn test(ftp: &FtpSettings, timeout: Duration) -> Verdict {
 }
 
 async fn remote(ftp: &FtpSettings, address: &crate::pos::FtpAddress, timeout: Duration) -> Verdict {
-    let params = FtpParams {
-        host: &address.host,
-        port: address.port,
-        tls: address.tls,
-        user: &ftp.user,
-        password: ftp.password.expose(),
-        target: address.target.as_deref(),
-        timeout,
-    };
-    let mut session = match FtpSession::connect(&params).await {
+    let mut session = match ftp.connect(timeout).await {
         Ok(s) => s,
         Err(e) => return failed(e, address),
     };
@@ -86,7 +77,7 @@ async fn remote(ftp: &FtpSettings, address: &crate::pos::FtpAddress, timeout: Du
             Target::Ftp,
             Failure::TestFileMissing,
             format!(
-                "login and target folder are fine, but {TEST_FILE} is missing: looked for {where_} on {} ({reply}); create {TEST_FILE} by hand in that folder (any content), then test again",
+                "{TEST_FILE} is missing: looked for {where_} on {}; create it by hand in that folder (any content), then test again (login and target folder are fine; the server said {reply})",
                 address.authority()
             ),
         ),
@@ -114,6 +105,7 @@ fn failed(e: FtpError, address: &crate::pos::FtpAddress) -> Verdict {
             Failure::TargetMissing,
             "create the folder on the server, or fix the target after {} in the address",
         ),
+        FtpError::NotConfigured(_) => (Failure::NotConfigured, "fill in the FTP server tab"),
         FtpError::FileMissing { .. } | FtpError::Reply { .. } | FtpError::Connection { .. } => {
             (Failure::Protocol, "see the FTP server's log")
         }

@@ -176,9 +176,11 @@ impl Verdict {
     }
 }
 
-/// Runs one test of `folder` with a `timeout` for the whole test.
+/// Runs one test of `folder`: each step (resolve, connect, log in, each command) may take up to
+/// `timeout` and names itself when it does not answer; the whole test gets a little more.
 pub async fn run(folder: &PosFolder, target: Target, timeout: Duration) -> Verdict {
     let started = std::time::Instant::now();
+    let overall = timeout * 2 + Duration::from_secs(1);
     let test = async {
         match target {
             Target::Db => db::test(&folder.db, timeout).await,
@@ -186,14 +188,14 @@ pub async fn run(folder: &PosFolder, target: Target, timeout: Duration) -> Verdi
             Target::Ws => ws::test(&folder.till, timeout).await,
         }
     };
-    let verdict = match tokio::time::timeout(timeout, test).await {
+    let verdict = match tokio::time::timeout(overall, test).await {
         Ok(v) => v,
         Err(_) => Verdict::failed(
             target,
             Failure::Timeout,
             format!(
-                "no answer within {} s: check the address, the firewall and that the server is up",
-                timeout.as_secs()
+                "no complete answer within {} s: check the address, the firewall and that the server is up",
+                overall.as_secs()
             ),
         ),
     };

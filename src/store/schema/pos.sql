@@ -25,6 +25,8 @@ CREATE TABLE sync_tables (
     table_name  TEXT NOT NULL COLLATE NOCASE,
     sync_type   TEXT NOT NULL CHECK (sync_type IN ('full', 'incremental')),
     direction   TEXT NOT NULL CHECK (direction IN ('server_to_till', 'till_to_server')),
+    on_server   INTEGER,                -- last check against the DB server: 1 found, 0 missing, NULL unknown
+    checked_at  TEXT,
     UNIQUE (folder_id, table_name, direction)
 );
 

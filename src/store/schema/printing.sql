@@ -18,9 +18,13 @@ CREATE TABLE triggers (
     event_kind  TEXT NOT NULL UNIQUE,   -- order.received, order.shipped, invoice.overdue
     document    TEXT NOT NULL,          -- invoice, delivery_slip, reminder
     printer_id  INTEGER REFERENCES printers (id) ON DELETE SET NULL, -- NULL: the default printer
-    copies      INTEGER NOT NULL DEFAULT 1,
+    copies      INTEGER CHECK (copies IS NULL OR copies >= 1),     -- NULL: the printer's copies
     enabled     INTEGER NOT NULL DEFAULT 1
 );
+INSERT INTO triggers (event_kind, document) VALUES
+    ('order.received', 'invoice'),
+    ('order.shipped', 'delivery_slip'),
+    ('invoice.overdue', 'reminder');
 
 CREATE TABLE events (
     id          INTEGER PRIMARY KEY,
@@ -46,6 +50,7 @@ CREATE TABLE print_jobs (
     uuid            TEXT NOT NULL UNIQUE,  -- sent as IPP job-uuid
     event_id        INTEGER REFERENCES events (id) ON DELETE SET NULL,
     document_id     INTEGER NOT NULL REFERENCES documents (id),
+    reprint_of      INTEGER REFERENCES print_jobs (id) ON DELETE SET NULL,
     printer_id      INTEGER REFERENCES printers (id) ON DELETE SET NULL,
     copies          INTEGER NOT NULL DEFAULT 1,
     state           TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'succeeded', 'failed', 'cancelled')),
@@ -56,20 +61,24 @@ CREATE TABLE print_jobs (
     lease_expires_at TEXT,
     remote_ref      TEXT,                -- provider's job id
     remote_state    TEXT,                -- IPP: pending, processing, completed, aborted, canceled
-    maybe_duplicate INTEGER NOT NULL DEFAULT 0,
+    follow_remote   INTEGER NOT NULL DEFAULT 0, -- 1 while the remote state is followed (IPP)
+    in_doubt        INTEGER NOT NULL DEFAULT 0, -- an earlier attempt may have reached the provider
+    maybe_duplicate INTEGER NOT NULL DEFAULT 0, -- resent without a way to check: may print twice
     last_error      TEXT,
     created_at      TEXT NOT NULL,
     finished_at     TEXT
 );
 CREATE INDEX print_jobs_due ON print_jobs (state, next_attempt_at);
 CREATE INDEX print_jobs_created ON print_jobs (created_at, id);
+CREATE INDEX print_jobs_document ON print_jobs (document_id);
+CREATE INDEX print_jobs_follow ON print_jobs (follow_remote) WHERE follow_remote = 1;
 
 CREATE TABLE print_attempts (
     id          INTEGER PRIMARY KEY,
     job_id      INTEGER NOT NULL REFERENCES print_jobs (id) ON DELETE CASCADE,
     started_at  TEXT NOT NULL,
     finished_at TEXT,
-    outcome     TEXT NOT NULL,          -- accepted, retryable, permanent, recovered
+    outcome     TEXT NOT NULL,          -- sending, accepted, retryable, permanent, recovered, interrupted
     error       TEXT,
     worker      TEXT NOT NULL
 );

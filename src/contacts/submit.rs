@@ -1,0 +1,250 @@
+//! Submitting a print-shop job: the upload streams to a file under the data dir (never held in
+//! memory), is checked against its byte budget while it arrives, then becomes a `new` job.
+
+use std::path::{Path, PathBuf};
+
+use futures::{Stream, StreamExt};
+use rusqlite::Connection;
+use tokio::io::AsyncWriteExt;
+
+use super::error::ContactError;
+use super::links::{self, LimitHit};
+use super::model::ShopJob;
+use crate::store::contacts::{self as q, NewJob};
+
+/// Why an upload stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("limit hit: {0}")]
+    Limit(LimitHit),
+    #[error("the input is not a PDF (it does not start with %PDF-)")]
+    NotPdf,
+    #[error("the upload is empty")]
+    Empty,
+    #[error("the upload was interrupted: {0}")]
+    Interrupted(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// A finished upload waiting to become a job.
+#[derive(Debug)]
+pub struct Upload {
+    pub path: PathBuf,
+    pub size: u64,
+}
+
+/// What an upload must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An input PDF (starts with `%PDF-`).
+    Pdf,
+    /// A support file: any content.
+    Any,
+}
+
+/// Streams `body` into a new temporary file under the job files root, stopping as soon as it
+/// passes `max_bytes` (the error is `limit`); the file is removed on any error.
+pub async fn receive<S, B, E>(
+    db_path: &Path,
+    mut body: S,
+    max_bytes: u64,
+    limit: LimitHit,
+    kind: Kind,
+) -> Result<Upload, UploadError>
+where
+    S: Stream<Item = Result<B, E>> + Unpin,
+    B: AsRef<[u8]>,
+    E: std::fmt::Display,
+{
+    let dir = super::files::root(db_path).join(".incoming");
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| UploadError::Io { path, source }
+    };
+    tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
+    let path = dir.join(format!("{}.part", uuid::Uuid::new_v4()));
+    let result = async {
+        let mut file = tokio::fs::File::create(&path).await.map_err(io(&path))?;
+        let mut size: u64 = 0;
+        let mut head: Vec<u8> = Vec::with_capacity(5);
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| UploadError::Interrupted(e.to_string()))?;
+            let bytes = chunk.as_ref();
+            if kind == Kind::Pdf && head.len() < 5 {
+                let take = (5 - head.len()).min(bytes.len());
+                head.extend_from_slice(&bytes[..take]);
+                if head.len() == 5 && head != b"%PDF-" {
+                    return Err(UploadError::NotPdf);
+                }
+            }
+            size += bytes.len() as u64;
+            if size > max_bytes {
+                return Err(UploadError::Limit(limit.clone()));
+            }
+            file.write_all(bytes).await.map_err(io(&path))?;
+        }
+        if size == 0 {
+            return Err(UploadError::Empty);
+        }
+        if kind == Kind::Pdf && head.len() < 5 {
+            return Err(UploadError::NotPdf);
+        }
+        file.sync_all().await.map_err(io(&path))?;
+        Ok(size)
+    }
+    .await;
+    match result {
+        Ok(size) => Ok(Upload { path, size }),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            Err(e)
+        }
+    }
+}
+
+/// Who submits the job.
+#[derive(Debug, Clone)]
+pub enum Submitter {
+    /// A registered, active contact through the integration link.
+    Contact(i64),
+    /// Anyone with the generic link, leaving an e-mail address.
+    Generic { email: Option<String> },
+}
+
+/// Turns a finished upload into a `new` job in one transaction (re-checking the generic link's
+/// limits, since other uploads may have finished meanwhile) and moves the file into the job's folder.
+pub fn record(
+    conn: &mut Connection,
+    db_path: &Path,
+    submitter: &Submitter,
+    title: &str,
+    input_name: &str,
+    upload: Upload,
+) -> Result<ShopJob, ContactError> {
+    let outcome = record_inner(conn, db_path, submitter, title, input_name, &upload);
+    if outcome.is_err() {
+        let _ = std::fs::remove_file(&upload.path);
+    }
+    outcome
+}
+
+fn record_inner(
+    conn: &mut Connection,
+    db_path: &Path,
+    submitter: &Submitter,
+    title: &str,
+    input_name: &str,
+    upload: &Upload,
+) -> Result<ShopJob, ContactError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (contact_id, via, email) = match submitter {
+        Submitter::Contact(id) => (Some(*id), "integration", None),
+        Submitter::Generic { email } => {
+            let link = links::load(&tx)?;
+            links::check_submission(&tx, &link, Some(upload.size))?;
+            // Never attached to an account: anyone can type any e-mail on the generic link.
+            (None, "generic", email.clone())
+        }
+    };
+    let safe_input = super::safe_name::component(input_name, "input.pdf");
+    let size = i64::try_from(upload.size).unwrap_or(i64::MAX);
+    let id = q::insert_job(
+        &tx,
+        &NewJob {
+            contact_id,
+            title: title.trim(),
+            state: "new",
+            size_bytes: size,
+            via,
+            submitter: email.as_deref(),
+            ..NewJob::default()
+        },
+    )?;
+    let dir = super::files::job_dir(db_path, id);
+    std::fs::create_dir_all(&dir).map_err(|e| ContactError::io(&dir, e))?;
+    let dest = dir.join("input.pdf");
+    std::fs::rename(&upload.path, &dest).map_err(|e| ContactError::io(&dest, e))?;
+    q::set_job_input(&tx, id, &dest.display().to_string(), &safe_input, size)?;
+    let job =
+        q::job_by_id(&tx, id)?.ok_or_else(|| ContactError::BadInput("job vanished".into()))?;
+    if let Err(e) = tx.commit() {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(e.into());
+    }
+    Ok(job)
+}
+
+/// The contact's own job, still open to changes (`new` or `incoming`).
+fn own_open_job(conn: &Connection, contact_id: i64, job_id: i64) -> Result<ShopJob, ContactError> {
+    let job = q::job_by_id(conn, job_id)?
+        .filter(|j| j.contact_id == Some(contact_id))
+        .ok_or_else(|| ContactError::BadInput(format!("you have no job #{job_id}")))?;
+    if !matches!(job.state.as_str(), "new" | "incoming") {
+        return Err(ContactError::BadInput(format!(
+            "job #{job_id} is {}; files can only be changed while it is new or incoming",
+            job.state
+        )));
+    }
+    Ok(job)
+}
+
+/// Attaches (or replaces) the support file of the contact's own job.
+pub fn attach_support(
+    conn: &mut Connection,
+    db_path: &Path,
+    contact_id: i64,
+    job_id: i64,
+    name: &str,
+    upload: Upload,
+) -> Result<ShopJob, ContactError> {
+    let outcome = (|| {
+        let tx = conn.transaction()?;
+        own_open_job(&tx, contact_id, job_id)?;
+        let dir = super::files::job_dir(db_path, job_id);
+        std::fs::create_dir_all(&dir).map_err(|e| ContactError::io(&dir, e))?;
+        let dest = dir.join("support");
+        std::fs::rename(&upload.path, &dest).map_err(|e| ContactError::io(&dest, e))?;
+        let safe = super::safe_name::component(name, "support");
+        q::set_job_support(&tx, job_id, &dest.display().to_string(), &safe)?;
+        let job = q::job_by_id(&tx, job_id)?
+            .ok_or_else(|| ContactError::BadInput("job vanished".into()))?;
+        tx.commit()?;
+        Ok(job)
+    })();
+    if outcome.is_err() {
+        let _ = std::fs::remove_file(&upload.path);
+    }
+    outcome
+}
+
+/// The largest PDL model accepted.
+pub const MAX_MODEL_BYTES: usize = 1_000_000;
+
+/// Saves the PDL model (a JSON object) of the contact's own job, as the job editor does.
+pub fn save_model(
+    conn: &Connection,
+    contact_id: i64,
+    job_id: i64,
+    model: &[u8],
+) -> Result<ShopJob, ContactError> {
+    own_open_job(conn, contact_id, job_id)?;
+    if model.len() > MAX_MODEL_BYTES {
+        return Err(ContactError::BadInput(format!(
+            "the PDL model is {} bytes; at most {MAX_MODEL_BYTES} are accepted",
+            model.len()
+        )));
+    }
+    let value: serde_json::Value = serde_json::from_slice(model)
+        .map_err(|e| ContactError::BadInput(format!("the PDL model is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ContactError::BadInput(
+            "the PDL model must be a JSON object".into(),
+        ));
+    }
+    q::set_job_model(conn, job_id, &value.to_string())?;
+    q::job_by_id(conn, job_id)?.ok_or_else(|| ContactError::BadInput("job vanished".into()))
+}

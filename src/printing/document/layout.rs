@@ -1,0 +1,186 @@
+//! Blocks shared by the documents: header, address blocks, the lines table and the totals.
+
+use super::pdf::{MARGIN, WIDTH, Weight, Writer};
+use crate::printing::money::{format_cents, format_rate};
+use crate::printing::payload::{Address, Order};
+use crate::printing::totals::Totals;
+
+const RIGHT: f32 = WIDTH - MARGIN;
+const ROW: f32 = 15.0;
+const BOTTOM: f32 = 70.0;
+
+/// A writer with a cursor that moves down the page and breaks pages when needed.
+pub struct Sheet {
+    pub w: Writer,
+    pub y: f32,
+}
+
+impl Sheet {
+    pub fn new(title: &str) -> Sheet {
+        Sheet {
+            w: Writer::new(title),
+            y: 800.0,
+        }
+    }
+
+    /// Makes room for `height` points, starting a new page if needed.
+    pub fn ensure(&mut self, height: f32) -> bool {
+        if self.y - height < BOTTOM {
+            self.w.new_page();
+            self.y = 800.0;
+            return true;
+        }
+        false
+    }
+
+    pub fn gap(&mut self, h: f32) {
+        self.y -= h;
+    }
+}
+
+/// Store name, document title and the reference rows (label, value) on the right.
+pub fn header(s: &mut Sheet, issuer: &str, title: &str, refs: &[(&str, String)]) {
+    s.w.text(MARGIN, s.y, 16.0, Weight::Bold, issuer);
+    s.w.text_right(RIGHT, s.y, 20.0, Weight::Bold, title);
+    s.gap(30.0);
+    for (label, value) in refs {
+        s.w.text_right(RIGHT - 110.0, s.y, 10.0, Weight::Bold, label);
+        s.w.text_right(RIGHT, s.y, 10.0, Weight::Regular, value);
+        s.gap(ROW);
+    }
+    s.gap(10.0);
+}
+
+/// Address blocks side by side (label, address).
+pub fn addresses(s: &mut Sheet, blocks: &[(&str, &Address)]) {
+    let top = s.y;
+    let mut lowest = top;
+    for (i, (label, a)) in blocks.iter().enumerate() {
+        let x = MARGIN + 260.0 * i as f32;
+        let mut y = top;
+        s.w.text(x, y, 9.0, Weight::Bold, label);
+        y -= 14.0;
+        for line in [
+            a.name.clone(),
+            a.street.clone(),
+            format!("{} {}", a.postal_code, a.city),
+            a.country.clone(),
+        ] {
+            s.w.text_fit(x, y, 10.0, 240.0, &line);
+            y -= 13.0;
+        }
+        lowest = lowest.min(y);
+    }
+    s.y = lowest - 15.0;
+}
+
+/// One paragraph line of body text.
+pub fn paragraph(s: &mut Sheet, text: &str) {
+    s.ensure(ROW);
+    s.w.text(MARGIN, s.y, 10.0, Weight::Regular, text);
+    s.gap(ROW);
+}
+
+const X_QTY: f32 = 330.0;
+const X_PRICE: f32 = 410.0;
+const X_VAT: f32 = 455.0;
+
+fn priced_header(s: &mut Sheet, currency: &str) {
+    s.w.text(MARGIN, s.y, 9.0, Weight::Bold, "Description");
+    s.w.text_right(X_QTY, s.y, 9.0, Weight::Bold, "Qty");
+    s.w.text_right(X_PRICE, s.y, 9.0, Weight::Bold, "Unit price");
+    s.w.text_right(X_VAT, s.y, 9.0, Weight::Bold, "VAT");
+    s.w.text_right(RIGHT, s.y, 9.0, Weight::Bold, &format!("Amount {currency}"));
+    s.w.rule(MARGIN, RIGHT, s.y - 4.0);
+    s.gap(ROW + 2.0);
+}
+
+/// The lines with quantity, unit price, VAT rate and net amount; repeats its header on new pages.
+pub fn priced_lines(s: &mut Sheet, order: &Order, totals: &Totals) {
+    s.ensure(3.0 * ROW);
+    priced_header(s, &order.currency);
+    for (line, net) in order.lines.iter().zip(&totals.line_net) {
+        if s.ensure(ROW) {
+            priced_header(s, &order.currency);
+        }
+        let desc = match &line.sku {
+            Some(sku) => format!("{sku}  {}", line.description),
+            None => line.description.clone(),
+        };
+        s.w.text_fit(MARGIN, s.y, 10.0, X_QTY - MARGIN - 40.0, &desc);
+        s.w.text_right(
+            X_QTY,
+            s.y,
+            10.0,
+            Weight::Regular,
+            &line.quantity.to_string(),
+        );
+        s.w.text_right(
+            X_PRICE,
+            s.y,
+            10.0,
+            Weight::Regular,
+            &format_cents(line.unit_price),
+        );
+        s.w.text_right(
+            X_VAT,
+            s.y,
+            10.0,
+            Weight::Regular,
+            &format_rate(line.vat_rate),
+        );
+        s.w.text_right(RIGHT, s.y, 10.0, Weight::Regular, &format_cents(*net));
+        s.gap(ROW);
+    }
+    s.w.rule(MARGIN, RIGHT, s.y + ROW - 4.0);
+    s.gap(6.0);
+}
+
+/// The VAT breakdown (rate, base, VAT) and the net, VAT and gross totals.
+pub fn totals(s: &mut Sheet, order: &Order, t: &Totals, total_label: &str) {
+    let rows = t.vat.len() as f32 + 5.0;
+    s.ensure(rows * ROW);
+    let cur = &order.currency;
+    let x_label = 330.0;
+    s.w.text(MARGIN, s.y, 9.0, Weight::Bold, "VAT rate");
+    s.w.text_right(MARGIN + 130.0, s.y, 9.0, Weight::Bold, "Base");
+    s.w.text_right(MARGIN + 210.0, s.y, 9.0, Weight::Bold, "VAT");
+    let top = s.y;
+    s.gap(ROW);
+    for v in &t.vat {
+        s.w.text(MARGIN, s.y, 10.0, Weight::Regular, &format_rate(v.rate));
+        s.w.text_right(
+            MARGIN + 130.0,
+            s.y,
+            10.0,
+            Weight::Regular,
+            &format_cents(v.base),
+        );
+        s.w.text_right(
+            MARGIN + 210.0,
+            s.y,
+            10.0,
+            Weight::Regular,
+            &format_cents(v.vat),
+        );
+        s.gap(ROW);
+    }
+    let after_vat = s.y;
+    s.y = top;
+    for (label, amount, weight) in [
+        ("Net total", t.net, Weight::Regular),
+        ("VAT total", t.vat_total, Weight::Regular),
+        (total_label, t.gross, Weight::Bold),
+    ] {
+        s.w.text(x_label, s.y, 10.0, weight, label);
+        s.w.text_right(
+            RIGHT,
+            s.y,
+            10.0,
+            weight,
+            &format!("{} {cur}", format_cents(amount)),
+        );
+        s.gap(ROW);
+    }
+    s.y = s.y.min(after_vat) - 10.0;
+}

@@ -1,0 +1,188 @@
+//! The outbox: an event, its document and its print jobs are written in ONE transaction.
+//!
+//! The worker only sees committed jobs, so nothing prints for a transaction that rolled back.
+//! [`record`] works inside a caller's transaction (a till ticket and its print jobs commit
+//! together); [`ingest`] is the whole thing for the CLI and the web service, and wakes the worker.
+
+use rusqlite::{Connection, TransactionBehavior};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::document::{self, Rendered};
+use super::event::EventKind;
+use super::job::{JobState, NO_DEFAULT_PRINTER, RetryPolicy};
+use super::payload::{self, InvalidPayload, Order};
+use crate::store::jobs::NewJob;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidPayload),
+    #[error("storing the event: {0}")]
+    Store(#[from] rusqlite::Error),
+}
+
+/// A validated event with its document rendered, before anything is written.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub kind: EventKind,
+    pub order: Order,
+    pub payload: String,
+    pub document: Rendered,
+}
+
+/// Validates the payload and renders the trigger's document (no database access).
+pub fn prepare(kind: EventKind, payload: &Value, issuer: &str) -> Result<Prepared, InvalidPayload> {
+    let order = payload::validate(kind, payload)?;
+    let document = document::render(kind.document(), &order, issuer);
+    Ok(Prepared {
+        kind,
+        order,
+        payload: payload.to_string(),
+        document,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentRef {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub sha256: String,
+    pub size: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRef {
+    pub id: i64,
+    pub uuid: String,
+    pub state: JobState,
+    pub printer: Option<String>,
+    pub copies: u32,
+    pub last_error: Option<String>,
+}
+
+/// What an event produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ingested {
+    pub event_id: i64,
+    pub kind: EventKind,
+    pub reference: String,
+    /// Why no job was queued (trigger off, printing off), if none was.
+    pub skipped: Option<String>,
+    pub documents: Vec<DocumentRef>,
+    pub jobs: Vec<JobRef>,
+}
+
+/// Writes the event, its document and its job inside the caller's open transaction `tx` (the
+/// caller commits, then calls [`crate::worker::wake`]).
+pub fn record(
+    tx: &Connection,
+    p: &Prepared,
+    source: &str,
+    policy: &RetryPolicy,
+) -> rusqlite::Result<Ingested> {
+    use crate::store::{jobs, printers, printing};
+    let event_id = printing::insert_event(
+        tx,
+        p.kind.as_str(),
+        &p.order.order_number,
+        &p.payload,
+        source,
+    )?;
+    let mut out = Ingested {
+        event_id,
+        kind: p.kind,
+        reference: p.order.order_number.clone(),
+        skipped: None,
+        documents: Vec::new(),
+        jobs: Vec::new(),
+    };
+    let trigger = printing::trigger(tx, p.kind.as_str())?;
+    let trigger = match trigger {
+        Some(t) if t.enabled => t,
+        _ => {
+            out.skipped = Some(format!(
+                "the {} trigger is off (`backroom triggers enable {}`)",
+                p.kind, p.kind
+            ));
+            return Ok(out);
+        }
+    };
+    if !printers::printing_enabled(tx)? {
+        out.skipped =
+            Some("printing is switched off for this store (`backroom printers enable`)".into());
+        return Ok(out);
+    }
+    let d = &p.document;
+    let document_id = printing::insert_document(
+        tx,
+        Some(event_id),
+        d.kind.as_str(),
+        &d.title,
+        &d.sha256,
+        &d.bytes,
+    )?;
+    out.documents.push(DocumentRef {
+        id: document_id,
+        kind: d.kind.as_str().to_string(),
+        title: d.title.clone(),
+        sha256: d.sha256.clone(),
+        size: d.bytes.len(),
+    });
+    let printer = match trigger.printer_id {
+        Some(id) => printers::by_id(tx, id)?,
+        None => printers::default(tx)?,
+    };
+    let copies = trigger
+        .copies
+        .or(printer.as_ref().map(|p| p.copies))
+        .unwrap_or(1)
+        .max(1);
+    let failed = printer.is_none().then(|| NO_DEFAULT_PRINTER.to_string());
+    let (id, uuid) = jobs::insert(
+        tx,
+        &NewJob {
+            event_id: Some(event_id),
+            document_id,
+            printer_id: printer.as_ref().map(|p| p.id),
+            copies,
+            max_attempts: policy.max_attempts,
+            reprint_of: None,
+            failed: failed.clone(),
+        },
+        "outbox",
+    )?;
+    out.jobs.push(JobRef {
+        id,
+        uuid,
+        state: if failed.is_some() {
+            JobState::Failed
+        } else {
+            JobState::Pending
+        },
+        printer: printer.map(|p| p.name),
+        copies,
+        last_error: failed,
+    });
+    Ok(out)
+}
+
+/// Validates, renders and records an event in one IMMEDIATE transaction, then wakes the worker.
+pub fn ingest(
+    conn: &mut Connection,
+    kind: EventKind,
+    payload: &Value,
+    source: &str,
+    issuer: &str,
+) -> Result<Ingested, OutboxError> {
+    let prepared = prepare(kind, payload, issuer)?;
+    let policy = RetryPolicy::load(conn);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = record(&tx, &prepared, source, &policy)?;
+    tx.commit()?;
+    if !out.jobs.is_empty() {
+        crate::worker::wake();
+    }
+    Ok(out)
+}

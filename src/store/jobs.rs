@@ -1,0 +1,530 @@
+//! Print job queries: insert, claim with a lease, record each attempt, operator actions, purge.
+//!
+//! Claims run in an IMMEDIATE transaction, so several workers (in several processes) never take
+//! the same job; a job whose lease expired (its worker crashed) is claimed again.
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+
+use crate::printing::job::{Attempt, Job, JobState};
+use crate::printing::retention::Purged;
+
+/// A job to insert (the outbox and reprints).
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub event_id: Option<i64>,
+    pub document_id: i64,
+    pub printer_id: Option<i64>,
+    pub copies: u32,
+    pub max_attempts: u32,
+    pub reprint_of: Option<i64>,
+    /// Some(reason): the job is created failed (no printer to send it to).
+    pub failed: Option<String>,
+}
+
+/// Inserts a job (and, for a job created failed, its one attempt); returns its id and UUID.
+pub fn insert(conn: &Connection, job: &NewJob, worker: &str) -> rusqlite::Result<(i64, String)> {
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let now = super::now();
+    let state = if job.failed.is_some() {
+        "failed"
+    } else {
+        "pending"
+    };
+    conn.execute(
+        "INSERT INTO print_jobs (uuid, event_id, document_id, reprint_of, printer_id, copies, state,
+                                 attempts, max_attempts, next_attempt_at, last_error, created_at, finished_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?12)",
+        params![
+            uuid,
+            job.event_id,
+            job.document_id,
+            job.reprint_of,
+            job.printer_id,
+            job.copies,
+            state,
+            u32::from(job.failed.is_some()),
+            job.max_attempts,
+            now,
+            job.failed,
+            job.failed.as_ref().map(|_| now.clone()),
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    if let Some(reason) = &job.failed {
+        conn.execute(
+            "INSERT INTO print_attempts (job_id, started_at, finished_at, outcome, error, worker)
+             VALUES (?1, ?2, ?2, 'permanent', ?3, ?4)",
+            params![id, now, reason, worker],
+        )?;
+    }
+    Ok((id, uuid))
+}
+
+/// A job a worker now holds.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub uuid: String,
+    pub document_id: i64,
+    pub title: String,
+    pub printer_id: Option<i64>,
+    pub copies: u32,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    /// Its previous attempt may have reached the provider (it was `sending` when its lease expired).
+    pub recovering: bool,
+    pub attempt_id: i64,
+}
+
+/// Claims up to `limit` due jobs for `worker` until `lease_until`; each gets a new attempt row.
+pub fn claim(
+    conn: &mut Connection,
+    worker: &str,
+    now: &str,
+    lease_until: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<Claimed>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let due: Vec<(i64, String, Option<String>, bool)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT j.id, j.state, j.lease_holder, j.in_doubt FROM print_jobs j
+             WHERE ((j.state = 'pending' AND j.next_attempt_at <= ?1)
+                 OR (j.state = 'sending' AND j.lease_expires_at <= ?1))
+               AND (j.printer_id IS NULL
+                 OR EXISTS (SELECT 1 FROM printers p WHERE p.id = j.printer_id AND p.enabled = 1))
+             ORDER BY j.next_attempt_at, j.id LIMIT ?2",
+        )?;
+        stmt.query_map(params![now, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?
+    };
+    let mut out = Vec::with_capacity(due.len());
+    for (id, state, holder, in_doubt) in due {
+        let recovering = state == "sending" || in_doubt;
+        if state == "sending" {
+            tx.execute(
+                "UPDATE print_attempts SET outcome = 'interrupted', finished_at = ?2, error = ?3
+                 WHERE job_id = ?1 AND outcome = 'sending'",
+                params![
+                    id,
+                    now,
+                    format!(
+                        "worker {} stopped before recording the outcome (its lease expired)",
+                        holder.as_deref().unwrap_or("?")
+                    )
+                ],
+            )?;
+        }
+        tx.execute(
+            "UPDATE print_jobs SET state = 'sending', attempts = attempts + 1,
+                    lease_holder = ?2, lease_expires_at = ?3, in_doubt = ?4
+             WHERE id = ?1",
+            params![id, worker, lease_until, recovering],
+        )?;
+        tx.execute(
+            "INSERT INTO print_attempts (job_id, started_at, outcome, worker) VALUES (?1, ?2, 'sending', ?3)",
+            params![id, now, worker],
+        )?;
+        let attempt_id = tx.last_insert_rowid();
+        let c = tx.query_row(
+            "SELECT j.uuid, j.document_id, d.title, j.printer_id, j.copies, j.attempts, j.max_attempts
+             FROM print_jobs j JOIN documents d ON d.id = j.document_id WHERE j.id = ?1",
+            [id],
+            |r| {
+                Ok(Claimed {
+                    id,
+                    uuid: r.get(0)?,
+                    document_id: r.get(1)?,
+                    title: r.get(2)?,
+                    printer_id: r.get(3)?,
+                    copies: r.get(4)?,
+                    attempts: r.get(5)?,
+                    max_attempts: r.get(6)?,
+                    recovering,
+                    attempt_id,
+                })
+            },
+        )?;
+        out.push(c);
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone)]
+pub enum Finish {
+    /// The provider accepted the job (`recovered`: found on the provider, not sent again).
+    Accepted {
+        remote_ref: Option<String>,
+        remote_state: Option<String>,
+        follow: bool,
+        maybe_duplicate: bool,
+        recovered: bool,
+    },
+    /// Retryable error: back to `pending` until `next_attempt_at`; `in_doubt`: the provider
+    /// could not be asked whether an earlier attempt reached it, so ask again next time.
+    Retry {
+        error: String,
+        next_attempt_at: String,
+        in_doubt: bool,
+    },
+    /// Permanent error, attempts exhausted, or no printer: `failed`.
+    Failed { error: String, retryable: bool },
+}
+
+/// One finished attempt to record.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub job_id: i64,
+    pub attempt_id: i64,
+    pub printer_id: Option<i64>,
+    pub finish: Finish,
+}
+
+/// Records outcomes in one transaction; a job whose lease this worker lost is left alone.
+/// Returns the new state of each job it changed.
+pub fn record(
+    conn: &mut Connection,
+    worker: &str,
+    outcomes: &[Outcome],
+) -> rusqlite::Result<Vec<(i64, JobState)>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = super::now();
+    let mut changed = Vec::new();
+    for o in outcomes {
+        let (state, attempt_outcome, error) = match &o.finish {
+            Finish::Accepted {
+                recovered: true, ..
+            } => (JobState::Succeeded, "recovered", None),
+            Finish::Accepted { .. } => (JobState::Succeeded, "accepted", None),
+            Finish::Retry { error, .. } => (JobState::Pending, "retryable", Some(error.clone())),
+            Finish::Failed { error, retryable } => (
+                JobState::Failed,
+                if *retryable { "retryable" } else { "permanent" },
+                Some(error.clone()),
+            ),
+        };
+        let n = match &o.finish {
+            Finish::Accepted {
+                remote_ref,
+                remote_state,
+                follow,
+                maybe_duplicate,
+                ..
+            } => tx.execute(
+                "UPDATE print_jobs SET state = 'succeeded', printer_id = COALESCE(?3, printer_id),
+                        remote_ref = ?4, remote_state = ?5, follow_remote = ?6,
+                        maybe_duplicate = maybe_duplicate OR ?7, last_error = NULL, in_doubt = 0,
+                        lease_holder = NULL, lease_expires_at = NULL, finished_at = ?8
+                 WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
+                params![o.job_id, worker, o.printer_id, remote_ref, remote_state, follow, maybe_duplicate, now],
+            )?,
+            Finish::Retry {
+                error,
+                next_attempt_at,
+                in_doubt,
+            } => tx.execute(
+                "UPDATE print_jobs SET state = 'pending', printer_id = COALESCE(?3, printer_id),
+                        last_error = ?4, next_attempt_at = ?5, in_doubt = ?6,
+                        lease_holder = NULL, lease_expires_at = NULL
+                 WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
+                params![o.job_id, worker, o.printer_id, error, next_attempt_at, in_doubt],
+            )?,
+            Finish::Failed { error, .. } => tx.execute(
+                "UPDATE print_jobs SET state = 'failed', printer_id = COALESCE(?3, printer_id),
+                        last_error = ?4, lease_holder = NULL, lease_expires_at = NULL, finished_at = ?5
+                 WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
+                params![o.job_id, worker, o.printer_id, error, now],
+            )?,
+        };
+        tx.execute(
+            "UPDATE print_attempts SET outcome = ?2, error = ?3, finished_at = ?4 WHERE id = ?1",
+            params![o.attempt_id, attempt_outcome, error, now],
+        )?;
+        if n == 1 {
+            changed.push((o.job_id, state));
+        }
+    }
+    tx.commit()?;
+    Ok(changed)
+}
+
+const JOB_COLUMNS: &str = "j.id, j.uuid, j.state, j.attempts, j.max_attempts, p.name, j.printer_id,
+    j.event_id, e.kind, e.reference, j.document_id, d.title, d.kind, j.copies, j.next_attempt_at,
+    j.last_error, j.remote_ref, j.remote_state, j.maybe_duplicate, j.reprint_of, j.lease_holder,
+    j.lease_expires_at, j.created_at, j.finished_at";
+
+const JOB_FROM: &str = "print_jobs j JOIN documents d ON d.id = j.document_id
+    LEFT JOIN printers p ON p.id = j.printer_id LEFT JOIN events e ON e.id = j.event_id";
+
+fn job_row(r: &Row<'_>) -> rusqlite::Result<Job> {
+    let state: String = r.get(2)?;
+    let state: JobState = state.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.into())
+    })?;
+    let next: String = r.get(14)?;
+    Ok(Job {
+        id: r.get(0)?,
+        uuid: r.get(1)?,
+        state,
+        attempts: r.get(3)?,
+        max_attempts: r.get(4)?,
+        printer: r.get(5)?,
+        printer_id: r.get(6)?,
+        event_id: r.get(7)?,
+        event: r.get(8)?,
+        reference: r.get(9)?,
+        document_id: r.get(10)?,
+        document: r.get(11)?,
+        document_kind: r.get(12)?,
+        copies: r.get(13)?,
+        next_attempt_at: (state == JobState::Pending).then_some(next),
+        last_error: r.get(15)?,
+        remote_ref: r.get(16)?,
+        remote_state: r.get(17)?,
+        maybe_duplicate: r.get(18)?,
+        reprint_of: r.get(19)?,
+        lease_holder: r.get(20)?,
+        lease_expires_at: r.get(21)?,
+        created_at: r.get(22)?,
+        finished_at: r.get(23)?,
+    })
+}
+
+/// Which jobs to list or act on.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub state: Option<JobState>,
+    pub printer: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// Jobs, newest first.
+pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Job>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {JOB_COLUMNS} FROM {JOB_FROM}
+         WHERE (?1 IS NULL OR j.state = ?1) AND (?2 IS NULL OR p.name = ?2)
+         ORDER BY j.id DESC LIMIT ?3"
+    ))?;
+    let limit = f.limit.map(|l| l as i64).unwrap_or(-1);
+    stmt.query_map(
+        params![f.state.map(|s| s.as_str()), f.printer, limit],
+        job_row,
+    )?
+    .collect()
+}
+
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Job>> {
+    conn.query_row(
+        &format!("SELECT {JOB_COLUMNS} FROM {JOB_FROM} WHERE j.id = ?1"),
+        [id],
+        job_row,
+    )
+    .optional()
+}
+
+/// A job's attempts, oldest first.
+pub fn attempts(conn: &Connection, job_id: i64) -> rusqlite::Result<Vec<Attempt>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, started_at, finished_at, outcome, error, worker FROM print_attempts
+         WHERE job_id = ?1 ORDER BY id",
+    )?;
+    stmt.query_map([job_id], |r| {
+        Ok(Attempt {
+            id: r.get(0)?,
+            started_at: r.get(1)?,
+            finished_at: r.get(2)?,
+            outcome: r.get(3)?,
+            error: r.get(4)?,
+            worker: r.get(5)?,
+        })
+    })?
+    .collect()
+}
+
+/// Moves jobs in state `from` to a new state with `set`; returns the ids changed.
+fn transition(
+    tx: &Transaction<'_>,
+    ids: &[i64],
+    from: JobState,
+    set: &str,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut changed = Vec::new();
+    let sql = format!("UPDATE print_jobs SET {set} WHERE id = ?1 AND state = ?2");
+    for id in ids {
+        if tx.execute(&sql, params![id, from.as_str(), super::now()])? == 1 {
+            changed.push(*id);
+        }
+    }
+    Ok(changed)
+}
+
+/// Failed jobs back to pending, due now, attempts reset; returns the ids rescheduled.
+pub fn reschedule(conn: &mut Connection, ids: &[i64]) -> rusqlite::Result<Vec<i64>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let done = transition(
+        &tx,
+        ids,
+        JobState::Failed,
+        "state = 'pending', attempts = 0, next_attempt_at = ?3, last_error = NULL, finished_at = NULL",
+    )?;
+    tx.commit()?;
+    Ok(done)
+}
+
+/// Pending jobs to cancelled; returns the ids cancelled.
+pub fn cancel(conn: &mut Connection, ids: &[i64]) -> rusqlite::Result<Vec<i64>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let done = transition(
+        &tx,
+        ids,
+        JobState::Pending,
+        "state = 'cancelled', finished_at = ?3",
+    )?;
+    tx.commit()?;
+    Ok(done)
+}
+
+/// A new pending job for the same document, printer and copies as job `id`.
+pub fn reprint(
+    conn: &mut Connection,
+    id: i64,
+    max_attempts: u32,
+) -> rusqlite::Result<Option<(i64, String)>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let src: Option<(Option<i64>, i64, Option<i64>, u32)> = tx
+        .query_row(
+            "SELECT event_id, document_id, printer_id, copies FROM print_jobs WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((event_id, document_id, printer_id, copies)) = src else {
+        return Ok(None);
+    };
+    let new = insert(
+        &tx,
+        &NewJob {
+            event_id,
+            document_id,
+            printer_id,
+            copies,
+            max_attempts,
+            reprint_of: Some(id),
+            failed: None,
+        },
+        "",
+    )?;
+    tx.commit()?;
+    Ok(Some(new))
+}
+
+/// The ids of jobs matching a filter (bulk actions).
+pub fn ids(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<i64>> {
+    Ok(list(conn, f)?.into_iter().map(|j| j.id).collect())
+}
+
+/// The bytes of a job's document and their recorded SHA-256.
+pub fn document_of(
+    conn: &Connection,
+    job_id: i64,
+) -> rusqlite::Result<Option<(String, Vec<u8>, String)>> {
+    conn.query_row(
+        "SELECT d.title, d.bytes, d.sha256 FROM print_jobs j JOIN documents d ON d.id = j.document_id
+         WHERE j.id = ?1",
+        [job_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()
+}
+
+/// Jobs per state (the queue depth the UI shows).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Depth {
+    pub pending: u64,
+    pub sending: u64,
+    pub failed: u64,
+}
+
+pub fn depth(conn: &Connection) -> rusqlite::Result<Depth> {
+    let mut d = Depth::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT state, COUNT(*) FROM print_jobs WHERE state IN ('pending', 'sending', 'failed') GROUP BY state",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    for row in rows {
+        let (state, n) = row?;
+        match state.as_str() {
+            "pending" => d.pending = n as u64,
+            "sending" => d.sending = n as u64,
+            _ => d.failed = n as u64,
+        }
+    }
+    Ok(d)
+}
+
+/// The earliest time some job becomes due (a pending job's next attempt, or a lease expiry).
+pub fn next_due(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT MIN(t) FROM (
+            SELECT MIN(next_attempt_at) AS t FROM print_jobs WHERE state = 'pending'
+            UNION ALL SELECT MIN(lease_expires_at) FROM print_jobs WHERE state = 'sending')",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Accepted jobs whose remote state is still followed: (id, printer id, remote reference).
+pub fn following(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<(i64, i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, printer_id, remote_ref FROM print_jobs
+         WHERE follow_remote = 1 AND printer_id IS NOT NULL AND remote_ref IS NOT NULL
+         ORDER BY id LIMIT ?1",
+    )?;
+    stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect()
+}
+
+/// Stores a followed job's remote state; `done` stops following it.
+pub fn set_remote_state(
+    conn: &Connection,
+    id: i64,
+    state: Option<&str>,
+    done: bool,
+) -> rusqlite::Result<bool> {
+    let n = conn.execute(
+        "UPDATE print_jobs SET remote_state = COALESCE(?2, remote_state), follow_remote = ?3 WHERE id = ?1
+         AND (remote_state IS NOT ?2 OR follow_remote != ?3)",
+        params![id, state, !done],
+    )?;
+    Ok(n == 1)
+}
+
+/// Deletes finished jobs older than `cutoff`, then documents and events nothing refers to.
+pub fn purge_finished_before(conn: &mut Connection, cutoff: &str) -> rusqlite::Result<Purged> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let jobs = tx.execute(
+        "DELETE FROM print_jobs WHERE state IN ('succeeded', 'failed', 'cancelled')
+         AND COALESCE(finished_at, created_at) < ?1",
+        [cutoff],
+    )?;
+    let documents = tx.execute(
+        "DELETE FROM documents WHERE created_at < ?1
+         AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.document_id = documents.id)",
+        [cutoff],
+    )?;
+    let events = tx.execute(
+        "DELETE FROM events WHERE created_at < ?1
+         AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.event_id = events.id)
+         AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.event_id = events.id)",
+        [cutoff],
+    )?;
+    tx.commit()?;
+    Ok(Purged {
+        jobs,
+        documents,
+        events,
+    })
+}

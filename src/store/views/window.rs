@@ -1,0 +1,195 @@
+//! Keyset pagination: the rows around a key in the pane's order, never the whole table.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+
+use super::{Query, View};
+
+/// Where a window is taken: the first rows, the last rows, or around a row's key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Anchor {
+    First,
+    Last,
+    At(Key),
+}
+
+/// A row's position in the order: its sort value, then its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub value: Value,
+    pub id: i64,
+}
+
+/// A row as shown: its id, its key and one text per column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub id: i64,
+    pub key: Key,
+    pub cells: Vec<String>,
+}
+
+/// Consecutive rows of the filtered, sorted view.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Window {
+    pub rows: Vec<Row>,
+    /// Index of the anchor row (or of the row that took its place).
+    pub anchor: usize,
+    /// No row comes before the window.
+    pub at_start: bool,
+    /// No row comes after the window.
+    pub at_end: bool,
+}
+
+/// Reads up to `before` rows before the anchor and `after` rows from it on.
+pub fn window(
+    conn: &Connection,
+    view: &View,
+    query: &Query,
+    anchor: &Anchor,
+    before: usize,
+    after: usize,
+) -> rusqlite::Result<Window> {
+    match anchor {
+        Anchor::First => {
+            let rows = fetch(conn, view, query, None, true, after + 1)?;
+            Ok(forward_only(rows, after, true))
+        }
+        Anchor::Last => {
+            let mut rows = fetch(conn, view, query, None, false, before + 1)?;
+            let at_start = rows.len() <= before;
+            rows.truncate(before.max(1));
+            rows.reverse();
+            let anchor = rows.len().saturating_sub(1);
+            Ok(Window {
+                rows,
+                anchor,
+                at_start,
+                at_end: true,
+            })
+        }
+        Anchor::At(key) => {
+            let mut back = fetch(conn, view, query, Some((key, true)), false, before + 1)?;
+            let at_start = back.len() <= before;
+            back.truncate(before);
+            back.reverse();
+            let mut ahead = fetch(conn, view, query, Some((key, false)), true, after + 1)?;
+            let at_end = ahead.len() <= after;
+            ahead.truncate(after);
+            if ahead.is_empty() && !back.is_empty() {
+                // The anchor and everything after it are gone: stay on the last row.
+                let anchor = back.len() - 1;
+                return Ok(Window {
+                    rows: back,
+                    anchor,
+                    at_start,
+                    at_end: true,
+                });
+            }
+            let anchor = back.len();
+            back.extend(ahead);
+            Ok(Window {
+                rows: back,
+                anchor,
+                at_start,
+                at_end,
+            })
+        }
+    }
+}
+
+fn forward_only(mut rows: Vec<Row>, after: usize, at_start: bool) -> Window {
+    let at_end = rows.len() <= after;
+    rows.truncate(after);
+    Window {
+        rows,
+        anchor: 0,
+        at_start,
+        at_end,
+    }
+}
+
+/// Rows in display order (`forward`) or against it, strictly before the key (`Some((k, true))`)
+/// or from the key on (`Some((k, false))`).
+fn fetch(
+    conn: &Connection,
+    view: &View,
+    query: &Query,
+    from: Option<(&Key, bool)>,
+    forward: bool,
+    limit: usize,
+) -> rusqlite::Result<Vec<Row>> {
+    let sort = view.columns[query.sort].value;
+    let (mut cond, mut values) = query.filter.sql(view);
+    // Display order is ascending unless `desc`; reading backwards flips it.
+    let ascending = forward != query.desc;
+    if let Some((key, strictly_before)) = from {
+        let op = match (ascending, strictly_before) {
+            (true, false) => ">=",
+            (false, false) => "<=",
+            (true, true) => ">",
+            (false, true) => "<",
+        };
+        cond = format!("({cond}) AND ({sort}, {id}) {op} (?, ?)", id = view.id);
+        values.push(key.value.clone());
+        values.push(Value::Integer(key.id));
+    }
+    let dir = if ascending { "ASC" } else { "DESC" };
+    let shown: Vec<&str> = view.columns.iter().map(|c| c.show).collect();
+    let sql = format!(
+        "SELECT {id}, {sort}, {shown} FROM {from} WHERE {cond} ORDER BY {sort} {dir}, {id} {dir} LIMIT {limit}",
+        id = view.id,
+        shown = shown.join(", "),
+        from = view.from,
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let n = view.columns.len();
+    let rows = stmt.query_map(params_from_iter(values), |r| {
+        let id: i64 = r.get(0)?;
+        let value: Value = r.get(1)?;
+        let mut cells = Vec::with_capacity(n);
+        for i in 0..n {
+            cells.push(text(r.get::<_, Value>(i + 2)?));
+        }
+        Ok(Row {
+            id,
+            key: Key { value, id },
+            cells,
+        })
+    })?;
+    rows.collect()
+}
+
+fn text(v: Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) => f.to_string(),
+        Value::Text(t) => t,
+        Value::Blob(b) => format!("({} bytes)", b.len()),
+    }
+}
+
+/// How many rows the filter keeps.
+pub fn count(conn: &Connection, view: &View, query: &Query) -> rusqlite::Result<u64> {
+    let (cond, values) = query.filter.sql(view);
+    let sql = format!("SELECT COUNT(*) FROM {} WHERE {cond}", view.from);
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(values), |r| r.get(0))?;
+    Ok(n.unsigned_abs())
+}
+
+/// The ids of every row the filter keeps, in display order (bulk actions on the filtered rows).
+pub fn ids(conn: &Connection, view: &View, query: &Query) -> rusqlite::Result<Vec<i64>> {
+    let (cond, values) = query.filter.sql(view);
+    let sort = view.columns[query.sort].value;
+    let dir = if query.desc { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT {id} FROM {from} WHERE {cond} ORDER BY {sort} {dir}, {id} {dir}",
+        id = view.id,
+        from = view.from
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let ids = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
+    ids.collect()
+}

@@ -1,0 +1,410 @@
+//! The app's state and how it reacts to events and effects; drawing is in `ui.rs`, keys in `keys.rs`.
+
+use std::time::{Duration, Instant};
+
+use ratatui::layout::Rect;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::context::Context;
+use crate::store::views::Filter;
+use crate::worker::{Command as WorkerCommand, Notification};
+
+use super::effect::Effect;
+use super::event::Event;
+use super::header::Header;
+use super::input::LineInput;
+use super::keymap::Keymap;
+use super::layered::FileError;
+use super::loader::{self, Reader};
+use super::palette::Palette;
+use super::panes::table::{LoadRequest, Table};
+use super::panes::{Access, Needs, Pane, RowAction, Selection};
+use super::popups::{DetailView, Popup};
+use super::status::Status;
+use super::strings::status as s;
+use super::theme::{self, Theme};
+
+const HEADER_EVERY: Duration = Duration::from_secs(2);
+const REFRESH_EVERY: Duration = Duration::from_secs(3);
+const COUNT_EVERY_NTH_REFRESH: u64 = 5;
+
+/// What the bottom line is doing.
+pub enum Mode {
+    Normal,
+    /// Typing a filter; `before` comes back on esc.
+    Filter {
+        input: LineInput,
+        before: Filter,
+    },
+    Palette,
+}
+
+/// Where things were drawn, for the mouse.
+#[derive(Debug, Default, Clone)]
+pub struct Hits {
+    pub tabs: Vec<(Rect, Pane)>,
+    /// The table's rows (below its column header).
+    pub rows: Rect,
+}
+
+pub struct App {
+    pub ctx: Context,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub no_color: bool,
+    pub active: Pane,
+    /// One table per pane, in `Pane::ALL` order.
+    pub tables: [Table; 5],
+    pub popups: Vec<Popup>,
+    pub mode: Mode,
+    pub palette: Palette,
+    pub status: Status,
+    pub header: Header,
+    pub hits: Hits,
+    pub quit: bool,
+    /// Background work not answered yet (tests wait for it to reach zero).
+    pub pending: usize,
+    /// Text last put on the clipboard.
+    pub clipboard: Option<String>,
+    /// Escape sequences to write to the terminal after the next draw (OSC 52 copies).
+    pub terminal_writes: Vec<String>,
+    pub(super) tx: UnboundedSender<Event>,
+    reader: Reader,
+    worker: Option<UnboundedSender<WorkerCommand>>,
+    last_header: Option<Instant>,
+    last_refresh: Instant,
+    refreshes: u64,
+}
+
+impl App {
+    /// A new app on `ctx`'s database; `worker` is the in-process worker's command channel, if any.
+    pub fn new(
+        ctx: Context,
+        tx: UnboundedSender<Event>,
+        worker: Option<UnboundedSender<WorkerCommand>>,
+        no_color: bool,
+    ) -> App {
+        let (keymap, keymap_errors) = Keymap::load(&ctx.config.ui.keymap);
+        let (theme, theme_errors) = Theme::load(&ctx.config.ui.theme);
+        let reads_lease = worker.is_none();
+        let mut app = App {
+            reader: Reader::new(&ctx.db_path),
+            ctx,
+            keymap,
+            theme: Theme::default_theme(),
+            no_color,
+            active: Pane::Printers,
+            tables: Pane::ALL.map(|p| Table::new(p.view())),
+            popups: Vec::new(),
+            mode: Mode::Normal,
+            palette: Palette::default(),
+            status: Status::default(),
+            header: Header::new(reads_lease),
+            hits: Hits::default(),
+            quit: false,
+            pending: 0,
+            clipboard: None,
+            terminal_writes: Vec::new(),
+            tx,
+            worker,
+            last_header: None,
+            last_refresh: Instant::now(),
+            refreshes: 0,
+        };
+        app.set_theme(theme);
+        app.report(keymap_errors.into_iter().chain(theme_errors).collect());
+        app
+    }
+
+    /// Starts the first loads (the active pane and the header).
+    pub fn start(&mut self) {
+        self.show(self.active);
+        self.refresh_header();
+    }
+
+    /// Shows configuration errors (bad theme or keymap files) in the status line.
+    pub fn report(&mut self, errors: Vec<FileError>) {
+        if !errors.is_empty() {
+            let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            self.status
+                .error(format!("{} (defaults used)", text.join("; ")));
+        }
+    }
+
+    pub fn set_theme(&mut self, theme: Theme) {
+        self.theme = if self.no_color {
+            theme.without_colour()
+        } else {
+            theme
+        };
+    }
+
+    pub fn table(&self) -> &Table {
+        &self.tables[self.active.index()]
+    }
+
+    pub fn table_mut(&mut self) -> &mut Table {
+        &mut self.tables[self.active.index()]
+    }
+
+    /// Shows `pane`, loading it when it was never loaded or changed since.
+    pub fn show(&mut self, pane: Pane) {
+        self.active = pane;
+        let table = self.table_mut();
+        if table.stale || !table.loaded {
+            let req = table.reload();
+            self.load(pane, req);
+        }
+    }
+
+    pub fn load(&mut self, pane: Pane, req: LoadRequest) {
+        self.pending += 1 + usize::from(req.count.is_some());
+        loader::load(&self.reader, pane, req, &self.tx);
+    }
+
+    /// Loads the active pane after a movement, if the movement asked for it.
+    pub fn load_active(&mut self, req: Option<LoadRequest>) {
+        if let Some(r) = req {
+            self.load(self.active, r);
+        }
+    }
+
+    fn refresh_header(&mut self) {
+        self.last_header = Some(Instant::now());
+        self.pending += 1;
+        loader::header(&self.reader, self.header.reads_lease, &self.tx);
+    }
+
+    pub fn open_detail(&mut self) {
+        let Some(id) = self.table().selected_row().map(|r| r.id) else {
+            self.status.error(s::NO_ROW);
+            return;
+        };
+        self.pending += 1;
+        loader::detail(&self.reader, self.active.view(), id, &self.tx);
+    }
+
+    /// Reacts to one event.
+    pub fn handle(&mut self, event: Event) {
+        match event {
+            Event::Terminal(e) => self.on_terminal(e),
+            Event::Tick => self.on_tick(),
+            Event::Worker(n) => self.on_worker(n),
+            Event::Loaded { pane, seq, result } => {
+                self.pending = self.pending.saturating_sub(1);
+                let table = &mut self.tables[pane.index()];
+                match result {
+                    Ok(l) => {
+                        let more = table.apply(seq, l.window, l.notices);
+                        if let Some(req) = more {
+                            self.load(pane, req);
+                        }
+                    }
+                    Err(e) => table.fail(seq, s::load_failed(pane.title(), &e)),
+                }
+            }
+            Event::Counted {
+                pane,
+                count_seq,
+                result,
+            } => {
+                self.pending = self.pending.saturating_sub(1);
+                match result {
+                    Ok(n) => self.tables[pane.index()].counted(count_seq, n),
+                    Err(e) => self.status.error(s::load_failed(pane.title(), &e)),
+                }
+            }
+            Event::Header { queue, lease } => {
+                self.pending = self.pending.saturating_sub(1);
+                self.header.queue = Some(queue);
+                if lease.is_some() {
+                    self.header.worker = lease;
+                }
+            }
+            Event::Done { label, result } => {
+                self.pending = self.pending.saturating_sub(1);
+                self.status.busy.remove(&label);
+                self.apply(result);
+            }
+            Event::Progress { label, done, total } => {
+                self.status.busy.insert(label, Some((done, total)));
+            }
+            Event::Detail(result) => {
+                self.pending = self.pending.saturating_sub(1);
+                match result {
+                    Ok(Some(d)) => {
+                        let view = DetailView::new(&d, &self.theme);
+                        self.popups.push(Popup::Detail(view));
+                    }
+                    Ok(None) => {
+                        self.status.error(s::NO_DETAIL);
+                        self.apply(Effect::Reload);
+                    }
+                    Err(e) => self.status.error(e),
+                }
+            }
+        }
+    }
+
+    fn on_tick(&mut self) {
+        self.status.expire();
+        let due = self.last_header.is_none_or(|t| t.elapsed() >= HEADER_EVERY);
+        if due {
+            self.refresh_header();
+        }
+        if self.last_refresh.elapsed() >= REFRESH_EVERY && !self.table().loading {
+            self.last_refresh = Instant::now();
+            self.refreshes += 1;
+            // Counting a large filtered table costs more than reading a window: less often.
+            let with_count = self.refreshes.is_multiple_of(COUNT_EVERY_NTH_REFRESH);
+            let req = self.table_mut().refresh(with_count);
+            self.load(self.active, req);
+        }
+    }
+
+    fn on_worker(&mut self, n: Notification) {
+        match &n {
+            Notification::Status(status) => self.header.worker = Some(status.clone()),
+            Notification::Error(e) => self.status.error(e.clone()),
+            _ => {}
+        }
+        let mut effects = Vec::new();
+        for pane in Pane::ALL {
+            if let Some(e) = pane.on_notification(&n) {
+                effects.push(e);
+            }
+        }
+        // Several panes may ask for a reload; once is enough.
+        let mut reloaded = false;
+        for e in effects {
+            if matches!(e, Effect::Reload) {
+                if reloaded {
+                    continue;
+                }
+                reloaded = true;
+            }
+            self.apply(e);
+        }
+    }
+
+    /// Carries out an effect.
+    pub fn apply(&mut self, effect: Effect) {
+        match effect {
+            Effect::None => {}
+            Effect::Info(m) => self.status.info(m),
+            Effect::Error(m) => self.status.error(m),
+            Effect::Db { label, work } => {
+                self.status.busy.insert(label.clone(), None);
+                self.pending += 1;
+                loader::work(&self.ctx.db_path, label, work, &self.tx);
+            }
+            Effect::Confirm(c) => self.popups.push(Popup::Confirm(c)),
+            Effect::Form(f) => self.popups.push(Popup::Form(f)),
+            Effect::Review(r) => self.popups.push(Popup::Review(r)),
+            Effect::Worker(cmd) => match &self.worker {
+                Some(w) if w.send(cmd).is_ok() => {}
+                _ => self
+                    .status
+                    .error(super::strings::header::WORKER_OFF_READ_ONLY),
+            },
+            Effect::Copy { text, what } => {
+                use base64::Engine as _;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+                self.terminal_writes
+                    .push(format!("\x1b]52;c;{encoded}\x07"));
+                self.clipboard = Some(text);
+                self.status.info(s::copied(&what));
+            }
+            Effect::Reload => {
+                for t in self.tables.iter_mut() {
+                    t.stale = true;
+                }
+                let req = self.table_mut().reload();
+                self.load(self.active, req);
+            }
+            Effect::All(effects) => {
+                for e in effects {
+                    self.apply(e);
+                }
+            }
+        }
+    }
+
+    /// Runs the active pane's row action `name`, after the access and selection checks.
+    pub fn run_row_action(&mut self, name: &str) {
+        if let Some(action) = self.active.actions().iter().find(|a| a.name == name) {
+            self.run_action(action);
+        }
+    }
+
+    /// Runs a row action on the active pane: refused read-only or to staff as its access says,
+    /// refused without a selected row when it needs one; otherwise its effect is applied.
+    pub fn run_action(&mut self, action: &RowAction) {
+        let pane = self.active;
+        let refused = match action.access {
+            Access::Read => Ok(()),
+            Access::Write => self.ctx.require_writable(action.description),
+            Access::Admin => self.ctx.require_admin(action.description),
+        };
+        if let Err(e) = refused {
+            self.status.error(e.to_string());
+            return;
+        }
+        let table = &self.tables[pane.index()];
+        if action.needs != Needs::Nothing && table.selected_row().is_none() {
+            self.status.error(s::NO_ROW);
+            return;
+        }
+        let marked = if action.needs == Needs::Rows {
+            table.marked.iter().copied().collect()
+        } else {
+            Vec::new()
+        };
+        let selection = Selection {
+            ctx: &self.ctx,
+            view: pane.view(),
+            row: table.selected_row(),
+            marked,
+            query: &table.query,
+        };
+        let effect = (action.run)(&selection);
+        self.apply(effect);
+    }
+
+    /// Switches read-only mode (`:readonly`).
+    pub fn toggle_read_only(&mut self) {
+        self.ctx.read_only = !self.ctx.read_only;
+        self.status.info(if self.ctx.read_only {
+            s::READ_ONLY_ON
+        } else {
+            s::READ_ONLY_OFF
+        });
+    }
+
+    /// Switches theme (`:theme NAME`); a bad file is reported and the defaults are used.
+    pub fn switch_theme(&mut self, name: &str) {
+        let (t, errors) = Theme::load(name);
+        let ok = errors.is_empty();
+        self.set_theme(t);
+        self.report(errors);
+        if ok {
+            self.status.info(s::theme(name));
+        }
+    }
+
+    /// Switches keymap (`:keymap NAME`).
+    pub fn switch_keymap(&mut self, name: &str) {
+        let (k, errors) = Keymap::load(name);
+        let ok = errors.is_empty();
+        self.keymap = k;
+        self.report(errors);
+        if ok {
+            self.status.info(s::keymap(name));
+        }
+    }
+
+    /// Names the palette completes `:theme` and `:keymap` with.
+    pub fn names(&self) -> (Vec<String>, Vec<String>) {
+        (theme::names(), super::keymap::names())
+    }
+}

@@ -1,0 +1,50 @@
+//! The one event enum the loop feeds on: terminal input, worker notifications, ticks and finished work.
+
+use crate::store::views::{Detail, QueueDepth, Window};
+use crate::worker::{Notification, WorkerStatus};
+
+use super::effect::Effect;
+use super::panes::{Notice, Pane};
+
+pub enum Event {
+    Terminal(ratatui::crossterm::event::Event),
+    Tick,
+    Worker(Notification),
+    /// A pane's window (and count and notices) came back from the database.
+    Loaded {
+        pane: Pane,
+        seq: u64,
+        result: Result<Loaded, String>,
+    },
+    /// A pane's filtered rows were counted.
+    Counted {
+        pane: Pane,
+        count_seq: u64,
+        result: Result<u64, String>,
+    },
+    /// The header's counts, and who holds the worker lease when this process does not run it.
+    Header {
+        queue: QueueDepth,
+        lease: Option<WorkerStatus>,
+    },
+    /// Database work of an action finished; its result is the next effect.
+    Done {
+        label: String,
+        result: Effect,
+    },
+    /// Long work reports how far it got.
+    Progress {
+        label: String,
+        done: u64,
+        total: u64,
+    },
+    /// The selected row's detail came back.
+    Detail(Result<Option<Detail>, String>),
+}
+
+/// What a pane load brings back.
+pub struct Loaded {
+    pub window: Window,
+    /// What the pane says above its table; `None` when only scrolling.
+    pub notices: Option<Vec<Notice>>,
+}

@@ -1,0 +1,100 @@
+//! The status line: the last result or error, work in progress with a gauge, and key hints.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::strings::status as s;
+use super::theme::{Slot, Theme};
+
+const INFO_FOR: Duration = Duration::from_secs(8);
+const ERROR_FOR: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub error: bool,
+    pub text: String,
+    at: Instant,
+}
+
+#[derive(Debug, Default)]
+pub struct Status {
+    pub message: Option<Message>,
+    /// Work running, by label, with its progress when it reports one.
+    pub busy: BTreeMap<String, Option<(u64, u64)>>,
+}
+
+impl Status {
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            error: false,
+            text: text.into(),
+            at: Instant::now(),
+        });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        tracing::info!(%text, "status error");
+        self.message = Some(Message {
+            error: true,
+            text,
+            at: Instant::now(),
+        });
+    }
+
+    /// Forgets messages that have been shown long enough.
+    pub fn expire(&mut self) {
+        if let Some(m) = &self.message {
+            let keep = if m.error { ERROR_FOR } else { INFO_FOR };
+            if m.at.elapsed() > keep {
+                self.message = None;
+            }
+        }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        self.message.as_ref().map(|m| m.text.as_str())
+    }
+
+    pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+        let mut spans = Vec::new();
+        for (label, progress) in &self.busy {
+            let text = match progress {
+                Some((done, total)) if *total > 0 => {
+                    let pct = (*done * 100 / *total).min(100);
+                    let filled = (pct / 10) as usize;
+                    format!(
+                        "{} [{}{}] {pct}% ",
+                        s::progress(label, *done, *total),
+                        "█".repeat(filled),
+                        "░".repeat(10 - filled)
+                    )
+                }
+                _ => format!("{} ", s::working(label)),
+            };
+            spans.push(Span::styled(text, theme.style(Slot::StatusProgress)));
+        }
+        if let Some(m) = &self.message {
+            let slot = if m.error {
+                Slot::StatusError
+            } else {
+                Slot::StatusInfo
+            };
+            spans.push(Span::styled(m.text.clone(), theme.style(slot)));
+        }
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let hint = s::HINTS;
+        let room = (area.width as usize).saturating_sub(used + 1);
+        if room > hint.len() {
+            spans.push(Span::raw(" ".repeat(room - hint.len())));
+            spans.push(Span::styled(hint, theme.style(Slot::StatusHint)));
+        }
+        let wrap = ratatui::widgets::Wrap { trim: false };
+        frame.render_widget(Paragraph::new(Line::from(spans)).wrap(wrap), area);
+    }
+}

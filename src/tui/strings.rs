@@ -1,0 +1,328 @@
+//! Every word the TUI shows, in one place.
+
+pub mod pos;
+
+pub mod actions {
+    pub const QUIT: &str = "Quit backroom";
+    pub const HELP: &str = "Show this help";
+    pub const PALETTE: &str = "Open the command palette";
+    pub const FILTER: &str = "Filter the pane (words, field:value)";
+    pub const NEXT_PANE: &str = "Show the next pane";
+    pub const PREV_PANE: &str = "Show the previous pane";
+    pub const SHOW: &str = "Show this pane";
+    pub const RELOAD: &str = "Reload the pane from the database";
+    pub const DOWN: &str = "Move down";
+    pub const UP: &str = "Move up";
+    pub const PAGE_DOWN: &str = "Move one page down";
+    pub const PAGE_UP: &str = "Move one page up";
+    pub const FIRST: &str = "Go to the first row";
+    pub const LAST: &str = "Go to the last row";
+    pub const DETAIL: &str = "Open the detail of the selected row";
+    pub const SORT_NEXT: &str = "Sort by the next column";
+    pub const SORT_REVERSE: &str = "Reverse the sort order";
+    pub const MARK: &str = "Mark or unmark the row (bulk actions)";
+    pub const MARK_ALL: &str = "Mark or unmark the loaded rows";
+    pub const CLEAR: &str = "Clear the marks, then the filter";
+    pub const YANK: &str = "Copy the selected row to the clipboard (OSC 52)";
+    pub const CLOSE: &str = "Close the popup (cancel)";
+    pub const CONFIRM: &str = "Confirm";
+}
+
+pub mod panes {
+    pub const PRINTERS: &str = "Printers";
+    pub const PRINT_JOBS: &str = "Print jobs";
+    pub const CONTACTS: &str = "Contacts";
+    pub const POS_FOLDERS: &str = "POS folders";
+    pub const SYNC_TABLES: &str = "Sync tables";
+    pub const PRINTERS_EMPTY: &str =
+        "No printer configured yet. Add one from the shell: backroom printers --help";
+    pub const PRINT_JOBS_EMPTY: &str =
+        "No print jobs yet. Events create them: backroom events --help";
+    pub const CONTACTS_EMPTY: &str =
+        "No contacts yet. Add or import some: backroom contacts --help";
+    pub const POS_FOLDERS_EMPTY: &str = "No POS folder yet. Create one: backroom pos --help";
+    pub const SYNC_TABLES_EMPTY: &str =
+        "No sync tables yet. Declare which tables go to the tills: backroom sync --help";
+
+    /// `No print jobs match state:failed (esc clears the filter)`.
+    pub fn no_match(pane: &str, filter: &str) -> String {
+        format!(
+            "No {} match `{filter}` (esc clears the filter)",
+            pane.to_lowercase()
+        )
+    }
+
+    pub const LOADING: &str = "Loading…";
+
+    /// The table's title: `Print jobs · 1,204 rows · state:failed · by created ↓ · 3 marked`.
+    pub fn title(
+        pane: &str,
+        total: Option<u64>,
+        filter: &str,
+        sort: &str,
+        desc: bool,
+        marked: usize,
+    ) -> String {
+        let mut t = pane.to_string();
+        if let Some(n) = total {
+            t.push_str(&format!(
+                " · {} {}",
+                thousands(n),
+                if n == 1 { "row" } else { "rows" }
+            ));
+        }
+        if !filter.is_empty() {
+            t.push_str(&format!(" · filter: {filter}"));
+        }
+        t.push_str(&format!(" · by {sort} {}", if desc { "↓" } else { "↑" }));
+        if marked > 0 {
+            t.push_str(&format!(" · {marked} marked"));
+        }
+        t
+    }
+
+    /// `1234567` as `1,234,567`.
+    pub fn thousands(n: u64) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+}
+
+pub mod printers {
+    pub const PRINTING_OFF: &str = "⚠ Printing is switched off for this store: events queue no print jobs. \
+         Switch it on: P, or backroom printers enable";
+    pub const NO_PRINTER: &str = "⚠ No printer is configured: nothing can print. \
+         Add one with: backroom printers add --help";
+    pub const NO_DEFAULT: &str = "⚠ No default printer: jobs for the default printer fail. \
+         Choose one: d, or backroom printers set-default NAME";
+
+    /// How long finished print jobs are kept (`PRINT_JOB_RETENTION`).
+    pub fn retention(days: impl std::fmt::Display) -> String {
+        format!("Finished print jobs and their documents are purged after {days}.")
+    }
+
+    pub const MAKE_DEFAULT: &str = "Make the printer the default";
+    pub const CHECK: &str = "Check the printer: state, reasons, trays";
+    pub const CHOOSE_TRAY: &str = "Choose the tray among those the printer offers";
+    pub const TEST_PAGE: &str = "Print a test page on the printer";
+    pub const TOGGLE_ENABLED: &str = "Switch the printer on or off";
+    pub const TOGGLE_PRINTING: &str = "Switch printing on or off for the store";
+
+    pub const MAKING_DEFAULT: &str = "Making the default printer";
+    pub const CHECKING: &str = "Checking the printer";
+    pub const READING_TRAYS: &str = "Asking the printer for its trays";
+    pub const SAVING_TRAY: &str = "Saving the tray";
+    pub const SENDING_TEST_PAGE: &str = "Sending a test page";
+    pub const SWITCHING: &str = "Switching";
+    pub const TRAY: &str = "Tray";
+    pub const TRAY_CHOICE_HINT: &str = "←/→ choose among the trays the printer offers";
+    /// The choice that clears the tray.
+    pub const PRINTER_DEFAULT_TRAY: &str = "(printer default)";
+
+    pub fn gone(id: i64) -> String {
+        format!("Printer {id} no longer exists (reload with ctrl-r).")
+    }
+
+    pub fn now_default(name: &str) -> String {
+        format!("{name} is now the default printer.")
+    }
+
+    pub fn tray_title(name: &str) -> String {
+        format!("Tray of {name}")
+    }
+
+    /// Hint under a free-text tray field when the printer listed no trays.
+    pub fn no_trays(why: &str) -> String {
+        format!("The printer listed no trays ({why}); type an IPP media-source, or leave empty")
+    }
+
+    pub fn tray_saved(name: &str, tray: Option<&str>) -> String {
+        match tray {
+            Some(t) => format!("{name} now prints from tray {t}."),
+            None => format!("{name} now prints from the printer's default tray."),
+        }
+    }
+
+    pub fn test_page_sent(name: &str, remote: Option<&str>) -> String {
+        match remote {
+            Some(r) => format!("Test page sent to {name} (remote job {r})."),
+            None => format!("Test page sent to {name}."),
+        }
+    }
+
+    pub fn test_page_failed(name: &str, error: &str) -> String {
+        format!("Test page to {name} not sent: {error}")
+    }
+
+    pub fn switched(name: &str, enabled: bool) -> String {
+        if enabled {
+            format!("{name} is switched on.")
+        } else {
+            format!("{name} is switched off (e switches it back on).")
+        }
+    }
+
+    pub fn printing_switched(enabled: bool) -> String {
+        if enabled {
+            "Printing is switched on for the store.".to_string()
+        } else {
+            "Printing is switched off for the store: events queue no print jobs (P switches it back on).".to_string()
+        }
+    }
+}
+
+pub mod header {
+    pub const READ_ONLY: &str = " READ-ONLY ";
+    pub const WORKER: &str = "worker";
+    pub const WORKER_STARTING: &str = "starting";
+    pub const WORKER_OFF_READ_ONLY: &str = "not running (read-only)";
+
+    pub fn queue(print_jobs: u64, till: u64) -> String {
+        format!("queue: {print_jobs} print, {till} till")
+    }
+}
+
+pub mod status {
+    pub const HINTS: &str = "? help  : command  / filter  q quit";
+    pub const NO_ROW: &str = "No row is selected.";
+    pub const FILTER_PROMPT: &str = "/";
+    pub const PALETTE_PROMPT: &str = ":";
+    pub const READ_ONLY_ON: &str =
+        "Read-only: every change is refused (:readonly switches it off).";
+    pub const READ_ONLY_OFF: &str = "Read-write: changes are allowed again.";
+    pub const CLEARED_MARKS: &str = "Marks cleared.";
+    pub const CLEARED_FILTER: &str = "Filter cleared.";
+    pub const NO_DETAIL: &str = "The row is gone (deleted meanwhile); the pane was reloaded.";
+
+    pub fn working(label: &str) -> String {
+        format!("{label}…")
+    }
+
+    pub fn progress(label: &str, done: u64, total: u64) -> String {
+        format!("{label}: {done}/{total}")
+    }
+
+    pub fn theme(name: &str) -> String {
+        format!("Theme {name}.")
+    }
+
+    pub fn keymap(name: &str) -> String {
+        format!("Keymap {name}.")
+    }
+
+    pub fn copied(what: &str) -> String {
+        format!("Copied {what} to the clipboard.")
+    }
+
+    pub const THE_ROW: &str = "the row";
+
+    pub fn marked(n: usize) -> String {
+        format!("{n} marked.")
+    }
+
+    pub fn load_failed(pane: &str, e: &str) -> String {
+        format!("Cannot read {}: {e}", pane.to_lowercase())
+    }
+}
+
+pub mod palette {
+    pub const UNKNOWN: &str = "unknown command";
+    pub const THEME_NEEDS_NAME: &str = "`:theme` needs a name";
+    pub const KEYMAP_NEEDS_NAME: &str = "`:keymap` needs a name";
+    pub const SORT_NEEDS_COLUMN: &str = "`:sort` needs a column";
+
+    pub fn unknown(cmd: &str, known: &str) -> String {
+        format!("{UNKNOWN} `:{cmd}`; try {known} (tab completes)")
+    }
+
+    pub fn unknown_column(col: &str, known: &str) -> String {
+        format!("no column `{col}` in this pane; columns: {known}")
+    }
+
+    /// What each command does, for completion hints and help.
+    pub const COMMANDS: &[(&str, &str)] = &[
+        ("printers", "show the printers"),
+        ("jobs", "show the print jobs"),
+        ("contacts", "show the contacts"),
+        ("pos", "show the POS folders"),
+        ("sync", "show the sync tables"),
+        ("theme", "switch theme: :theme NAME"),
+        ("keymap", "switch keymap: :keymap NAME"),
+        ("sort", "sort by a column: :sort NAME [desc]"),
+        ("filter", "filter the pane: :filter TEXT"),
+        ("readonly", "switch read-only mode on or off"),
+        ("reload", "reload the pane"),
+        ("help", "show the keys"),
+        ("quit", "quit backroom"),
+    ];
+}
+
+pub mod popups {
+    pub const CANCEL: &str = "Cancel";
+    pub const CLOSE: &str = "Close";
+    pub const SCROLL: &str = "Scroll";
+    pub const NONE: &str = "—";
+
+    pub fn position(first: usize, last: usize, total: usize) -> String {
+        format!("lines {first}-{last} of {total}")
+    }
+}
+
+pub mod help {
+    use crate::tui::action::Section;
+    use crate::tui::panes::Pane;
+
+    pub const NO_ROW_ACTIONS: &str = "(no row actions in this pane yet)";
+    pub const FIXED_TITLE: &str = "Fixed keys";
+    pub const FIXED: &[(&str, &str)] = &[
+        ("ctrl-c", "Quit, whatever the keymap says"),
+        (
+            "/ … enter | esc",
+            "Filter: words match any column, field:value one column (state:failed printer:front), field:!value negates, field:>value compares; enter keeps it, esc restores",
+        ),
+        (
+            ": … tab | up down",
+            "Command palette: tab completes, up/down walk the history, enter runs",
+        ),
+        (
+            "forms",
+            "tab/down next field, backtab/up previous, pgdown/pgup tabs, left/right choices, enter submits, esc cancels",
+        ),
+        (
+            "mouse",
+            "click a tab to show it, click a row to select it, the wheel scrolls",
+        ),
+    ];
+
+    pub fn title(keymap: &str) -> String {
+        format!("Keys (keymap {keymap})")
+    }
+
+    pub fn section_title(section: Section, pane: Pane) -> String {
+        match section {
+            Section::Global => "Everywhere [global]".to_string(),
+            Section::List => "In a pane [list]".to_string(),
+            Section::Popup => "In a popup [popup]".to_string(),
+            Section::Pane(_) => format!("{} [{}]", pane.title(), pane.name()),
+        }
+    }
+}
+
+pub mod form {
+    pub const REQUIRED: &str = "required";
+    pub const FIX_FIELDS: &str = "Fix the fields in red, then press enter again.";
+    pub const KEYS: &str = " tab next · pgdown tab · enter submit · esc cancel ";
+}
+
+pub mod refused {
+    pub fn read_only(action: &str) -> String {
+        format!("{action} is refused: backroom runs read-only (switch with :readonly)")
+    }
+}

@@ -1,0 +1,279 @@
+//! Draws the whole screen: header, tabs, the active pane's notices and table, the bottom line, popups.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use super::action::{Action, Section};
+use super::app::{App, Mode};
+use super::panes::Pane;
+use super::panes::table::Table as PaneTable;
+use super::strings::{panes as s, status};
+use super::theme::{Slot, Theme};
+
+/// Columns whose cells take their style from the theme's `[states]`.
+const STATE_COLUMNS: &[&str] = &["state", "remote", "enabled"];
+
+pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
+    let area = frame.area();
+    let notices = app.table().notices.len().min(4) as u16;
+    let completions =
+        u16::from(matches!(app.mode, Mode::Palette) && !app.palette.completions.is_empty());
+    // A long message (a bad keymap file, an error with its causes) wraps over up to 3 lines.
+    let message = app.status.text().map(|t| t.chars().count()).unwrap_or(0);
+    let bottom_lines = match app.mode {
+        Mode::Normal => (message / area.width.max(1) as usize + 1).clamp(1, 3) as u16,
+        _ => 1,
+    };
+    let [header, tabs, notice_area, body, completion_area, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(notices),
+        Constraint::Fill(1),
+        Constraint::Length(completions),
+        Constraint::Length(bottom_lines),
+    ])
+    .areas(area);
+    app.header.draw(frame, header, &app.ctx, &app.theme);
+    draw_tabs(frame, tabs, app);
+    draw_notices(frame, notice_area, app.table(), &app.theme);
+    let active = app.active;
+    let theme = app.theme.clone();
+    let rows = draw_table(frame, body, active, app.table_mut(), &theme);
+    app.hits.rows = rows;
+    draw_bottom(frame, completion_area, bottom, app);
+    for popup in app.popups.iter_mut() {
+        popup.draw(frame, &app.theme, &app.keymap);
+    }
+}
+
+fn draw_tabs(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
+    let mut spans = Vec::new();
+    let mut x = area.x;
+    app.hits.tabs.clear();
+    for pane in Pane::ALL {
+        let key = app
+            .keymap
+            .key_for(Section::Global, Action::Show(pane))
+            .map(|k| format!("{k} "))
+            .unwrap_or_default();
+        let label = format!(" {key}{} ", pane.title());
+        let width = label.chars().count() as u16;
+        let style = if pane == app.active {
+            app.theme.style(Slot::TabsActive)
+        } else {
+            app.theme.style(Slot::TabsInactive)
+        };
+        app.hits.tabs.push((Rect::new(x, area.y, width, 1), pane));
+        x += width + 1;
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_notices(frame: &mut Frame<'_>, area: Rect, table: &PaneTable, theme: &Theme) {
+    let lines: Vec<Line<'static>> = table
+        .notices
+        .iter()
+        .map(|n| {
+            let style = if n.warning {
+                theme.style(Slot::ListNotice)
+            } else {
+                theme.style(Slot::ListEmpty)
+            };
+            Line::styled(format!(" {}", n.text), style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Draws the pane's table; returns the area of its rows (for mouse clicks).
+fn draw_table(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    pane: Pane,
+    table: &mut PaneTable,
+    theme: &Theme,
+) -> Rect {
+    let view = table.view;
+    let sort = view.columns[table.query.sort].name;
+    let title = s::title(
+        pane.title(),
+        table.total,
+        &table.query.filter.text,
+        sort,
+        table.query.desc,
+        table.marked.len(),
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Slot::PopupBorder))
+        .title(Line::styled(
+            format!(" {title} "),
+            theme.style(Slot::PopupTitle),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows_area = Rect {
+        y: inner.y + 1,
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
+    table.set_height(rows_area.height as usize);
+    if let Some(e) = &table.error {
+        let p = Paragraph::new(e.clone())
+            .style(theme.style(Slot::StatusError))
+            .wrap(Wrap { trim: false });
+        frame.render_widget(p, inner);
+        return rows_area;
+    }
+    if table.window.rows.is_empty() {
+        let text = if !table.loaded {
+            s::LOADING.to_string()
+        } else if !table.query.filter.is_empty() {
+            s::no_match(pane.title(), &table.query.filter.text)
+        } else {
+            pane.empty().to_string()
+        };
+        let p = Paragraph::new(format!(" {text}"))
+            .style(theme.style(Slot::ListEmpty))
+            .wrap(Wrap { trim: false });
+        frame.render_widget(p, inner);
+        return rows_area;
+    }
+    let shown = fitting_columns(view, inner.width);
+    let header_cells = std::iter::once(Cell::from(" ")).chain(
+        view.columns[..shown].iter().enumerate().map(|(i, c)| {
+            let arrow = match (i == table.query.sort, table.query.desc) {
+                (true, true) => " ↓",
+                (true, false) => " ↑",
+                _ => "",
+            };
+            Cell::from(format!("{}{arrow}", c.name.to_uppercase()))
+        }),
+    );
+    let header = Row::new(header_cells).style(theme.style(Slot::ListHeader));
+    let end = (table.offset + table.height).min(table.window.rows.len());
+    let rows: Vec<Row<'static>> = table.window.rows[table.offset..end]
+        .iter()
+        .map(|r| {
+            let marked = table.marked.contains(&r.id);
+            let mark = Cell::from(if marked { "•" } else { " " });
+            let cells = std::iter::once(mark).chain(r.cells[..shown].iter().enumerate().map(
+                |(i, text)| {
+                    let name = view.columns[i].name;
+                    let style = if STATE_COLUMNS.contains(&name) {
+                        theme.state(text).unwrap_or_default()
+                    } else {
+                        Style::default()
+                    };
+                    Cell::from(Span::styled(text.clone(), style))
+                },
+            ));
+            let style = if marked {
+                theme.style(Slot::ListMarked)
+            } else {
+                theme.style(Slot::ListRow)
+            };
+            Row::new(cells).style(style)
+        })
+        .collect();
+    let widths =
+        std::iter::once(Constraint::Length(1)).chain(view.columns[..shown].iter().map(|c| {
+            if c.width == 0 {
+                Constraint::Fill(1)
+            } else {
+                Constraint::Length(c.width)
+            }
+        }));
+    let widget = Table::new(rows, widths)
+        .header(header)
+        .row_highlight_style(theme.style(Slot::ListSelected));
+    let mut state =
+        TableState::default().with_selected(Some(table.selected.saturating_sub(table.offset)));
+    frame.render_stateful_widget(widget, inner, &mut state);
+    rows_area
+}
+
+/// How many columns fit in `width` at their preferred widths: the rightmost go first, and a
+/// column that takes the rest (width 0) is kept only with room for at least 10 cells.
+fn fitting_columns(view: &crate::store::views::View, width: u16) -> usize {
+    const SPACING: u16 = 1;
+    let mut used = 1 + SPACING;
+    for (i, c) in view.columns.iter().enumerate() {
+        let need = if c.width == 0 { 10 } else { c.width };
+        if used + need > width && i > 0 {
+            return i;
+        }
+        used += need + SPACING;
+    }
+    view.columns.len()
+}
+
+fn draw_bottom(frame: &mut Frame<'_>, completion_area: Rect, area: Rect, app: &App) {
+    match &app.mode {
+        Mode::Normal => app.status.draw(frame, area, &app.theme),
+        Mode::Filter { input, .. } => draw_input(
+            frame,
+            area,
+            status::FILTER_PROMPT,
+            input.text(),
+            input.cursor(),
+            app,
+        ),
+        Mode::Palette => {
+            let input = &app.palette.input;
+            if completion_area.height > 0 {
+                let spans: Vec<Span<'static>> = app
+                    .palette
+                    .completions
+                    .iter()
+                    .map(|c| {
+                        let style = if c == input.text() {
+                            app.theme.style(Slot::PopupFocus)
+                        } else {
+                            app.theme.style(Slot::PopupLabel)
+                        };
+                        Span::styled(format!(" {c} "), style)
+                    })
+                    .collect();
+                frame.render_widget(Paragraph::new(Line::from(spans)), completion_area);
+            }
+            draw_input(
+                frame,
+                area,
+                status::PALETTE_PROMPT,
+                input.text(),
+                input.cursor(),
+                app,
+            );
+        }
+    }
+}
+
+fn draw_input(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    prompt: &str,
+    text: &str,
+    cursor: usize,
+    app: &App,
+) {
+    let mut spans = vec![
+        Span::styled(prompt.to_string(), app.theme.style(Slot::PopupKey)),
+        Span::raw(text.to_string()),
+    ];
+    // A bad filter is explained right after what was typed.
+    if let Some(m) = app.status.message.as_ref().filter(|m| m.error) {
+        spans.push(Span::styled(
+            format!("   {}", m.text),
+            app.theme.style(Slot::StatusError),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let x = area.x + (prompt.chars().count() + cursor) as u16;
+    frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+}

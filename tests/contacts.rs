@@ -1,0 +1,593 @@
+//! Contacts through the real binary: states and refusals, delete rules, CSV import and template,
+//! ZIP backup, invitations written as .eml, terms, links and admin-only actions.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use backroom::contacts::ContactState;
+use backroom::store::contacts as q;
+use support::TestEnv;
+
+const ADMIN: &str = "[operators]\ntester = \"admin\"\n";
+
+fn store(env: &TestEnv) -> rusqlite::Connection {
+    backroom::store::open(&env.db()).unwrap()
+}
+
+fn add(env: &TestEnv, name: &str, email: &str) {
+    env.ok(&["contacts", "add", name, email]);
+}
+
+fn set_state(env: &TestEnv, email: &str, state: ContactState) {
+    let conn = store(env);
+    let c = q::by_email(&conn, email).unwrap().unwrap();
+    q::set_state(&conn, c.id, state).unwrap();
+    if state == ContactState::Active {
+        q::insert_identity(&conn, c.id, "portal", email, &format!("hash-{email}")).unwrap();
+    }
+}
+
+/// A job with an input PDF (and optionally a model and a support file) stored like the portal does.
+fn add_job(
+    env: &TestEnv,
+    email: &str,
+    title: &str,
+    state: &str,
+    input_name: &str,
+    extras: bool,
+) -> i64 {
+    let conn = store(env);
+    let c = q::by_email(&conn, email).unwrap().unwrap();
+    let id = q::insert_job(
+        &conn,
+        &q::NewJob {
+            contact_id: Some(c.id),
+            title,
+            state,
+            via: "integration",
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let dir = backroom::contacts::files::job_dir(&env.db(), id);
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("input.pdf");
+    std::fs::write(&input, format!("%PDF-1.4 job {id} {title}\n")).unwrap();
+    q::set_job_input(&conn, id, input.to_str().unwrap(), input_name, 20).unwrap();
+    if extras {
+        q::set_job_model(&conn, id, &format!("{{\"job\":{id},\"media\":\"A4\"}}")).unwrap();
+        let support = dir.join("support");
+        std::fs::write(&support, format!("support of {id}")).unwrap();
+        q::set_job_support(&conn, id, support.to_str().unwrap(), "../../notes.txt").unwrap();
+    }
+    id
+}
+
+#[test]
+fn transitions_are_enforced_with_the_reason_and_exit_codes() {
+    let env = TestEnv::new();
+    add(&env, "Alice", "alice@x.org");
+    let err = env.fails(2, &["contacts", "add", "Alice again", "ALICE@X.org"]);
+    assert!(err.contains("already exists"), "{err}");
+    let err = env.fails(2, &["contacts", "add", "Bob", "bob@"]);
+    assert!(err.contains("not a valid e-mail address"), "{err}");
+    env.fails(3, &["contacts", "activate", "nobody@x.org"]);
+
+    let err = env.fails(4, &["contacts", "activate", "alice@x.org"]);
+    assert!(
+        err.contains("activate is only for inactive contacts; alice@x.org is not registered"),
+        "{err}"
+    );
+    let err = env.fails(4, &["contacts", "deactivate", "alice@x.org"]);
+    assert!(
+        err.contains("deactivate is only for active contacts"),
+        "{err}"
+    );
+    let err = env.fails(4, &["contacts", "delete-identities", "alice@x.org"]);
+    assert!(
+        err.contains("delete identities is only for active contacts"),
+        "{err}"
+    );
+
+    set_state(&env, "alice@x.org", ContactState::Inactive);
+    assert_eq!(
+        env.json(&["contacts", "activate", "Alice@X.org"])["state"],
+        "active"
+    );
+    assert_eq!(
+        env.json(&["contacts", "deactivate", "alice@x.org"])["state"],
+        "deactivated"
+    );
+    let err = env.fails(4, &["contacts", "activate", "alice@x.org"]);
+    assert!(err.contains("alice@x.org is deactivated"), "{err}");
+
+    add(&env, "Carol", "carol@x.org");
+    set_state(&env, "carol@x.org", ContactState::Active);
+    let shown = env.json(&["contacts", "show", "carol@x.org"]);
+    assert_eq!(shown["identities"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        shown["actions"],
+        serde_json::json!(["deactivate", "delete identities"])
+    );
+    env.ok(&["contacts", "delete-identities", "carol@x.org"]);
+    let shown = env.json(&["contacts", "show", "carol@x.org"]);
+    assert_eq!(shown["contact"]["state"], "not_registered");
+    assert!(shown["identities"].as_array().unwrap().is_empty());
+
+    let err = env.fails(4, &["--read-only", "contacts", "add", "Dan", "dan@x.org"]);
+    assert!(err.contains("read-only"), "{err}");
+    let list = env.json(&["contacts", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn delete_is_all_or_nothing_and_names_the_blocking_contact_and_job() {
+    let env = TestEnv::new();
+    add(&env, "Alice", "alice@x.org");
+    add(&env, "Bob", "bob@x.org");
+    let done = add_job(&env, "alice@x.org", "Flyers", "done", "flyers.pdf", true);
+    let fresh = add_job(&env, "alice@x.org", "Cards", "new", "cards.pdf", false);
+    let busy = add_job(
+        &env,
+        "bob@x.org",
+        "Poster",
+        "processing:preflight",
+        "poster.pdf",
+        false,
+    );
+
+    let err = env.fails(4, &["contacts", "delete", "alice@x.org", "bob@x.org"]);
+    assert!(err.contains("nothing deleted"), "{err}");
+    let err = env.fails(2, &["contacts", "delete", "alice@x.org"]);
+    assert!(
+        err.contains("Alice <alice@x.org> and 2 job(s)") && err.contains("add --yes"),
+        "{err}"
+    );
+    let err = env.fails(
+        4,
+        &["contacts", "delete", "alice@x.org", "bob@x.org", "--yes"],
+    );
+    assert!(err.contains("nothing deleted"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "bob@x.org has job #{busy} \"Poster\" in processing:preflight"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("alice@x.org has"), "{err}");
+    assert_eq!(env.json(&["contacts", "list"]).as_array().unwrap().len(), 2);
+    let files = |id| backroom::contacts::files::job_dir(&env.db(), id);
+    assert!(files(done).join("input.pdf").is_file());
+
+    let out = env.json(&["contacts", "delete", "ALICE@x.org", "--yes"]);
+    assert_eq!(out["jobs"], 2);
+    assert_eq!(out["contacts"], serde_json::json!(["alice@x.org"]));
+    assert!(!files(done).exists() && !files(fresh).exists());
+    assert!(files(busy).join("input.pdf").is_file());
+    env.fails(3, &["contacts", "show", "alice@x.org"]);
+    let conn = store(&env);
+    assert!(q::job_by_id(&conn, done).unwrap().is_none());
+}
+
+fn write(env: &TestEnv, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = env.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn import_reads_bom_semicolons_and_quoted_multiline_fields() {
+    let env = TestEnv::new();
+    let csv = "\u{FEFF}Name;E-mail;Company\r\n\"Dupont; Jean\";jean@imprimerie.fr;\"Imprimerie \"\"Lyon\"\"\r\nAtelier 2\"\r\nAnna Schmidt;anna@druck.de;\r\nZoë;zoe@exemple.fr;Studio\r\n";
+    let file = write(&env, "export.csv", csv.as_bytes());
+    let report = env.json(&["contacts", "import", file.to_str().unwrap()]);
+    assert_eq!(report["imported"], 3, "{report}");
+    assert_eq!(report["separator"], ";");
+    let jean = env.json(&["contacts", "show", "JEAN@imprimerie.fr"]);
+    assert_eq!(jean["contact"]["name"], "Dupont; Jean");
+    assert_eq!(
+        jean["contact"]["company"],
+        "Imprimerie \"Lyon\"\r\nAtelier 2"
+    );
+    assert_eq!(jean["contact"]["state"], "not_registered");
+    assert_eq!(
+        env.json(&["contacts", "show", "anna@druck.de"])["contact"]["company"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        env.json(&["contacts", "show", "zoe@exemple.fr"])["contact"]["name"],
+        "Zoë"
+    );
+}
+
+#[test]
+fn import_is_all_or_nothing_and_reports_every_bad_row() {
+    let env = TestEnv::new();
+    add(&env, "Zoe", "zoe@x.org");
+    let csv = "name,email,company\nAna,ana@x.org,\n,nobody@x.org,\nBen,ben@,Co\n\"Multi\nLine\",ana@X.ORG,\nZed,ZOE@x.org,\nCy,cy@x.org,Co\n";
+    let file = write(&env, "bad.csv", csv.as_bytes());
+    let path = file.to_str().unwrap();
+    let err = env.fails(2, &["contacts", "import", path]);
+    assert!(
+        err.contains(&format!("{path}:3: column 1 (name): \"\": required")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{path}:4: column 2 (email): \"ben@\": not a valid e-mail address"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{path}:5: column 2 (email): \"ana@X.ORG\": duplicate of line 2"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{path}:7: column 2 (email): \"ZOE@x.org\": already a contact"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("nothing imported: 4 of 6 rows are invalid"),
+        "{err}"
+    );
+    assert_eq!(env.json(&["contacts", "list"]).as_array().unwrap().len(), 1);
+
+    let out = env
+        .command()
+        .args(["--json", "contacts", "import", path, "--skip-invalid"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["imported"], 2);
+    assert_eq!(report["problems"].as_array().unwrap().len(), 4);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":4: column 2 (email)"));
+    let emails: Vec<String> = env
+        .json(&["contacts", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["email"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(emails, ["ana@x.org", "cy@x.org", "zoe@x.org"]);
+
+    let bad_header = write(&env, "header.csv", b"nom;courriel\nA;a@x.org\n");
+    let err = env.fails(2, &["contacts", "import", bad_header.to_str().unwrap()]);
+    assert!(
+        err.contains("header.csv:1: column 2 \"courriel\" is not one of name, email, company"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_template_goes_to_downloads_and_imports_as_is() {
+    let env = TestEnv::new();
+    let out = env.ok(&["contacts", "template"]);
+    let path = env.path().join("home/Downloads/users_template.csv");
+    assert!(out.contains("users_template.csv"), "{out}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("name,email,company") && text.contains("company (optional)"));
+    let custom = env.path().join("mine");
+    std::fs::create_dir_all(&custom).unwrap();
+    env.ok(&["contacts", "template", "--out", custom.to_str().unwrap()]);
+    assert!(custom.join("users_template.csv").is_file());
+    assert_eq!(
+        env.json(&["contacts", "import", path.to_str().unwrap()])["imported"],
+        1
+    );
+}
+
+fn unzip(args: &[&str], zip: &Path) -> String {
+    support::require_program("unzip", "unzip");
+    let out = Command::new("unzip").args(args).arg(zip).output().unwrap();
+    assert!(
+        out.status.success(),
+        "unzip {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn entry(zip: &Path, name: &str) -> String {
+    let out = Command::new("unzip")
+        .arg("-p")
+        .arg(zip)
+        .arg(name)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "unzip -p {name}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn backup_writes_a_safe_zip_with_every_file_streamed() {
+    let env = TestEnv::new();
+    add(&env, "../../Evil/Name", "evil@x.org");
+    env.ok(&[
+        "contacts",
+        "add",
+        "Other",
+        "other@x.org",
+        "--company",
+        "ACME",
+    ]);
+    let first = add_job(
+        &env,
+        "evil@x.org",
+        "../../etc/passwd",
+        "done",
+        "../x.pdf",
+        true,
+    );
+    let second = add_job(
+        &env,
+        "evil@x.org",
+        "../../etc/passwd",
+        "processing:rip",
+        "input",
+        false,
+    );
+    let out_dir = env.path().join("backups");
+    let written = env.json(&[
+        "contacts",
+        "backup",
+        "evil@x.org",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let zip = PathBuf::from(written["path"].as_str().unwrap());
+    assert_eq!(zip, out_dir.join("_.._Evil_Name.zip"));
+    assert!(unzip(&["-t"], &zip).contains("No errors detected"));
+    let mut names: Vec<String> = unzip(&["-Z1"], &zip).lines().map(str::to_string).collect();
+    names.sort();
+    let f1 = format!("{first} - _.._etc_passwd");
+    let f2 = format!("{second} - _.._etc_passwd");
+    let mut expected = vec![
+        "jobs.json".to_string(),
+        "user-profile.json".to_string(),
+        format!("{f1}/_x.pdf"),
+        format!("{f1}/_.._notes.txt"),
+        format!("{f1}/pdl-model.json"),
+        format!("{f2}/input.pdf"),
+    ];
+    expected.sort();
+    assert_eq!(names, expected);
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.starts_with('/') && !n.split('/').any(|p| p == ".."))
+    );
+
+    let profile: serde_json::Value =
+        serde_json::from_str(&entry(&zip, "user-profile.json")).unwrap();
+    assert_eq!(
+        profile,
+        serde_json::json!({"name": "../../Evil/Name", "email": "evil@x.org", "company": null})
+    );
+    let jobs: serde_json::Value = serde_json::from_str(&entry(&zip, "jobs.json")).unwrap();
+    assert_eq!(jobs.as_array().unwrap().len(), 2);
+    assert_eq!(jobs[0]["state"], "done");
+    assert_eq!(jobs[0]["folder"], f1);
+    assert_eq!(jobs[1]["state"], "processing:rip");
+    assert_eq!(
+        entry(&zip, &format!("{f1}/_x.pdf")),
+        format!("%PDF-1.4 job {first} ../../etc/passwd\n")
+    );
+    assert_eq!(
+        entry(&zip, &format!("{f1}/pdl-model.json")),
+        format!("{{\"job\":{first},\"media\":\"A4\"}}")
+    );
+    assert_eq!(
+        entry(&zip, &format!("{f1}/_.._notes.txt")),
+        format!("support of {first}")
+    );
+    assert_eq!(
+        entry(&zip, &format!("{f2}/input.pdf")),
+        format!("%PDF-1.4 job {second} ../../etc/passwd\n")
+    );
+
+    let again = env.json(&[
+        "contacts",
+        "backup",
+        "evil@x.org",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        again["path"].as_str().unwrap(),
+        out_dir.join("_.._Evil_Name (2).zip").to_str().unwrap()
+    );
+    env.fails(3, &["contacts", "backup", "nobody@x.org"]);
+}
+
+#[test]
+fn invitations_are_reviewed_then_written_as_eml_without_smtp() {
+    let env = TestEnv::new();
+    env.write_config(
+        "[portal]\nbase_url = \"https://print.example/portal\"\nactivation_days = 3\n",
+    );
+    add(&env, "Alice Martin", "alice@x.org");
+    let out = env.run(&["contacts", "invite", "alice@x.org"]);
+    assert_eq!(out.status.code(), Some(2));
+    let preview = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        preview.contains("To: Alice Martin <alice@x.org>"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains(
+            "https://print.example/portal/register?token=<created when the message is sent>"
+        ),
+        "{preview}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    env.ok(&["contacts", "invite", "alice@x.org", "--dry-run"]);
+    assert_eq!(
+        env.json(&["contacts", "show", "alice@x.org"])["contact"]["invited"],
+        false
+    );
+
+    let sent = env.json(&["contacts", "invite", "alice@x.org", "--yes"]);
+    assert_eq!(sent["delivery"]["delivery"], "written");
+    let eml = PathBuf::from(sent["delivery"]["path"].as_str().unwrap());
+    assert!(
+        eml.starts_with(env.path().join("data/backroom/outbox")),
+        "{eml:?}"
+    );
+    let message = support::smtp::parse(&std::fs::read_to_string(&eml).unwrap());
+    assert!(message.header("To").unwrap().contains("alice@x.org"));
+    let token = message.body.split("register?token=").nth(1).unwrap()[..32].to_string();
+    assert!(token.chars().all(|c| c.is_ascii_hexdigit()), "{token}");
+    assert_eq!(
+        env.json(&["contacts", "show", "alice@x.org"])["contact"]["invited"],
+        true
+    );
+    let human = env.ok(&["contacts", "list"]);
+    assert!(human.contains("not registered ✉"), "{human}");
+
+    let conn = store(&env);
+    let (hash, expires): (String, String) = conn
+        .query_row(
+            "SELECT token_hash, expires_at FROM activation_tokens",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(hash, backroom::contacts::token::hash(&token));
+    let stored: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM activation_tokens WHERE token_hash LIKE ?1",
+            [format!("%{token}%")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 0, "the token itself is never stored");
+    let days = chrono::DateTime::parse_from_rfc3339(&expires)
+        .unwrap()
+        .signed_duration_since(chrono::Utc::now())
+        .num_hours();
+    assert!((71..=72).contains(&days), "{days}");
+
+    set_state(&env, "alice@x.org", ContactState::Active);
+    let err = env.fails(4, &["contacts", "invite", "alice@x.org", "--yes"]);
+    assert!(
+        err.contains("only for not registered or inactive contacts"),
+        "{err}"
+    );
+}
+
+#[test]
+fn terms_upload_is_for_admins_and_resets_every_acceptance_date() {
+    let env = TestEnv::new();
+    add(&env, "Alice", "alice@x.org");
+    add(&env, "Bob", "bob@x.org");
+    {
+        let conn = store(&env);
+        for email in ["alice@x.org", "bob@x.org"] {
+            let c = q::by_email(&conn, email).unwrap().unwrap();
+            q::accept_terms(&conn, c.id, "2026-01-02T03:04:05.000Z").unwrap();
+        }
+    }
+    let terms = write(&env, "cgv-2026.pdf", b"%PDF-1.4 terms v2");
+    let err = env.fails(4, &["terms", "upload", terms.to_str().unwrap()]);
+    assert!(
+        err.contains("uploading terms of service is for administrators; tester is staff"),
+        "{err}"
+    );
+    assert!(
+        env.json(&["contacts", "show", "bob@x.org"])["contact"]["terms_accepted_at"].is_string()
+    );
+
+    env.write_config(ADMIN);
+    let up = env.json(&["terms", "upload", terms.to_str().unwrap()]);
+    assert_eq!(up["reset"], 2);
+    for email in ["alice@x.org", "bob@x.org"] {
+        assert!(env.json(&["contacts", "show", email])["contact"]["terms_accepted_at"].is_null());
+    }
+    assert_eq!(env.json(&["terms", "show"])["file_name"], "cgv-2026.pdf");
+}
+
+#[test]
+fn link_settings_show_set_and_regenerate_for_admins_only() {
+    let env = TestEnv::new();
+    env.write_config("[portal]\nbase_url = \"https://print.example/portal/\"\n");
+    let shown = env.json(&["links", "show"]);
+    assert_eq!(shown["integration_link"], "https://print.example/portal/");
+    assert_eq!(
+        (
+            shown["jobs_per_day"].as_u64(),
+            shown["max_job_bytes"].as_u64(),
+            shown["max_day_bytes"].as_u64()
+        ),
+        (Some(5), Some(100_000_000), Some(500_000_000))
+    );
+    let generic = shown["generic_link"].as_str().unwrap().to_string();
+    assert!(
+        generic.starts_with("https://print.example/portal/g/"),
+        "{generic}"
+    );
+    let human = env.ok(&["links", "show"]);
+    assert!(human.contains("size per job:          100 MB"), "{human}");
+
+    let set = env.json(&[
+        "links",
+        "set",
+        "--expires",
+        "2031-12-31",
+        "--jobs-per-day",
+        "7",
+        "--max-job-size",
+        "20MB",
+        "--max-day-size",
+        "1.5GB",
+    ]);
+    assert_eq!(set["expires_on"], "2031-12-31");
+    assert_eq!(
+        (
+            set["jobs_per_day"].as_u64(),
+            set["max_job_bytes"].as_u64(),
+            set["max_day_bytes"].as_u64()
+        ),
+        (Some(7), Some(20_000_000), Some(1_500_000_000))
+    );
+    let err = env.fails(2, &["links", "set", "--max-job-size", "lots"]);
+    assert!(err.contains("--max-job-size"), "{err}");
+    env.fails(2, &["links", "set", "--expires", "31/12/2031"]);
+
+    let err = env.fails(4, &["links", "regenerate"]);
+    assert!(
+        err.contains("regenerating the generic link is for administrators"),
+        "{err}"
+    );
+    assert_eq!(
+        env.json(&["links", "show"])["generic_link"],
+        generic.as_str()
+    );
+    env.write_config(&format!(
+        "{ADMIN}[portal]\nbase_url = \"https://print.example/portal/\"\n"
+    ));
+    let regenerated = env.json(&["links", "regenerate"]);
+    assert_ne!(regenerated["generic_link"], generic.as_str());
+    assert_eq!(
+        regenerated["jobs_per_day"], 7,
+        "settings survive a regeneration"
+    );
+
+    add(&env, "Alice", "alice@x.org");
+    let sent = env.json(&["links", "send", "alice@x.org", "--yes"]);
+    let eml = std::fs::read_to_string(sent["delivery"]["path"].as_str().unwrap()).unwrap();
+    let message = support::smtp::parse(&eml);
+    assert!(
+        message
+            .body
+            .contains(regenerated["generic_link"].as_str().unwrap()),
+        "{}",
+        message.body
+    );
+}

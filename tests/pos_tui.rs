@@ -1,0 +1,346 @@
+//! The POS panes in the TUI: the four-tab folder form (rendered with ratatui's TestBackend), and in a
+//! real terminal (tmux) the flow a support engineer follows: open a folder, fill the FTP tab, run
+//! the test, read the verdict.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use backroom::context::Context;
+use backroom::tui::harness::Harness;
+use support::TestEnv;
+use support::ftp::FtpServer;
+
+fn admin_env() -> TestEnv {
+    let env = TestEnv::new();
+    env.write_config("[operators]\ntester = \"admin\"\n");
+    env
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+#[test]
+fn the_folder_form_has_four_tabs_checks_as_you_type_and_saves() {
+    let env = admin_env();
+    env.ok(&[
+        "pos",
+        "folders",
+        "add",
+        "S1",
+        "--db-host",
+        "db.lan",
+        "--db-password",
+        "kept-db-secret",
+    ]);
+    rt().block_on(async {
+        let mut h = Harness::new(Context::for_db(env.db()), 120, 40)
+            .await
+            .unwrap();
+        h.press(&["4"]).await.unwrap();
+        assert!(h.screen().contains("S1"), "{}", h.screen());
+        h.press(&["e"]).await.unwrap();
+        let screen = h.screen();
+        for tab in ["Server", "DB server", "FTP server", "Till"] {
+            assert!(screen.contains(tab), "{screen}");
+        }
+        // DB server tab: the port is checked as it is typed.
+        h.press(&["pgdown", "tab", "tab"]).await.unwrap();
+        h.type_text("70000").await.unwrap();
+        assert!(
+            h.screen().contains("port 70000 is out of range"),
+            "{}",
+            h.screen()
+        );
+        for _ in 0..5 {
+            h.press(&["backspace"]).await.unwrap();
+        }
+        h.type_text("5433").await.unwrap();
+        assert!(!h.screen().contains("out of range"), "{}", h.screen());
+        // The password is never shown: an empty field keeps it.
+        assert!(!h.screen().contains("kept-db-secret"));
+        assert!(
+            h.screen().contains("empty keeps the current password"),
+            "{}",
+            h.screen()
+        );
+        // FTP server tab: an empty target after {} is refused with its reason.
+        h.press(&["pgdown", "tab", "tab"]).await.unwrap();
+        h.type_text("ftp://files.lan{}").await.unwrap();
+        assert!(
+            h.screen().contains("empty target after {}"),
+            "{}",
+            h.screen()
+        );
+        h.type_text("store12/outbox").await.unwrap();
+        h.press(&["tab"]).await.unwrap();
+        h.type_text("store12").await.unwrap();
+        h.press(&["tab"]).await.unwrap();
+        h.type_text("new-ftp-secret").await.unwrap();
+        assert!(!h.screen().contains("new-ftp-secret"));
+        h.press(&["enter"]).await.unwrap();
+        assert!(
+            h.screen().contains("Saved POS folder S1."),
+            "{}",
+            h.screen()
+        );
+    });
+    let json = env.json(&["pos", "folders", "show", "S1"]);
+    assert_eq!(json["db"]["port"], 5433);
+    assert_eq!(json["ftp"]["address"]["target"], "store12/outbox");
+    assert_eq!(json["ftp"]["user"], "store12");
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    let (db, ftp): (String, String) = conn
+        .query_row(
+            "SELECT db_password, ftp_password FROM pos_folders",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (db.as_str(), ftp.as_str()),
+        ("kept-db-secret", "new-ftp-secret")
+    );
+}
+
+#[test]
+fn the_panes_warn_about_failed_tests_and_missing_tables() {
+    let env = admin_env();
+    env.ok(&["pos", "folders", "add", "S1"]);
+    env.fails(5, &["pos", "test-ftp", "S1"]);
+    env.ok(&[
+        "sync",
+        "tables",
+        "add",
+        "S1",
+        "ZZZ",
+        "--type",
+        "full",
+        "--direction",
+        "server-to-till",
+    ]);
+    {
+        let conn = rusqlite::Connection::open(env.db()).unwrap();
+        backroom::store::pos::record_table_check(
+            &conn,
+            1,
+            &["art".into()],
+            "2026-11-23T10:00:00.000Z",
+        )
+        .unwrap();
+    }
+    rt().block_on(async {
+        let mut h = Harness::new(Context::for_db(env.db()), 140, 30)
+            .await
+            .unwrap();
+        h.press(&["4"]).await.unwrap();
+        let screen = h.screen();
+        assert!(
+            screen.contains("S1: FTP server test failed (not_configured)"),
+            "{screen}"
+        );
+        h.press(&["5"]).await.unwrap();
+        let screen = h.screen();
+        assert!(
+            screen.contains("table ZZZ (server → till) does not exist on the DB server"),
+            "{screen}"
+        );
+        // Toggle the type from the pane.
+        h.press(&["t"]).await.unwrap();
+        assert!(
+            h.screen()
+                .contains("ZZZ (server → till) is now incremental."),
+            "{}",
+            h.screen()
+        );
+        // The folder's processes: one tab each; updates get their confirmation mode.
+        h.press(&["4", "p"]).await.unwrap();
+        let screen = h.screen();
+        assert!(
+            screen.contains("Processes of S1") && screen.contains("import_updatecaisse"),
+            "{screen}"
+        );
+        h.press(&["pgdown", "pgdown", "tab", "tab", "right", "right"])
+            .await
+            .unwrap();
+        h.press(&["enter"]).await.unwrap();
+        assert!(
+            h.screen().contains("Saved the processes of S1."),
+            "{}",
+            h.screen()
+        );
+    });
+    let procs = env.json(&["sync", "processes", "list", "S1"]);
+    assert_eq!(procs[2]["confirm_mode"], "never");
+    assert_eq!(procs[2]["schedule_secs"], 3600);
+}
+
+// ---- a real terminal ----
+
+/// A private tmux server running one backroom TUI; killed on Drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(env: &TestEnv, extra_env: &[(&str, &str)]) -> Tmux {
+        support::require_program("tmux", "tmux");
+        let socket = format!(
+            "backroom-pos-{}-{}",
+            std::process::id(),
+            support::free_port()
+        );
+        let mut cmd = String::from("env");
+        for (k, v) in env.vars() {
+            cmd.push_str(&format!(" {k}='{v}'"));
+        }
+        for (k, v) in extra_env {
+            cmd.push_str(&format!(" {k}='{v}'"));
+        }
+        cmd.push_str(&format!(" '{}'", env!("CARGO_BIN_EXE_backroom")));
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                "140",
+                "-y",
+                "40",
+                &cmd,
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux new-session failed");
+        let _ = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "set-option",
+                "-t",
+                "t",
+                "remain-on-exit",
+                "on",
+            ])
+            .status();
+        Tmux { socket }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["-L", self.socket.as_str(), "send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        assert!(Command::new("tmux").args(&args).status().unwrap().success());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn type_text(&self, text: &str) {
+        assert!(
+            Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "t", "-l", text])
+                .status()
+                .unwrap()
+                .success()
+        );
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text` (at most `secs`), returning the screen.
+    fn wait_for(&self, text: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{text:?} did not appear:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+#[test]
+fn in_a_real_terminal_fill_the_ftp_tab_run_the_test_and_read_the_verdict() {
+    let server = FtpServer::start();
+    server.mkdir("store12/outbox");
+    let env = admin_env();
+    env.ok(&[
+        "pos",
+        "folders",
+        "add",
+        "STORE12",
+        "--administrator",
+        "marie",
+    ]);
+    let tui = Tmux::start(&env, &[]);
+    tui.wait_for("Printers", 10);
+    tui.keys(&["4"]);
+    tui.wait_for("STORE12", 5);
+    // Open the folder's form and go to the FTP server tab.
+    tui.keys(&["e"]);
+    tui.wait_for("Administrator", 5);
+    tui.keys(&["PageDown", "PageDown"]);
+    tui.wait_for("Share folder", 5);
+    tui.keys(&["Tab", "Tab"]);
+    tui.type_text(&server.address(Some("store12/outbox")));
+    tui.keys(&["Tab"]);
+    tui.type_text(&server.user);
+    tui.keys(&["Tab"]);
+    tui.type_text(&server.password);
+    let screen = tui.screen();
+    assert!(
+        !screen.contains(&server.password),
+        "the password is shown:\n{screen}"
+    );
+    tui.keys(&["Enter"]);
+    tui.wait_for("Saved POS folder STORE12.", 5);
+    // Run the FTP test: test.txt is not there yet, and the verdict says where it looked.
+    tui.keys(&["f"]);
+    let screen = tui.wait_for("FTP server of STORE12: FAILED (test_file_missing)", 15);
+    assert!(
+        screen.contains("looked for /store12/outbox/test.txt"),
+        "{screen}"
+    );
+    // The folder's detail keeps the verdict with its time.
+    tui.keys(&["Enter"]);
+    let screen = tui.wait_for("connection tests", 5);
+    assert!(screen.contains("test.txt is missing"), "{screen}");
+    tui.keys(&["Escape"]);
+    // Create it by hand, as the seed says, and test again.
+    server.write("store12/outbox/test.txt", b"ok\n");
+    tui.keys(&["f"]);
+    let screen = tui.wait_for("FTP server of STORE12: ok", 15);
+    assert!(
+        screen.contains("downloaded /store12/outbox/test.txt"),
+        "{screen}"
+    );
+    assert!(!screen.contains(&server.password));
+    tui.keys(&["q"]);
+    // The verdicts are kept: the CLI shows the last one.
+    let shown = env.ok(&["pos", "folders", "show", "STORE12"]);
+    assert!(shown.contains("FTP server   ok"), "{shown}");
+}

@@ -1,0 +1,751 @@
+//! Printers and providers against real peers: ippeveprinter, a TCP listener, a PrintNode-style
+//! HTTP server, a spool folder; and the `backroom printers` CLI through the real binary.
+
+mod support;
+
+use std::time::Duration;
+
+use backroom::net::print::{self, Lookup, PrintRequest, RemoteState, SendError};
+use backroom::printing::{Printer, Provider};
+use support::TestEnv;
+use support::ipp::IppPrinter;
+use support::printnode::PrintNode;
+
+fn printer(provider: Provider, target: &str) -> Printer {
+    Printer {
+        id: 1,
+        name: "test".into(),
+        provider,
+        target: target.into(),
+        api_key: None,
+        tray: None,
+        copies: 1,
+        enabled: true,
+        is_default: true,
+        created_at: String::new(),
+    }
+}
+
+fn pdf() -> Vec<u8> {
+    backroom::printing::test_page::render(&printer(Provider::Spool, "/tmp"), chrono::Utc::now())
+}
+
+fn request<'a>(uuid: &'a str, document: &'a [u8]) -> PrintRequest<'a> {
+    PrintRequest {
+        job_uuid: uuid,
+        title: "invoice 1001",
+        document,
+        copies: 1,
+    }
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn ipp_prints_the_exact_pdf_and_finds_it_by_uuid_and_follows_its_state() {
+    let ipp = IppPrinter::start();
+    let rt = rt();
+    let mut p = printer(Provider::Ipp, &ipp.url());
+    p.tray = Some("main".into());
+    let doc = pdf();
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let accepted = rt
+        .block_on(print::send(&p, &request(&uuid, &doc)))
+        .unwrap_or_else(|e| panic!("send failed: {e}; log: {}", ipp.log()));
+    let job_id = accepted.remote_ref.expect("IPP job-id");
+    assert!(job_id.parse::<i32>().is_ok(), "{job_id}");
+
+    let files = ipp.wait_received(1, Duration::from_secs(10));
+    assert_eq!(files.len(), 1, "log: {}", ipp.log());
+    assert_eq!(std::fs::read(&files[0]).unwrap(), doc);
+
+    match rt.block_on(print::find_by_uuid(&p, &uuid)).unwrap() {
+        Lookup::Found { remote_ref, .. } => assert_eq!(remote_ref, job_id),
+        other => panic!("expected the job, got {other:?}"),
+    }
+    let fresh = uuid::Uuid::new_v4().to_string();
+    assert_eq!(
+        rt.block_on(print::find_by_uuid(&p, &fresh)).unwrap(),
+        Lookup::NotFound
+    );
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let mut seen = Vec::new();
+    loop {
+        let state = rt
+            .block_on(print::remote_state(&p, &job_id))
+            .unwrap()
+            .expect("a job-state");
+        if seen.last() != Some(&state) {
+            seen.push(state);
+        }
+        if state.is_final() || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(seen.last(), Some(&RemoteState::Completed), "{seen:?}");
+}
+
+#[test]
+fn ipp_a_printer_that_refuses_pdf_is_a_permanent_error() {
+    let ipp = IppPrinter::start_without_pdf();
+    let rt = rt();
+    let p = printer(Provider::Ipp, &ipp.url());
+    let doc = pdf();
+    match rt.block_on(print::send(
+        &p,
+        &request("8d1c4b7e-0000-4000-8000-000000000001", &doc),
+    )) {
+        Err(SendError::Permanent(e)) => {
+            // ippeveprinter: attributes-or-values-not-supported; CUPS: document-format-not-supported.
+            assert!(e.contains("client-error-"), "{e}");
+            assert!(e.contains("document-format"), "{e}");
+        }
+        other => panic!("expected a permanent error, got {other:?}"),
+    }
+    let wrong_path = printer(
+        Provider::Ipp,
+        &format!("ipp://127.0.0.1:{}/ipp/nowhere", ipp.port),
+    );
+    assert!(matches!(
+        rt.block_on(print::send(&wrong_path, &request("x", &doc))),
+        Err(SendError::Permanent(_))
+    ));
+}
+
+#[test]
+fn ipp_busy_and_stopped_printers_are_retryable() {
+    let mut ipp = IppPrinter::start_slow();
+    let rt = rt();
+    let p = printer(Provider::Ipp, &ipp.url());
+    let doc = pdf();
+    let first = uuid::Uuid::new_v4().to_string();
+    if let Err(e) = rt.block_on(print::send(&p, &request(&first, &doc))) {
+        drop(rt);
+        std::thread::sleep(Duration::from_millis(300));
+        panic!("the first job was refused: {e}; log: {}", ipp.log());
+    }
+    // ippeveprinter needs a moment to start "printing" the first job.
+    std::thread::sleep(Duration::from_millis(500));
+    let state = rt.block_on(print::remote_state(&p, "1")).unwrap();
+    assert!(
+        matches!(state, Some(RemoteState::Processing | RemoteState::Pending)),
+        "{state:?}"
+    );
+    let second = uuid::Uuid::new_v4().to_string();
+    match rt.block_on(print::send(&p, &request(&second, &doc))) {
+        Err(SendError::Retryable(e)) => assert!(e.contains("busy"), "{e}"),
+        other => panic!("expected busy, got {other:?}"),
+    }
+    ipp.stop();
+    match rt.block_on(print::send(&p, &request(&second, &doc))) {
+        Err(SendError::Retryable(e)) => assert!(e.contains("connect"), "{e}"),
+        other => panic!("expected a retryable error, got {other:?}"),
+    }
+    assert!(matches!(
+        rt.block_on(print::find_by_uuid(&p, &second)),
+        Err(SendError::Retryable(_))
+    ));
+}
+
+/// A TCP listener that records every connection's bytes, like a JetDirect port.
+struct RawListener {
+    port: u16,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+}
+
+impl RawListener {
+    fn start() -> RawListener {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = received.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut bytes = Vec::new();
+                if stream.read_to_end(&mut bytes).is_ok() && !bytes.is_empty() {
+                    sink.lock().unwrap().push(bytes);
+                }
+            }
+        });
+        RawListener { port, received }
+    }
+
+    fn target(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn wait_for(&self, count: usize) -> Vec<Vec<u8>> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let got = self.received.lock().unwrap().clone();
+            if got.len() >= count || std::time::Instant::now() > deadline {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
+fn raw_writes_the_exact_bytes_once_per_copy_and_a_closed_port_is_retryable() {
+    let listener = RawListener::start();
+    let rt = rt();
+    let p = printer(Provider::Raw, &listener.target());
+    let doc = pdf();
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let mut req = request(&uuid, &doc);
+    req.copies = 2;
+    rt.block_on(print::send(&p, &req)).expect("sent");
+    let got = listener.wait_for(2);
+    assert_eq!(got, vec![doc.clone(), doc.clone()]);
+    assert_eq!(
+        rt.block_on(print::find_by_uuid(&p, &uuid)).unwrap(),
+        Lookup::Unsupported
+    );
+    let status = rt.block_on(print::check(&p)).expect("reachable");
+    assert!(status.ready);
+
+    let closed = printer(
+        Provider::Raw,
+        &format!("127.0.0.1:{}", support::free_port()),
+    );
+    assert!(matches!(
+        rt.block_on(print::send(&closed, &request(&uuid, &doc))),
+        Err(SendError::Retryable(_))
+    ));
+}
+
+#[test]
+fn printnode_posts_base64_pdf_with_basic_auth_and_a_wrong_key_is_permanent() {
+    let server = PrintNode::start("pn-key-0123456789", 34567);
+    let rt = rt();
+    let mut p = printer(Provider::PrintNode, &server.target());
+    p.api_key = Some("pn-key-0123456789".into());
+    p.tray = Some("Tray 2".into());
+    let doc = pdf();
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let mut req = request(&uuid, &doc);
+    req.copies = 3;
+    let accepted = rt.block_on(print::send(&p, &req)).expect("accepted");
+    let jobs = server.jobs();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(accepted.remote_ref, Some(jobs[0].id.to_string()));
+    assert_eq!(jobs[0].document, doc);
+    assert_eq!(jobs[0].printer_id, 34567);
+    assert_eq!(jobs[0].qty, 3);
+    assert_eq!(jobs[0].bin.as_deref(), Some("Tray 2"));
+    assert_eq!(jobs[0].title, "invoice 1001");
+
+    // A resend after a lost reply is refused by the idempotency key: accepted, not printed twice.
+    rt.block_on(print::send(&p, &req)).expect("repeat accepted");
+    assert_eq!(server.jobs().len(), 1);
+
+    let state = rt
+        .block_on(print::remote_state(&p, &jobs[0].id.to_string()))
+        .unwrap();
+    assert_eq!(state, Some(RemoteState::Completed));
+    let status = rt.block_on(print::check(&p)).expect("checked");
+    assert!(status.ready, "{status:?}");
+    assert_eq!(status.state, "online");
+    assert_eq!(status.trays, vec!["Tray 1", "Tray 2", "Manual Feed"]);
+
+    server.set_printer_state("offline");
+    let status = rt.block_on(print::check(&p)).expect("checked");
+    assert!(!status.ready && status.state == "offline", "{status:?}");
+
+    p.api_key = Some("wrong-key-0000".into());
+    let other = uuid::Uuid::new_v4().to_string();
+    match rt.block_on(print::send(&p, &request(&other, &doc))) {
+        Err(SendError::Permanent(e)) => {
+            assert!(e.contains("401"), "{e}");
+            assert!(!e.contains("wrong-key"), "the key leaks: {e}");
+        }
+        other => panic!("expected a permanent error, got {other:?}"),
+    }
+    p.api_key = Some("pn-key-0123456789".into());
+    server.fail_with(Some(503));
+    assert!(matches!(
+        rt.block_on(print::send(&p, &request(&other, &doc))),
+        Err(SendError::Retryable(_))
+    ));
+    assert_eq!(server.jobs().len(), 1);
+}
+
+#[test]
+fn spool_writes_the_file_and_finds_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = rt();
+    let p = printer(Provider::Spool, &dir.path().display().to_string());
+    let doc = pdf();
+    let uuid = uuid::Uuid::new_v4().to_string();
+    rt.block_on(print::send(&p, &request(&uuid, &doc))).unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join(format!("{uuid}.pdf"))).unwrap(),
+        doc
+    );
+    assert!(matches!(
+        rt.block_on(print::find_by_uuid(&p, &uuid)).unwrap(),
+        Lookup::Found { .. }
+    ));
+    assert!(rt.block_on(print::check(&p)).unwrap().ready);
+}
+
+fn spool_dir(env: &TestEnv) -> String {
+    let dir = env.path().join("spool");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.display().to_string()
+}
+
+fn default_of(env: &TestEnv) -> Vec<String> {
+    env.json(&["printers", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["default"] == true)
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn cli_the_first_printer_is_default_and_removing_the_default_needs_a_successor() {
+    let env = TestEnv::new();
+    let spool = spool_dir(&env);
+    assert_eq!(env.json(&["printers", "list"]), serde_json::json!([]));
+    let add = |name: &str, extra: &[&str]| {
+        let mut args = vec![
+            "printers",
+            "add",
+            name,
+            "--provider",
+            "spool",
+            "--target",
+            &spool,
+        ];
+        args.extend_from_slice(extra);
+        env.json(&args)
+    };
+    assert_eq!(add("front", &[])["default"], true);
+    assert_eq!(add("back", &[])["default"], false);
+    assert_eq!(add("office", &["--default"])["default"], true);
+    assert_eq!(default_of(&env), vec!["office"]);
+    env.ok(&["printers", "set-default", "front"]);
+    assert_eq!(default_of(&env), vec!["front"]);
+    env.fails(3, &["printers", "set-default", "nowhere"]);
+
+    let err = env.fails(4, &["printers", "remove", "front"]);
+    assert!(
+        err.contains("--successor") && err.contains("back") && err.contains("office"),
+        "{err}"
+    );
+    env.fails(3, &["printers", "remove", "front", "--successor", "ghost"]);
+    env.fails(2, &["printers", "remove", "office", "--successor", "back"]);
+    let removed = env.json(&["printers", "remove", "front", "--successor", "back"]);
+    assert_eq!(removed["new_default"], "back");
+    assert_eq!(default_of(&env), vec!["back"]);
+    env.fails(3, &["printers", "show", "front"]);
+    env.ok(&["printers", "remove", "office"]);
+    // The last printer can go: then there is no default, and the CLI says what that means.
+    let out = env.run(&["printers", "remove", "back"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no default printer"));
+    let out = env.run(&["printers", "list"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no default printer"));
+}
+
+#[test]
+fn cli_refuses_bad_targets_with_the_reason() {
+    let env = TestEnv::new();
+    let spool = spool_dir(&env);
+    let bad = |code: i32, args: &[&str], needle: &str| {
+        let mut all = vec!["printers", "add", "p"];
+        all.extend_from_slice(args);
+        let err = env.fails(code, &all);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    };
+    bad(
+        2,
+        &["--provider", "ipp", "--target", "printer.local"],
+        "ipp://host",
+    );
+    bad(
+        2,
+        &["--provider", "raw", "--target", "10.0.0.5:abc"],
+        "host:port",
+    );
+    bad(
+        2,
+        &["--provider", "printnode", "--target", "34567"],
+        "--api-key",
+    );
+    bad(
+        2,
+        &[
+            "--provider",
+            "printnode",
+            "--target",
+            "front",
+            "--api-key",
+            "k",
+        ],
+        "printer id",
+    );
+    bad(
+        2,
+        &["--provider", "spool", "--target", "/no/such/folder"],
+        "does not exist",
+    );
+    bad(
+        2,
+        &["--provider", "fax", "--target", "x"],
+        "ipp, raw, printnode or spool",
+    );
+    bad(
+        2,
+        &["--provider", "spool", "--target", &spool, "--copies", "0"],
+        "--copies",
+    );
+    assert_eq!(env.json(&["printers", "list"]), serde_json::json!([]));
+    env.ok(&[
+        "printers",
+        "add",
+        "p",
+        "--provider",
+        "spool",
+        "--target",
+        &spool,
+    ]);
+    bad(
+        4,
+        &["--provider", "spool", "--target", &spool],
+        "already exists",
+    );
+    env.fails(
+        4,
+        &[
+            "--read-only",
+            "printers",
+            "add",
+            "q",
+            "--provider",
+            "spool",
+            "--target",
+            &spool,
+        ],
+    );
+}
+
+#[test]
+fn cli_masks_the_printnode_api_key_everywhere() {
+    let env = TestEnv::new();
+    let key = "pn-live-secret-key-4242";
+    let added = env.json(&[
+        "printers",
+        "add",
+        "cloud",
+        "--provider",
+        "printnode",
+        "--target",
+        "34567",
+        "--api-key",
+        key,
+    ]);
+    let shown = env.json(&["printers", "show", "cloud"]);
+    for v in [&added, &shown] {
+        let masked = v["api_key"].as_str().unwrap();
+        assert!(!masked.contains("secret"), "{masked}");
+        assert!(masked.ends_with("42"), "{masked}");
+    }
+    assert!(!env.ok(&["printers", "show", "cloud"]).contains(key));
+    assert!(!env.ok(&["--json", "printers", "list"]).contains(key));
+    let log =
+        std::fs::read_to_string(env.path().join("state/backroom/backroom.log")).unwrap_or_default();
+    assert!(!log.contains(key), "the key is in the log");
+    // `--api-key -` reads the key from stdin (out of the shell history and the process list).
+    let mut child = env
+        .command()
+        .args(["printers", "edit", "cloud", "--api-key", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "pn-rotated-key-7777").unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    let conn = backroom::store::open(&env.db()).unwrap();
+    let stored = backroom::store::printers::by_name(&conn, "cloud")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.api_key.as_deref(), Some("pn-rotated-key-7777"));
+    let edited = env.json(&[
+        "printers", "edit", "cloud", "--tray", "Tray 2", "--copies", "2",
+    ]);
+    assert_eq!(edited["tray"], "Tray 2");
+    assert_eq!(edited["copies"], 2);
+    assert!(!edited.to_string().contains(key));
+}
+
+#[test]
+fn cli_edit_and_the_printing_switch() {
+    let env = TestEnv::new();
+    let spool = spool_dir(&env);
+    env.ok(&[
+        "printers",
+        "add",
+        "front",
+        "--provider",
+        "spool",
+        "--target",
+        &spool,
+    ]);
+    let e = env.json(&["printers", "edit", "front", "--tray", "manual", "--disable"]);
+    assert_eq!(e["tray"], "manual");
+    assert_eq!(e["enabled"], false);
+    let e = env.json(&["printers", "edit", "front", "--no-tray", "--enable"]);
+    assert_eq!(e["tray"], serde_json::Value::Null);
+    assert_eq!(e["enabled"], true);
+    env.fails(2, &["printers", "edit", "front"]);
+    env.fails(
+        2,
+        &["printers", "edit", "front", "--target", "relative/dir"],
+    );
+    env.fails(3, &["printers", "edit", "ghost", "--copies", "2"]);
+
+    let err = env.fails(4, &["printers", "disable"]);
+    assert!(err.contains("administrators"), "{err}");
+    env.write_config("[operators]\ntester = \"admin\"\n");
+    assert_eq!(
+        env.json(&["printers", "disable"])["printing_enabled"],
+        false
+    );
+    let out = env.run(&["printers", "list"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("backroom printers enable"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let conn = backroom::store::open(&env.db()).unwrap();
+    assert!(!backroom::store::printers::printing_enabled(&conn).unwrap());
+    env.ok(&["printers", "enable"]);
+    assert!(backroom::store::printers::printing_enabled(&conn).unwrap());
+}
+
+#[test]
+fn cli_check_and_test_page_against_ippeveprinter() {
+    support::require_program("qpdf", "qpdf");
+    support::require_program("pdftotext", "poppler-utils");
+    let mut ipp = IppPrinter::start();
+    let env = TestEnv::new();
+    env.ok(&[
+        "printers",
+        "add",
+        "Front Desk",
+        "--provider",
+        "ipp",
+        "--target",
+        &ipp.url(),
+        "--tray",
+        "main",
+    ]);
+    let report = env.json(&["printers", "check", "Front Desk"]);
+    assert_eq!(report["reachable"], true);
+    assert_eq!(report["ready"], true);
+    assert_eq!(report["state"], "idle");
+    let trays: Vec<&str> = report["trays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(
+        trays.contains(&"main") && trays.contains(&"manual"),
+        "{trays:?}"
+    );
+
+    let sent = env.json(&["printers", "test-page", "Front Desk"]);
+    assert!(sent["remote_ref"].as_str().is_some(), "{sent}");
+    let files = ipp.wait_received(1, Duration::from_secs(10));
+    assert_eq!(files.len(), 1, "{}", ipp.log());
+    let check = std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(&files[0])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let text = std::process::Command::new("pdftotext")
+        .arg(&files[0])
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("backroom test page") && text.contains("Front Desk"),
+        "{text}"
+    );
+
+    env.ok(&["printers", "edit", "Front Desk", "--tray", "tray-9"]);
+    let err = env.fails(5, &["printers", "check", "Front Desk"]);
+    assert!(err.contains("tray tray-9 is not offered"), "{err}");
+
+    ipp.stop();
+    let err = env.fails(5, &["printers", "check", "Front Desk"]);
+    assert!(err.contains("Front Desk"), "{err}");
+    env.fails(5, &["printers", "test-page", "Front Desk"]);
+    let closed = format!("127.0.0.1:{}", support::free_port());
+    env.ok(&[
+        "printers",
+        "add",
+        "label",
+        "--provider",
+        "raw",
+        "--target",
+        &closed,
+    ]);
+    env.fails(5, &["printers", "check", "label"]);
+}
+
+// ---- The printers pane of the TUI, drawn into ratatui's TestBackend ----
+
+fn tui_ctx(env: &TestEnv) -> backroom::context::Context {
+    backroom::store::open(&env.db()).unwrap();
+    backroom::context::Context::for_db(env.db())
+}
+
+async fn harness(ctx: backroom::context::Context) -> backroom::tui::harness::Harness {
+    backroom::tui::harness::Harness::new(ctx, 140, 30)
+        .await
+        .expect("harness")
+}
+
+fn stored(env: &TestEnv, name: &str) -> Printer {
+    let conn = backroom::store::open(&env.db()).unwrap();
+    backroom::store::printers::by_name(&conn, name)
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
+    let env = TestEnv::new();
+    let spool = spool_dir(&env);
+    let ctx = tui_ctx(&env);
+    {
+        let mut conn = backroom::store::open(&env.db()).unwrap();
+        for name in ["back", "front"] {
+            backroom::store::printers::add(
+                &mut conn,
+                &backroom::store::printers::NewPrinter {
+                    name: name.into(),
+                    provider: Provider::Spool,
+                    target: spool.clone(),
+                    api_key: None,
+                    tray: None,
+                    copies: 1,
+                    enabled: true,
+                    make_default: false,
+                },
+            )
+            .unwrap();
+        }
+    }
+    let mut h = harness(ctx).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("back") && screen.contains("front"),
+        "{screen}"
+    );
+
+    h.press(&["j", "d"]).await.unwrap();
+    assert!(stored(&env, "front").is_default);
+    assert!(!stored(&env, "back").is_default);
+    assert!(
+        h.screen().contains("front is now the default printer"),
+        "{}",
+        h.screen()
+    );
+
+    h.press(&["e"]).await.unwrap();
+    assert!(!stored(&env, "front").enabled);
+    assert!(
+        h.screen().contains("front is switched off"),
+        "{}",
+        h.screen()
+    );
+
+    h.press(&["P"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("Printing is switched off for this store"),
+        "{screen}"
+    );
+    let conn = backroom::store::open(&env.db()).unwrap();
+    assert!(!backroom::store::printers::printing_enabled(&conn).unwrap());
+    h.press(&["P"]).await.unwrap();
+    assert!(backroom::store::printers::printing_enabled(&conn).unwrap());
+    assert!(
+        !h.screen()
+            .contains("Printing is switched off for this store")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_printers_pane_checks_chooses_a_tray_and_prints_a_test_page() {
+    let ipp = IppPrinter::start();
+    let env = TestEnv::new();
+    let ctx = tui_ctx(&env);
+    {
+        let mut conn = backroom::store::open(&env.db()).unwrap();
+        backroom::store::printers::add(
+            &mut conn,
+            &backroom::store::printers::NewPrinter {
+                name: "counter".into(),
+                provider: Provider::Ipp,
+                target: ipp.url(),
+                api_key: None,
+                tray: None,
+                copies: 1,
+                enabled: true,
+                make_default: false,
+            },
+        )
+        .unwrap();
+    }
+    let mut h = harness(ctx).await;
+    h.press(&["c"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("counter: idle, ready"), "{screen}");
+
+    // The tray form offers what the printer listed: (printer default), auto, main, manual, …
+    h.press(&["t"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("Tray of counter"), "{screen}");
+    assert!(screen.contains("‹ (printer default) ›"), "{screen}");
+    h.press(&["right", "right"]).await.unwrap();
+    assert!(h.screen().contains("‹ main ›"), "{}", h.screen());
+    h.press(&["enter"]).await.unwrap();
+    assert_eq!(stored(&env, "counter").tray.as_deref(), Some("main"));
+    assert!(h.screen().contains("counter now prints from tray main"));
+
+    h.press(&["p"]).await.unwrap();
+    assert!(
+        h.screen().contains("Test page sent to counter"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(ipp.wait_received(1, Duration::from_secs(10)).len(), 1);
+}

@@ -1,0 +1,229 @@
+//! The real binary in a real terminal (tmux, 120×40): switching panes by key and by the command
+//! palette, filtering, help, the detail view, read-only mode, resizing, and the terminal given back
+//! intact after quitting and after a panic.
+
+mod support;
+
+use support::TestEnv;
+use support::tmux::{Tmux, backroom_binary};
+
+/// Runs backroom with `args`, then prints its exit status and the terminal's line discipline and
+/// waits for enter, so the test can look at the terminal backroom left behind.
+fn console(env: &TestEnv, args: &str, extra: &[(&str, &str)]) -> Tmux {
+    let bin = backroom_binary();
+    let script = format!(
+        "'{}' {args}; s=$?; echo \"backroom exited with $s\"; \
+         echo \"tty: $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' ')\"; read _; exit $s",
+        bin.display()
+    );
+    Tmux::start(env, &script, extra)
+}
+
+/// After backroom exits: main screen, mouse reporting off, cursor shown, cooked mode.
+fn assert_terminal_restored(t: &Tmux, screen: &str) {
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "0",
+        "still on the alternate screen:\n{screen}"
+    );
+    assert_eq!(
+        t.format("#{mouse_any_flag}"),
+        "0",
+        "mouse reporting left on"
+    );
+    assert_eq!(
+        t.format("#{mouse_button_flag}"),
+        "0",
+        "mouse reporting left on"
+    );
+    assert_eq!(t.format("#{cursor_flag}"), "1", "cursor left hidden");
+    assert!(
+        screen.contains("tty: icanon echo"),
+        "raw mode left on:\n{screen}"
+    );
+}
+
+#[test]
+fn the_demo_console_switches_panes_filters_shows_help_and_quits_cleanly() {
+    let env = TestEnv::new();
+    let t = console(&env, "--demo", &[]);
+    t.wait_for("Printers ·");
+    let screen = t.wait_for("queue: ");
+    assert!(screen.contains("tester (staff)"), "{screen}");
+    assert!(screen.contains("worker: "), "{screen}");
+    assert!(screen.contains("queue: "), "{screen}");
+    for tab in [
+        "Printers",
+        "Print jobs",
+        "Contacts",
+        "POS folders",
+        "Sync tables",
+    ] {
+        assert!(
+            screen.lines().nth(1).unwrap_or("").contains(tab),
+            "tab {tab}:\n{screen}"
+        );
+    }
+
+    // By key.
+    t.keys(&["2"]);
+    t.wait_for("Print jobs ·");
+    t.keys(&["3"]);
+    t.wait_for("Contacts ·");
+    t.keys(&["Tab"]);
+    t.wait_for("POS folders ·");
+
+    // By the command palette, typed and completed.
+    t.keys(&[":"]);
+    t.type_text("sync");
+    t.keys(&["Enter"]);
+    t.wait_for("Sync tables ·");
+    t.keys(&[":"]);
+    t.type_text("jo");
+    t.keys(&["Tab"]);
+    t.wait_for(":jobs");
+    t.keys(&["Enter"]);
+    t.wait_for("Print jobs ·");
+
+    // A field filter, then a mistake explained, then esc puts the previous filter back.
+    t.keys(&["/"]);
+    t.type_text("state:failed");
+    t.keys(&["Enter"]);
+    t.wait_for("filter: state:failed");
+    t.keys(&["/", "C-u"]);
+    t.type_text("colour:red");
+    let screen = t.wait_for("unknown filter field `colour`");
+    assert!(screen.contains("state, printer"), "{screen}");
+    t.keys(&["Escape"]);
+    t.wait_for("filter: state:failed");
+
+    // Help from the active keymap.
+    t.keys(&["?"]);
+    let screen = t.wait_for("Keys (keymap default)");
+    assert!(screen.contains("Quit backroom"), "{screen}");
+    assert!(screen.contains("sort_next"), "{screen}");
+    t.keys(&["Escape"]);
+    t.wait_gone("Keys (keymap default)");
+
+    // Resizing redraws at the new size.
+    t.resize(90, 30);
+    let screen = t.wait_for("Print jobs ·");
+    let widest = screen.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 90, "not redrawn at 90 columns:\n{screen}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with('└') && l.chars().count() == 90),
+        "{screen}"
+    );
+
+    t.keys(&["q"]);
+    let out = t.wait_output("tty: ");
+    assert!(out.contains("backroom exited with 0"), "{out}");
+    assert_terminal_restored(&t, &out);
+}
+
+#[test]
+fn rows_of_the_database_are_listed_filtered_and_detailed() {
+    let env = TestEnv::new();
+    {
+        let conn = backroom::store::open(&env.db()).expect("open the store");
+        conn.execute_batch(
+            "INSERT INTO printers (name, provider, target, is_default, created_at)
+               VALUES ('front-desk', 'ipp', 'ipp://127.0.0.1:631/ipp/print', 1, '2026-11-20T09:00:00.000Z');
+             INSERT INTO printers (name, provider, target, created_at)
+               VALUES ('back-office', 'spool', '/srv/spool', '2026-11-20T09:00:00.000Z');
+             INSERT INTO documents (kind, title, sha256, bytes, created_at)
+               VALUES ('invoice', 'Invoice 2026-0042', 'ab12', x'25504446', '2026-11-20T10:00:00.000Z');
+             INSERT INTO print_jobs (uuid, document_id, printer_id, state, attempts, next_attempt_at, last_error, created_at)
+               VALUES ('j1', 1, 1, 'failed', 8, '2026-11-20T10:00:00.000Z', 'connection refused', '2026-11-20T10:00:00.000Z'),
+                      ('j2', 1, 2, 'succeeded', 1, '2026-11-20T10:05:00.000Z', NULL, '2026-11-20T10:05:00.000Z');
+             INSERT INTO print_attempts (job_id, started_at, outcome, error, worker)
+               VALUES (1, '2026-11-20T10:00:01.000Z', 'retryable', 'connection refused', 'store:1'),
+                      (1, '2026-11-20T10:00:09.000Z', 'permanent', 'connection refused', 'store:1');",
+        )
+        .expect("seed");
+    }
+    let t = console(&env, "", &[]);
+    let screen = t.wait_for("front-desk");
+    assert!(screen.contains("back-office"), "{screen}");
+    assert!(!screen.contains("No default printer"), "{screen}");
+
+    t.keys(&["2"]);
+    let screen = t.wait_for("Print jobs · 2 rows");
+    assert!(screen.contains("Invoice 2026-0042"), "{screen}");
+
+    t.keys(&["/"]);
+    t.type_text("printer:front");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Print jobs · 1 row ");
+    assert!(
+        screen.contains("front-desk") && screen.contains("failed"),
+        "{screen}"
+    );
+    assert!(!screen.contains("back-office"), "{screen}");
+
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("print job 1");
+    assert!(screen.contains("attempts (2)"), "{screen}");
+    assert!(screen.contains("permanent"), "{screen}");
+    t.keys(&["Escape"]);
+    t.wait_gone("print job 1");
+
+    t.keys(&["q"]);
+    t.wait_output("backroom exited with 0");
+}
+
+#[test]
+fn read_only_mode_shows_a_badge_runs_no_worker_and_can_be_switched() {
+    let env = TestEnv::new();
+    let t = console(&env, "--demo --read-only", &[]);
+    t.wait_for("READ-ONLY");
+    t.wait_for("worker: not running (read-only)");
+    t.keys(&[":"]);
+    t.type_text("readonly");
+    t.keys(&["Enter"]);
+    t.wait_for("Read-write: changes are allowed again.");
+    t.wait_gone("READ-ONLY");
+    t.keys(&["C-c"]);
+    t.wait_output("backroom exited with 0");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_its_message_is_readable() {
+    let env = TestEnv::new();
+    let t = console(&env, "--demo", &[("BACKROOM_TEST_PANIC", "1")]);
+    let screen = t.wait_output("tty: ");
+    assert!(screen.contains("backroom exited with 101"), "{screen}");
+    assert!(screen.contains("panicked at"), "{screen}");
+    assert!(screen.contains("BACKROOM_TEST_PANIC is set"), "{screen}");
+    assert_terminal_restored(&t, &screen);
+}
+
+#[test]
+fn a_bad_user_keymap_is_named_in_the_status_line_and_the_defaults_still_work() {
+    let env = TestEnv::new();
+    let dir = env.path().join("config/backroom/keymaps");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("default.toml"),
+        "[list]\nprepend_keymap = [{ on = [\"ctrl-foo\"], run = \"down\" }]\n",
+    )
+    .unwrap();
+    let themes = env.path().join("config/backroom/themes");
+    std::fs::create_dir_all(&themes).unwrap();
+    std::fs::write(
+        themes.join("mine.toml"),
+        "[tabs]\nactive = \"light-magenta\"\n",
+    )
+    .unwrap();
+    env.write_config("[ui]\ntheme = \"mine\"\n");
+    let t = console(&env, "--demo", &[]);
+    let screen = t.wait_for("keymaps/default.toml: [list] prepend_keymap[0].on");
+    assert!(screen.contains("found \"ctrl-foo\""), "{screen}");
+    assert!(screen.contains("(defaults used)"), "{screen}");
+    t.keys(&["2"]);
+    t.wait_for("Print jobs ·");
+    t.keys(&["q"]);
+    t.wait_output("backroom exited with 0");
+}
