@@ -1035,3 +1035,56 @@ fn the_workers_export_import_and_push_on_their_own() {
         "{runs}"
     );
 }
+
+#[tokio::test]
+async fn the_sync_pane_shows_batches_queue_and_what_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("backroom.db");
+    let conn = backroom::store::open(&db).unwrap();
+    conn.execute_batch(
+        "INSERT INTO pos_folders (code, created_at) VALUES ('LYON01', '2026-11-20T08:00:00.000Z');
+         INSERT INTO sync_exports (folder_id, batch, kind, from_seq, to_seq, rows, bytes, sha256, file, exported_at)
+           VALUES (1, 3, 'incremental', 10, 42, 1250, 90000, 'ab', 'batch-000000003.brb', '2026-11-23T09:15:00.000Z');
+         INSERT INTO till_batches (folder, batch, kind, sha256, rows, applied_at)
+           VALUES ('LYON01', 2, 'incremental', 'cd', 310, '2026-11-23T09:00:00.000Z');
+         INSERT INTO till_queue (uuid, folder, kind, payload, created_at)
+           VALUES ('u1', 'LYON01', 'ticket', '{}', '2026-11-23T08:30:00.000Z'),
+                  ('u2', 'LYON01', 'ticket', '{}', '2026-11-23T08:31:00.000Z');",
+    )
+    .unwrap();
+    backroom::store::sync::block(
+        &conn,
+        "LYON01",
+        "import",
+        Some(3),
+        "batch 3 refused: checksum mismatch",
+        "export a full batch on the server, then import --full here",
+    )
+    .unwrap();
+    drop(conn);
+    let mut h =
+        backroom::tui::harness::Harness::new(backroom::context::Context::for_db(db), 160, 40)
+            .await
+            .unwrap();
+    h.press(&["6"]).await.unwrap();
+    let screen = h.screen();
+    for needle in [
+        "Sync · 1 row",
+        "LYON01",
+        "3 incremental · 1250 rows",
+        "2 incremental · 310 rows",
+        "2 since 08:30",
+        "import at batch 3: batch 3 refused: checksum mismatch",
+        "what to do: export a full batch",
+        "2 item(s) wait for the server",
+    ] {
+        assert!(
+            screen.contains(needle),
+            "`{needle}` not on screen:\n{screen}"
+        );
+    }
+    h.press(&["enter"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("sync of folder LYON01"), "{screen}");
+    assert!(screen.contains("2 waiting, oldest"), "{screen}");
+}
