@@ -34,6 +34,7 @@ pub mod panes {
     pub const CONTACTS: &str = "Contacts";
     pub const POS_FOLDERS: &str = "POS folders";
     pub const SYNC_TABLES: &str = "Sync tables";
+    pub const SYNC: &str = "Sync";
     pub const PRINTERS_EMPTY: &str =
         "No printer configured yet. Add one with a, or: backroom printers add --help";
     pub const PRINT_JOBS_EMPTY: &str =
@@ -43,6 +44,8 @@ pub mod panes {
     pub const POS_FOLDERS_EMPTY: &str = "No POS folder yet. Create one: backroom pos --help";
     pub const SYNC_TABLES_EMPTY: &str =
         "No sync tables yet. Declare which tables go to the tills: backroom sync --help";
+    pub const SYNC_EMPTY: &str =
+        "No POS folder yet, so nothing synchronises. Create one: backroom pos --help";
 
     /// `No print jobs match state:failed (esc clears the filter)`.
     pub fn no_match(pane: &str, filter: &str) -> String {
@@ -471,5 +474,36 @@ pub mod print_jobs {
 
     pub fn gone(id: i64) -> String {
         format!("Print job {id} no longer exists (reload with ctrl-r).")
+    }
+}
+
+/// The Sync pane (till synchronisation status and runs).
+pub mod sync {
+    pub const RUN_EXPORT: &str = "Export the changes now (export_caisseauto)";
+    pub const RUN_EXPORT_FULL: &str =
+        "Export a full batch now (what a new or repaired till starts from)";
+    pub const RUN_IMPORT: &str = "Import the new batches now (import_caisseauto)";
+    pub const RUN_IMPORT_FULL: &str = "Full re-import from the latest full batch";
+    pub const RUN_PUSH: &str = "Push the till queue to the server now";
+    pub const RUN_UPDATE: &str = "Install update packages now (import_updatecaisse)";
+    pub const KEYS_NOTICE: &str = "e export · E full export · i import · I full re-import · p push · u update · enter details";
+
+    pub fn blocked(folder: &str, channel: &str, error: &str, hint: &str) -> String {
+        format!("{folder}: {channel} blocked: {error} — what to do: {hint}")
+    }
+
+    pub fn waiting(folder: &str, n: i64, age: &str) -> String {
+        format!("{folder}: {n} item(s) wait for the server, the oldest for {age}")
+    }
+
+    pub fn started(folder: &str, process: &str) -> String {
+        format!("{process} of {folder} started…")
+    }
+
+    pub fn progress(folder: &str, process: &str, done: u64, total: Option<u64>) -> String {
+        match total {
+            Some(t) => format!("{process} of {folder}: {done} of {t} rows"),
+            None => format!("{process} of {folder}: {done} rows"),
+        }
     }
 }
