@@ -75,9 +75,13 @@ fn the_demo_console_switches_panes_filters_shows_help_and_quits_cleanly() {
 
     // By the command palette, typed and completed.
     t.keys(&[":"]);
-    t.type_text("sync");
+    t.type_text("tables");
     t.keys(&["Enter"]);
     t.wait_for("Sync tables ·");
+    t.keys(&[":"]);
+    t.type_text("sync");
+    t.keys(&["Enter"]);
+    t.wait_for("Sync ·");
     t.keys(&[":"]);
     t.type_text("jo");
     t.keys(&["Tab"]);

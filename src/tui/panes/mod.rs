@@ -107,7 +107,7 @@ impl Pane {
             Pane::PrintJobs => &["jobs", "print_jobs"],
             Pane::Contacts => &["contacts"],
             Pane::PosFolders => &["pos", "pos_folders"],
-            Pane::SyncTables => &["sync_tables"],
+            Pane::SyncTables => &["tables", "sync_tables"],
             Pane::Sync => &["sync", "status"],
         }
     }
