@@ -694,3 +694,151 @@ fn with_printing_switched_off_queued_jobs_wait_and_new_events_queue_nothing() {
     assert_eq!(job(&env, queued)["state"], "succeeded");
     assert_eq!(files(&dir).len(), 1);
 }
+
+mod pane {
+    //! The Print jobs pane in the TUI (ratatui's TestBackend through the app's harness).
+
+    use backroom::context::Context;
+    use backroom::tui::harness::Harness;
+
+    fn state(ctx: &Context, id: i64) -> String {
+        let conn = backroom::store::open(&ctx.db_path).unwrap();
+        conn.query_row("SELECT state FROM print_jobs WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_print_jobs_pane_reschedules_cancels_and_reprints_marked_and_filtered_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Context::for_db(dir.path().join("b.db"));
+        {
+            let mut conn = backroom::store::open(&ctx.db_path).unwrap();
+            backroom::store::settings::set(&conn, "printing.max_attempts", "1").unwrap();
+            backroom::store::printers::insert(
+                &mut conn,
+                &backroom::store::printers::NewPrinter {
+                    name: "front".into(),
+                    provider: backroom::printing::Provider::Spool,
+                    target: dir.path().join("missing").display().to_string(),
+                    api_key: None,
+                    tray: None,
+                    copies: 1,
+                    enabled: true,
+                    make_default: true,
+                },
+            )
+            .unwrap();
+            for n in 1..=4 {
+                backroom::printing::outbox::ingest(
+                    &mut conn,
+                    backroom::printing::EventKind::OrderReceived,
+                    &super::order(&format!("SO-TUI-{n}")),
+                    "test",
+                    "Shop",
+                )
+                .unwrap();
+            }
+        }
+        backroom::worker::printing::run_until_idle(&ctx)
+            .await
+            .unwrap();
+        assert_eq!(state(&ctx, 4), "failed");
+
+        let mut h = Harness::new(ctx.clone(), 160, 30).await.unwrap();
+        h.press(&["2"]).await.unwrap();
+        let screen = h.screen();
+        assert!(screen.contains("4 failed print job(s)"), "{screen}");
+        assert!(screen.contains("purged after 30 days"), "{screen}");
+        assert!(screen.contains("gave up after 1 attempts"), "{screen}");
+
+        // The newest job is selected: reschedule it.
+        h.press(&["r"]).await.unwrap();
+        assert!(h.screen().contains("Job 4 rescheduled"), "{}", h.screen());
+        assert_eq!(state(&ctx, 4), "pending");
+
+        // Cancel it (pending), after confirming.
+        h.press(&["x"]).await.unwrap();
+        assert!(h.screen().contains("Cancel 1 job(s)"), "{}", h.screen());
+        h.press(&["y"]).await.unwrap();
+        assert_eq!(state(&ctx, 4), "cancelled");
+
+        // Mark two failed jobs and reschedule both; a cancelled one is left alone.
+        h.press(&["space", "space", "space"]).await.unwrap();
+        h.press(&["r"]).await.unwrap();
+        let screen = h.screen();
+        assert!(
+            screen.contains("2 jobs rescheduled; left alone: job 4 is cancelled"),
+            "{screen}"
+        );
+        assert_eq!(
+            (state(&ctx, 3).as_str(), state(&ctx, 2).as_str()),
+            ("pending", "pending")
+        );
+
+        // Every failed job the filter shows: only job 1 is left failed.
+        h.press(&["esc", "R"]).await.unwrap();
+        assert!(h.screen().contains("Reschedule 1 job(s)"), "{}", h.screen());
+        h.press(&["y"]).await.unwrap();
+        assert_eq!(state(&ctx, 1), "pending");
+
+        // Reprint the selected job: a new job for the same document.
+        h.press(&["g", "p"]).await.unwrap();
+        assert!(h.screen().contains("a reprint of job 4"), "{}", h.screen());
+        assert_eq!(state(&ctx, 5), "pending");
+
+        // The detail shows the attempt history.
+        h.press(&["G", "enter"]).await.unwrap();
+        let screen = h.screen();
+        assert!(
+            screen.contains("attempts") && screen.contains("retryable"),
+            "{screen}"
+        );
+    }
+}
+
+#[test]
+fn several_workers_at_once_print_each_job_exactly_once() {
+    let env = TestEnv::new();
+    let dir = spool(&env);
+    {
+        let mut conn = backroom::store::open(&env.db()).unwrap();
+        for n in 0..300 {
+            backroom::printing::outbox::ingest(
+                &mut conn,
+                backroom::printing::EventKind::OrderReceived,
+                &order(&format!("SO-MANY-{n}")),
+                "test",
+                "Shop",
+            )
+            .unwrap();
+        }
+    }
+    let workers: Vec<Child> = (0..3)
+        .map(|_| {
+            Child(
+                env.command()
+                    .args(["worker", "--until-idle"])
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    for mut w in workers {
+        assert!(w.0.wait().unwrap().success());
+    }
+    env.ok(&["worker", "--until-idle"]);
+    let jobs = env.json(&["jobs", "list"]);
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), 300);
+    for j in jobs {
+        assert_eq!(
+            (j["state"].as_str(), j["attempts"].as_i64()),
+            (Some("succeeded"), Some(1)),
+            "{j}"
+        );
+    }
+    assert_eq!(files(&dir).len(), 300);
+}

@@ -34,6 +34,7 @@ pub mod panes {
     pub const CONTACTS: &str = "Contacts";
     pub const POS_FOLDERS: &str = "POS folders";
     pub const SYNC_TABLES: &str = "Sync tables";
+    pub const SYNC: &str = "Sync";
     pub const PRINTERS_EMPTY: &str =
         "No printer configured yet. Add one with a, or: backroom printers add --help";
     pub const PRINT_JOBS_EMPTY: &str =
@@ -43,6 +44,8 @@ pub mod panes {
     pub const POS_FOLDERS_EMPTY: &str = "No POS folder yet. Create one: backroom pos --help";
     pub const SYNC_TABLES_EMPTY: &str =
         "No sync tables yet. Declare which tables go to the tills: backroom sync --help";
+    pub const SYNC_EMPTY: &str =
+        "No POS folder yet, so nothing synchronises. Create one: backroom pos --help";
 
     /// `No print jobs match state:failed (esc clears the filter)`.
     pub fn no_match(pane: &str, filter: &str) -> String {
@@ -266,7 +269,15 @@ pub mod header {
 }
 
 pub mod status {
-    pub const HINTS: &str = "? help  : command  / filter  q quit";
+    /// The hints at the right of the status line, with the active keymap's keys.
+    pub const HINTS: &[(&str, &str)] = &[
+        ("help", "help"),
+        ("palette", "command"),
+        ("filter", "filter"),
+        ("quit", "quit"),
+    ];
+    pub const NO_WORKER: &str = "The worker does not run in this console (it was started read-only): \
+         run `backroom worker`, or start backroom without --read-only.";
     pub const NO_ROW: &str = "No row is selected.";
     pub const FILTER_PROMPT: &str = "/";
     pub const PALETTE_PROMPT: &str = ":";
@@ -328,7 +339,8 @@ pub mod palette {
         ("jobs", "show the print jobs"),
         ("contacts", "show the contacts"),
         ("pos", "show the POS folders"),
-        ("sync", "show the sync tables"),
+        ("tables", "show the sync tables"),
+        ("sync", "show the sync status per folder"),
         ("theme", "switch theme: :theme NAME"),
         ("keymap", "switch keymap: :keymap NAME"),
         ("sort", "sort by a column: :sort NAME [desc]"),
@@ -400,5 +412,99 @@ pub mod form {
 pub mod refused {
     pub fn read_only(action: &str) -> String {
         format!("{action} is refused: backroom runs read-only (switch with :readonly)")
+    }
+}
+
+pub mod print_jobs {
+    pub const RESCHEDULE: &str = "Reschedule the marked (or selected) failed jobs";
+    pub const RESCHEDULE_FILTERED: &str = "Reschedule every failed job the filter shows";
+    pub const REPRINT: &str = "Print the selected job's document again (a new job)";
+    pub const CANCEL: &str = "Cancel the marked (or selected) pending jobs";
+    pub const CANCEL_FILTERED: &str = "Cancel every pending job the filter shows";
+    pub const DOWNLOAD: &str = "Download the exact bytes that were sent (to the downloads dir)";
+
+    pub const RESCHEDULING: &str = "Rescheduling";
+    pub const REPRINTING: &str = "Queueing a reprint";
+    pub const CANCELLING: &str = "Cancelling";
+    pub const DOWNLOADING: &str = "Writing the document";
+    pub const COUNTING: &str = "Reading the filtered jobs";
+
+    pub const FAILED_JOBS_HINT: &str = "Failed jobs do not print again by themselves: reschedule them with r (R: every failed job shown)";
+    pub const MAYBE_DUPLICATE: &str = "Some jobs were resent after a crash to a printer that cannot be asked: \
+         they may have printed twice (maybe duplicate in the detail, enter)";
+
+    /// The retention line (`PRINT_JOB_RETENTION`, not configurable).
+    pub fn retention(days: u64) -> String {
+        format!(
+            "Finished jobs are purged after {days} days (PRINT_JOB_RETENTION, not configurable)."
+        )
+    }
+
+    pub fn failed_count(n: i64) -> String {
+        format!("⚠ {n} failed print job(s).")
+    }
+
+    pub fn done(verb: &str, ids: &[i64], skipped: &[String]) -> String {
+        let mut s = match ids.len() {
+            0 => format!("No job {verb}"),
+            1 => format!("Job {} {verb}", ids[0]),
+            n => format!("{n} jobs {verb}"),
+        };
+        if !skipped.is_empty() {
+            s.push_str(&format!("; left alone: {}", skipped.join(", ")));
+        }
+        s.push('.');
+        s
+    }
+
+    pub fn reprinted(new: i64, of: i64) -> String {
+        format!("Job {new} queued: a reprint of job {of}.")
+    }
+
+    pub fn downloaded(id: i64, bytes: usize, path: &std::path::Path) -> String {
+        format!("Job {id}: {bytes} bytes written to {}.", path.display())
+    }
+
+    pub fn confirm_bulk(verb: &str, n: usize) -> String {
+        format!("{verb} {n} job(s)")
+    }
+
+    pub fn job_failed(id: i64) -> String {
+        format!("Print job {id} failed (enter on it shows why).")
+    }
+
+    pub fn gone(id: i64) -> String {
+        format!("Print job {id} no longer exists (reload with ctrl-r).")
+    }
+}
+
+/// The Sync pane (till synchronisation status and runs).
+pub mod sync {
+    pub const RUN_EXPORT: &str = "Export the changes now (export_caisseauto)";
+    pub const RUN_EXPORT_FULL: &str =
+        "Export a full batch now (what a new or repaired till starts from)";
+    pub const RUN_IMPORT: &str = "Import the new batches now (import_caisseauto)";
+    pub const RUN_IMPORT_FULL: &str = "Full re-import from the latest full batch";
+    pub const RUN_PUSH: &str = "Push the till queue to the server now";
+    pub const RUN_UPDATE: &str = "Install update packages now (import_updatecaisse)";
+    pub const KEYS_NOTICE: &str = "e export · E full export · i import · I full re-import · p push · u update · enter details";
+
+    pub fn blocked(folder: &str, channel: &str, error: &str, hint: &str) -> String {
+        format!("{folder}: {channel} blocked: {error} — what to do: {hint}")
+    }
+
+    pub fn waiting(folder: &str, n: i64, age: &str) -> String {
+        format!("{folder}: {n} item(s) wait for the server, the oldest for {age}")
+    }
+
+    pub fn started(folder: &str, process: &str) -> String {
+        format!("{process} of {folder} started…")
+    }
+
+    pub fn progress(folder: &str, process: &str, done: u64, total: Option<u64>) -> String {
+        match total {
+            Some(t) => format!("{process} of {folder}: {done} of {t} rows"),
+            None => format!("{process} of {folder}: {done} rows"),
+        }
     }
 }
