@@ -10,7 +10,7 @@ use crate::store::views::Filter;
 use crate::worker::{Command as WorkerCommand, Notification};
 
 use super::effect::Effect;
-use super::event::Event;
+use super::event::{Event, Look};
 use super::header::Header;
 use super::input::LineInput;
 use super::keymap::Keymap;
@@ -74,6 +74,8 @@ pub struct App {
     last_header: Option<Instant>,
     last_refresh: Instant,
     refreshes: u64,
+    /// Theme and keymap names, shipped and the user's.
+    names: (Vec<String>, Vec<String>),
 }
 
 impl App {
@@ -110,6 +112,7 @@ impl App {
             last_header: None,
             last_refresh: Instant::now(),
             refreshes: 0,
+            names: (theme::names(), super::keymap::names()),
         };
         app.set_theme(theme);
         app.report(keymap_errors.into_iter().chain(theme_errors).collect());
@@ -225,6 +228,10 @@ impl App {
                 self.pending = self.pending.saturating_sub(1);
                 self.status.busy.remove(&label);
                 self.apply(result);
+            }
+            Event::Look(look, errors) => {
+                self.pending = self.pending.saturating_sub(1);
+                self.on_look(look, errors);
             }
             Event::Progress { label, done, total } => {
                 self.status.busy.insert(label, Some((done, total)));
@@ -379,30 +386,51 @@ impl App {
         });
     }
 
-    /// Switches theme (`:theme NAME`); a bad file is reported and the defaults are used.
+    /// Switches theme (`:theme NAME`): the user's file is read off the loop; a bad file is
+    /// reported and the defaults are used.
     pub fn switch_theme(&mut self, name: &str) {
-        let (t, errors) = Theme::load(name);
-        let ok = errors.is_empty();
-        self.set_theme(t);
-        self.report(errors);
-        if ok {
-            self.status.info(s::theme(name));
-        }
+        self.pending += 1;
+        let name = name.to_string();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let (theme, errors) = Theme::load(&name);
+            let _ = tx.send(Event::Look(Look::Theme(theme), errors));
+        });
     }
 
-    /// Switches keymap (`:keymap NAME`).
+    /// Switches keymap (`:keymap NAME`), read off the loop like a theme.
     pub fn switch_keymap(&mut self, name: &str) {
-        let (k, errors) = Keymap::load(name);
+        self.pending += 1;
+        let name = name.to_string();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let (keymap, errors) = Keymap::load(&name);
+            let _ = tx.send(Event::Look(Look::Keymap(keymap), errors));
+        });
+    }
+
+    fn on_look(&mut self, look: Look, errors: Vec<FileError>) {
         let ok = errors.is_empty();
-        self.keymap = k;
+        let message = match look {
+            Look::Theme(t) => {
+                let m = s::theme(&t.name);
+                self.set_theme(t);
+                m
+            }
+            Look::Keymap(k) => {
+                let m = s::keymap(&k.name);
+                self.keymap = k;
+                m
+            }
+        };
         self.report(errors);
         if ok {
-            self.status.info(s::keymap(name));
+            self.status.info(message);
         }
     }
 
-    /// Names the palette completes `:theme` and `:keymap` with.
+    /// Names the palette completes `:theme` and `:keymap` with (read when the app starts).
     pub fn names(&self) -> (Vec<String>, Vec<String>) {
-        (theme::names(), super::keymap::names())
+        self.names.clone()
     }
 }
