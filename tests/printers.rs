@@ -669,6 +669,7 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
         screen.contains("back") && screen.contains("front"),
         "{screen}"
     );
+    assert!(screen.contains("purged after 30 days"), "{screen}");
 
     h.press(&["j", "d"]).await.unwrap();
     assert!(stored(&env, "front").is_default);
@@ -679,7 +680,7 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
         h.screen()
     );
 
-    h.press(&["e"]).await.unwrap();
+    h.press(&["n"]).await.unwrap();
     assert!(!stored(&env, "front").enabled);
     assert!(
         h.screen().contains("front is switched off"),
@@ -701,6 +702,15 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
         !h.screen()
             .contains("Printing is switched off for this store")
     );
+
+    // Edit: the form holds the current target and copies.
+    h.press(&["e"]).await.unwrap();
+    assert!(h.screen().contains("Edit printer front"), "{}", h.screen());
+    h.press(&["tab", "backspace"]).await.unwrap();
+    h.type_text("3").await.unwrap();
+    h.press(&["enter"]).await.unwrap();
+    assert_eq!(stored(&env, "front").copies, 3);
+    assert!(h.screen().contains("Saved printer front"), "{}", h.screen());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -748,4 +758,119 @@ async fn tui_printers_pane_checks_chooses_a_tray_and_prints_a_test_page() {
         h.screen()
     );
     assert_eq!(ipp.wait_received(1, Duration::from_secs(10)).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_printers_pane_adds_and_removes_printers_with_the_default_rule() {
+    let env = TestEnv::new();
+    let spool = spool_dir(&env);
+    let ctx = tui_ctx(&env);
+    let mut h = harness(ctx).await;
+    assert!(h.screen().contains("No printer is configured"));
+
+    // Add: name, provider (ipp → raw → printnode → spool), a target the provider refuses first.
+    h.press(&["a"]).await.unwrap();
+    assert!(h.screen().contains("Add printer"), "{}", h.screen());
+    h.type_text("front").await.unwrap();
+    h.press(&["tab", "right", "right", "right", "tab"])
+        .await
+        .unwrap();
+    assert!(h.screen().contains("‹ spool ›"), "{}", h.screen());
+    h.type_text("relative/folder").await.unwrap();
+    h.press(&["enter"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("Add printer") && screen.contains("not an absolute path"),
+        "{screen}"
+    );
+    h.press(&["tab", "tab"]).await.unwrap();
+    for _ in 0.."relative/folder".len() {
+        h.press(&["backspace"]).await.unwrap();
+    }
+    h.type_text(&spool).await.unwrap();
+    h.press(&["enter"]).await.unwrap();
+    assert!(
+        h.screen()
+            .contains("Added printer front (the default printer)"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(stored(&env, "front").provider, Provider::Spool);
+    assert!(stored(&env, "front").is_default);
+
+    h.press(&["a"]).await.unwrap();
+    h.type_text("back").await.unwrap();
+    h.press(&["tab", "right", "right", "right", "tab"])
+        .await
+        .unwrap();
+    h.type_text(&spool).await.unwrap();
+    h.press(&["enter"]).await.unwrap();
+    assert!(!stored(&env, "back").is_default);
+
+    // Remove the default (front, second row by name): the form asks who takes over.
+    h.press(&["j", "x"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("Remove front, the default printer"),
+        "{screen}"
+    );
+    assert!(screen.contains("‹ back ›"), "{screen}");
+    h.press(&["enter"]).await.unwrap();
+    assert!(
+        h.screen().contains("back is now the default printer"),
+        "{}",
+        h.screen()
+    );
+    assert!(stored(&env, "back").is_default);
+
+    // The last printer goes after a confirmation that says what it means.
+    h.press(&["g", "x"]).await.unwrap();
+    assert!(
+        h.screen().contains("It is the last printer"),
+        "{}",
+        h.screen()
+    );
+    h.press(&["y"]).await.unwrap();
+    let conn = backroom::store::open(&env.db()).unwrap();
+    assert!(backroom::store::printers::list(&conn).unwrap().is_empty());
+    assert!(h.screen().contains("No printer is configured"));
+}
+
+/// The real binary in a real terminal (tmux): the admin's flow on the Printers pane.
+#[test]
+fn tui_in_a_terminal_checks_a_printer_picks_its_tray_and_prints_a_test_page() {
+    use support::tmux::{Tmux, backroom_binary};
+    let ipp = IppPrinter::start();
+    let env = TestEnv::new();
+    let bin = backroom_binary();
+    let add = std::process::Command::new(&bin)
+        .envs(env.vars())
+        .args([
+            "printers",
+            "add",
+            "counter",
+            "--provider",
+            "ipp",
+            "--target",
+        ])
+        .arg(ipp.url())
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{add:?}");
+    let t = Tmux::start(&env, &format!("'{}'", bin.display()), &[]);
+    t.wait_for("counter");
+    t.keys(&["c"]);
+    t.wait_for("counter: idle, ready");
+    t.keys(&["t"]);
+    t.wait_for("‹ (printer default) ›");
+    t.keys(&["Right", "Right"]);
+    t.wait_for("‹ main ›");
+    t.keys(&["Enter"]);
+    t.wait_for("counter now prints from tray main");
+    t.keys(&["p"]);
+    t.wait_for("Test page sent to counter");
+    assert_eq!(ipp.wait_received(1, Duration::from_secs(10)).len(), 1);
+    t.keys(&["q"]);
+    t.wait_exit();
+    assert_eq!(stored(&env, "counter").tray.as_deref(), Some("main"));
 }

@@ -585,7 +585,7 @@ async fn long_work_shows_progress_and_the_worker_is_reported_missing() {
     h.app
         .apply(Effect::Worker(backroom::worker::Command::Shutdown));
     h.draw().unwrap();
-    assert_shows(&h, "not running");
+    assert_shows(&h, "The worker does not run in this console");
 }
 
 #[tokio::test]

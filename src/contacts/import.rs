@@ -117,7 +117,28 @@ struct Columns {
     count: usize,
 }
 
+/// A valid row on its way to the database.
+type GoodRow = (String, String, Option<String>);
+
+/// What the parsing thread hands to the inserting one.
+enum Message {
+    Rows(Vec<GoodRow>),
+    Progress(Progress),
+}
+
+/// Rows are sent to the inserting thread in batches of this many.
+const BATCH: usize = 2_048;
+
+/// What the parsing thread found.
+struct Parsed {
+    rows: u64,
+    problems: Vec<Problem>,
+}
+
 /// Imports `path`; `progress` is called every [`PROGRESS_EVERY`] rows and at the end.
+///
+/// One thread parses and validates while the caller's thread inserts the valid rows into one
+/// transaction; the transaction commits only when every row was valid (or `skip_invalid`).
 pub fn import(
     conn: &mut Connection,
     path: &Path,
@@ -126,6 +147,10 @@ pub fn import(
 ) -> Result<Report, ImportError> {
     let file_label = path.display().to_string();
     let io = |source| ImportError::Io {
+        file: file_label.clone(),
+        source,
+    };
+    let store = |source| ImportError::Store {
         file: file_label.clone(),
         source,
     };
@@ -139,51 +164,240 @@ pub fn import(
         .has_headers(true)
         .flexible(true)
         .from_reader(reader);
-    let header_line = skipped_lines + 1;
     let headers = csv.byte_headers().map_err(|source| ImportError::Csv {
         file: file_label.clone(),
         source,
     })?;
     let columns = columns(headers).map_err(|message| ImportError::Header {
         file: file_label.clone(),
-        line: header_line,
+        line: skipped_lines + 1,
         message,
     })?;
+    let existing = crate::store::contacts::lowercase_emails(conn).map_err(store)?;
+    let parser = Parser {
+        columns,
+        separator,
+        skipped_lines,
+        skipped_bytes,
+        total_bytes,
+        existing: &existing,
+        skip_invalid,
+    };
 
-    let existing =
-        crate::store::contacts::lowercase_emails(conn).map_err(|source| ImportError::Store {
-            file: file_label.clone(),
-            source,
-        })?;
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut good: Vec<(String, String, Option<String>)> = Vec::new();
-    let mut problems: Vec<Problem> = Vec::new();
-    let mut rows: u64 = 0;
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(source) => {
-                return Err(ImportError::Csv {
-                    file: file_label.clone(),
-                    source,
-                });
+    let cache: i64 = conn
+        .pragma_query_value(None, "cache_size", |r| r.get(0))
+        .map_err(store)?;
+    conn.pragma_update(None, "cache_size", -65_536)
+        .map_err(store)?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Message>(8);
+    let outcome = std::thread::scope(|scope| {
+        let parsing = scope.spawn(move || parser.run(&mut csv, sender));
+        let inserted = insert_stream(conn, receiver, progress, existing.len(), total_bytes);
+        let parsed = parsing.join().unwrap_or_else(|_| {
+            Err(csv::Error::from(std::io::Error::other(
+                "the CSV parser stopped unexpectedly",
+            )))
+        });
+        (inserted, parsed)
+    });
+    let _ = conn.pragma_update(None, "cache_size", cache);
+    let (inserted, parsed) = outcome;
+    let (tx_rows, transaction) = inserted.map_err(store)?;
+    let parsed = parsed.map_err(|source| ImportError::Csv {
+        file: file_label.clone(),
+        source,
+    })?;
+    progress(Progress {
+        rows: parsed.rows,
+        bytes: total_bytes,
+        total_bytes,
+    });
+    let commit = parsed.problems.is_empty() || skip_invalid;
+    let imported = if commit {
+        transaction.finish(conn).map_err(store)?;
+        tx_rows
+    } else {
+        transaction.abandon(conn);
+        0
+    };
+    Ok(Report {
+        file: file_label,
+        separator: separator as char,
+        rows: parsed.rows,
+        imported,
+        problems: parsed.problems,
+        committed: commit,
+    })
+}
+
+/// The open import transaction, and whether the e-mail index must be rebuilt before it commits.
+struct Pending {
+    rebuild_index: bool,
+}
+
+impl Pending {
+    fn finish(self, conn: &Connection) -> rusqlite::Result<()> {
+        let done = (|| {
+            if self.rebuild_index {
+                conn.execute_batch(crate::store::contacts::CREATE_EMAIL_INDEX)?;
+            }
+            conn.execute_batch("COMMIT")
+        })();
+        if done.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        done
+    }
+
+    fn abandon(self, conn: &Connection) {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+}
+
+/// Inserts the rows as they arrive, in one transaction left open for the caller to settle.
+fn insert_stream(
+    conn: &Connection,
+    receiver: std::sync::mpsc::Receiver<Message>,
+    progress: &mut dyn FnMut(Progress),
+    existing: usize,
+    total_bytes: u64,
+) -> rusqlite::Result<(u64, Pending)> {
+    use crate::store::contacts as q;
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    // Building the e-mail index once after a large load is much cheaper than growing it row by
+    // row. The rows are checked for duplicates before they are sent here, and the index is
+    // rebuilt (unique) inside the same transaction before it commits.
+    let rebuild_index = total_bytes / 64 > (existing as u64).max(1_000);
+    let pending = Pending { rebuild_index };
+    let result = (|| {
+        if rebuild_index {
+            conn.execute_batch(q::DROP_EMAIL_INDEX)?;
+        }
+        let now = crate::store::now();
+        let mut many = conn.prepare(&insert_sql(ROWS_PER_INSERT))?;
+        let mut one = conn.prepare(&insert_sql(1))?;
+        let mut count = 0u64;
+        for message in receiver {
+            match message {
+                Message::Progress(p) => progress(p),
+                Message::Rows(rows) => {
+                    let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
+                    for chunk in &mut chunks {
+                        insert_chunk(&mut many, &now, chunk)?;
+                    }
+                    for row in chunks.remainder() {
+                        insert_chunk(&mut one, &now, std::slice::from_ref(row))?;
+                    }
+                    count += rows.len() as u64;
+                }
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0) + skipped_lines;
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue;
+        Ok(count)
+    })();
+    match result {
+        Ok(count) => Ok((count, pending)),
+        Err(e) => {
+            pending.abandon(conn);
+            Err(e)
         }
-        rows += 1;
-        if rows.is_multiple_of(PROGRESS_EVERY) {
-            let bytes = record.position().map(|p| p.byte()).unwrap_or(0) + skipped_bytes;
-            progress(Progress {
-                rows,
-                bytes,
-                total_bytes,
-            });
+    }
+}
+
+/// Rows per multi-row INSERT: fewer statement steps than one INSERT per row.
+const ROWS_PER_INSERT: usize = 64;
+
+/// `INSERT ... VALUES (?2, ?3, ?4, ?1), (?5, ?6, ?7, ?1), ...` for `rows` rows (`?1`: created_at).
+fn insert_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| format!("(?{}, ?{}, ?{}, ?1)", 3 * i + 2, 3 * i + 3, 3 * i + 4))
+        .collect();
+    format!(
+        "INSERT INTO contacts (name, email, company, created_at) VALUES {}",
+        values.join(", ")
+    )
+}
+
+fn insert_chunk(
+    stmt: &mut rusqlite::Statement<'_>,
+    now: &str,
+    rows: &[GoodRow],
+) -> rusqlite::Result<()> {
+    stmt.raw_bind_parameter(1, now)?;
+    for (i, (name, email, company)) in rows.iter().enumerate() {
+        stmt.raw_bind_parameter(3 * i + 2, name)?;
+        stmt.raw_bind_parameter(3 * i + 3, email)?;
+        stmt.raw_bind_parameter(3 * i + 4, company)?;
+    }
+    stmt.raw_execute()?;
+    Ok(())
+}
+
+/// Reads and validates rows, sending the valid ones on.
+struct Parser<'a> {
+    columns: Columns,
+    separator: u8,
+    skipped_lines: u64,
+    skipped_bytes: u64,
+    total_bytes: u64,
+    existing: &'a std::collections::HashSet<String>,
+    skip_invalid: bool,
+}
+
+impl Parser<'_> {
+    fn run<R: Read>(
+        &self,
+        csv: &mut csv::Reader<R>,
+        sender: std::sync::mpsc::SyncSender<Message>,
+    ) -> Result<Parsed, csv::Error> {
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut batch: Vec<GoodRow> = Vec::with_capacity(BATCH);
+        let mut rows: u64 = 0;
+        let mut record = csv::ByteRecord::new();
+        // The receiver only goes away on a database error, reported by the other side.
+        let send = |m: Message| sender.send(m).is_ok();
+        while csv.read_byte_record(&mut record)? {
+            if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                continue;
+            }
+            rows += 1;
+            if rows.is_multiple_of(PROGRESS_EVERY) {
+                let bytes = record.position().map(|p| p.byte()).unwrap_or(0) + self.skipped_bytes;
+                let p = Progress {
+                    rows,
+                    bytes,
+                    total_bytes: self.total_bytes,
+                };
+                if !send(Message::Progress(p)) {
+                    break;
+                }
+            }
+            let line = record.position().map(|p| p.line()).unwrap_or(0) + self.skipped_lines;
+            if let Some(row) = self.check(&record, line, &mut seen, &mut problems) {
+                // After a bad row without --skip-invalid nothing will be committed: only validate.
+                if problems.is_empty() || self.skip_invalid {
+                    batch.push(row);
+                }
+            }
+            if batch.len() == BATCH && !send(Message::Rows(std::mem::take(&mut batch))) {
+                break;
+            }
         }
+        if !batch.is_empty() {
+            send(Message::Rows(batch));
+        }
+        Ok(Parsed { rows, problems })
+    }
+
+    /// The row when it is valid; its problems otherwise.
+    fn check(
+        &self,
+        record: &csv::ByteRecord,
+        line: u64,
+        seen: &mut HashMap<String, u64>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<GoodRow> {
+        let columns = &self.columns;
         let before = problems.len();
         if record.len() > columns.count {
             problems.push(Problem {
@@ -195,10 +409,10 @@ pub fn import(
                     "{} fields, the header has {} (quote fields that contain the separator {:?})",
                     record.len(),
                     columns.count,
-                    separator as char
+                    self.separator as char
                 ),
             });
-            continue;
+            return None;
         }
         let mut text = |index: Option<usize>, field: Field| -> Option<String> {
             let bytes = index.and_then(|i| record.get(i)).unwrap_or(b"");
@@ -220,7 +434,7 @@ pub fn import(
         let email = text(Some(columns.email), Field::Email);
         let company = text(columns.company, Field::Company);
         let (Some(name), Some(email), Some(company)) = (name, email, company) else {
-            continue;
+            return None;
         };
         let mut problem = |column: usize, field: Field, value: &str, reason: String| {
             problems.push(Problem {
@@ -258,7 +472,7 @@ pub fn import(
                 &email,
                 format!("duplicate of line {first} (e-mails are compared without case)"),
             );
-        } else if existing.contains(&key) {
+        } else if self.existing.contains(&key) {
             problem(
                 columns.email,
                 Field::Email,
@@ -266,54 +480,14 @@ pub fn import(
                 "already a contact".into(),
             );
         }
-        if problems.len() == before {
-            seen.insert(key, line);
-            let company = Some(company).filter(|c| !c.is_empty());
-            good.push((name, email, company));
-        } else if !seen.contains_key(&key) && !key.is_empty() {
-            seen.insert(key, line);
+        if !key.is_empty() {
+            seen.entry(key).or_insert(line);
         }
-    }
-    progress(Progress {
-        rows,
-        bytes: total_bytes,
-        total_bytes,
-    });
-    let commit = problems.is_empty() || skip_invalid;
-    let imported = if commit {
-        insert_all(conn, &good).map_err(|source| ImportError::Store {
-            file: file_label.clone(),
-            source,
-        })?
-    } else {
-        0
-    };
-    Ok(Report {
-        file: file_label,
-        separator: separator as char,
-        rows,
-        imported,
-        problems,
-        committed: commit,
-    })
-}
-
-fn insert_all(
-    conn: &mut Connection,
-    rows: &[(String, String, Option<String>)],
-) -> rusqlite::Result<u64> {
-    let tx = conn.transaction()?;
-    let now = crate::store::now();
-    {
-        let mut stmt = tx.prepare(
-            "INSERT INTO contacts (name, email, company, created_at) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for (name, email, company) in rows {
-            stmt.execute(rusqlite::params![name, email, company, now])?;
+        if problems.len() != before {
+            return None;
         }
+        Some((name, email, Some(company).filter(|c| !c.is_empty())))
     }
-    tx.commit()?;
-    Ok(rows.len() as u64)
 }
 
 /// Skips a UTF-8 BOM, then comment (`#`) and blank lines before the header.
@@ -431,4 +605,31 @@ mod tests {
     }
 
     const CONTENT_FOR_TEST: &str = super::super::template::CONTENT;
+
+    #[test]
+    fn a_large_import_rebuilds_the_same_unique_email_index() {
+        let mut csv = String::from("name,email\n");
+        for i in 0..5000 {
+            csv.push_str(&format!("N{i},n{i}@x.org\n"));
+        }
+        let (conn, report) = run(csv.as_bytes(), false);
+        assert_eq!(report.imported, 5000);
+        let sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'contacts_email'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let fresh = crate::store::open_in_memory().unwrap();
+        let original: String = fresh
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'contacts_email'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(sql, original);
+        assert!(crate::store::contacts::insert(&conn, "Dup", "N1@X.org", None).is_err());
+    }
 }

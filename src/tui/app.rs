@@ -303,9 +303,7 @@ impl App {
             Effect::Review(r) => self.popups.push(Popup::Review(r)),
             Effect::Worker(cmd) => match &self.worker {
                 Some(w) if w.send(cmd).is_ok() => {}
-                _ => self
-                    .status
-                    .error(super::strings::header::WORKER_OFF_READ_ONLY),
+                _ => self.status.error(s::NO_WORKER),
             },
             Effect::Copy { text, what } => {
                 use base64::Engine as _;

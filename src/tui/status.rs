@@ -61,7 +61,8 @@ impl Status {
         self.message.as_ref().map(|m| m.text.as_str())
     }
 
-    pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+    /// Draws the line; `hint` goes at the right when there is room.
+    pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, hint: &str) {
         let mut spans = Vec::new();
         for (label, progress) in &self.busy {
             let text = match progress {
@@ -88,7 +89,6 @@ impl Status {
             spans.push(Span::styled(m.text.clone(), theme.style(slot)));
         }
         let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-        let hint = s::HINTS;
         let room = (area.width as usize).saturating_sub(used + 1);
         if room > hint.len() {
             spans.push(Span::raw(" ".repeat(room - hint.len())));

@@ -36,7 +36,7 @@ pub mod panes {
     pub const SYNC_TABLES: &str = "Sync tables";
     pub const SYNC: &str = "Sync";
     pub const PRINTERS_EMPTY: &str =
-        "No printer configured yet. Add one from the shell: backroom printers --help";
+        "No printer configured yet. Add one with a, or: backroom printers add --help";
     pub const PRINT_JOBS_EMPTY: &str =
         "No print jobs yet. Events create them: backroom events --help";
     pub const CONTACTS_EMPTY: &str =
@@ -102,7 +102,7 @@ pub mod printers {
     pub const PRINTING_OFF: &str = "⚠ Printing is switched off for this store: events queue no print jobs. \
          Switch it on: P, or backroom printers enable";
     pub const NO_PRINTER: &str = "⚠ No printer is configured: nothing can print. \
-         Add one with: backroom printers add --help";
+         Add one with a, or: backroom printers add --help";
     pub const NO_DEFAULT: &str = "⚠ No default printer: jobs for the default printer fail. \
          Choose one: d, or backroom printers set-default NAME";
 
@@ -111,6 +111,9 @@ pub mod printers {
         format!("Finished print jobs and their documents are purged after {days}.")
     }
 
+    pub const ADD: &str = "Add a printer";
+    pub const EDIT: &str = "Change the printer's target, API key or copies";
+    pub const REMOVE: &str = "Remove the printer (the default asks for a successor)";
     pub const MAKE_DEFAULT: &str = "Make the printer the default";
     pub const CHECK: &str = "Check the printer: state, reasons, trays";
     pub const CHOOSE_TRAY: &str = "Choose the tray among those the printer offers";
@@ -124,10 +127,83 @@ pub mod printers {
     pub const SAVING_TRAY: &str = "Saving the tray";
     pub const SENDING_TEST_PAGE: &str = "Sending a test page";
     pub const SWITCHING: &str = "Switching";
+    pub const ADD_TITLE: &str = "Add printer";
+    pub const NAME: &str = "Name";
+    pub const PROVIDER: &str = "Provider";
+    pub const TARGET: &str = "Target";
+    pub const TARGET_HINT: &str =
+        "ipp://host/ipp/print · host:9100 · PrintNode printer id · /spool/folder";
+    pub const API_KEY: &str = "API key";
+    pub const API_KEY_HINT: &str = "PrintNode only";
+    pub const API_KEY_KEEP: &str = "empty keeps the current key";
+    pub const TRAY_HINT: &str =
+        "IPP media-source (main, manual, tray-2…); empty: the printer's default";
+    pub const COPIES: &str = "Copies";
+    pub const COPIES_EXPECTED: &str = "expected a number from 1 to 999";
+    pub const MAKE_IT_DEFAULT: &str = "Default printer";
+    pub const YES: &str = "yes";
+    pub const NO: &str = "no";
+    pub const SUCCESSOR: &str = "New default";
+    pub const SUCCESSOR_HINT: &str = "←/→ choose the printer that becomes the default";
+    pub const REMOVE_TITLE: &str = "Remove printer";
+    pub const LAST_PRINTER: &str = "It is the last printer: print jobs will fail with \"no default printer\" until one is added.";
+    pub const JOBS_GO_TO_DEFAULT: &str =
+        "Its unfinished print jobs and its triggers go to the default printer.";
+    pub const ADDING: &str = "Adding the printer";
+    pub const READING: &str = "Reading the printer";
+    pub const SAVING: &str = "Saving the printer";
+    pub const REMOVING: &str = "Removing the printer";
     pub const TRAY: &str = "Tray";
     pub const TRAY_CHOICE_HINT: &str = "←/→ choose among the trays the printer offers";
     /// The choice that clears the tray.
     pub const PRINTER_DEFAULT_TRAY: &str = "(printer default)";
+
+    pub fn added(name: &str, default: bool) -> String {
+        if default {
+            format!("Added printer {name} (the default printer).")
+        } else {
+            format!("Added printer {name}.")
+        }
+    }
+
+    pub fn name_taken(name: &str) -> String {
+        format!("✗ a printer named {name:?} already exists")
+    }
+
+    pub fn edit_title(name: &str) -> String {
+        format!("Edit printer {name}")
+    }
+
+    pub fn saved(name: &str) -> String {
+        format!("Saved printer {name}.")
+    }
+
+    pub fn remove_default_title(name: &str) -> String {
+        format!("Remove {name}, the default printer")
+    }
+
+    pub fn remove_line(name: &str) -> String {
+        format!(
+            "Remove the printer configuration {name}? Its unfinished jobs go to the default printer."
+        )
+    }
+
+    pub fn remove_button(name: &str) -> String {
+        format!("Remove {name}")
+    }
+
+    pub fn removed(name: &str, new_default: Option<&str>, moved: i64) -> String {
+        let mut text = format!("Removed printer {name}.");
+        if let Some(next) = new_default {
+            text.push_str(&format!(" {next} is now the default printer."));
+        }
+        if moved > 0 {
+            text.push_str(&format!(
+                " {moved} job(s) or trigger(s) now use the default printer."
+            ));
+        }
+        text
+    }
 
     pub fn gone(id: i64) -> String {
         format!("Printer {id} no longer exists (reload with ctrl-r).")
@@ -168,7 +244,7 @@ pub mod printers {
         if enabled {
             format!("{name} is switched on.")
         } else {
-            format!("{name} is switched off (e switches it back on).")
+            format!("{name} is switched off (n switches it back on).")
         }
     }
 
@@ -193,7 +269,15 @@ pub mod header {
 }
 
 pub mod status {
-    pub const HINTS: &str = "? help  : command  / filter  q quit";
+    /// The hints at the right of the status line, with the active keymap's keys.
+    pub const HINTS: &[(&str, &str)] = &[
+        ("help", "help"),
+        ("palette", "command"),
+        ("filter", "filter"),
+        ("quit", "quit"),
+    ];
+    pub const NO_WORKER: &str = "The worker does not run in this console (it was started read-only): \
+         run `backroom worker`, or start backroom without --read-only.";
     pub const NO_ROW: &str = "No row is selected.";
     pub const FILTER_PROMPT: &str = "/";
     pub const PALETTE_PROMPT: &str = ":";
@@ -255,7 +339,8 @@ pub mod palette {
         ("jobs", "show the print jobs"),
         ("contacts", "show the contacts"),
         ("pos", "show the POS folders"),
-        ("sync", "show the sync tables"),
+        ("tables", "show the sync tables"),
+        ("sync", "show the sync status per folder"),
         ("theme", "switch theme: :theme NAME"),
         ("keymap", "switch keymap: :keymap NAME"),
         ("sort", "sort by a column: :sort NAME [desc]"),
@@ -327,6 +412,69 @@ pub mod form {
 pub mod refused {
     pub fn read_only(action: &str) -> String {
         format!("{action} is refused: backroom runs read-only (switch with :readonly)")
+    }
+}
+
+pub mod print_jobs {
+    pub const RESCHEDULE: &str = "Reschedule the marked (or selected) failed jobs";
+    pub const RESCHEDULE_FILTERED: &str = "Reschedule every failed job the filter shows";
+    pub const REPRINT: &str = "Print the selected job's document again (a new job)";
+    pub const CANCEL: &str = "Cancel the marked (or selected) pending jobs";
+    pub const CANCEL_FILTERED: &str = "Cancel every pending job the filter shows";
+    pub const DOWNLOAD: &str = "Download the exact bytes that were sent (to the downloads dir)";
+
+    pub const RESCHEDULING: &str = "Rescheduling";
+    pub const REPRINTING: &str = "Queueing a reprint";
+    pub const CANCELLING: &str = "Cancelling";
+    pub const DOWNLOADING: &str = "Writing the document";
+    pub const COUNTING: &str = "Reading the filtered jobs";
+
+    pub const FAILED_JOBS_HINT: &str = "Failed jobs do not print again by themselves: reschedule them with r (R: every failed job shown)";
+    pub const MAYBE_DUPLICATE: &str = "Some jobs were resent after a crash to a printer that cannot be asked: \
+         they may have printed twice (maybe duplicate in the detail, enter)";
+
+    /// The retention line (`PRINT_JOB_RETENTION`, not configurable).
+    pub fn retention(days: u64) -> String {
+        format!(
+            "Finished jobs are purged after {days} days (PRINT_JOB_RETENTION, not configurable)."
+        )
+    }
+
+    pub fn failed_count(n: i64) -> String {
+        format!("⚠ {n} failed print job(s).")
+    }
+
+    pub fn done(verb: &str, ids: &[i64], skipped: &[String]) -> String {
+        let mut s = match ids.len() {
+            0 => format!("No job {verb}"),
+            1 => format!("Job {} {verb}", ids[0]),
+            n => format!("{n} jobs {verb}"),
+        };
+        if !skipped.is_empty() {
+            s.push_str(&format!("; left alone: {}", skipped.join(", ")));
+        }
+        s.push('.');
+        s
+    }
+
+    pub fn reprinted(new: i64, of: i64) -> String {
+        format!("Job {new} queued: a reprint of job {of}.")
+    }
+
+    pub fn downloaded(id: i64, bytes: usize, path: &std::path::Path) -> String {
+        format!("Job {id}: {bytes} bytes written to {}.", path.display())
+    }
+
+    pub fn confirm_bulk(verb: &str, n: usize) -> String {
+        format!("{verb} {n} job(s)")
+    }
+
+    pub fn job_failed(id: i64) -> String {
+        format!("Print job {id} failed (enter on it shows why).")
+    }
+
+    pub fn gone(id: i64) -> String {
+        format!("Print job {id} no longer exists (reload with ctrl-r).")
     }
 }
 

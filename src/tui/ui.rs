@@ -213,9 +213,22 @@ fn fitting_columns(view: &crate::store::views::View, width: u16) -> usize {
     view.columns.len()
 }
 
+/// `? help  : command  / filter  q quit`, with the keys of the active keymap.
+fn hints(app: &App) -> String {
+    let parts: Vec<String> = status::HINTS
+        .iter()
+        .filter_map(|(action, label)| {
+            let a = Section::Global.action(action)?;
+            let key = app.keymap.key_for(Section::Global, a)?;
+            Some(format!("{key} {label}"))
+        })
+        .collect();
+    parts.join("  ")
+}
+
 fn draw_bottom(frame: &mut Frame<'_>, completion_area: Rect, area: Rect, app: &App) {
     match &app.mode {
-        Mode::Normal => app.status.draw(frame, area, &app.theme),
+        Mode::Normal => app.status.draw(frame, area, &app.theme, &hints(app)),
         Mode::Filter { input, .. } => draw_input(
             frame,
             area,

@@ -157,7 +157,8 @@ impl Tmux {
         self.wait_until(&format!("`{needle}` to go"), |s| !s.contains(needle))
     }
 
-    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    /// Waits until `ok` holds for the screen; panics with the screen after 10 s.
+    pub fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let screen = self.screen();
