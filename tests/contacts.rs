@@ -266,6 +266,33 @@ fn import_is_all_or_nothing_and_reports_every_bad_row() {
 }
 
 #[test]
+fn a_large_import_reports_progress_on_request() {
+    let env = TestEnv::new();
+    let mut csv = String::from("name;email\n");
+    for i in 0..25_000 {
+        csv.push_str(&format!("Contact {i};c{i}@x.org\n"));
+    }
+    let file = write(&env, "big.csv", csv.as_bytes());
+    let out = env
+        .command()
+        .args(["contacts", "import", file.to_str().unwrap(), "--progress"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("import: 10000 rows read") && err.contains("import: 20000 rows read"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 25000 of 25000 rows"));
+    let quiet = env.run(&["contacts", "import", file.to_str().unwrap()]);
+    assert!(
+        !String::from_utf8_lossy(&quiet.stderr).contains("rows read"),
+        "no progress when stderr is not a terminal"
+    );
+}
+
+#[test]
 fn the_template_goes_to_downloads_and_imports_as_is() {
     let env = TestEnv::new();
     let out = env.ok(&["contacts", "template"]);
@@ -590,4 +617,107 @@ fn link_settings_show_set_and_regenerate_for_admins_only() {
         "{}",
         message.body
     );
+}
+
+#[tokio::test]
+async fn the_contacts_pane_offers_valid_actions_reviews_invitations_and_confirms_deletes() {
+    use backroom::tui::harness::Harness;
+    let env = TestEnv::new();
+    add(&env, "Alice", "alice@x.org");
+    add(&env, "Bob", "bob@x.org");
+    add(&env, "Carol", "carol@x.org");
+    set_state(&env, "alice@x.org", ContactState::Active);
+    add_job(
+        &env,
+        "carol@x.org",
+        "Banner",
+        "processing:rip",
+        "banner.pdf",
+        false,
+    );
+    let ctx = backroom::context::Context::for_db(env.db());
+    let mut h = Harness::new(ctx, 150, 30).await.unwrap();
+    h.press(&["3"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("alice@x.org") && screen.contains("carol@x.org"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("[5 jobs/day] · 100 MB/job · 500 MB/day"),
+        "{screen}"
+    );
+
+    // Only the actions valid for Alice (active) are offered.
+    h.press(&["a"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("Actions for alice@x.org (active)"),
+        "{screen}"
+    );
+    assert!(screen.contains("‹ deactivate ›"), "{screen}");
+    h.press(&["right"]).await.unwrap();
+    assert!(
+        h.screen().contains("‹ delete identities ›"),
+        "{}",
+        h.screen()
+    );
+    h.press(&["right"]).await.unwrap();
+    assert!(
+        h.screen().contains("‹ deactivate ›"),
+        "only two actions: {}",
+        h.screen()
+    );
+    h.press(&["esc", "i"]).await.unwrap();
+    assert!(h.screen().contains("send activation request is only for not registered or inactive contacts; alice@x.org is active"), "{}", h.screen());
+
+    // + / - change the chosen limit; L chooses the next one.
+    h.press(&["+", "L", "-"]).await.unwrap();
+    assert!(
+        h.screen().contains("6 jobs/day · [90 MB/job]"),
+        "{}",
+        h.screen()
+    );
+
+    // Bob: the invitation is shown for review, then written as .eml (no SMTP here).
+    h.press(&["j", "i"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("Review the activation request"), "{screen}");
+    assert!(
+        screen.contains("To: Bob <bob@x.org>") && screen.contains("/register?token="),
+        "{screen}"
+    );
+    h.press(&["y"]).await.unwrap();
+    assert!(
+        h.screen()
+            .contains("activation request for bob@x.org: SMTP is not configured: written to"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(
+        env.json(&["contacts", "show", "bob@x.org"])["contact"]["invited"],
+        true
+    );
+
+    // Deleting Bob and Carol is refused (Carol's job is processing); Bob alone is confirmed first.
+    h.press(&["space", "j", "space", "d"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("nothing deleted: carol@x.org has job #1 \"Banner\" in processing:rip"),
+        "{screen}"
+    );
+    h.press(&["space", "k", "d"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("Delete 1 contact") && screen.contains("Bob <bob@x.org>, 0 job(s)"),
+        "{screen}"
+    );
+    h.press(&["y"]).await.unwrap();
+    assert!(
+        h.screen().contains("deleted 1 contact(s) and 0 job(s)"),
+        "{}",
+        h.screen()
+    );
+    assert!(!h.screen().contains("bob@x.org"));
+    assert_eq!(env.json(&["contacts", "list"]).as_array().unwrap().len(), 2);
 }

@@ -459,3 +459,27 @@ fn an_unconfigured_connection_says_what_to_set() {
     assert!(v["message"].as_str().unwrap().contains("--db-host"));
     env.fails(3, &["pos", "test-ws", "NOPE"]);
 }
+
+#[test]
+fn read_only_tests_run_but_keep_nothing() {
+    let env = admin_env();
+    env.ok(&["pos", "folders", "add", "S1"]);
+    let err = env.fails(5, &["--read-only", "pos", "test-ws", "S1"]);
+    assert!(err.contains("read-only: the result was not kept"), "{err}");
+    let json = env.json(&["pos", "folders", "show", "S1"]);
+    assert_eq!(json["last_tests"], serde_json::json!([]));
+    env.fails(5, &["pos", "test-ws", "S1"]);
+    let json = env.json(&["pos", "folders", "show", "S1"]);
+    assert_eq!(json["last_tests"][0]["failure"], "not_configured");
+    env.fails(5, &["pos", "test", "S1"]);
+    let history = env.json(&["pos", "test-history", "S1"]);
+    assert_eq!(history.as_array().unwrap().len(), 4);
+    let human = env.ok(&["pos", "test-history", "S1", "--limit", "2"]);
+    assert_eq!(human.lines().count(), 3, "{human}");
+    assert!(
+        json["last_tests"][0]["tested_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("20")
+    );
+}

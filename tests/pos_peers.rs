@@ -51,6 +51,21 @@ fn ftp_session_moves_bytes_unchanged_in_the_target_folder() {
 }
 
 #[test]
+fn ftp_session_over_ipv6_uses_extended_passive_mode() {
+    let server = FtpServer::start_ipv6();
+    server.write("in/test.txt", b"v6\n");
+    rt().block_on(async {
+        let mut p = params(&server, &server.password, Some("in"));
+        p.host = "::1";
+        let mut s = FtpSession::connect(&p).await.unwrap();
+        assert_eq!(s.get("test.txt").await.unwrap(), b"v6\n");
+        s.put("up.bin", b"\r\n\n").await.unwrap();
+        s.quit().await;
+    });
+    assert_eq!(std::fs::read(server.path("in/up.bin")).unwrap(), b"\r\n\n");
+}
+
+#[test]
 fn ftp_session_names_each_failure() {
     let server = FtpServer::start();
     server.mkdir("store12");

@@ -4,13 +4,11 @@
 
 mod support;
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
 use backroom::context::Context;
 use backroom::tui::harness::Harness;
 use support::TestEnv;
 use support::ftp::FtpServer;
+use support::tmux::Tmux;
 
 fn admin_env() -> TestEnv {
     let env = TestEnv::new();
@@ -179,110 +177,6 @@ fn the_panes_warn_about_failed_tests_and_missing_tables() {
 
 // ---- a real terminal ----
 
-/// A private tmux server running one backroom TUI; killed on Drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(env: &TestEnv, extra_env: &[(&str, &str)]) -> Tmux {
-        support::require_program("tmux", "tmux");
-        let socket = format!(
-            "backroom-pos-{}-{}",
-            std::process::id(),
-            support::free_port()
-        );
-        let mut cmd = String::from("env");
-        for (k, v) in env.vars() {
-            cmd.push_str(&format!(" {k}='{v}'"));
-        }
-        for (k, v) in extra_env {
-            cmd.push_str(&format!(" {k}='{v}'"));
-        }
-        cmd.push_str(&format!(" '{}'", env!("CARGO_BIN_EXE_backroom")));
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                "140",
-                "-y",
-                "40",
-                &cmd,
-            ])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "tmux new-session failed");
-        let _ = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "set-option",
-                "-t",
-                "t",
-                "remain-on-exit",
-                "on",
-            ])
-            .status();
-        Tmux { socket }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["-L", self.socket.as_str(), "send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        assert!(Command::new("tmux").args(&args).status().unwrap().success());
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn type_text(&self, text: &str) {
-        assert!(
-            Command::new("tmux")
-                .args(["-L", &self.socket, "send-keys", "-t", "t", "-l", text])
-                .status()
-                .unwrap()
-                .success()
-        );
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen shows `text` (at most `secs`), returning the screen.
-    fn wait_for(&self, text: &str, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{text:?} did not appear:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
 #[test]
 fn in_a_real_terminal_fill_the_ftp_tab_run_the_test_and_read_the_verdict() {
     let server = FtpServer::start();
@@ -296,15 +190,16 @@ fn in_a_real_terminal_fill_the_ftp_tab_run_the_test_and_read_the_verdict() {
         "--administrator",
         "marie",
     ]);
-    let tui = Tmux::start(&env, &[]);
-    tui.wait_for("Printers", 10);
+    let binary = support::tmux::backroom_binary().display().to_string();
+    let tui = Tmux::start(&env, &binary, &[]);
+    tui.wait_for("Printers");
     tui.keys(&["4"]);
-    tui.wait_for("STORE12", 5);
+    tui.wait_for("STORE12");
     // Open the folder's form and go to the FTP server tab.
     tui.keys(&["e"]);
-    tui.wait_for("Administrator", 5);
+    tui.wait_for("Administrator");
     tui.keys(&["PageDown", "PageDown"]);
-    tui.wait_for("Share folder", 5);
+    tui.wait_for("Share folder");
     tui.keys(&["Tab", "Tab"]);
     tui.type_text(&server.address(Some("store12/outbox")));
     tui.keys(&["Tab"]);
@@ -317,23 +212,23 @@ fn in_a_real_terminal_fill_the_ftp_tab_run_the_test_and_read_the_verdict() {
         "the password is shown:\n{screen}"
     );
     tui.keys(&["Enter"]);
-    tui.wait_for("Saved POS folder STORE12.", 5);
+    tui.wait_for("Saved POS folder STORE12.");
     // Run the FTP test: test.txt is not there yet, and the verdict says where it looked.
     tui.keys(&["f"]);
-    let screen = tui.wait_for("FTP server of STORE12: FAILED (test_file_missing)", 15);
+    let screen = tui.wait_for("FTP server of STORE12: FAILED (test_file_missing)");
     assert!(
         screen.contains("looked for /store12/outbox/test.txt"),
         "{screen}"
     );
     // The folder's detail keeps the verdict with its time.
     tui.keys(&["Enter"]);
-    let screen = tui.wait_for("connection tests", 5);
+    let screen = tui.wait_for("connection tests");
     assert!(screen.contains("test.txt is missing"), "{screen}");
     tui.keys(&["Escape"]);
     // Create it by hand, as the seed says, and test again.
     server.write("store12/outbox/test.txt", b"ok\n");
     tui.keys(&["f"]);
-    let screen = tui.wait_for("FTP server of STORE12: ok", 15);
+    let screen = tui.wait_for("FTP server of STORE12: ok");
     assert!(
         screen.contains("downloaded /store12/outbox/test.txt"),
         "{screen}"

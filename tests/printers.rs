@@ -669,6 +669,7 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
         screen.contains("back") && screen.contains("front"),
         "{screen}"
     );
+    assert!(screen.contains("purged after 30 days"), "{screen}");
 
     h.press(&["j", "d"]).await.unwrap();
     assert!(stored(&env, "front").is_default);
@@ -679,7 +680,7 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
         h.screen()
     );
 
-    h.press(&["e"]).await.unwrap();
+    h.press(&["n"]).await.unwrap();
     assert!(!stored(&env, "front").enabled);
     assert!(
         h.screen().contains("front is switched off"),
@@ -701,6 +702,137 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
         !h.screen()
             .contains("Printing is switched off for this store")
     );
+
+    // Edit: the form holds the current target and copies.
+    h.press(&["e"]).await.unwrap();
+    assert!(h.screen().contains("Edit printer front"), "{}", h.screen());
+    h.press(&["tab", "backspace"]).await.unwrap();
+    h.type_text("3").await.unwrap();
+    h.press(&["enter"]).await.unwrap();
+    assert_eq!(stored(&env, "front").copies, 3);
+    assert!(h.screen().contains("Saved printer front"), "{}", h.screen());
+}
+
+fn add_spool_printers(env: &TestEnv, names: &[&str]) {
+    let spool = spool_dir(env);
+    let mut conn = backroom::store::open(&env.db()).unwrap();
+    for name in names {
+        backroom::store::printers::add(
+            &mut conn,
+            &backroom::store::printers::NewPrinter {
+                name: name.to_string(),
+                provider: Provider::Spool,
+                target: spool.clone(),
+                api_key: None,
+                tray: None,
+                copies: 1,
+                enabled: true,
+                make_default: false,
+            },
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_triggers_popup_lists_switches_and_routes_the_triggers() {
+    let env = TestEnv::new();
+    add_spool_printers(&env, &["back", "front"]);
+    let mut h = harness(tui_ctx(&env)).await;
+
+    // T lists the three triggers as stored: on, the default printer, the printer's copies.
+    h.press(&["T"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("Print triggers"), "{screen}");
+    for line in [
+        "order.received → invoice ‹ on ›",
+        "order.shipped → delivery slip ‹ on ›",
+        "invoice.overdue → reminder ‹ on ›",
+        "now: default printer, printer's copies",
+    ] {
+        assert!(screen.contains(line), "{line} missing:\n{screen}");
+    }
+    assert_eq!(
+        screen.matches("printer ‹ (default) ›").count(),
+        3,
+        "{screen}"
+    );
+
+    // order.received → back, 2 copies; order.shipped off; invoice.overdue untouched.
+    h.press(&["down", "right"]).await.unwrap();
+    assert!(h.screen().contains("printer ‹ back ›"), "{}", h.screen());
+    h.press(&["down"]).await.unwrap();
+    h.type_text("0").await.unwrap();
+    assert!(h.screen().contains("expected 1 to 999"), "{}", h.screen());
+    h.press(&["backspace"]).await.unwrap();
+    h.type_text("2").await.unwrap();
+    h.press(&["down", "right", "enter"]).await.unwrap();
+    assert!(
+        h.screen()
+            .contains("Saved the print triggers: order.received, order.shipped."),
+        "{}",
+        h.screen()
+    );
+
+    // The CLI reads what the popup wrote.
+    let list = env.json(&["triggers", "list"]);
+    let by_kind = |k: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["event_kind"] == k)
+            .cloned()
+            .unwrap()
+    };
+    let received = by_kind("order.received");
+    assert_eq!(received["printer"], "back");
+    assert_eq!(received["copies"], 2);
+    assert_eq!(received["enabled"], true);
+    let shipped = by_kind("order.shipped");
+    assert_eq!(shipped["enabled"], false);
+    assert_eq!(shipped["printer"], serde_json::Value::Null);
+    let overdue = by_kind("invoice.overdue");
+    assert_eq!(overdue["enabled"], true);
+    assert_eq!(overdue["copies"], serde_json::Value::Null);
+
+    // Reopened, it shows the new state; back to the default printer and the printer's copies.
+    h.press(&["T"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("now: back, 2 copies"), "{screen}");
+    assert!(
+        screen.contains("order.shipped → delivery slip ‹ off ›"),
+        "{screen}"
+    );
+    h.press(&["down", "left", "down", "backspace", "enter"])
+        .await
+        .unwrap();
+    assert!(
+        h.screen()
+            .contains("Saved the print triggers: order.received."),
+        "{}",
+        h.screen()
+    );
+    let conn = backroom::store::open(&env.db()).unwrap();
+    let t = backroom::store::printing::trigger(&conn, "order.received")
+        .unwrap()
+        .unwrap();
+    assert_eq!((t.printer, t.copies), (None, None));
+
+    // Read-only: the triggers are shown, saving is refused and changes nothing.
+    let mut ctx = tui_ctx(&env);
+    ctx.read_only = true;
+    let mut h = harness(ctx).await;
+    h.press(&["T", "right", "enter"]).await.unwrap();
+    assert!(
+        h.screen()
+            .contains("changing the print triggers is refused: backroom runs read-only"),
+        "{}",
+        h.screen()
+    );
+    let t = backroom::store::printing::trigger(&conn, "order.received")
+        .unwrap()
+        .unwrap();
+    assert!(t.enabled);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -748,4 +880,119 @@ async fn tui_printers_pane_checks_chooses_a_tray_and_prints_a_test_page() {
         h.screen()
     );
     assert_eq!(ipp.wait_received(1, Duration::from_secs(10)).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_printers_pane_adds_and_removes_printers_with_the_default_rule() {
+    let env = TestEnv::new();
+    let spool = spool_dir(&env);
+    let ctx = tui_ctx(&env);
+    let mut h = harness(ctx).await;
+    assert!(h.screen().contains("No printer is configured"));
+
+    // Add: name, provider (ipp → raw → printnode → spool), a target the provider refuses first.
+    h.press(&["a"]).await.unwrap();
+    assert!(h.screen().contains("Add printer"), "{}", h.screen());
+    h.type_text("front").await.unwrap();
+    h.press(&["tab", "right", "right", "right", "tab"])
+        .await
+        .unwrap();
+    assert!(h.screen().contains("‹ spool ›"), "{}", h.screen());
+    h.type_text("relative/folder").await.unwrap();
+    h.press(&["enter"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("Add printer") && screen.contains("not an absolute path"),
+        "{screen}"
+    );
+    h.press(&["tab", "tab"]).await.unwrap();
+    for _ in 0.."relative/folder".len() {
+        h.press(&["backspace"]).await.unwrap();
+    }
+    h.type_text(&spool).await.unwrap();
+    h.press(&["enter"]).await.unwrap();
+    assert!(
+        h.screen()
+            .contains("Added printer front (the default printer)"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(stored(&env, "front").provider, Provider::Spool);
+    assert!(stored(&env, "front").is_default);
+
+    h.press(&["a"]).await.unwrap();
+    h.type_text("back").await.unwrap();
+    h.press(&["tab", "right", "right", "right", "tab"])
+        .await
+        .unwrap();
+    h.type_text(&spool).await.unwrap();
+    h.press(&["enter"]).await.unwrap();
+    assert!(!stored(&env, "back").is_default);
+
+    // Remove the default (front, second row by name): the form asks who takes over.
+    h.press(&["j", "x"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("Remove front, the default printer"),
+        "{screen}"
+    );
+    assert!(screen.contains("‹ back ›"), "{screen}");
+    h.press(&["enter"]).await.unwrap();
+    assert!(
+        h.screen().contains("back is now the default printer"),
+        "{}",
+        h.screen()
+    );
+    assert!(stored(&env, "back").is_default);
+
+    // The last printer goes after a confirmation that says what it means.
+    h.press(&["g", "x"]).await.unwrap();
+    assert!(
+        h.screen().contains("It is the last printer"),
+        "{}",
+        h.screen()
+    );
+    h.press(&["y"]).await.unwrap();
+    let conn = backroom::store::open(&env.db()).unwrap();
+    assert!(backroom::store::printers::list(&conn).unwrap().is_empty());
+    assert!(h.screen().contains("No printer is configured"));
+}
+
+/// The real binary in a real terminal (tmux): the admin's flow on the Printers pane.
+#[test]
+fn tui_in_a_terminal_checks_a_printer_picks_its_tray_and_prints_a_test_page() {
+    use support::tmux::{Tmux, backroom_binary};
+    let ipp = IppPrinter::start();
+    let env = TestEnv::new();
+    let bin = backroom_binary();
+    let add = std::process::Command::new(&bin)
+        .envs(env.vars())
+        .args([
+            "printers",
+            "add",
+            "counter",
+            "--provider",
+            "ipp",
+            "--target",
+        ])
+        .arg(ipp.url())
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{add:?}");
+    let t = Tmux::start(&env, &format!("'{}'", bin.display()), &[]);
+    t.wait_for("counter");
+    t.keys(&["c"]);
+    t.wait_for("counter: idle, ready");
+    t.keys(&["t"]);
+    t.wait_for("‹ (printer default) ›");
+    t.keys(&["Right", "Right"]);
+    t.wait_for("‹ main ›");
+    t.keys(&["Enter"]);
+    t.wait_for("counter now prints from tray main");
+    t.keys(&["p"]);
+    t.wait_for("Test page sent to counter");
+    assert_eq!(ipp.wait_received(1, Duration::from_secs(10)).len(), 1);
+    t.keys(&["q"]);
+    t.wait_exit();
+    assert_eq!(stored(&env, "counter").tray.as_deref(), Some("main"));
 }

@@ -663,3 +663,240 @@ fn purge_keeps_recent_jobs_and_drops_old_finished_ones_with_their_documents() {
     assert_eq!(left, [b]);
     env.ok(&["jobs", "download", &b.to_string()]);
 }
+
+#[test]
+fn with_printing_switched_off_queued_jobs_wait_and_new_events_queue_nothing() {
+    let env = TestEnv::new();
+    env.write_config("[operators]\ntester = \"admin\"\n");
+    let dir = spool(&env);
+    let queued = emit(&env, "order.received", &order("SO-10"))["jobs"][0]["id"]
+        .as_i64()
+        .unwrap();
+    env.ok(&["printers", "disable"]);
+    let out = emit(&env, "order.received", &order("SO-11"));
+    assert_eq!(out["jobs"], json!([]));
+    assert!(
+        out["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("printing is switched off"),
+        "{out}"
+    );
+    env.ok(&["worker", "--until-idle"]);
+    let j = job(&env, queued);
+    assert_eq!(
+        (j["state"].as_str(), j["attempts"].as_i64()),
+        (Some("pending"), Some(0))
+    );
+    assert!(files(&dir).is_empty());
+    env.ok(&["printers", "enable"]);
+    env.ok(&["worker", "--until-idle"]);
+    assert_eq!(job(&env, queued)["state"], "succeeded");
+    assert_eq!(files(&dir).len(), 1);
+}
+
+mod pane {
+    //! The Print jobs pane in the TUI (ratatui's TestBackend through the app's harness).
+
+    use backroom::context::Context;
+    use backroom::tui::harness::Harness;
+
+    fn state(ctx: &Context, id: i64) -> String {
+        let conn = backroom::store::open(&ctx.db_path).unwrap();
+        conn.query_row("SELECT state FROM print_jobs WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_print_jobs_pane_reschedules_cancels_and_reprints_marked_and_filtered_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Context::for_db(dir.path().join("b.db"));
+        {
+            let mut conn = backroom::store::open(&ctx.db_path).unwrap();
+            backroom::store::settings::set(&conn, "printing.max_attempts", "1").unwrap();
+            backroom::store::printers::insert(
+                &mut conn,
+                &backroom::store::printers::NewPrinter {
+                    name: "front".into(),
+                    provider: backroom::printing::Provider::Spool,
+                    target: dir.path().join("missing").display().to_string(),
+                    api_key: None,
+                    tray: None,
+                    copies: 1,
+                    enabled: true,
+                    make_default: true,
+                },
+            )
+            .unwrap();
+            for n in 1..=4 {
+                backroom::printing::outbox::ingest(
+                    &mut conn,
+                    backroom::printing::EventKind::OrderReceived,
+                    &super::order(&format!("SO-TUI-{n}")),
+                    "test",
+                    "Shop",
+                )
+                .unwrap();
+            }
+        }
+        backroom::worker::printing::run_until_idle(&ctx)
+            .await
+            .unwrap();
+        assert_eq!(state(&ctx, 4), "failed");
+
+        let mut h = Harness::new(ctx.clone(), 160, 30).await.unwrap();
+        h.press(&["2"]).await.unwrap();
+        let screen = h.screen();
+        assert!(screen.contains("4 failed print job(s)"), "{screen}");
+        assert!(screen.contains("purged after 30 days"), "{screen}");
+        assert!(screen.contains("gave up after 1 attempts"), "{screen}");
+
+        // The newest job is selected: reschedule it.
+        h.press(&["r"]).await.unwrap();
+        assert!(h.screen().contains("Job 4 rescheduled"), "{}", h.screen());
+        assert_eq!(state(&ctx, 4), "pending");
+
+        // Cancel it (pending), after confirming.
+        h.press(&["x"]).await.unwrap();
+        assert!(h.screen().contains("Cancel 1 job(s)"), "{}", h.screen());
+        h.press(&["y"]).await.unwrap();
+        assert_eq!(state(&ctx, 4), "cancelled");
+
+        // Mark two failed jobs and reschedule both; a cancelled one is left alone.
+        h.press(&["space", "space", "space"]).await.unwrap();
+        h.press(&["r"]).await.unwrap();
+        let screen = h.screen();
+        assert!(
+            screen.contains("2 jobs rescheduled; left alone: job 4 is cancelled"),
+            "{screen}"
+        );
+        assert_eq!(
+            (state(&ctx, 3).as_str(), state(&ctx, 2).as_str()),
+            ("pending", "pending")
+        );
+
+        // Every failed job the filter shows: only job 1 is left failed.
+        h.press(&["esc", "R"]).await.unwrap();
+        assert!(h.screen().contains("Reschedule 1 job(s)"), "{}", h.screen());
+        h.press(&["y"]).await.unwrap();
+        assert_eq!(state(&ctx, 1), "pending");
+
+        // Reprint the selected job: a new job for the same document.
+        h.press(&["g", "p"]).await.unwrap();
+        assert!(h.screen().contains("a reprint of job 4"), "{}", h.screen());
+        assert_eq!(state(&ctx, 5), "pending");
+
+        // The detail shows the attempt history.
+        h.press(&["G", "enter"]).await.unwrap();
+        let screen = h.screen();
+        assert!(
+            screen.contains("attempts") && screen.contains("retryable"),
+            "{screen}"
+        );
+    }
+}
+
+#[test]
+fn several_workers_at_once_print_each_job_exactly_once() {
+    let env = TestEnv::new();
+    let dir = spool(&env);
+    {
+        let mut conn = backroom::store::open(&env.db()).unwrap();
+        for n in 0..300 {
+            backroom::printing::outbox::ingest(
+                &mut conn,
+                backroom::printing::EventKind::OrderReceived,
+                &order(&format!("SO-MANY-{n}")),
+                "test",
+                "Shop",
+            )
+            .unwrap();
+        }
+    }
+    let workers: Vec<Child> = (0..3)
+        .map(|_| {
+            Child(
+                env.command()
+                    .args(["worker", "--until-idle"])
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    for mut w in workers {
+        assert!(w.0.wait().unwrap().success());
+    }
+    env.ok(&["worker", "--until-idle"]);
+    let jobs = env.json(&["jobs", "list"]);
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), 300);
+    for j in jobs {
+        assert_eq!(
+            (j["state"].as_str(), j["attempts"].as_i64()),
+            (Some("succeeded"), Some(1)),
+            "{j}"
+        );
+    }
+    assert_eq!(files(&dir).len(), 300);
+}
+
+#[test]
+fn a_raw_job_resent_after_a_crash_is_flagged_as_a_possible_duplicate() {
+    use std::io::Read as _;
+    use std::sync::{Arc, Mutex};
+    let env = TestEnv::new();
+    // A real TCP listener standing in for a JetDirect printer: it keeps what each connection sent.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let sink = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { break };
+            let mut buf = Vec::new();
+            let _ = s.read_to_end(&mut buf);
+            sink.lock().unwrap().push(buf);
+        }
+    });
+    add_printer(&env, "labels", "raw", &format!("127.0.0.1:{port}"));
+    let id = emit(&env, "order.shipped", &order("SO-RAW"))["jobs"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let mut worker = Child(
+        env.command()
+            .args(["worker"])
+            .env("BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS", "30000")
+            .env("BACKROOM_PRINT_JOB_LEASE_MS", "1000")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while received.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the worker never sent the job");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    worker.0.kill().unwrap();
+    worker.0.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    env.ok(&["worker", "--until-idle"]);
+    let j = job(&env, id);
+    assert_eq!(j["state"], "succeeded", "{j}");
+    assert_eq!(j["maybe_duplicate"], true, "{j}");
+    assert!(env.ok(&["jobs", "list"]).contains("maybe duplicate"));
+    assert!(
+        env.ok(&["jobs", "show", &id.to_string()])
+            .contains("may have printed twice")
+    );
+    let got = received.lock().unwrap().clone();
+    assert_eq!(
+        got.len(),
+        2,
+        "a raw printer cannot be asked, so the job went out again"
+    );
+    assert_eq!(got[0], got[1]);
+    assert!(got[0].starts_with(b"%PDF-"));
+}

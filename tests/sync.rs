@@ -885,3 +885,249 @@ fn update_packages_in_each_confirmation_mode() {
     let status = till.ok(&["sync", "status", "LYON"]);
     assert!(status.contains("BLOCKED update"), "{status}");
 }
+
+/// A background `backroom` process (worker or serve), killed on Drop.
+struct Background(std::process::Child);
+
+impl Background {
+    fn spawn(env: &TestEnv, args: &[&str]) -> Background {
+        let child = env
+            .command()
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Background(child)
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_until(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !check() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within {secs} s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn the_workers_export_import_and_push_on_their_own() {
+    let ftp = FtpServer::start();
+    ftp.mkdir("out");
+    let server = server_env();
+    let erp = server.path().join("erp.db");
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT, price REAL);
+             INSERT INTO ART VALUES ('A1', 'Stylo', 1.2), ('A2', 'Cahier', 3.5);",
+        )
+        .unwrap();
+    let mut flags = vec![
+        "--db-kind".to_string(),
+        "sqlite".into(),
+        "--db-name".into(),
+        erp.display().to_string(),
+    ];
+    flags.extend(ftp_flags(&ftp, "out"));
+    add_folder(&server, "NICE", &strs(&flags));
+    add_table(&server, "NICE", "ART", "incremental", "server-to-till");
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    server.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "NICE",
+        "export_caisseauto",
+        "--schedule-secs",
+        "10",
+    ]);
+    let port = support::free_port();
+    let _serve = Serve::start(&server, port);
+    let _server_worker = Background::spawn(&server, &["worker"]);
+
+    let till = till_env("1", "token-of-till-1");
+    let mut flags = ftp_flags(&ftp, "out");
+    flags.extend([
+        "--ws-url".to_string(),
+        format!("http://127.0.0.1:{port}"),
+        "--sync-wait-ms".into(),
+        "200".into(),
+    ]);
+    add_folder(&till, "NICE", &strs(&flags));
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "NICE",
+        "import_caisseauto",
+        "--schedule-secs",
+        "10",
+    ]);
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "NICE",
+        "import_updatecaisse",
+        "--disable",
+    ]);
+    for n in 1..=4 {
+        till.ok(&[
+            "till",
+            "ticket",
+            "add",
+            "NICE",
+            "--number",
+            &format!("B-{n}"),
+            "--line",
+            "A1:1:1.20",
+        ]);
+    }
+    let _till_worker = Background::spawn(&till, &["worker"]);
+
+    let server_db = rusqlite::Connection::open(&erp).unwrap();
+    let tickets = || -> i64 {
+        server_db
+            .query_row("SELECT count(*) FROM backroom_tickets", [], |r| r.get(0))
+            .unwrap_or(0)
+    };
+    wait_until("the till synchroniser pushes the tickets", 30, || {
+        tickets() == 4
+    });
+    wait_until(
+        "the scheduled export and import bring the articles",
+        40,
+        || {
+            till_rows(&till, "SELECT name FROM sqlite_master WHERE name = 'ART'").len() == 1
+                && till_rows(&till, "SELECT code FROM ART") == vec!["A1", "A2"]
+        },
+    );
+    till.ok(&[
+        "till",
+        "ticket",
+        "add",
+        "NICE",
+        "--number",
+        "B-5",
+        "--line",
+        "A2:1:3.50",
+    ]);
+    wait_until("a ticket sold later follows", 30, || tickets() == 5);
+    let status = till.json(&["sync", "status", "NICE"]);
+    assert_eq!(status[0]["queue"]["waiting"], 0, "{status}");
+    let runs = till.json(&["sync", "runs", "NICE"]);
+    assert!(
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["process"] == "push" && r["outcome"] == "ok"),
+        "{runs}"
+    );
+}
+
+#[tokio::test]
+async fn the_sync_pane_shows_batches_queue_and_what_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("backroom.db");
+    let conn = backroom::store::open(&db).unwrap();
+    conn.execute_batch(
+        "INSERT INTO pos_folders (code, created_at) VALUES ('LYON01', '2026-11-20T08:00:00.000Z');
+         INSERT INTO sync_exports (folder_id, batch, kind, from_seq, to_seq, rows, bytes, sha256, file, exported_at)
+           VALUES (1, 3, 'incremental', 10, 42, 1250, 90000, 'ab', 'batch-000000003.brb', '2026-11-23T09:15:00.000Z');
+         INSERT INTO till_batches (folder, batch, kind, sha256, rows, applied_at)
+           VALUES ('LYON01', 2, 'incremental', 'cd', 310, '2026-11-23T09:00:00.000Z');
+         INSERT INTO till_queue (uuid, folder, kind, payload, created_at)
+           VALUES ('u1', 'LYON01', 'ticket', '{}', '2026-11-23T08:30:00.000Z'),
+                  ('u2', 'LYON01', 'ticket', '{}', '2026-11-23T08:31:00.000Z');",
+    )
+    .unwrap();
+    backroom::store::sync::block(
+        &conn,
+        "LYON01",
+        "import",
+        Some(3),
+        "batch 3 refused: checksum mismatch",
+        "export a full batch on the server, then import --full here",
+    )
+    .unwrap();
+    drop(conn);
+    let mut h =
+        backroom::tui::harness::Harness::new(backroom::context::Context::for_db(db), 160, 40)
+            .await
+            .unwrap();
+    h.press(&["6"]).await.unwrap();
+    let screen = h.screen();
+    for needle in [
+        "Sync · 1 row",
+        "LYON01",
+        "3 incremental · 1250 rows",
+        "2 incremental · 310 rows",
+        "2 since 08:30",
+        "import at batch 3: batch 3 refused: checksum mismatch",
+        "what to do: export a full batch",
+        "2 item(s) wait for the server",
+    ] {
+        assert!(
+            screen.contains(needle),
+            "`{needle}` not on screen:\n{screen}"
+        );
+    }
+    h.press(&["enter"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("sync of folder LYON01"), "{screen}");
+    assert!(screen.contains("2 waiting, oldest"), "{screen}");
+}
+
+#[test]
+fn in_a_terminal_always_mode_asks_before_each_package() {
+    let ftp = FtpServer::start();
+    publish(
+        &ftp,
+        &[
+            ("10.6.0", package("VERSION", "10.6.0"), None),
+            ("10.6.1", package("VERSION", "10.6.1"), None),
+        ],
+    );
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "LYON",
+        "import_updatecaisse",
+        "--confirm",
+        "always",
+    ]);
+    let bin = support::tmux::backroom_binary();
+    let term = support::tmux::Tmux::start(
+        &till,
+        &format!("{} sync run update LYON", bin.display()),
+        &[],
+    );
+    term.wait_for("install update package 10.6.0 (pos-10.6.0.zip)? [y/N]");
+    term.type_text("y");
+    term.keys(&["Enter"]);
+    term.wait_for("install update package 10.6.1 (pos-10.6.1.zip)? [y/N]");
+    term.type_text("n");
+    term.keys(&["Enter"]);
+    assert_eq!(term.wait_exit(), 0, "{}", term.output());
+    let out = term.output();
+    assert!(
+        out.contains("installed 10.6.0") && out.contains("declined 10.6.1"),
+        "{out}"
+    );
+    assert!(till.path().join("install/10.6.0/VERSION").exists());
+    assert!(!till.path().join("install/10.6.1").exists());
+}

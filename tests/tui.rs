@@ -75,9 +75,13 @@ fn the_demo_console_switches_panes_filters_shows_help_and_quits_cleanly() {
 
     // By the command palette, typed and completed.
     t.keys(&[":"]);
-    t.type_text("sync");
+    t.type_text("tables");
     t.keys(&["Enter"]);
     t.wait_for("Sync tables ·");
+    t.keys(&[":"]);
+    t.type_text("sync");
+    t.keys(&["Enter"]);
+    t.wait_for("Sync ·");
     t.keys(&[":"]);
     t.type_text("jo");
     t.keys(&["Tab"]);
@@ -108,8 +112,9 @@ fn the_demo_console_switches_panes_filters_shows_help_and_quits_cleanly() {
     // Resizing redraws at the new size.
     t.resize(90, 30);
     let screen = t.wait_until("the table redrawn 90 columns wide", |s| {
-        s.lines()
-            .any(|l| l.starts_with('└') && l.chars().count() == 90)
+        s.contains("Print jobs ·")
+            && s.lines()
+                .any(|l| l.starts_with('└') && l.chars().count() == 90)
     });
     let widest = screen.lines().map(|l| l.chars().count()).max().unwrap_or(0);
     assert!(widest <= 90, "not redrawn at 90 columns:\n{screen}");

@@ -375,17 +375,6 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
     s
 }
 
-fn slug(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    while out.contains("--") {
-        out = out.replace("--", "-");
-    }
-    out.trim_matches('-').to_string()
-}
-
 #[derive(Serialize)]
 struct Downloaded {
     id: i64,
@@ -400,22 +389,15 @@ fn download(
     id: i64,
     out: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let (title, bytes, sha) = jobs::document_of(conn, id)?.ok_or_else(|| not_found(id))?;
-    let actual = crate::printing::document::sha256_hex(&bytes);
-    if actual != sha {
-        anyhow::bail!(
-            "job {id}'s document is damaged: its SHA-256 is {actual}, {sha} was recorded"
-        );
-    }
-    let path = match out {
-        Some(p) => p,
-        None => {
-            let dir = crate::paths::downloads_dir();
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            dir.join(format!("job-{id}-{}.pdf", slug(&title)))
-        }
-    };
-    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    use crate::printing::download::{self, DownloadError};
+    let path =
+        download::write(conn, id, out.as_deref(), &crate::paths::downloads_dir()).map_err(|e| {
+            match e {
+                DownloadError::NotFound(id) => anyhow::Error::new(not_found(id)),
+                other => anyhow::Error::new(other).context(format!("downloading job {id}")),
+            }
+        })?;
+    let (_, bytes, sha) = jobs::document_of(conn, id)?.ok_or_else(|| not_found(id))?;
     eprintln!(
         "job {id}: {} bytes written to {}",
         bytes.len(),

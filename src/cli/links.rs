@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use super::contacts::{deliver, fail};
 use super::{Failure, emit};
 use crate::contacts::links::{self, Changes, GenericLink, human_size};
-use crate::contacts::mail::{Mail, Mailer};
+use crate::contacts::mail::Mailer;
 use crate::contacts::transitions::find;
 use crate::context::Context;
 
@@ -137,42 +137,13 @@ fn show(ctx: &Context, link: &GenericLink) -> anyhow::Result<()> {
     })
 }
 
-/// The e-mail carrying the generic link.
-fn compose(
-    ctx: &Context,
-    from: &str,
-    contact: &crate::contacts::Contact,
-    link: &GenericLink,
-) -> Mail {
-    let store = &ctx.config.store.name;
-    let expiry = link
-        .expires_on
-        .map(|d| format!("It works until {d}.\n"))
-        .unwrap_or_default();
-    Mail {
-        from: from.to_string(),
-        to_name: contact.name.clone(),
-        to: contact.email.clone(),
-        subject: format!("Submit print jobs to {store}"),
-        body: format!(
-            "Hello {},\n\nYou can submit print jobs to {store} without an account through this link:\n\n{}\n\n\
-             {expiry}Up to {} jobs per day, {} per job and {} per day.\n",
-            contact.name,
-            link.url(&ctx.config),
-            link.jobs_per_day,
-            human_size(link.max_job_bytes),
-            human_size(link.max_day_bytes),
-        ),
-    }
-}
-
 async fn send(ctx: &Context, email: &str, yes: bool, dry_run: bool) -> anyhow::Result<()> {
     let mailer = Mailer::from_config(&ctx.config, &ctx.db_path);
     let mail = {
         let conn = ctx.open_store()?;
         let contact = find(&conn, email).map_err(fail)?;
         let link = links::load(&conn).map_err(fail)?;
-        compose(ctx, mailer.from_address(), &contact, &link)
+        links::mail(&ctx.config, mailer.from_address(), &contact, &link)
     };
     if !yes {
         let value = serde_json::json!({ "sent": false, "message": mail });

@@ -31,6 +31,14 @@ pub enum Command {
     TestWs(TestArgs),
     /// Run the three tests of a folder at once (exit 0 only when all pass).
     Test(TestArgs),
+    /// The kept connection test results of a folder, newest first.
+    TestHistory {
+        /// The folder's code.
+        code: String,
+        /// How many results to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -43,6 +51,7 @@ pub struct FoldersArgs {
 pub enum FoldersCommand {
     /// Add a folder (its three processes are created with it).
     Add {
+        /// The folder's code (letters, digits, -, _ and .; e.g. STORE12).
         code: String,
         #[command(flatten)]
         fields: Box<FieldFlags>,
@@ -50,9 +59,13 @@ pub enum FoldersCommand {
     /// List folders with the last state of each connection.
     List,
     /// Show a folder's four tabs, processes, tables and last connection tests.
-    Show { code: String },
+    Show {
+        /// The folder's code.
+        code: String,
+    },
     /// Change fields of a folder (only the flags given).
     Set {
+        /// The folder's code.
         code: String,
         /// Rename the folder.
         #[arg(long)]
@@ -61,7 +74,10 @@ pub enum FoldersCommand {
         fields: Box<FieldFlags>,
     },
     /// Remove a folder with its sync tables, processes and test results.
-    Remove { code: String },
+    Remove {
+        /// The folder's code.
+        code: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -83,6 +99,7 @@ pub struct FieldFlags {
     /// DB server tab: postgresql or sqlite.
     #[arg(long)]
     pub db_kind: Option<String>,
+    /// Host name or IP address of the PostgreSQL server.
     #[arg(long)]
     pub db_host: Option<String>,
     /// 1 to 65535 (empty: 5432).
@@ -91,6 +108,7 @@ pub struct FieldFlags {
     /// PostgreSQL database, or the SQLite file's absolute path.
     #[arg(long)]
     pub db_name: Option<String>,
+    /// The account the server and tills log in with.
     #[arg(long)]
     pub db_user: Option<String>,
     /// The DB password on the command line (visible in the shell history: prefer the two below).
@@ -111,6 +129,7 @@ pub struct FieldFlags {
     /// ftp://host[:port] or ftps://host[:port], target folder after {} (ftp://files.example{}store12/outbox).
     #[arg(long)]
     pub ftp_address: Option<String>,
+    /// The FTP login.
     #[arg(long)]
     pub ftp_user: Option<String>,
     /// The FTP password on the command line (visible in the shell history: prefer the two below).
@@ -217,6 +236,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         Command::TestFtp(a) => test(ctx, a, Target::Ftp).await,
         Command::TestWs(a) => test(ctx, a, Target::Ws).await,
         Command::Test(a) => test_all(ctx, a).await,
+        Command::TestHistory { code, limit } => history(ctx, &code, limit),
     }
 }
 
@@ -596,6 +616,38 @@ async fn test_all(ctx: &Context, args: TestArgs) -> anyhow::Result<()> {
         ))
         .into())
     }
+}
+
+fn history(ctx: &Context, code: &str, limit: u32) -> anyhow::Result<()> {
+    let conn = ctx.open_store()?;
+    let folder = folder_or_not_found(&conn, code)?;
+    let tests = store::test_history(&conn, folder.id, limit.max(1))?;
+    emit(ctx, &tests, || {
+        if tests.is_empty() {
+            eprintln!("no connection test of {code} yet: backroom pos test {code}");
+            return String::new();
+        }
+        let mut rows = vec![vec![
+            "TESTED AT".to_string(),
+            "TARGET".into(),
+            "RESULT".into(),
+            "TIME".into(),
+            "VERDICT".into(),
+        ]];
+        for t in &tests {
+            rows.push(vec![
+                t.tested_at.clone(),
+                t.verdict.target.as_str().into(),
+                t.verdict
+                    .failure
+                    .map(|f| f.as_str().to_string())
+                    .unwrap_or_else(|| "ok".into()),
+                format!("{} ms", t.verdict.elapsed_ms),
+                t.verdict.message.clone(),
+            ]);
+        }
+        table(&rows)
+    })
 }
 
 /// Aligns rows into columns (the first row is the header).

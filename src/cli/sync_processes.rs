@@ -16,17 +16,23 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// List a folder's processes with their schedule and last result.
-    List { folder: String },
+    List {
+        /// The POS folder's code.
+        folder: String,
+    },
     /// Change a process's schedule, switch, or (import_updatecaisse) confirmation mode.
     Set {
+        /// The POS folder's code.
         folder: String,
         /// export_caisseauto, import_caisseauto or import_updatecaisse.
         kind: String,
         /// Run every N seconds.
         #[arg(long, allow_hyphen_values = true)]
         schedule_secs: Option<i64>,
+        /// Switch the process on.
         #[arg(long, conflicts_with = "disable")]
         enable: bool,
+        /// Switch the process off.
         #[arg(long)]
         disable: bool,
         /// import_updatecaisse: always, once, or never (piloted).

@@ -22,6 +22,7 @@ pub struct Args {
 pub enum Command {
     /// Add a table to synchronise (a table both ways is added once per direction).
     Add {
+        /// The POS folder's code.
         folder: String,
         /// The table name (ART, CLI, T012 ...).
         table: String,
@@ -33,17 +34,25 @@ pub enum Command {
         direction: String,
     },
     /// List a folder's tables; warns about tables missing on the DB server when its test works.
-    List { folder: String },
+    List {
+        /// The POS folder's code.
+        folder: String,
+    },
     /// Check every table against the DB server (exit 3 when some are missing, 5 when unreachable).
     Check {
+        /// The POS folder's code.
         folder: String,
+        /// Give up after this many seconds.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
     },
     /// Remove a table in one direction.
     Remove {
+        /// The POS folder's code.
         folder: String,
+        /// The table name.
         table: String,
+        /// server-to-till or till-to-server.
         #[arg(long)]
         direction: String,
     },

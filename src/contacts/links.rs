@@ -51,6 +51,35 @@ impl GenericLink {
     }
 }
 
+/// The e-mail that gives `contact` the generic link and its limits.
+pub fn mail(
+    config: &Config,
+    from: &str,
+    contact: &super::Contact,
+    link: &GenericLink,
+) -> super::mail::Mail {
+    let store = &config.store.name;
+    let expiry = link
+        .expires_on
+        .map(|d| format!("It works until {d}.\n"))
+        .unwrap_or_default();
+    super::mail::Mail {
+        from: from.to_string(),
+        to_name: contact.name.clone(),
+        to: contact.email.clone(),
+        subject: format!("Submit print jobs to {store}"),
+        body: format!(
+            "Hello {},\n\nYou can submit print jobs to {store} without an account through this link:\n\n{}\n\n\
+             {expiry}Up to {} jobs per day, {} per job and {} per day.\n",
+            contact.name,
+            link.url(config),
+            link.jobs_per_day,
+            human_size(link.max_job_bytes),
+            human_size(link.max_day_bytes),
+        ),
+    }
+}
+
 /// The integration link: the customer portal of this print shop (customers log in there).
 pub fn integration_url(config: &Config) -> String {
     format!("{}/", config.portal.base_url.trim_end_matches('/'))

@@ -195,8 +195,14 @@ impl FtpSession {
 
     async fn login(&mut self, user: &str, password: &str) -> Result<(), FtpError> {
         let t = self.timeout;
+        // PASV only speaks IPv4; an IPv6 server needs EPSV.
+        let mode = if self.addr.starts_with('[') {
+            suppaftp::Mode::ExtendedPassive
+        } else {
+            suppaftp::Mode::Passive
+        };
         let result = on_stream!(self, s => {
-            s.set_mode(suppaftp::Mode::Passive);
+            s.set_mode(mode);
             s.set_passive_nat_workaround(true);
             tokio::time::timeout(t, s.login(user, password)).await
         });

@@ -117,8 +117,8 @@ async fn status_error(url: &str, response: reqwest::Response) -> SendError {
 
 /// `POST /printjobs`: the PDF as `pdf_base64`, `qty` copies, the tray as the `bin` option.
 ///
-/// The job's UUID goes as `X-Idempotency-Key`, so a resend after a lost reply is answered
-/// 409 by PrintNode instead of printing twice; backroom counts that as accepted.
+/// The job's UUID goes as `X-Idempotency-Key`: a service that honours it answers a resend
+/// after a lost reply with 409 instead of printing twice, and backroom counts that as accepted.
 pub async fn send(
     target: &str,
     api_key: Option<&str>,

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod document;
+pub mod download;
 pub mod event;
 pub mod job;
 pub mod money;

@@ -68,6 +68,15 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
+/// The unique e-mail index (as in `schema/contacts.sql`), dropped and rebuilt by large imports.
+pub const CREATE_EMAIL_INDEX: &str =
+    "CREATE UNIQUE INDEX contacts_email ON contacts (email COLLATE NOCASE)";
+pub const DROP_EMAIL_INDEX: &str = "DROP INDEX contacts_email";
+
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT count(*) FROM contacts", [], |r| r.get(0))
+}
+
 /// Every e-mail in the store, lower-cased (duplicate checks of an import).
 pub fn lowercase_emails(conn: &Connection) -> rusqlite::Result<std::collections::HashSet<String>> {
     let mut stmt = conn.prepare("SELECT lower(email) FROM contacts")?;

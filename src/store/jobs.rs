@@ -87,12 +87,15 @@ pub fn claim(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let due: Vec<(i64, String, Option<String>, bool)> = {
         let mut stmt = tx.prepare_cached(
-            "SELECT j.id, j.state, j.lease_holder, j.in_doubt FROM print_jobs j
-             WHERE ((j.state = 'pending' AND j.next_attempt_at <= ?1)
-                 OR (j.state = 'sending' AND j.lease_expires_at <= ?1))
-               AND (j.printer_id IS NULL
-                 OR EXISTS (SELECT 1 FROM printers p WHERE p.id = j.printer_id AND p.enabled = 1))
-             ORDER BY j.next_attempt_at, j.id LIMIT ?2",
+            "SELECT id, state, lease_holder, in_doubt FROM (
+                 SELECT j.id, j.state, j.lease_holder, j.in_doubt, j.next_attempt_at, j.printer_id
+                 FROM print_jobs j WHERE j.state = 'pending' AND j.next_attempt_at <= ?1
+                 UNION ALL
+                 SELECT j.id, j.state, j.lease_holder, j.in_doubt, j.next_attempt_at, j.printer_id
+                 FROM print_jobs j WHERE j.state = 'sending' AND j.lease_expires_at <= ?1)
+             WHERE printer_id IS NULL
+                OR EXISTS (SELECT 1 FROM printers p WHERE p.id = printer_id AND p.enabled = 1)
+             ORDER BY next_attempt_at, id LIMIT ?2",
         )?;
         stmt.query_map(params![now, limit as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))

@@ -360,3 +360,43 @@ pub fn queue_depth(conn: &Connection, folder: &str) -> rusqlite::Result<QueueDep
         },
     )
 }
+
+/// When the previous run of the same process and folder failed with the same message, folds run
+/// `id` into it (the log keeps one line per outage, not one per attempt). Returns true if folded.
+pub fn fold_repeated_error(conn: &Connection, id: i64, message: &str) -> rusqlite::Result<bool> {
+    let previous: Option<i64> = conn
+        .query_row(
+            "SELECT p.id FROM sync_runs p JOIN sync_runs r ON r.id = ?1
+             WHERE p.process = r.process AND p.folder_id IS r.folder_id AND p.id < r.id
+             ORDER BY p.id DESC LIMIT 1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(previous) = previous else {
+        return Ok(false);
+    };
+    let same: bool = conn.query_row(
+        "SELECT outcome = 'error' AND message = ?2 FROM sync_runs WHERE id = ?1",
+        params![previous, message],
+        |r| r.get(0),
+    )?;
+    if !same {
+        return Ok(false);
+    }
+    conn.execute(
+        "UPDATE sync_runs SET finished_at = ?2 WHERE id = ?1",
+        params![previous, crate::store::now()],
+    )?;
+    conn.execute(
+        "UPDATE sync_processes SET last_run_at = ?2
+         WHERE (folder_id, kind) = (SELECT folder_id,
+                   CASE process WHEN 'export' THEN 'export_caisseauto'
+                                WHEN 'import' THEN 'import_caisseauto'
+                                WHEN 'update' THEN 'import_updatecaisse' END
+                FROM sync_runs WHERE id = ?1)",
+        params![previous, crate::store::now()],
+    )?;
+    conn.execute("DELETE FROM sync_runs WHERE id = ?1", [id])?;
+    Ok(true)
+}

@@ -100,6 +100,8 @@ pub struct Writer {
     hasher: Sha256,
     bytes: u64,
     tables: Vec<TableManifest>,
+    /// One line at a time, hashed and written in one call each.
+    buf: Vec<u8>,
 }
 
 impl Writer {
@@ -117,6 +119,7 @@ impl Writer {
             hasher: Sha256::new(),
             bytes: 0,
             tables: Vec::new(),
+            buf: Vec::with_capacity(4096),
         })
     }
 
@@ -139,18 +142,18 @@ impl Writer {
     }
 
     fn line(&mut self, op: &[u8], json: &str) -> Result<(), SyncError> {
-        let mut emit = |b: &[u8]| -> std::io::Result<()> {
-            self.hasher.update(b);
-            self.out.write_all(b)
-        };
-        emit(op)
-            .and_then(|_| emit(json.as_bytes()))
-            .and_then(|_| emit(b"\n"))
+        self.buf.clear();
+        self.buf.extend_from_slice(op);
+        self.buf.extend_from_slice(json.as_bytes());
+        self.buf.push(b'\n');
+        self.hasher.update(&self.buf);
+        self.out
+            .write_all(&self.buf)
             .map_err(SyncError::io(format!(
                 "writing {}",
                 self.payload_path.display()
             )))?;
-        self.bytes += (op.len() + json.len() + 1) as u64;
+        self.bytes += self.buf.len() as u64;
         Ok(())
     }
 
@@ -193,15 +196,13 @@ impl Writer {
             hasher,
             bytes,
             tables,
+            ..
         } = self;
         let ctx = |what: &str| format!("{what} {}", path.display());
-        out.into_inner()
-            .map_err(|e| SyncError::Io {
-                context: ctx("writing"),
-                source: e.into_error(),
-            })?
-            .sync_all()
-            .map_err(SyncError::io(ctx("writing")))?;
+        drop(out.into_inner().map_err(|e| SyncError::Io {
+            context: ctx("writing"),
+            source: e.into_error(),
+        })?);
         let manifest = Manifest {
             folder: folder.to_string(),
             batch,

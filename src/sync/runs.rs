@@ -76,7 +76,15 @@ where
         }
         Err(e) => {
             let message = format!("{e:#}");
-            crate::store::sync::run_finish(&conn, id, &RunTotals::default(), "error", &message)?;
+            if !crate::store::sync::fold_repeated_error(&conn, id, &message)? {
+                crate::store::sync::run_finish(
+                    &conn,
+                    id,
+                    &RunTotals::default(),
+                    "error",
+                    &message,
+                )?;
+            }
             Err(e)
         }
     }

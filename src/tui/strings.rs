@@ -34,8 +34,9 @@ pub mod panes {
     pub const CONTACTS: &str = "Contacts";
     pub const POS_FOLDERS: &str = "POS folders";
     pub const SYNC_TABLES: &str = "Sync tables";
+    pub const SYNC: &str = "Sync";
     pub const PRINTERS_EMPTY: &str =
-        "No printer configured yet. Add one from the shell: backroom printers --help";
+        "No printer configured yet. Add one with a, or: backroom printers add --help";
     pub const PRINT_JOBS_EMPTY: &str =
         "No print jobs yet. Events create them: backroom events --help";
     pub const CONTACTS_EMPTY: &str =
@@ -43,6 +44,8 @@ pub mod panes {
     pub const POS_FOLDERS_EMPTY: &str = "No POS folder yet. Create one: backroom pos --help";
     pub const SYNC_TABLES_EMPTY: &str =
         "No sync tables yet. Declare which tables go to the tills: backroom sync --help";
+    pub const SYNC_EMPTY: &str =
+        "No POS folder yet, so nothing synchronises. Create one: backroom pos --help";
 
     /// `No print jobs match state:failed (esc clears the filter)`.
     pub fn no_match(pane: &str, filter: &str) -> String {
@@ -99,7 +102,7 @@ pub mod printers {
     pub const PRINTING_OFF: &str = "⚠ Printing is switched off for this store: events queue no print jobs. \
          Switch it on: P, or backroom printers enable";
     pub const NO_PRINTER: &str = "⚠ No printer is configured: nothing can print. \
-         Add one with: backroom printers add --help";
+         Add one with a, or: backroom printers add --help";
     pub const NO_DEFAULT: &str = "⚠ No default printer: jobs for the default printer fail. \
          Choose one: d, or backroom printers set-default NAME";
 
@@ -108,6 +111,9 @@ pub mod printers {
         format!("Finished print jobs and their documents are purged after {days}.")
     }
 
+    pub const ADD: &str = "Add a printer";
+    pub const EDIT: &str = "Change the printer's target, API key or copies";
+    pub const REMOVE: &str = "Remove the printer (the default asks for a successor)";
     pub const MAKE_DEFAULT: &str = "Make the printer the default";
     pub const CHECK: &str = "Check the printer: state, reasons, trays";
     pub const CHOOSE_TRAY: &str = "Choose the tray among those the printer offers";
@@ -121,10 +127,83 @@ pub mod printers {
     pub const SAVING_TRAY: &str = "Saving the tray";
     pub const SENDING_TEST_PAGE: &str = "Sending a test page";
     pub const SWITCHING: &str = "Switching";
+    pub const ADD_TITLE: &str = "Add printer";
+    pub const NAME: &str = "Name";
+    pub const PROVIDER: &str = "Provider";
+    pub const TARGET: &str = "Target";
+    pub const TARGET_HINT: &str =
+        "ipp://host/ipp/print · host:9100 · PrintNode printer id · /spool/folder";
+    pub const API_KEY: &str = "API key";
+    pub const API_KEY_HINT: &str = "PrintNode only";
+    pub const API_KEY_KEEP: &str = "empty keeps the current key";
+    pub const TRAY_HINT: &str =
+        "IPP media-source (main, manual, tray-2…); empty: the printer's default";
+    pub const COPIES: &str = "Copies";
+    pub const COPIES_EXPECTED: &str = "expected a number from 1 to 999";
+    pub const MAKE_IT_DEFAULT: &str = "Default printer";
+    pub const YES: &str = "yes";
+    pub const NO: &str = "no";
+    pub const SUCCESSOR: &str = "New default";
+    pub const SUCCESSOR_HINT: &str = "←/→ choose the printer that becomes the default";
+    pub const REMOVE_TITLE: &str = "Remove printer";
+    pub const LAST_PRINTER: &str = "It is the last printer: print jobs will fail with \"no default printer\" until one is added.";
+    pub const JOBS_GO_TO_DEFAULT: &str =
+        "Its unfinished print jobs and its triggers go to the default printer.";
+    pub const ADDING: &str = "Adding the printer";
+    pub const READING: &str = "Reading the printer";
+    pub const SAVING: &str = "Saving the printer";
+    pub const REMOVING: &str = "Removing the printer";
     pub const TRAY: &str = "Tray";
     pub const TRAY_CHOICE_HINT: &str = "←/→ choose among the trays the printer offers";
     /// The choice that clears the tray.
     pub const PRINTER_DEFAULT_TRAY: &str = "(printer default)";
+
+    pub fn added(name: &str, default: bool) -> String {
+        if default {
+            format!("Added printer {name} (the default printer).")
+        } else {
+            format!("Added printer {name}.")
+        }
+    }
+
+    pub fn name_taken(name: &str) -> String {
+        format!("✗ a printer named {name:?} already exists")
+    }
+
+    pub fn edit_title(name: &str) -> String {
+        format!("Edit printer {name}")
+    }
+
+    pub fn saved(name: &str) -> String {
+        format!("Saved printer {name}.")
+    }
+
+    pub fn remove_default_title(name: &str) -> String {
+        format!("Remove {name}, the default printer")
+    }
+
+    pub fn remove_line(name: &str) -> String {
+        format!(
+            "Remove the printer configuration {name}? Its unfinished jobs go to the default printer."
+        )
+    }
+
+    pub fn remove_button(name: &str) -> String {
+        format!("Remove {name}")
+    }
+
+    pub fn removed(name: &str, new_default: Option<&str>, moved: i64) -> String {
+        let mut text = format!("Removed printer {name}.");
+        if let Some(next) = new_default {
+            text.push_str(&format!(" {next} is now the default printer."));
+        }
+        if moved > 0 {
+            text.push_str(&format!(
+                " {moved} job(s) or trigger(s) now use the default printer."
+            ));
+        }
+        text
+    }
 
     pub fn gone(id: i64) -> String {
         format!("Printer {id} no longer exists (reload with ctrl-r).")
@@ -165,7 +244,7 @@ pub mod printers {
         if enabled {
             format!("{name} is switched on.")
         } else {
-            format!("{name} is switched off (e switches it back on).")
+            format!("{name} is switched off (n switches it back on).")
         }
     }
 
@@ -175,6 +254,44 @@ pub mod printers {
         } else {
             "Printing is switched off for the store: events queue no print jobs (P switches it back on).".to_string()
         }
+    }
+
+    pub const TRIGGERS: &str = "Print triggers: which event prints which document, where, how many";
+    pub const READING_TRIGGERS: &str = "Reading the print triggers";
+    pub const SAVING_TRIGGERS: &str = "Saving the print triggers";
+    pub const TRIGGERS_TITLE: &str = "Print triggers";
+    pub const EDIT_TRIGGERS: &str = "changing the print triggers";
+    pub const TRIGGER_ON: &str = "on";
+    pub const TRIGGER_OFF: &str = "off";
+    pub const TRIGGER_PRINTER: &str = "printer";
+    pub const TRIGGER_COPIES: &str = "copies";
+    pub const TRIGGER_DEFAULT_PRINTER: &str = "(default)";
+    pub const TRIGGER_COPIES_HINT: &str = "empty: the printer's own number of copies";
+    pub const TRIGGERS_UNCHANGED: &str = "The print triggers are unchanged.";
+
+    /// The on/off field's label: `order.shipped → delivery slip`.
+    pub fn trigger_label(event_kind: &str, document: &str) -> String {
+        format!("{event_kind} → {}", document.replace('_', " "))
+    }
+
+    /// Under the on/off field: what an event of this kind does now (short: the popup is narrow).
+    pub fn trigger_now(enabled: bool, printer: Option<&str>, copies: Option<u32>) -> String {
+        if !enabled {
+            return "now off: events are kept, nothing prints".to_string();
+        }
+        let printer = printer.unwrap_or("default printer");
+        match copies {
+            Some(n) => format!("now: {printer}, {n} copies"),
+            None => format!("now: {printer}, printer's copies"),
+        }
+    }
+
+    pub fn trigger_printer_gone(name: &str) -> String {
+        format!("printer {name} was removed meanwhile; choose another one")
+    }
+
+    pub fn triggers_saved(kinds: &[String]) -> String {
+        format!("Saved the print triggers: {}.", kinds.join(", "))
     }
 }
 
@@ -260,7 +377,8 @@ pub mod palette {
         ("jobs", "show the print jobs"),
         ("contacts", "show the contacts"),
         ("pos", "show the POS folders"),
-        ("sync", "show the sync tables"),
+        ("tables", "show the sync tables"),
+        ("sync", "show the sync status per folder"),
         ("theme", "switch theme: :theme NAME"),
         ("keymap", "switch keymap: :keymap NAME"),
         ("sort", "sort by a column: :sort NAME [desc]"),
@@ -332,5 +450,99 @@ pub mod form {
 pub mod refused {
     pub fn read_only(action: &str) -> String {
         format!("{action} is refused: backroom runs read-only (switch with :readonly)")
+    }
+}
+
+pub mod print_jobs {
+    pub const RESCHEDULE: &str = "Reschedule the marked (or selected) failed jobs";
+    pub const RESCHEDULE_FILTERED: &str = "Reschedule every failed job the filter shows";
+    pub const REPRINT: &str = "Print the selected job's document again (a new job)";
+    pub const CANCEL: &str = "Cancel the marked (or selected) pending jobs";
+    pub const CANCEL_FILTERED: &str = "Cancel every pending job the filter shows";
+    pub const DOWNLOAD: &str = "Download the exact bytes that were sent (to the downloads dir)";
+
+    pub const RESCHEDULING: &str = "Rescheduling";
+    pub const REPRINTING: &str = "Queueing a reprint";
+    pub const CANCELLING: &str = "Cancelling";
+    pub const DOWNLOADING: &str = "Writing the document";
+    pub const COUNTING: &str = "Reading the filtered jobs";
+
+    pub const FAILED_JOBS_HINT: &str = "Failed jobs do not print again by themselves: reschedule them with r (R: every failed job shown)";
+    pub const MAYBE_DUPLICATE: &str = "Some jobs were resent after a crash to a printer that cannot be asked: \
+         they may have printed twice (maybe duplicate in the detail, enter)";
+
+    /// The retention line (`PRINT_JOB_RETENTION`, not configurable).
+    pub fn retention(days: u64) -> String {
+        format!(
+            "Finished jobs are purged after {days} days (PRINT_JOB_RETENTION, not configurable)."
+        )
+    }
+
+    pub fn failed_count(n: i64) -> String {
+        format!("⚠ {n} failed print job(s).")
+    }
+
+    pub fn done(verb: &str, ids: &[i64], skipped: &[String]) -> String {
+        let mut s = match ids.len() {
+            0 => format!("No job {verb}"),
+            1 => format!("Job {} {verb}", ids[0]),
+            n => format!("{n} jobs {verb}"),
+        };
+        if !skipped.is_empty() {
+            s.push_str(&format!("; left alone: {}", skipped.join(", ")));
+        }
+        s.push('.');
+        s
+    }
+
+    pub fn reprinted(new: i64, of: i64) -> String {
+        format!("Job {new} queued: a reprint of job {of}.")
+    }
+
+    pub fn downloaded(id: i64, bytes: usize, path: &std::path::Path) -> String {
+        format!("Job {id}: {bytes} bytes written to {}.", path.display())
+    }
+
+    pub fn confirm_bulk(verb: &str, n: usize) -> String {
+        format!("{verb} {n} job(s)")
+    }
+
+    pub fn job_failed(id: i64) -> String {
+        format!("Print job {id} failed (enter on it shows why).")
+    }
+
+    pub fn gone(id: i64) -> String {
+        format!("Print job {id} no longer exists (reload with ctrl-r).")
+    }
+}
+
+/// The Sync pane (till synchronisation status and runs).
+pub mod sync {
+    pub const RUN_EXPORT: &str = "Export the changes now (export_caisseauto)";
+    pub const RUN_EXPORT_FULL: &str =
+        "Export a full batch now (what a new or repaired till starts from)";
+    pub const RUN_IMPORT: &str = "Import the new batches now (import_caisseauto)";
+    pub const RUN_IMPORT_FULL: &str = "Full re-import from the latest full batch";
+    pub const RUN_PUSH: &str = "Push the till queue to the server now";
+    pub const RUN_UPDATE: &str = "Install update packages now (import_updatecaisse)";
+    pub const KEYS_NOTICE: &str = "e export · E full export · i import · I full re-import · p push · u update · enter details";
+
+    pub fn blocked(folder: &str, channel: &str, error: &str, hint: &str) -> String {
+        format!("{folder}: {channel} blocked: {error} — what to do: {hint}")
+    }
+
+    pub fn waiting(folder: &str, n: i64, age: &str) -> String {
+        format!("{folder}: {n} item(s) wait for the server, the oldest for {age}")
+    }
+
+    pub fn started(folder: &str, process: &str) -> String {
+        format!("{process} of {folder} started…")
+    }
+
+    pub fn progress(folder: &str, process: &str, done: u64, total: Option<u64>) -> String {
+        match total {
+            Some(t) => format!("{process} of {folder}: {done} of {t} rows"),
+            None => format!("{process} of {folder}: {done} rows"),
+        }
     }
 }

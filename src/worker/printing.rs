@@ -44,7 +44,9 @@ pub enum Notification {
 /// Longest sleep between two looks at the queue (another process may have queued jobs).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// Jobs claimed per transaction.
-const BATCH: usize = 64;
+const BATCH: usize = 256;
+/// Files a spool printer writes at once.
+const SPOOL_CONCURRENCY: usize = 8;
 /// How often the remote state of accepted IPP jobs is asked for.
 const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
 /// How often finished jobs past the retention are purged.
@@ -152,27 +154,45 @@ impl Dispatcher {
             let docs = &docs;
             async move {
                 let mut out = Vec::with_capacity(group.len());
+                let outcome = |job: &Claimed, finish| Outcome {
+                    job_id: job.id,
+                    attempt_id: job.attempt_id,
+                    printer_id: printer.as_ref().map(|p| p.id),
+                    finish,
+                };
+                // A spool folder has no order to keep: write several files at once.
+                let width = match printer.as_ref().map(|p| p.provider) {
+                    Some(Provider::Spool) => SPOOL_CONCURRENCY,
+                    _ => 1,
+                };
                 // Once a job to this printer fails with a retryable error, the rest of the
                 // group is not sent in this pass (it would fail the same way, slowly).
                 let mut blocked: Option<String> = None;
-                for job in group {
-                    let finish = if Instant::now() > deadline {
-                        retry(
-                            &job,
-                            &policy,
-                            "not sent: this worker's lease on the job ran out".into(),
-                            job.recovering,
-                        )
-                    } else if let Some(err) = &blocked {
-                        retry(
-                            &job,
-                            &policy,
-                            format!("not sent: the previous job failed: {err}"),
-                            job.recovering,
-                        )
+                let mut rest = group.into_iter().peekable();
+                while rest.peek().is_some() {
+                    let chunk: Vec<Claimed> = rest.by_ref().take(width).collect();
+                    let why_not = if Instant::now() > deadline {
+                        Some("not sent: this worker's lease on the job ran out".to_string())
                     } else {
+                        blocked
+                            .as_ref()
+                            .map(|err| format!("not sent: the previous job failed: {err}"))
+                    };
+                    if let Some(why) = why_not {
+                        for job in &chunk {
+                            let finish = retry(job, &policy, why.clone(), job.recovering);
+                            out.push(outcome(job, finish));
+                        }
+                        continue;
+                    }
+                    let finishes = futures::future::join_all(chunk.iter().map(|job| {
                         let bytes = docs.get(&job.document_id).cloned().unwrap_or_default();
-                        let finish = attempt(printer.as_ref(), &job, &bytes, &policy).await;
+                        let printer = printer.as_ref();
+                        let policy = &policy;
+                        async move { attempt(printer, job, &bytes, policy).await }
+                    }))
+                    .await;
+                    for (job, finish) in chunk.iter().zip(finishes) {
                         if let Finish::Retry { error, .. }
                         | Finish::Failed {
                             error,
@@ -181,14 +201,8 @@ impl Dispatcher {
                         {
                             blocked = Some(error.clone());
                         }
-                        finish
-                    };
-                    out.push(Outcome {
-                        job_id: job.id,
-                        attempt_id: job.attempt_id,
-                        printer_id: printer.as_ref().map(|p| p.id),
-                        finish,
-                    });
+                        out.push(outcome(job, finish));
+                    }
                 }
                 out
             }
@@ -353,7 +367,8 @@ async fn attempt(
                 recovered: false,
             }
         }
-        Err(SendError::Retryable(e)) => retry(job, policy, e, false),
+        // Still in doubt when the provider could not be asked: the next attempt asks again.
+        Err(SendError::Retryable(e)) => retry(job, policy, e, maybe_duplicate),
         Err(SendError::Permanent(e)) => Finish::Failed {
             error: e,
             retryable: false,
@@ -380,7 +395,10 @@ async fn send_patiently(
                 if e.contains(BUSY) && started.elapsed() < BUSY_PATIENCE =>
             {
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_millis(250));
+                // Poll every millisecond at first (a fast printer is busy for a few), then back off.
+                if started.elapsed() > Duration::from_millis(100) {
+                    delay = (delay * 2).min(Duration::from_millis(250));
+                }
             }
             other => return other,
         }

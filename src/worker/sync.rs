@@ -20,9 +20,9 @@ use crate::sync::{Folder, SyncError, apply::UsersFilter, export, import, push, u
 
 #[derive(Debug)]
 pub enum Command {
-    /// Run a process of a folder now.
+    /// Run a process of a folder (by id) now.
     Run {
-        folder: String,
+        folder_id: i64,
         process: Process,
         full: bool,
     },
@@ -323,11 +323,18 @@ async fn run_notified(shared: &Arc<Shared>, folder: &str, process: Process, full
 pub fn handle(shared: Arc<Shared>, command: Command) {
     match command {
         Command::Run {
-            folder,
+            folder_id,
             process,
             full,
         } => {
             tokio::spawn(async move {
+                let folder = match folder_code(&shared.ctx, folder_id) {
+                    Ok(code) => code,
+                    Err(e) => {
+                        shared.send(Note::Error(format!("{e:#}")));
+                        return;
+                    }
+                };
                 if shared.lease_held() {
                     run_notified(&shared, &folder, process, full).await;
                 } else {
@@ -339,4 +346,11 @@ pub fn handle(shared: Arc<Shared>, command: Command) {
             });
         }
     }
+}
+
+fn folder_code(ctx: &Context, folder_id: i64) -> anyhow::Result<String> {
+    let conn = ctx.open_store()?;
+    crate::store::pos::folder_by_id(&conn, folder_id)?
+        .map(|f| f.code)
+        .ok_or_else(|| anyhow::anyhow!("POS folder {folder_id} no longer exists"))
 }

@@ -20,7 +20,12 @@ pub const PASSWORD: &str = "ftp-pass-42";
 impl FtpServer {
     /// Starts pyftpdlib with write access for [`USER`]/[`PASSWORD`].
     pub fn start() -> FtpServer {
-        FtpServer::launch(None)
+        FtpServer::launch(None, "127.0.0.1")
+    }
+
+    /// Starts pyftpdlib on the IPv6 loopback `::1` (data connections then need EPSV).
+    pub fn start_ipv6() -> FtpServer {
+        FtpServer::launch(None, "::1")
     }
 
     /// Starts pyftpdlib with explicit TLS (`AUTH TLS`) using a certificate for 127.0.0.1 signed by
@@ -37,17 +42,17 @@ impl FtpServer {
         );
         let certs = tempfile::tempdir().expect("cert dir");
         let ca = make_certificates(certs.path());
-        let server = FtpServer::launch(Some(certs));
+        let server = FtpServer::launch(Some(certs), "127.0.0.1");
         (server, ca)
     }
 
-    fn launch(certs: Option<tempfile::TempDir>) -> FtpServer {
+    fn launch(certs: Option<tempfile::TempDir>, interface: &str) -> FtpServer {
         ensure_pyftpdlib();
         let root = tempfile::tempdir().expect("ftp root");
         let port = super::free_port();
         let passive = passive_range();
         let child = Command::new("python3")
-            .args(["-m", "pyftpdlib", "-i", "127.0.0.1"])
+            .args(["-m", "pyftpdlib", "-i", interface])
             .args(["-p", &port.to_string()])
             .arg("-w")
             .args(["-d", &root.path().display().to_string()])
@@ -76,7 +81,14 @@ impl FtpServer {
             child,
             _certs: certs,
         };
-        super::wait_for_port(port, "pyftpdlib");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect((interface, port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "pyftpdlib did not listen on {interface} port {port} within 20 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         server
     }
 

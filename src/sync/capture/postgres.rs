@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS backroom_sync_log (
     row_data    TEXT,
     captured_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS backroom_sync_log_key ON backroom_sync_log (table_name, pk, seq);
+DROP INDEX IF EXISTS backroom_sync_log_key;
+CREATE INDEX IF NOT EXISTS backroom_sync_log_table ON backroom_sync_log (table_name, seq);
 CREATE TABLE IF NOT EXISTS backroom_sync_capture (
     table_name   TEXT PRIMARY KEY,
     source       TEXT NOT NULL,

@@ -28,11 +28,25 @@ fn report(reporter: &Reporter, folder: &str, done: u64) {
     }
 }
 
+/// The changes newest first: the first change seen for a key is its last one, and the batch keeps
+/// only that one (a batch holds one change per key, so their order does not matter).
 const CHANGES_SQLITE: &str = "SELECT op, pk, row_data FROM backroom_sync_log
-     WHERE table_name = ?1 AND seq IN (
-         SELECT max(seq) FROM backroom_sync_log
-         WHERE table_name = ?1 AND seq > ?2 AND seq <= ?3 GROUP BY pk)
-     ORDER BY seq";
+     WHERE seq > ?2 AND seq <= ?3 AND table_name = ?1 ORDER BY seq DESC";
+
+/// Keys already written for the table being read.
+#[derive(Default)]
+struct Seen(std::collections::HashSet<String>);
+
+impl Seen {
+    /// True the first time `pk` is seen.
+    fn first(&mut self, pk: &str) -> bool {
+        if self.0.contains(pk) {
+            return false;
+        }
+        self.0.insert(pk.to_string());
+        true
+    }
+}
 
 /// SQLite: reads everything in one read transaction; returns the sequence the batch goes up to.
 pub fn sqlite(
@@ -164,16 +178,17 @@ pub async fn postgres(
             }
         } else {
             let sql = "SELECT op::text, pk, row_data FROM backroom_sync_log
-                 WHERE table_name = $1 AND seq IN (
-                     SELECT max(seq) FROM backroom_sync_log
-                     WHERE table_name = $1 AND seq > $2 AND seq <= $3 GROUP BY pk)
-                 ORDER BY seq";
+                 WHERE seq > $2 AND seq <= $3 AND table_name = $1 ORDER BY seq DESC";
             let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
                 [&s.info.name, &from_seq, &to_seq];
             let rows = tx.query_raw(sql, params).await.map_err(err)?;
             pin_mut!(rows);
+            let mut seen = Seen::default();
             while let Some(row) = rows.next().await {
                 let row = row.map_err(err)?;
+                if !seen.first(row.get::<_, &str>(1)) {
+                    continue;
+                }
                 if row.get::<_, &str>(0) == "D" {
                     writer.delete(row.get::<_, &str>(1))?;
                 } else {
@@ -188,23 +203,50 @@ pub async fn postgres(
     Ok(to_seq)
 }
 
-/// Forgets the changes every till now has through an exported batch.
+/// Forgets the changes every till now has through an exported batch. When nothing newer was
+/// recorded meanwhile (checked under a lock that keeps writers out), the log is emptied at once
+/// (SQLite's truncate optimisation, PostgreSQL's TRUNCATE) instead of row by row; the sequence
+/// goes on from where it was either way.
 pub async fn purge(
     db: &crate::sync::serverdb::ServerDb,
     folder: &str,
     to_seq: i64,
-) -> Result<u64, SyncError> {
+) -> Result<(), SyncError> {
     use crate::sync::serverdb::ServerDb;
     match db {
         ServerDb::Postgres(c) => c
-            .execute("DELETE FROM backroom_sync_log WHERE seq <= $1", &[&to_seq])
+            .batch_execute(&format!(
+                "BEGIN;
+                 LOCK TABLE backroom_sync_log IN EXCLUSIVE MODE;
+                 DO $purge$ BEGIN
+                     IF coalesce((SELECT max(seq) FROM backroom_sync_log), 0) <= {to_seq} THEN
+                         TRUNCATE backroom_sync_log;
+                     ELSE
+                         DELETE FROM backroom_sync_log WHERE seq <= {to_seq};
+                     END IF;
+                 END $purge$;
+                 COMMIT;"
+            ))
             .await
             .map_err(|e| SyncError::db(folder, pg_message(&e))),
         ServerDb::Sqlite(path) => {
             let (path, folder) = (path.clone(), folder.to_string());
             crate::sync::serverdb::blocking(move || {
-                let conn = crate::sync::serverdb::sqlite::open(&path, &folder)?;
-                Ok(conn.execute("DELETE FROM backroom_sync_log WHERE seq <= ?1", [to_seq])? as u64)
+                let mut conn = crate::sync::serverdb::sqlite::open(&path, &folder)?;
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let newest: i64 = tx.query_row(
+                    "SELECT coalesce(max(seq), 0) FROM backroom_sync_log",
+                    [],
+                    |r| r.get(0),
+                )?;
+                if newest <= to_seq {
+                    tx.execute("DELETE FROM backroom_sync_log", [])?;
+                } else {
+                    tx.execute("DELETE FROM backroom_sync_log WHERE seq <= ?1", [to_seq])?;
+                }
+                tx.commit()?;
+                Ok(())
             })
             .await
         }

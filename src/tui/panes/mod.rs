@@ -5,7 +5,7 @@
 //! Everything about a pane's rows lives in its file, `panes/<pane>.rs`:
 //!
 //! 1. Declare the action in the pane's `ACTIONS`:
-//!    ```ignore
+//!    ```text
 //!    RowAction {
 //!        name: "make_default",               // the keymap's `run = "make_default"`, and `:make_default`
 //!        description: s::MAKE_DEFAULT,       // help text, in strings.rs
@@ -45,6 +45,7 @@ pub mod contacts;
 pub mod pos_folders;
 pub mod print_jobs;
 pub mod printers;
+pub mod sync;
 pub mod sync_tables;
 pub mod table;
 
@@ -65,15 +66,17 @@ pub enum Pane {
     Contacts,
     PosFolders,
     SyncTables,
+    Sync,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [
+    pub const ALL: [Pane; 6] = [
         Pane::Printers,
         Pane::PrintJobs,
         Pane::Contacts,
         Pane::PosFolders,
         Pane::SyncTables,
+        Pane::Sync,
     ];
 
     /// The pane's position in `ALL` (and in the tab bar).
@@ -93,6 +96,7 @@ impl Pane {
             Pane::Contacts => strings::panes::CONTACTS,
             Pane::PosFolders => strings::panes::POS_FOLDERS,
             Pane::SyncTables => strings::panes::SYNC_TABLES,
+            Pane::Sync => strings::panes::SYNC,
         }
     }
 
@@ -103,7 +107,8 @@ impl Pane {
             Pane::PrintJobs => &["jobs", "print_jobs"],
             Pane::Contacts => &["contacts"],
             Pane::PosFolders => &["pos", "pos_folders"],
-            Pane::SyncTables => &["sync", "sync_tables"],
+            Pane::SyncTables => &["tables", "sync_tables"],
+            Pane::Sync => &["sync", "status"],
         }
     }
 
@@ -114,6 +119,7 @@ impl Pane {
             Pane::Contacts => &views::CONTACTS,
             Pane::PosFolders => &views::POS_FOLDERS,
             Pane::SyncTables => &views::SYNC_TABLES,
+            Pane::Sync => &sync::VIEW,
         }
     }
 
@@ -125,6 +131,7 @@ impl Pane {
             Pane::Contacts => contacts::ACTIONS,
             Pane::PosFolders => pos_folders::ACTIONS,
             Pane::SyncTables => sync_tables::ACTIONS,
+            Pane::Sync => sync::ACTIONS,
         }
     }
 
@@ -136,6 +143,7 @@ impl Pane {
             Pane::Contacts => contacts::notices(conn),
             Pane::PosFolders => pos_folders::notices(conn),
             Pane::SyncTables => sync_tables::notices(conn),
+            Pane::Sync => sync::notices(conn),
         }
     }
 
@@ -147,6 +155,7 @@ impl Pane {
             Pane::Contacts => strings::panes::CONTACTS_EMPTY,
             Pane::PosFolders => strings::panes::POS_FOLDERS_EMPTY,
             Pane::SyncTables => strings::panes::SYNC_TABLES_EMPTY,
+            Pane::Sync => strings::panes::SYNC_EMPTY,
         }
     }
 
@@ -158,6 +167,7 @@ impl Pane {
             Pane::Contacts => contacts::on_notification(n),
             Pane::PosFolders => pos_folders::on_notification(n),
             Pane::SyncTables => sync_tables::on_notification(n),
+            Pane::Sync => sync::on_notification(n),
         }
     }
 

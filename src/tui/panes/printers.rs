@@ -1,5 +1,9 @@
 //! The printers pane: printer configurations, loud warnings when nothing can print, and the
-//! printer actions (default, check, tray, test page, on/off, the store's printing switch).
+//! printer actions (default, check, tray, test page, on/off, the store's printing switch, the
+//! print triggers).
+
+mod forms;
+mod triggers;
 
 use anyhow::anyhow;
 use rusqlite::Connection;
@@ -19,6 +23,27 @@ use crate::tui::strings::printers as s;
 
 /// Row actions of the printers pane (keys in `keymaps/*.toml`, section `[printers]`).
 pub static ACTIONS: &[RowAction] = &[
+    RowAction {
+        name: "add",
+        description: s::ADD,
+        access: Access::Write,
+        needs: Needs::Nothing,
+        run: forms::add_printer,
+    },
+    RowAction {
+        name: "edit",
+        description: s::EDIT,
+        access: Access::Write,
+        needs: Needs::Row,
+        run: forms::edit_printer,
+    },
+    RowAction {
+        name: "remove",
+        description: s::REMOVE,
+        access: Access::Write,
+        needs: Needs::Row,
+        run: forms::remove_printer,
+    },
     RowAction {
         name: "make_default",
         description: s::MAKE_DEFAULT,
@@ -61,6 +86,13 @@ pub static ACTIONS: &[RowAction] = &[
         needs: Needs::Nothing,
         run: toggle_printing,
     },
+    RowAction {
+        name: "triggers",
+        description: s::TRIGGERS,
+        access: Access::Read,
+        needs: Needs::Nothing,
+        run: triggers::edit_triggers,
+    },
 ];
 
 /// No printer, no default printer, printing switched off; and how long finished jobs are kept.
@@ -81,11 +113,9 @@ pub fn notices(conn: &Connection) -> rusqlite::Result<Vec<Notice>> {
     Ok(out)
 }
 
-/// How long finished print jobs are kept.
-// The printing helper fills this in from `PRINT_JOB_RETENTION` once it exists, e.g.
-// `Some(s::retention(crate::printing::PRINT_JOB_RETENTION))`.
+/// How long finished print jobs are kept (`PRINT_JOB_RETENTION`, not configurable).
 fn retention() -> Option<String> {
-    None
+    Some(s::retention(crate::printing::retention::retention_text()))
 }
 
 /// Printing notifications that change printers (connection tests, remote states) land here.
