@@ -497,6 +497,51 @@ fn cli_masks_the_printnode_api_key_everywhere() {
 }
 
 #[test]
+fn cli_read_only_checks_a_printer_but_prints_no_test_page() {
+    let env = TestEnv::new();
+    let spool = spool_dir(&env);
+    env.ok(&[
+        "printers",
+        "add",
+        "shelf",
+        "--provider",
+        "spool",
+        "--target",
+        &spool,
+    ]);
+    let files = || std::fs::read_dir(&spool).unwrap().count();
+
+    let report = env.json(&["--read-only", "printers", "check", "shelf"]);
+    assert_eq!(report["ready"], true, "{report}");
+    let err = env.fails(4, &["--read-only", "printers", "test-page", "shelf"]);
+    assert!(
+        err.contains("printing a test page is refused: backroom runs read-only"),
+        "{err}"
+    );
+    assert_eq!(files(), 0, "read-only printed a test page");
+
+    env.ok(&["printers", "test-page", "shelf"]);
+    assert_eq!(files(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_read_only_refuses_the_test_page() {
+    let env = TestEnv::new();
+    add_spool_printers(&env, &["shelf"]);
+    let spool = spool_dir(&env);
+    let mut ctx = tui_ctx(&env);
+    ctx.read_only = true;
+    let mut h = harness(ctx).await;
+    h.press(&["p"]).await.unwrap();
+    assert!(
+        h.screen().contains("is refused: backroom runs read-only"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0);
+}
+
+#[test]
 fn cli_edit_and_the_printing_switch() {
     let env = TestEnv::new();
     let spool = spool_dir(&env);

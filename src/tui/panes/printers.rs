@@ -68,7 +68,7 @@ pub static ACTIONS: &[RowAction] = &[
     RowAction {
         name: "test_page",
         description: s::TEST_PAGE,
-        access: Access::Read,
+        access: Access::Write,
         needs: Needs::Row,
         run: test_page,
     },
