@@ -301,6 +301,8 @@ async fn the_filter_takes_words_and_fields_and_explains_mistakes() {
     );
     h.press(&["enter"]).await.unwrap();
     assert_hides(&h, "succeeded");
+    // The error column is too narrow: the selected row's full text is on the bottom border.
+    assert_shows(&h, "└ error: connection refused ─");
 
     h.press(&["/", "ctrl-u"]).await.unwrap();
     h.type_text("colour:red").await.unwrap();

@@ -54,7 +54,7 @@ pub struct App {
     pub no_color: bool,
     pub active: Pane,
     /// One table per pane, in `Pane::ALL` order.
-    pub tables: [Table; 6],
+    pub tables: [Table; Pane::ALL.len()],
     pub popups: Vec<Popup>,
     pub mode: Mode,
     pub palette: Palette,

@@ -18,7 +18,14 @@ const STATE_COLUMNS: &[&str] = &["state", "remote", "enabled"];
 
 pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     let area = frame.area();
-    let notices = app.table().notices.len().min(4) as u16;
+    // Notices wrap (they say what to do); at most a quarter of the screen.
+    let notices = app
+        .table()
+        .notices
+        .iter()
+        .map(|n| (n.text.chars().count() + 1) / area.width.max(1) as usize + 1)
+        .sum::<usize>()
+        .min(area.height as usize / 4) as u16;
     let completions =
         u16::from(matches!(app.mode, Mode::Palette) && !app.palette.completions.is_empty());
     // A long message (a bad keymap file, an error with its causes) wraps over up to 3 lines.
@@ -87,7 +94,7 @@ fn draw_notices(frame: &mut Frame<'_>, area: Rect, table: &PaneTable, theme: &Th
             Line::styled(format!(" {}", n.text), style)
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
 /// Draws the pane's table; returns the area of its rows (for mouse clicks).
@@ -108,13 +115,16 @@ fn draw_table(
         table.query.desc,
         table.marked.len(),
     );
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Slot::PopupBorder))
         .title(Line::styled(
             format!(" {title} "),
             theme.style(Slot::PopupTitle),
         ));
+    if let Some(cut) = cut_cells(table, area.width.saturating_sub(2)) {
+        block = block.title_bottom(Line::styled(cut, theme.style(Slot::ListEmpty)));
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let rows_area = Rect {
@@ -196,6 +206,35 @@ fn draw_table(
         TableState::default().with_selected(Some(table.selected.saturating_sub(table.offset)));
     frame.render_stateful_widget(widget, inner, &mut state);
     rows_area
+}
+
+/// The selected row's cells that the table cuts or hides (`error: connection refused by ...`),
+/// shown in full on the table's bottom border.
+fn cut_cells(table: &PaneTable, width: u16) -> Option<String> {
+    let row = table.selected_row()?;
+    let view = table.view;
+    let shown = fitting_columns(view, width);
+    let fixed: u16 = view.columns[..shown]
+        .iter()
+        .map(|c| c.width + 1)
+        .sum::<u16>()
+        + 2;
+    let parts: Vec<String> = view
+        .columns
+        .iter()
+        .zip(&row.cells)
+        .enumerate()
+        .filter(|(i, (c, text))| {
+            let room = if c.width == 0 {
+                width.saturating_sub(fixed)
+            } else {
+                c.width
+            };
+            !text.is_empty() && (*i >= shown || text.chars().count() > room as usize)
+        })
+        .map(|(_, (c, text))| format!("{}: {text}", c.name))
+        .collect();
+    (!parts.is_empty()).then(|| format!(" {} ", parts.join(" · ")))
 }
 
 /// How many columns fit in `width` at their preferred widths: the rightmost go first, and a
