@@ -1,11 +1,13 @@
 //! The `ipp` provider: IPP/IPPS to a printer or a CUPS queue (Print-Job, Get-Jobs,
-//! Get-Job-Attributes, Get-Printer-Attributes), each request with a timeout.
+//! Get-Job-Attributes, Get-Printer-Attributes), each request with a timeout, on one pooled HTTP
+//! client per printer URL.
 
 use std::time::Duration;
 
 use ipp::prelude::*;
 use ipp::value::IppName;
 
+use super::ipp_http::{self, HttpError};
 use super::print::{Accepted, Lookup, PrintRequest, PrinterStatus, RemoteState, SendError};
 
 /// How long a Print-Job may take, document upload included.
@@ -21,12 +23,6 @@ fn parse_uri(target: &str) -> Result<Uri, SendError> {
             "bad IPP printer URL {target:?}: {e} (expected ipp://host[:port]/path)"
         ))
     })
-}
-
-fn client(uri: &Uri, timeout: Duration) -> AsyncIppClient {
-    AsyncIppClient::builder(uri.clone())
-        .request_timeout(timeout)
-        .build()
 }
 
 /// `urn:uuid:...` as IPP wants it, from a bare UUID or an already prefixed one.
@@ -133,19 +129,27 @@ pub fn status_keyword(code: StatusCode) -> String {
     out
 }
 
+/// One request on the printer's pooled connection (see [`super::ipp_http`]); `document` follows
+/// the attributes (Print-Job). An IPP status other than success is an error.
 async fn exchange(
     target: &str,
     uri: &Uri,
     timeout: Duration,
     request: IppRequestResponse,
+    document: Option<&[u8]>,
 ) -> Result<IppRequestResponse, SendError> {
-    let client = client(uri, timeout);
-    let call = client.send(request);
+    let call = ipp_http::post(uri, request, document, timeout);
     // The client's own timeout covers the HTTP exchange; this one also covers a stalled parse.
     let response = tokio::time::timeout(timeout + Duration::from_secs(2), call)
         .await
         .map_err(|_| SendError::Retryable(format!("{target}: timed out after {timeout:?}")))?
-        .map_err(|e| classify(target, e))?;
+        .map_err(|e| match e {
+            HttpError::Network(e) => network_error(target, &e),
+            HttpError::Status(code) => classify(target, IppError::RequestError(code)),
+            HttpError::Parse(e) => {
+                SendError::Retryable(format!("{target}: not a valid IPP answer: {e}"))
+            }
+        })?;
     let status = response.header().status_code();
     if !status.is_success() {
         let message = response
@@ -196,15 +200,22 @@ pub async fn send(
             IppAttribute::with_name("media-col", IppValue::Collection(collection)).map_err(err)?,
         );
     }
-    let payload = IppPayload::new(std::io::Cursor::new(req.document.to_vec()));
-    let operation = IppOperationBuilder::print_job(uri.clone(), payload)
+    // The document goes straight from `req` into the request body: no copy into a payload.
+    let operation = IppOperationBuilder::print_job(uri.clone(), IppPayload::empty())
         .user_name(USER)
         .job_title(req.title)
         .document_format("application/pdf")
         .attributes(attributes)
         .build()
         .map_err(err)?;
-    let response = exchange(target, &uri, SEND_TIMEOUT, operation.into()).await?;
+    let response = exchange(
+        target,
+        &uri,
+        SEND_TIMEOUT,
+        operation.into(),
+        Some(req.document),
+    )
+    .await?;
     let job_id = response
         .attributes()
         .groups_of(DelimiterTag::JobAttributes)
@@ -255,7 +266,7 @@ async fn get_jobs(target: &str, which: &str, wanted: &str) -> Result<Lookup, Sen
         )
         .map_err(err)?,
     );
-    let response = exchange(target, &uri, QUERY_TIMEOUT, request).await?;
+    let response = exchange(target, &uri, QUERY_TIMEOUT, request, None).await?;
     for group in response.attributes().groups_of(DelimiterTag::JobAttributes) {
         let uuid = group.get("job-uuid").map(|a| a.value().to_string());
         if uuid.as_deref() != Some(wanted) {
@@ -289,7 +300,7 @@ pub async fn remote_state(
         .user_name(USER)
         .build()
         .map_err(|e| op_error(target, e))?;
-    let response = exchange(target, &uri, QUERY_TIMEOUT, operation.into()).await?;
+    let response = exchange(target, &uri, QUERY_TIMEOUT, operation.into(), None).await?;
     Ok(response
         .attributes()
         .groups_of(DelimiterTag::JobAttributes)
@@ -329,7 +340,7 @@ pub async fn check(target: &str) -> Result<PrinterStatus, SendError> {
         ])
         .build()
         .map_err(|e| op_error(target, e))?;
-    let response = exchange(target, &uri, QUERY_TIMEOUT, operation.into()).await?;
+    let response = exchange(target, &uri, QUERY_TIMEOUT, operation.into(), None).await?;
     let group = response
         .attributes()
         .groups_of(DelimiterTag::PrinterAttributes)

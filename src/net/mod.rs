@@ -3,6 +3,7 @@
 pub mod dbserver;
 pub mod ftp;
 pub mod ipp;
+pub mod ipp_http;
 pub mod print;
 pub mod printnode;
 pub mod raw;
