@@ -191,6 +191,27 @@ fn measure(db: &Path) -> anyhow::Result<()> {
             timed(&mut h, &["pgdown"], 200).await?,
         );
         report("contacts: end, home", timed(&mut h, &["G", "g"], 50).await?);
+
+        // The contacts schema has no index on the name the pane sorts by; with one:
+        let conn = backroom::store::open(db)?;
+        conn.execute_batch(
+            "CREATE INDEX IF NOT EXISTS bench_contacts_name ON contacts (name, id)",
+        )?;
+        drop(conn);
+        h.app.on_key(key("g"));
+        h.settle().await;
+        report(
+            "contacts (name index): down",
+            timed(&mut h, &["j"], 400).await?,
+        );
+        report(
+            "contacts (name index): page down",
+            timed(&mut h, &["pgdown"], 200).await?,
+        );
+        report(
+            "contacts (name index): end, home",
+            timed(&mut h, &["G", "g"], 50).await?,
+        );
         println!("{:<42} {:>7.1} MB", "peak RSS", peak_rss_mb());
         anyhow::Ok(())
     })

@@ -49,6 +49,14 @@ impl Context {
     /// Opens (and migrates) the store.
     pub fn open_store(&self) -> anyhow::Result<Connection> {
         use anyhow::Context as _;
+        if self.read_only {
+            return crate::store::open_read_only(&self.db_path).map_err(|e| match e {
+                crate::store::StoreError::Missing { .. } => {
+                    crate::cli::Failure::not_found(e.to_string()).into()
+                }
+                other => anyhow::Error::from(other),
+            });
+        }
         crate::store::open(&self.db_path)
             .with_context(|| format!("opening the store {}", self.db_path.display()))
     }

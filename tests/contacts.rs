@@ -371,6 +371,10 @@ fn backup_writes_a_safe_zip_with_every_file_streamed() {
     let zip = PathBuf::from(written["path"].as_str().unwrap());
     assert_eq!(zip, out_dir.join("_.._Evil_Name.zip"));
     assert!(unzip(&["-t"], &zip).contains("No errors detected"));
+    assert!(
+        !unzip(&["-l"], &zip).contains("1980-01-01"),
+        "entries carry their real time"
+    );
     let mut names: Vec<String> = unzip(&["-Z1"], &zip).lines().map(str::to_string).collect();
     names.sort();
     let f1 = format!("{first} - _.._etc_passwd");

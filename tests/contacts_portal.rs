@@ -151,7 +151,20 @@ async fn an_invitation_through_smtp_registers_once_then_activates_and_submits() 
 
     let confirmation = &smtp.wait_for(2)[1];
     assert!(confirmation.header("Subject").unwrap().contains("Activate"));
-    let confirm = token_after(&confirmation.body, "/portal/activate?token=");
+    let first_confirm = token_after(&confirmation.body, "/portal/activate?token=");
+    // A new activation request for an inactive contact carries a new confirmation link.
+    let resent = env.json(&["contacts", "invite", "alice@x.org", "--yes"]);
+    assert_eq!(resent["purpose"], "confirm");
+    let again = &smtp.wait_for(3)[2];
+    let confirm = token_after(&again.body, "/portal/activate?token=");
+    assert_ne!(confirm, first_confirm);
+    let (status, who) =
+        send(http.get(server.url(&format!("/portal/activate?token={confirm}")))).await;
+    assert_eq!(
+        (status, who["state"].as_str()),
+        (StatusCode::OK, Some("inactive")),
+        "{who}"
+    );
     let activate = || http.post(server.url("/portal/activate"));
     let (status, active) = send(activate().json(&json!({ "token": confirm }))).await;
     assert_eq!(
@@ -161,6 +174,12 @@ async fn an_invitation_through_smtp_registers_once_then_activates_and_submits() 
     );
     let (status, _) = send(activate().json(&json!({ "token": confirm }))).await;
     assert_eq!(status, StatusCode::GONE);
+    let (status, _) = send(activate().json(&json!({ "token": first_confirm }))).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the other link finds the account already active"
+    );
     assert_eq!(state(&env, "alice@x.org")["state"], "active");
 
     let (status, _) = send(http.post(server.url("/portal/terms/accept"))).await;

@@ -155,3 +155,87 @@ fn the_headless_worker_takes_the_lease_and_gives_it_back_on_sigterm() {
     assert_eq!(backroom::worker::lease::holder(&conn).unwrap(), None);
     assert!(String::from_utf8_lossy(&out.stderr).contains("worker: running here"));
 }
+
+#[test]
+fn read_only_creates_nothing_and_refuses_the_worker() {
+    let env = TestEnv::new();
+    let missing = env.path().join("typo/backroom.db");
+    let err = env.fails(
+        3,
+        &[
+            "--read-only",
+            "--db",
+            missing.to_str().unwrap(),
+            "printers",
+            "list",
+        ],
+    );
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(!missing.exists() && !missing.parent().unwrap().exists());
+
+    env.ok(&["printers", "list"]);
+    let err = env.fails(4, &["--read-only", "worker", "--until-idle"]);
+    assert!(err.contains("read-only"), "{err}");
+    env.ok(&["--read-only", "printers", "list"]);
+}
+
+#[test]
+fn read_only_serve_answers_reads_and_refuses_changes() {
+    use std::io::{Read, Write};
+    let env = TestEnv::new();
+    env.ok(&["printers", "list"]);
+    let port = support::free_port();
+    let _server = Child(
+        env.command()
+            .args([
+                "--read-only",
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn serve"),
+    );
+    support::wait_for_port(port, "backroom serve");
+    assert!(http_get(port, "/health").starts_with("HTTP/1.1 200"));
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let body = r#"{"kind":"order.received","payload":{}}"#;
+    write!(
+        s,
+        "POST /api/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 403"), "{reply}");
+    assert!(reply.contains("read-only"), "{reply}");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let env = TestEnv::new();
+    env.ok(&["printers", "list"]);
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(r#""$0" --json events list | true; "$0" completions bash | true; exit "${PIPESTATUS[0]}""#)
+        .arg(env!("CARGO_BIN_EXE_backroom"))
+        .envs(env.vars())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn the_demo_has_a_store_name_of_its_own() {
+    let env = TestEnv::new();
+    env.ok(&["--demo", "printers", "list"]);
+    assert!(env.path().join("data/backroom/demo.db").is_file());
+    assert!(
+        !env.db().exists(),
+        "the demo must not touch the real database"
+    );
+}

@@ -497,6 +497,51 @@ fn cli_masks_the_printnode_api_key_everywhere() {
 }
 
 #[test]
+fn cli_read_only_checks_a_printer_but_prints_no_test_page() {
+    let env = TestEnv::new();
+    let spool = spool_dir(&env);
+    env.ok(&[
+        "printers",
+        "add",
+        "shelf",
+        "--provider",
+        "spool",
+        "--target",
+        &spool,
+    ]);
+    let files = || std::fs::read_dir(&spool).unwrap().count();
+
+    let report = env.json(&["--read-only", "printers", "check", "shelf"]);
+    assert_eq!(report["ready"], true, "{report}");
+    let err = env.fails(4, &["--read-only", "printers", "test-page", "shelf"]);
+    assert!(
+        err.contains("printing a test page is refused: backroom runs read-only"),
+        "{err}"
+    );
+    assert_eq!(files(), 0, "read-only printed a test page");
+
+    env.ok(&["printers", "test-page", "shelf"]);
+    assert_eq!(files(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_read_only_refuses_the_test_page() {
+    let env = TestEnv::new();
+    add_spool_printers(&env, &["shelf"]);
+    let spool = spool_dir(&env);
+    let mut ctx = tui_ctx(&env);
+    ctx.read_only = true;
+    let mut h = harness(ctx).await;
+    h.press(&["p"]).await.unwrap();
+    assert!(
+        h.screen().contains("is refused: backroom runs read-only"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0);
+}
+
+#[test]
 fn cli_edit_and_the_printing_switch() {
     let env = TestEnv::new();
     let spool = spool_dir(&env);
@@ -711,6 +756,128 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
     h.press(&["enter"]).await.unwrap();
     assert_eq!(stored(&env, "front").copies, 3);
     assert!(h.screen().contains("Saved printer front"), "{}", h.screen());
+}
+
+fn add_spool_printers(env: &TestEnv, names: &[&str]) {
+    let spool = spool_dir(env);
+    let mut conn = backroom::store::open(&env.db()).unwrap();
+    for name in names {
+        backroom::store::printers::add(
+            &mut conn,
+            &backroom::store::printers::NewPrinter {
+                name: name.to_string(),
+                provider: Provider::Spool,
+                target: spool.clone(),
+                api_key: None,
+                tray: None,
+                copies: 1,
+                enabled: true,
+                make_default: false,
+            },
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tui_triggers_popup_lists_switches_and_routes_the_triggers() {
+    let env = TestEnv::new();
+    add_spool_printers(&env, &["back", "front"]);
+    let mut h = harness(tui_ctx(&env)).await;
+
+    // T lists the three triggers as stored: on, the default printer, the printer's copies.
+    h.press(&["T"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("Print triggers"), "{screen}");
+    for line in [
+        "order.received → invoice ‹ on ›",
+        "order.shipped → delivery slip ‹ on ›",
+        "invoice.overdue → reminder ‹ on ›",
+        "now: default printer, printer's copies",
+    ] {
+        assert!(screen.contains(line), "{line} missing:\n{screen}");
+    }
+    assert_eq!(
+        screen.matches("printer ‹ (default) ›").count(),
+        3,
+        "{screen}"
+    );
+
+    // order.received → back, 2 copies; order.shipped off; invoice.overdue untouched.
+    h.press(&["down", "right"]).await.unwrap();
+    assert!(h.screen().contains("printer ‹ back ›"), "{}", h.screen());
+    h.press(&["down"]).await.unwrap();
+    h.type_text("0").await.unwrap();
+    assert!(h.screen().contains("expected 1 to 999"), "{}", h.screen());
+    h.press(&["backspace"]).await.unwrap();
+    h.type_text("2").await.unwrap();
+    h.press(&["down", "right", "enter"]).await.unwrap();
+    assert!(
+        h.screen()
+            .contains("Saved the print triggers: order.received, order.shipped."),
+        "{}",
+        h.screen()
+    );
+
+    // The CLI reads what the popup wrote.
+    let list = env.json(&["triggers", "list"]);
+    let by_kind = |k: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["event_kind"] == k)
+            .cloned()
+            .unwrap()
+    };
+    let received = by_kind("order.received");
+    assert_eq!(received["printer"], "back");
+    assert_eq!(received["copies"], 2);
+    assert_eq!(received["enabled"], true);
+    let shipped = by_kind("order.shipped");
+    assert_eq!(shipped["enabled"], false);
+    assert_eq!(shipped["printer"], serde_json::Value::Null);
+    let overdue = by_kind("invoice.overdue");
+    assert_eq!(overdue["enabled"], true);
+    assert_eq!(overdue["copies"], serde_json::Value::Null);
+
+    // Reopened, it shows the new state; back to the default printer and the printer's copies.
+    h.press(&["T"]).await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("now: back, 2 copies"), "{screen}");
+    assert!(
+        screen.contains("order.shipped → delivery slip ‹ off ›"),
+        "{screen}"
+    );
+    h.press(&["down", "left", "down", "backspace", "enter"])
+        .await
+        .unwrap();
+    assert!(
+        h.screen()
+            .contains("Saved the print triggers: order.received."),
+        "{}",
+        h.screen()
+    );
+    let conn = backroom::store::open(&env.db()).unwrap();
+    let t = backroom::store::printing::trigger(&conn, "order.received")
+        .unwrap()
+        .unwrap();
+    assert_eq!((t.printer, t.copies), (None, None));
+
+    // Read-only: the triggers are shown, saving is refused and changes nothing.
+    let mut ctx = tui_ctx(&env);
+    ctx.read_only = true;
+    let mut h = harness(ctx).await;
+    h.press(&["T", "right", "enter"]).await.unwrap();
+    assert!(
+        h.screen()
+            .contains("changing the print triggers is refused: backroom runs read-only"),
+        "{}",
+        h.screen()
+    );
+    let t = backroom::store::printing::trigger(&conn, "order.received")
+        .unwrap()
+        .unwrap();
+    assert!(t.enabled);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -370,7 +370,9 @@ fn retryable_errors_back_off_then_fail_and_a_rescheduled_job_prints() {
     assert!(out.status.success());
     let j = job(&env, id);
     assert_eq!(j["state"], "pending");
-    assert_eq!(j["attempts"], 1);
+    // One attempt, or two when the 20 ms retry came due within the same pass on a loaded machine.
+    let attempts = j["attempts"].as_i64().unwrap();
+    assert!((1..3).contains(&attempts), "{j}");
     assert!(
         j["last_error"].as_str().unwrap().contains("does not exist"),
         "{j}"

@@ -1088,3 +1088,46 @@ async fn the_sync_pane_shows_batches_queue_and_what_blocks() {
     assert!(screen.contains("sync of folder LYON01"), "{screen}");
     assert!(screen.contains("2 waiting, oldest"), "{screen}");
 }
+
+#[test]
+fn in_a_terminal_always_mode_asks_before_each_package() {
+    let ftp = FtpServer::start();
+    publish(
+        &ftp,
+        &[
+            ("10.6.0", package("VERSION", "10.6.0"), None),
+            ("10.6.1", package("VERSION", "10.6.1"), None),
+        ],
+    );
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "LYON",
+        "import_updatecaisse",
+        "--confirm",
+        "always",
+    ]);
+    let bin = support::tmux::backroom_binary();
+    let term = support::tmux::Tmux::start(
+        &till,
+        &format!("{} sync run update LYON", bin.display()),
+        &[],
+    );
+    term.wait_for("install update package 10.6.0 (pos-10.6.0.zip)? [y/N]");
+    term.type_text("y");
+    term.keys(&["Enter"]);
+    term.wait_for("install update package 10.6.1 (pos-10.6.1.zip)? [y/N]");
+    term.type_text("n");
+    term.keys(&["Enter"]);
+    assert_eq!(term.wait_exit(), 0, "{}", term.output());
+    let out = term.output();
+    assert!(
+        out.contains("installed 10.6.0") && out.contains("declined 10.6.1"),
+        "{out}"
+    );
+    assert!(till.path().join("install/10.6.0/VERSION").exists());
+    assert!(!till.path().join("install/10.6.1").exists());
+}

@@ -362,6 +362,7 @@ async fn help_is_generated_from_the_active_keymap() {
     assert!(h.app.popups.is_empty());
 
     h.app.switch_keymap("emacs");
+    h.settle().await;
     h.press(&["f1"]).await.unwrap();
     assert_shows(&h, "Keys (keymap emacs)");
     assert_shows(&h, "ctrl-n down");

@@ -100,6 +100,7 @@ pub struct ServeArgs {
 
 /// The binary's entry point.
 pub fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     crate::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -109,7 +110,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // Work still in flight (a pane load, a printer check waiting on a dead host) must not keep
+    // the process alive once the operator quit or the command finished.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let code = exit_code(&e);
@@ -118,6 +123,23 @@ pub fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// `backroom ... | head` must not end in a panic: a closed stdout ends the run quietly.
+fn quiet_broken_pipe() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        previous(info)
+    }));
 }
 
 /// The exit code an error maps to.
@@ -140,7 +162,10 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
         .config
         .clone()
         .unwrap_or_else(crate::config::default_path);
-    let config = Config::load(&config_path)?;
+    let mut config = Config::load(&config_path)?;
+    if cli.demo && config.store.name == crate::config::StoreSection::default().name {
+        config.store.name = "Demo store (backroom --demo)".to_string();
+    }
     let db_path = match (&cli.db, cli.demo) {
         (_, true) => crate::paths::demo_db(),
         (Some(p), false) => p.clone(),
@@ -162,17 +187,17 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Noun::Completions { shell }) = &cli.command {
-        clap_complete::generate(
-            *shell,
-            &mut Cli::command(),
-            "backroom",
-            &mut std::io::stdout(),
-        );
-        return Ok(());
+        let mut script = Vec::new();
+        clap_complete::generate(*shell, &mut Cli::command(), "backroom", &mut script);
+        use std::io::Write as _;
+        return match std::io::stdout().lock().write_all(&script) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(()),
+        };
     }
     let ctx = context(&cli)?;
     if ctx.demo {
-        let mut conn = ctx.open_store()?;
+        let mut conn = crate::store::open(&ctx.db_path)?;
         crate::demo::seed(&mut conn)?;
     }
     match cli.command {
@@ -188,6 +213,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Noun::Sync(a)) => sync::run(a, &ctx).await,
         Some(Noun::Till(a)) => till::run(a, &ctx).await,
         Some(Noun::Worker(a)) => {
+            ctx.require_writable(
+                "running the worker (it sends print jobs and synchronises tills)",
+            )?;
             ctx.open_store()?;
             if a.until_idle {
                 crate::worker::printing::run_until_idle(&ctx).await

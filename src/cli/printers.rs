@@ -433,6 +433,8 @@ struct TestPageSent {
 }
 
 async fn test_page(name: &str, ctx: &Context) -> anyhow::Result<()> {
+    // Paper comes out of a real printer: a change to the world, refused read-only.
+    ctx.require_writable("printing a test page")?;
     let printer = {
         let conn = ctx.open_store()?;
         find(&conn, name)?

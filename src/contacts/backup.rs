@@ -105,7 +105,8 @@ fn write_archive(
     let zip_err = |e: zip::result::ZipError| ContactError::io(part, std::io::Error::other(e));
     let file = File::create(part).map_err(io)?;
     let mut zip = ZipWriter::new(std::io::BufWriter::with_capacity(1 << 16, file));
-    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    let base = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    let options = stamped(base, std::time::SystemTime::now());
 
     let mut folders = Unique::new();
     let mut entries: Vec<JobEntry<'_>> = Vec::new();
@@ -180,7 +181,11 @@ fn write_archive(
     for source in &sources {
         let file = File::open(&source.path).map_err(|e| ContactError::io(&source.path, e))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let opts = options.large_file(size >= u64::from(u32::MAX));
+        let modified = file
+            .metadata()
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|_| std::time::SystemTime::now());
+        let opts = stamped(base, modified).large_file(size >= u64::from(u32::MAX));
         zip.start_file(source.entry.as_str(), opts)
             .map_err(zip_err)?;
         let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -202,6 +207,24 @@ fn write_archive(
         file_bytes: done,
         missing: missing_all,
     })
+}
+
+/// Entries carry their time (local, as archivers show it) instead of the ZIP epoch 1980-01-01.
+fn stamped(options: SimpleFileOptions, at: std::time::SystemTime) -> SimpleFileOptions {
+    use chrono::{Datelike, Timelike};
+    let t: chrono::DateTime<chrono::Local> = at.into();
+    let stamp = zip::DateTime::from_date_and_time(
+        u16::try_from(t.year()).unwrap_or(1980),
+        t.month() as u8,
+        t.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+    );
+    match stamp {
+        Ok(stamp) => options.last_modified_time(stamp),
+        Err(_) => options,
+    }
 }
 
 fn ensure_pdf(name: &str) -> String {

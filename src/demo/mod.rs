@@ -3,6 +3,7 @@
 pub mod contacts;
 pub mod pos;
 pub mod printing;
+pub mod sync;
 
 use rusqlite::Connection;
 
@@ -16,6 +17,7 @@ pub fn seed(conn: &mut Connection) -> anyhow::Result<()> {
     printing::seed(&tx)?;
     contacts::seed(&tx)?;
     pos::seed(&tx)?;
+    sync::seed(&tx)?;
     crate::store::settings::set(&tx, "demo.seeded", &crate::store::now())?;
     tx.commit()?;
     Ok(())

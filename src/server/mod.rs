@@ -18,13 +18,42 @@ pub struct AppState {
 
 /// The whole router: `/health` plus each area's routes.
 pub fn router(ctx: Context) -> Router {
+    let read_only = ctx.read_only;
     let state = AppState { ctx: Arc::new(ctx) };
-    Router::new()
+    let router = Router::new()
         .route("/health", get(health))
         .merge(events::routes())
         .merge(portal::routes())
         .merge(till::routes())
-        .with_state(state)
+        .with_state(state);
+    if read_only {
+        router.layer(axum::middleware::from_fn(refuse_changes))
+    } else {
+        router
+    }
+}
+
+/// `backroom --read-only serve`: reads are answered, every request that could change data is
+/// refused with 403 before it reaches a handler.
+async fn refuse_changes(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    (
+        axum::http::StatusCode::FORBIDDEN,
+        Json(serde_json::json!({
+            "error": "backroom serve runs read-only (started with --read-only): nothing can be changed"
+        })),
+    )
+        .into_response()
 }
 
 async fn health() -> Json<serde_json::Value> {

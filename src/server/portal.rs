@@ -3,6 +3,7 @@
 //! - `GET  /portal/register?token=T`   who the invitation is for (does not use it)
 //! - `POST /portal/register {"token"}` create the login identity (not registered → inactive);
 //!   returns the access key once and e-mails the confirmation link
+//! - `GET  /portal/activate?token=T`   who the confirmation link is for (does not use it)
 //! - `POST /portal/activate {"token"}` confirm the account (inactive → active)
 //! - `GET  /portal/terms`, `POST /portal/terms/accept` (access key) accept the current terms
 //! - `POST /portal/jobs?title=&name=` (access key, body: the PDF) submit through the integration link
@@ -40,7 +41,7 @@ pub const INTEGRATION_MAX_BYTES: u64 = 2_000_000_000;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/portal/register", get(inspect_invitation).post(register))
-        .route("/portal/activate", post(activate))
+        .route("/portal/activate", get(inspect_confirmation).post(activate))
         .route("/portal/terms", get(terms))
         .route("/portal/terms/accept", post(accept_terms))
         .route("/portal/jobs", get(my_jobs).post(submit_integration))
@@ -178,6 +179,22 @@ async fn inspect_invitation(
         "name": contact.name,
         "email": contact.email,
         "company": contact.company,
+        "expires_at": expires_at,
+    })))
+}
+
+async fn inspect_confirmation(
+    State(state): State<AppState>,
+    Query(q): Query<TokenQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (contact, expires_at) = with_store(&state, move |conn| {
+        portal::inspect(conn, &q.token, Purpose::Confirm)
+    })
+    .await?;
+    Ok(Json(json!({
+        "name": contact.name,
+        "email": contact.email,
+        "state": contact.state,
         "expires_at": expires_at,
     })))
 }

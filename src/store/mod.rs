@@ -50,6 +50,18 @@ pub enum StoreError {
         found: usize,
         supported: usize,
     },
+    #[error(
+        "database {path} does not exist (check --db / BACKROOM_DB; read-only mode creates nothing)"
+    )]
+    Missing { path: String },
+    #[error(
+        "database {path} has schema version {found}, this backroom needs {supported}; open it once without --read-only to migrate it"
+    )]
+    NeedsMigration {
+        path: String,
+        found: usize,
+        supported: usize,
+    },
     #[error("migration to version {version} failed: {source}")]
     Migration {
         version: usize,
@@ -82,6 +94,34 @@ pub fn open_at_version(path: &Path, target: usize) -> Result<Connection, StoreEr
         },
         other => other,
     })?;
+    Ok(conn)
+}
+
+/// Opens an existing, fully migrated database for reading only (`--read-only`): nothing is
+/// created, migrated or written (`PRAGMA query_only`).
+pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    use rusqlite::OpenFlags;
+    if !path.is_file() {
+        return Err(StoreError::Missing {
+            path: path.display().to_string(),
+        });
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    let found = version(&conn)?;
+    if found != SCHEMA_VERSION {
+        return Err(StoreError::NeedsMigration {
+            path: path.display().to_string(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
     Ok(conn)
 }
 

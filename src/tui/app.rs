@@ -10,15 +10,15 @@ use crate::store::views::Filter;
 use crate::worker::{Command as WorkerCommand, Notification};
 
 use super::effect::Effect;
-use super::event::Event;
+use super::event::{Event, Look};
 use super::header::Header;
 use super::input::LineInput;
 use super::keymap::Keymap;
 use super::layered::FileError;
 use super::loader::{self, Reader};
 use super::palette::Palette;
+use super::panes::Pane;
 use super::panes::table::{LoadRequest, Table};
-use super::panes::{Access, Needs, Pane, RowAction, Selection};
 use super::popups::{DetailView, Popup};
 use super::status::Status;
 use super::strings::status as s;
@@ -69,11 +69,13 @@ pub struct App {
     /// Escape sequences to write to the terminal after the next draw (OSC 52 copies).
     pub terminal_writes: Vec<String>,
     pub(super) tx: UnboundedSender<Event>,
-    reader: Reader,
-    worker: Option<UnboundedSender<WorkerCommand>>,
+    pub(super) reader: Reader,
+    pub(super) worker: Option<UnboundedSender<WorkerCommand>>,
     last_header: Option<Instant>,
     last_refresh: Instant,
     refreshes: u64,
+    /// Theme and keymap names, shipped and the user's.
+    names: (Vec<String>, Vec<String>),
 }
 
 impl App {
@@ -110,6 +112,7 @@ impl App {
             last_header: None,
             last_refresh: Instant::now(),
             refreshes: 0,
+            names: (theme::names(), super::keymap::names()),
         };
         app.set_theme(theme);
         app.report(keymap_errors.into_iter().chain(theme_errors).collect());
@@ -226,6 +229,10 @@ impl App {
                 self.status.busy.remove(&label);
                 self.apply(result);
             }
+            Event::Look(look, errors) => {
+                self.pending = self.pending.saturating_sub(1);
+                self.on_look(look, errors);
+            }
             Event::Progress { label, done, total } => {
                 self.status.busy.insert(label, Some((done, total)));
             }
@@ -287,88 +294,6 @@ impl App {
         }
     }
 
-    /// Carries out an effect.
-    pub fn apply(&mut self, effect: Effect) {
-        match effect {
-            Effect::None => {}
-            Effect::Info(m) => self.status.info(m),
-            Effect::Error(m) => self.status.error(m),
-            Effect::Db { label, work } => {
-                self.status.busy.insert(label.clone(), None);
-                self.pending += 1;
-                loader::work(&self.ctx.db_path, label, work, &self.tx);
-            }
-            Effect::Confirm(c) => self.popups.push(Popup::Confirm(c)),
-            Effect::Form(f) => self.popups.push(Popup::Form(f)),
-            Effect::Review(r) => self.popups.push(Popup::Review(r)),
-            Effect::Worker(cmd) => match &self.worker {
-                Some(w) if w.send(cmd).is_ok() => {}
-                _ => self.status.error(s::NO_WORKER),
-            },
-            Effect::Copy { text, what } => {
-                use base64::Engine as _;
-                let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-                self.terminal_writes
-                    .push(format!("\x1b]52;c;{encoded}\x07"));
-                self.clipboard = Some(text);
-                self.status.info(s::copied(&what));
-            }
-            Effect::Reload => {
-                for t in self.tables.iter_mut() {
-                    t.stale = true;
-                }
-                let req = self.table_mut().reload();
-                self.load(self.active, req);
-            }
-            Effect::All(effects) => {
-                for e in effects {
-                    self.apply(e);
-                }
-            }
-        }
-    }
-
-    /// Runs the active pane's row action `name`, after the access and selection checks.
-    pub fn run_row_action(&mut self, name: &str) {
-        if let Some(action) = self.active.actions().iter().find(|a| a.name == name) {
-            self.run_action(action);
-        }
-    }
-
-    /// Runs a row action on the active pane: refused read-only or to staff as its access says,
-    /// refused without a selected row when it needs one; otherwise its effect is applied.
-    pub fn run_action(&mut self, action: &RowAction) {
-        let pane = self.active;
-        let refused = match action.access {
-            Access::Read => Ok(()),
-            Access::Write => self.ctx.require_writable(action.description),
-            Access::Admin => self.ctx.require_admin(action.description),
-        };
-        if let Err(e) = refused {
-            self.status.error(e.to_string());
-            return;
-        }
-        let table = &self.tables[pane.index()];
-        if action.needs != Needs::Nothing && table.selected_row().is_none() {
-            self.status.error(s::NO_ROW);
-            return;
-        }
-        let marked = if action.needs == Needs::Rows {
-            table.marked.iter().copied().collect()
-        } else {
-            Vec::new()
-        };
-        let selection = Selection {
-            ctx: &self.ctx,
-            view: pane.view(),
-            row: table.selected_row(),
-            marked,
-            query: &table.query,
-        };
-        let effect = (action.run)(&selection);
-        self.apply(effect);
-    }
-
     /// Switches read-only mode (`:readonly`).
     pub fn toggle_read_only(&mut self) {
         self.ctx.read_only = !self.ctx.read_only;
@@ -379,30 +304,51 @@ impl App {
         });
     }
 
-    /// Switches theme (`:theme NAME`); a bad file is reported and the defaults are used.
+    /// Switches theme (`:theme NAME`): the user's file is read off the loop; a bad file is
+    /// reported and the defaults are used.
     pub fn switch_theme(&mut self, name: &str) {
-        let (t, errors) = Theme::load(name);
-        let ok = errors.is_empty();
-        self.set_theme(t);
-        self.report(errors);
-        if ok {
-            self.status.info(s::theme(name));
-        }
+        self.pending += 1;
+        let name = name.to_string();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let (theme, errors) = Theme::load(&name);
+            let _ = tx.send(Event::Look(Look::Theme(theme), errors));
+        });
     }
 
-    /// Switches keymap (`:keymap NAME`).
+    /// Switches keymap (`:keymap NAME`), read off the loop like a theme.
     pub fn switch_keymap(&mut self, name: &str) {
-        let (k, errors) = Keymap::load(name);
+        self.pending += 1;
+        let name = name.to_string();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let (keymap, errors) = Keymap::load(&name);
+            let _ = tx.send(Event::Look(Look::Keymap(keymap), errors));
+        });
+    }
+
+    fn on_look(&mut self, look: Look, errors: Vec<FileError>) {
         let ok = errors.is_empty();
-        self.keymap = k;
+        let message = match look {
+            Look::Theme(t) => {
+                let m = s::theme(&t.name);
+                self.set_theme(t);
+                m
+            }
+            Look::Keymap(k) => {
+                let m = s::keymap(&k.name);
+                self.keymap = k;
+                m
+            }
+        };
         self.report(errors);
         if ok {
-            self.status.info(s::keymap(name));
+            self.status.info(message);
         }
     }
 
-    /// Names the palette completes `:theme` and `:keymap` with.
+    /// Names the palette completes `:theme` and `:keymap` with (read when the app starts).
     pub fn names(&self) -> (Vec<String>, Vec<String>) {
-        (theme::names(), super::keymap::names())
+        self.names.clone()
     }
 }

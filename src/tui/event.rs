@@ -4,7 +4,10 @@ use crate::store::views::{Detail, QueueDepth, Window};
 use crate::worker::{Notification, WorkerStatus};
 
 use super::effect::Effect;
+use super::keymap::Keymap;
+use super::layered::FileError;
 use super::panes::{Notice, Pane};
+use super::theme::Theme;
 
 pub enum Event {
     Terminal(ratatui::crossterm::event::Event),
@@ -32,6 +35,8 @@ pub enum Event {
         label: String,
         result: Effect,
     },
+    /// A theme or keymap was read (`:theme`, `:keymap`), with what was wrong in the user's file.
+    Look(Look, Vec<FileError>),
     /// Long work reports how far it got.
     Progress {
         label: String,
@@ -40,6 +45,12 @@ pub enum Event {
     },
     /// The selected row's detail came back.
     Detail(Result<Option<Detail>, String>),
+}
+
+/// A theme or a keymap to use from now on.
+pub enum Look {
+    Theme(Theme),
+    Keymap(Keymap),
 }
 
 /// What a pane load brings back.

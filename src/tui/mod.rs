@@ -19,6 +19,7 @@ pub mod layered;
 pub mod loader;
 pub mod palette;
 pub mod panes;
+mod perform;
 pub mod popups;
 pub mod status;
 pub mod strings;

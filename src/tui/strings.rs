@@ -255,6 +255,44 @@ pub mod printers {
             "Printing is switched off for the store: events queue no print jobs (P switches it back on).".to_string()
         }
     }
+
+    pub const TRIGGERS: &str = "Print triggers: which event prints which document, where, how many";
+    pub const READING_TRIGGERS: &str = "Reading the print triggers";
+    pub const SAVING_TRIGGERS: &str = "Saving the print triggers";
+    pub const TRIGGERS_TITLE: &str = "Print triggers";
+    pub const EDIT_TRIGGERS: &str = "changing the print triggers";
+    pub const TRIGGER_ON: &str = "on";
+    pub const TRIGGER_OFF: &str = "off";
+    pub const TRIGGER_PRINTER: &str = "printer";
+    pub const TRIGGER_COPIES: &str = "copies";
+    pub const TRIGGER_DEFAULT_PRINTER: &str = "(default)";
+    pub const TRIGGER_COPIES_HINT: &str = "empty: the printer's own number of copies";
+    pub const TRIGGERS_UNCHANGED: &str = "The print triggers are unchanged.";
+
+    /// The on/off field's label: `order.shipped → delivery slip`.
+    pub fn trigger_label(event_kind: &str, document: &str) -> String {
+        format!("{event_kind} → {}", document.replace('_', " "))
+    }
+
+    /// Under the on/off field: what an event of this kind does now (short: the popup is narrow).
+    pub fn trigger_now(enabled: bool, printer: Option<&str>, copies: Option<u32>) -> String {
+        if !enabled {
+            return "now off: events are kept, nothing prints".to_string();
+        }
+        let printer = printer.unwrap_or("default printer");
+        match copies {
+            Some(n) => format!("now: {printer}, {n} copies"),
+            None => format!("now: {printer}, printer's copies"),
+        }
+    }
+
+    pub fn trigger_printer_gone(name: &str) -> String {
+        format!("printer {name} was removed meanwhile; choose another one")
+    }
+
+    pub fn triggers_saved(kinds: &[String]) -> String {
+        format!("Saved the print triggers: {}.", kinds.join(", "))
+    }
 }
 
 pub mod header {

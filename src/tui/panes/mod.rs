@@ -5,7 +5,7 @@
 //! Everything about a pane's rows lives in its file, `panes/<pane>.rs`:
 //!
 //! 1. Declare the action in the pane's `ACTIONS`:
-//!    ```ignore
+//!    ```text
 //!    RowAction {
 //!        name: "make_default",               // the keymap's `run = "make_default"`, and `:make_default`
 //!        description: s::MAKE_DEFAULT,       // help text, in strings.rs

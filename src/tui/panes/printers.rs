@@ -1,7 +1,9 @@
 //! The printers pane: printer configurations, loud warnings when nothing can print, and the
-//! printer actions (default, check, tray, test page, on/off, the store's printing switch).
+//! printer actions (default, check, tray, test page, on/off, the store's printing switch, the
+//! print triggers).
 
 mod forms;
+mod triggers;
 
 use anyhow::anyhow;
 use rusqlite::Connection;
@@ -66,7 +68,7 @@ pub static ACTIONS: &[RowAction] = &[
     RowAction {
         name: "test_page",
         description: s::TEST_PAGE,
-        access: Access::Read,
+        access: Access::Write,
         needs: Needs::Row,
         run: test_page,
     },
@@ -83,6 +85,13 @@ pub static ACTIONS: &[RowAction] = &[
         access: Access::Admin,
         needs: Needs::Nothing,
         run: toggle_printing,
+    },
+    RowAction {
+        name: "triggers",
+        description: s::TRIGGERS,
+        access: Access::Read,
+        needs: Needs::Nothing,
+        run: triggers::edit_triggers,
     },
 ];
 

@@ -1,0 +1,164 @@
+//! Reading and validating the rows of an import, on its own thread.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+use super::{BATCH, Columns, Field, GoodRow, Message, PROGRESS_EVERY, Parsed, Problem, Progress};
+
+/// Reads and validates rows, sending the valid ones on.
+pub(super) struct Parser<'a> {
+    pub(super) columns: Columns,
+    pub(super) separator: u8,
+    pub(super) skipped_lines: u64,
+    pub(super) skipped_bytes: u64,
+    pub(super) total_bytes: u64,
+    pub(super) existing: &'a HashSet<String>,
+    pub(super) skip_invalid: bool,
+}
+
+impl Parser<'_> {
+    pub(super) fn run<R: Read>(
+        &self,
+        csv: &mut csv::Reader<R>,
+        sender: std::sync::mpsc::SyncSender<Message>,
+    ) -> Result<Parsed, csv::Error> {
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut batch: Vec<GoodRow> = Vec::with_capacity(BATCH);
+        let mut rows: u64 = 0;
+        let mut record = csv::ByteRecord::new();
+        // The receiver only goes away on a database error, reported by the other side.
+        let send = |m: Message| sender.send(m).is_ok();
+        while csv.read_byte_record(&mut record)? {
+            if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                continue;
+            }
+            rows += 1;
+            if rows.is_multiple_of(PROGRESS_EVERY) {
+                let bytes = record.position().map(|p| p.byte()).unwrap_or(0) + self.skipped_bytes;
+                let p = Progress {
+                    rows,
+                    bytes,
+                    total_bytes: self.total_bytes,
+                };
+                if !send(Message::Progress(p)) {
+                    break;
+                }
+            }
+            let line = record.position().map(|p| p.line()).unwrap_or(0) + self.skipped_lines;
+            if let Some(row) = self.check(&record, line, &mut seen, &mut problems) {
+                // After a bad row without --skip-invalid nothing will be committed: only validate.
+                if problems.is_empty() || self.skip_invalid {
+                    batch.push(row);
+                }
+            }
+            if batch.len() == BATCH && !send(Message::Rows(std::mem::take(&mut batch))) {
+                break;
+            }
+        }
+        if !batch.is_empty() {
+            send(Message::Rows(batch));
+        }
+        Ok(Parsed { rows, problems })
+    }
+
+    /// The row when it is valid; its problems otherwise.
+    fn check(
+        &self,
+        record: &csv::ByteRecord,
+        line: u64,
+        seen: &mut HashMap<String, u64>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<GoodRow> {
+        let columns = &self.columns;
+        let before = problems.len();
+        if record.len() > columns.count {
+            problems.push(Problem {
+                line,
+                column: columns.count + 1,
+                field: "(extra)".into(),
+                value: String::from_utf8_lossy(&record[columns.count]).into_owned(),
+                reason: format!(
+                    "{} fields, the header has {} (quote fields that contain the separator {:?})",
+                    record.len(),
+                    columns.count,
+                    self.separator as char
+                ),
+            });
+            return None;
+        }
+        let mut text = |index: Option<usize>, field: Field| -> Option<String> {
+            let bytes = index.and_then(|i| record.get(i)).unwrap_or(b"");
+            match std::str::from_utf8(bytes) {
+                Ok(s) => Some(s.trim().to_string()),
+                Err(_) => {
+                    problems.push(Problem {
+                        line,
+                        column: index.map(|i| i + 1).unwrap_or(0),
+                        field: field.label().into(),
+                        value: String::from_utf8_lossy(bytes).into_owned(),
+                        reason: "not valid UTF-8 (save the file as UTF-8)".into(),
+                    });
+                    None
+                }
+            }
+        };
+        let name = text(Some(columns.name), Field::Name);
+        let email = text(Some(columns.email), Field::Email);
+        let company = text(columns.company, Field::Company);
+        let (Some(name), Some(email), Some(company)) = (name, email, company) else {
+            return None;
+        };
+        let mut problem = |column: usize, field: Field, value: &str, reason: String| {
+            problems.push(Problem {
+                line,
+                column: column + 1,
+                field: field.label().into(),
+                value: value.to_string(),
+                reason,
+            })
+        };
+        if name.is_empty() {
+            problem(columns.name, Field::Name, &name, "required".into());
+        } else if name.chars().count() > 200 {
+            problem(
+                columns.name,
+                Field::Name,
+                &name,
+                "longer than 200 characters".into(),
+            );
+        }
+        let key = email.to_lowercase();
+        if email.is_empty() {
+            problem(columns.email, Field::Email, &email, "required".into());
+        } else if let Err(reason) = crate::contacts::email::check(&email) {
+            problem(
+                columns.email,
+                Field::Email,
+                &email,
+                format!("not a valid e-mail address: {reason}"),
+            );
+        } else if let Some(first) = seen.get(&key) {
+            problem(
+                columns.email,
+                Field::Email,
+                &email,
+                format!("duplicate of line {first} (e-mails are compared without case)"),
+            );
+        } else if self.existing.contains(&key) {
+            problem(
+                columns.email,
+                Field::Email,
+                &email,
+                "already a contact".into(),
+            );
+        }
+        if !key.is_empty() {
+            seen.entry(key).or_insert(line);
+        }
+        if problems.len() != before {
+            return None;
+        }
+        Some((name, email, Some(company).filter(|c| !c.is_empty())))
+    }
+}

@@ -1,0 +1,92 @@
+//! Carrying out effects, and running a pane's row actions after their access checks.
+
+use super::app::App;
+use super::effect::Effect;
+use super::loader;
+use super::panes::{Access, Needs, RowAction, Selection};
+use super::popups::Popup;
+use super::strings::status as s;
+
+impl App {
+    /// Carries out an effect.
+    pub fn apply(&mut self, effect: Effect) {
+        match effect {
+            Effect::None => {}
+            Effect::Info(m) => self.status.info(m),
+            Effect::Error(m) => self.status.error(m),
+            Effect::Db { label, work } => {
+                self.status.busy.insert(label.clone(), None);
+                self.pending += 1;
+                loader::work(&self.ctx.db_path, label, work, &self.tx);
+            }
+            Effect::Confirm(c) => self.popups.push(Popup::Confirm(c)),
+            Effect::Form(f) => self.popups.push(Popup::Form(f)),
+            Effect::Review(r) => self.popups.push(Popup::Review(r)),
+            Effect::Worker(cmd) => match &self.worker {
+                Some(w) if w.send(cmd).is_ok() => {}
+                _ => self.status.error(s::NO_WORKER),
+            },
+            Effect::Copy { text, what } => {
+                use base64::Engine as _;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+                self.terminal_writes
+                    .push(format!("\x1b]52;c;{encoded}\x07"));
+                self.clipboard = Some(text);
+                self.status.info(s::copied(&what));
+            }
+            Effect::Reload => {
+                for t in self.tables.iter_mut() {
+                    t.stale = true;
+                }
+                let req = self.table_mut().reload();
+                self.load(self.active, req);
+            }
+            Effect::All(effects) => {
+                for e in effects {
+                    self.apply(e);
+                }
+            }
+        }
+    }
+
+    /// Runs the active pane's row action `name`, after the access and selection checks.
+    pub fn run_row_action(&mut self, name: &str) {
+        if let Some(action) = self.active.actions().iter().find(|a| a.name == name) {
+            self.run_action(action);
+        }
+    }
+
+    /// Runs a row action on the active pane: refused read-only or to staff as its access says,
+    /// refused without a selected row when it needs one; otherwise its effect is applied.
+    pub fn run_action(&mut self, action: &RowAction) {
+        let pane = self.active;
+        let refused = match action.access {
+            Access::Read => Ok(()),
+            Access::Write => self.ctx.require_writable(action.description),
+            Access::Admin => self.ctx.require_admin(action.description),
+        };
+        if let Err(e) = refused {
+            self.status.error(e.to_string());
+            return;
+        }
+        let table = &self.tables[pane.index()];
+        if action.needs != Needs::Nothing && table.selected_row().is_none() {
+            self.status.error(s::NO_ROW);
+            return;
+        }
+        let marked = if action.needs == Needs::Rows {
+            table.marked.iter().copied().collect()
+        } else {
+            Vec::new()
+        };
+        let selection = Selection {
+            ctx: &self.ctx,
+            view: pane.view(),
+            row: table.selected_row(),
+            marked,
+            query: &table.query,
+        };
+        let effect = (action.run)(&selection);
+        self.apply(effect);
+    }
+}
