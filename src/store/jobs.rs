@@ -60,6 +60,20 @@ pub fn insert(conn: &Connection, job: &NewJob, worker: &str) -> rusqlite::Result
     Ok((id, uuid))
 }
 
+/// Runs a statement through the connection's statement cache (claims and records run hot).
+fn exec(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(p)
+}
+
+fn row<T>(
+    conn: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(p, f)
+}
+
 /// A job a worker now holds.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -106,7 +120,8 @@ pub fn claim(
     for (id, state, holder, in_doubt) in due {
         let recovering = state == "sending" || in_doubt;
         if state == "sending" {
-            tx.execute(
+            exec(
+                &tx,
                 "UPDATE print_attempts SET outcome = 'interrupted', finished_at = ?2, error = ?3
                  WHERE job_id = ?1 AND outcome = 'sending'",
                 params![
@@ -119,18 +134,21 @@ pub fn claim(
                 ],
             )?;
         }
-        tx.execute(
+        exec(
+            &tx,
             "UPDATE print_jobs SET state = 'sending', attempts = attempts + 1,
                     lease_holder = ?2, lease_expires_at = ?3, in_doubt = ?4
              WHERE id = ?1",
             params![id, worker, lease_until, recovering],
         )?;
-        tx.execute(
+        exec(
+            &tx,
             "INSERT INTO print_attempts (job_id, started_at, outcome, worker) VALUES (?1, ?2, 'sending', ?3)",
             params![id, now, worker],
         )?;
         let attempt_id = tx.last_insert_rowid();
-        let c = tx.query_row(
+        let c = row(
+            &tx,
             "SELECT j.uuid, j.document_id, d.title, j.printer_id, j.copies, j.attempts, j.max_attempts
              FROM print_jobs j JOIN documents d ON d.id = j.document_id WHERE j.id = ?1",
             [id],
@@ -216,7 +234,8 @@ pub fn record(
                 follow,
                 maybe_duplicate,
                 ..
-            } => tx.execute(
+            } => exec(
+                &tx,
                 "UPDATE print_jobs SET state = 'succeeded', printer_id = COALESCE(?3, printer_id),
                         remote_ref = ?4, remote_state = ?5, follow_remote = ?6,
                         maybe_duplicate = maybe_duplicate OR ?7, last_error = NULL, in_doubt = 0,
@@ -228,21 +247,24 @@ pub fn record(
                 error,
                 next_attempt_at,
                 in_doubt,
-            } => tx.execute(
+            } => exec(
+                &tx,
                 "UPDATE print_jobs SET state = 'pending', printer_id = COALESCE(?3, printer_id),
                         last_error = ?4, next_attempt_at = ?5, in_doubt = ?6,
                         lease_holder = NULL, lease_expires_at = NULL
                  WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
                 params![o.job_id, worker, o.printer_id, error, next_attempt_at, in_doubt],
             )?,
-            Finish::Failed { error, .. } => tx.execute(
+            Finish::Failed { error, .. } => exec(
+                &tx,
                 "UPDATE print_jobs SET state = 'failed', printer_id = COALESCE(?3, printer_id),
                         last_error = ?4, lease_holder = NULL, lease_expires_at = NULL, finished_at = ?5
                  WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
                 params![o.job_id, worker, o.printer_id, error, now],
             )?,
         };
-        tx.execute(
+        exec(
+            &tx,
             "UPDATE print_attempts SET outcome = ?2, error = ?3, finished_at = ?4 WHERE id = ?1",
             params![o.attempt_id, attempt_outcome, error, now],
         )?;

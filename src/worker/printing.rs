@@ -46,7 +46,7 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// Jobs claimed per transaction.
 const BATCH: usize = 256;
 /// Files a spool printer writes at once.
-const SPOOL_CONCURRENCY: usize = 8;
+const SPOOL_CONCURRENCY: usize = 16;
 /// How often the remote state of accepted IPP jobs is asked for.
 const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
 /// How often finished jobs past the retention are purged.
