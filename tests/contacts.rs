@@ -16,6 +16,12 @@ fn store(env: &TestEnv) -> rusqlite::Connection {
     backroom::store::open(&env.db()).unwrap()
 }
 
+/// Permission bits of a file or folder.
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
 fn add(env: &TestEnv, name: &str, email: &str) {
     env.ok(&["contacts", "add", name, email]);
 }
@@ -370,6 +376,7 @@ fn backup_writes_a_safe_zip_with_every_file_streamed() {
     ]);
     let zip = PathBuf::from(written["path"].as_str().unwrap());
     assert_eq!(zip, out_dir.join("_.._Evil_Name.zip"));
+    assert_eq!(mode(&zip), 0o600, "a backup holds personal data");
     assert!(unzip(&["-t"], &zip).contains("No errors detected"));
     assert!(
         !unzip(&["-l"], &zip).contains("1980-01-01"),
@@ -471,6 +478,9 @@ fn invitations_are_reviewed_then_written_as_eml_without_smtp() {
         eml.starts_with(env.path().join("data/backroom/outbox")),
         "{eml:?}"
     );
+    // The .eml holds a live activation token: only the owner may read it or list the outbox.
+    assert_eq!(mode(&eml), 0o600, "{eml:?}");
+    assert_eq!(mode(eml.parent().unwrap()), 0o700);
     let message = support::smtp::parse(&std::fs::read_to_string(&eml).unwrap());
     assert!(message.header("To").unwrap().contains("alice@x.org"));
     let token = message.body.split("register?token=").nth(1).unwrap()[..32].to_string();
