@@ -272,6 +272,34 @@ fn import_is_all_or_nothing_and_reports_every_bad_row() {
 }
 
 #[test]
+fn an_extra_field_is_reported_once_and_a_missing_file_is_not_found() {
+    let env = TestEnv::new();
+    let file = write(
+        &env,
+        "c4.csv",
+        b"name,email,company\nAna,ana@x.org,Co,surplus\n",
+    );
+    let path = file.to_str().unwrap();
+    let err = env.fails(2, &["contacts", "import", path]);
+    let expected = format!(
+        "{path}:2: column 4 (extra): \"surplus\": 4 fields, the header has 3 (quote fields that contain the separator ',')"
+    );
+    assert!(err.lines().any(|l| l == expected), "{err}");
+
+    let missing = env.path().join("nonexistent.csv");
+    let missing = missing.to_str().unwrap();
+    let err = env.fails(3, &["contacts", "import", missing]);
+    assert!(err.contains(&format!("{missing}: no such file")), "{err}");
+
+    env.write_config(ADMIN);
+    let missing = env.path().join("terms-missing.pdf");
+    let missing = missing.to_str().unwrap();
+    let err = env.fails(3, &["terms", "upload", missing]);
+    assert!(err.contains(&format!("{missing}: no such file")), "{err}");
+    assert!(env.json(&["terms", "show"]).is_null());
+}
+
+#[test]
 fn a_large_import_reports_progress_on_request() {
     let env = TestEnv::new();
     let mut csv = String::from("name;email\n");
