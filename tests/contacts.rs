@@ -16,6 +16,12 @@ fn store(env: &TestEnv) -> rusqlite::Connection {
     backroom::store::open(&env.db()).unwrap()
 }
 
+/// Permission bits of a file or folder.
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
 fn add(env: &TestEnv, name: &str, email: &str) {
     env.ok(&["contacts", "add", name, email]);
 }
@@ -266,6 +272,34 @@ fn import_is_all_or_nothing_and_reports_every_bad_row() {
 }
 
 #[test]
+fn an_extra_field_is_reported_once_and_a_missing_file_is_not_found() {
+    let env = TestEnv::new();
+    let file = write(
+        &env,
+        "c4.csv",
+        b"name,email,company\nAna,ana@x.org,Co,surplus\n",
+    );
+    let path = file.to_str().unwrap();
+    let err = env.fails(2, &["contacts", "import", path]);
+    let expected = format!(
+        "{path}:2: column 4 (extra): \"surplus\": 4 fields, the header has 3 (quote fields that contain the separator ',')"
+    );
+    assert!(err.lines().any(|l| l == expected), "{err}");
+
+    let missing = env.path().join("nonexistent.csv");
+    let missing = missing.to_str().unwrap();
+    let err = env.fails(3, &["contacts", "import", missing]);
+    assert!(err.contains(&format!("{missing}: no such file")), "{err}");
+
+    env.write_config(ADMIN);
+    let missing = env.path().join("terms-missing.pdf");
+    let missing = missing.to_str().unwrap();
+    let err = env.fails(3, &["terms", "upload", missing]);
+    assert!(err.contains(&format!("{missing}: no such file")), "{err}");
+    assert!(env.json(&["terms", "show"]).is_null());
+}
+
+#[test]
 fn a_large_import_reports_progress_on_request() {
     let env = TestEnv::new();
     let mut csv = String::from("name;email\n");
@@ -370,6 +404,7 @@ fn backup_writes_a_safe_zip_with_every_file_streamed() {
     ]);
     let zip = PathBuf::from(written["path"].as_str().unwrap());
     assert_eq!(zip, out_dir.join("_.._Evil_Name.zip"));
+    assert_eq!(mode(&zip), 0o600, "a backup holds personal data");
     assert!(unzip(&["-t"], &zip).contains("No errors detected"));
     assert!(
         !unzip(&["-l"], &zip).contains("1980-01-01"),
@@ -471,6 +506,9 @@ fn invitations_are_reviewed_then_written_as_eml_without_smtp() {
         eml.starts_with(env.path().join("data/backroom/outbox")),
         "{eml:?}"
     );
+    // The .eml holds a live activation token: only the owner may read it or list the outbox.
+    assert_eq!(mode(&eml), 0o600, "{eml:?}");
+    assert_eq!(mode(eml.parent().unwrap()), 0o700);
     let message = support::smtp::parse(&std::fs::read_to_string(&eml).unwrap());
     assert!(message.header("To").unwrap().contains("alice@x.org"));
     let token = message.body.split("register?token=").nth(1).unwrap()[..32].to_string();

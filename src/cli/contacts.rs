@@ -108,6 +108,9 @@ pub(crate) fn fail(e: ContactError) -> anyhow::Error {
         | ContactError::InvalidEmail { .. }
         | ContactError::Required { .. }
         | ContactError::BadInput(_) => super::output::USAGE,
+        ContactError::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
+            return Failure::not_found(format!("{path}: no such file")).into();
+        }
         ContactError::Store(_) | ContactError::Io { .. } => return anyhow::Error::new(e),
     };
     Failure::new(code, e.to_string()).into()
@@ -412,6 +415,11 @@ fn import(
     let report = contacts::import::import(&mut conn, file, skip_invalid, &mut on_progress)
         .map_err(|e| match e {
             contacts::import::ImportError::Store { .. } => anyhow::Error::new(e),
+            contacts::import::ImportError::Io { file, source }
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Failure::not_found(format!("{file}: no such file")).into()
+            }
             other => Failure::usage(other.to_string()).into(),
         })?;
     emit(ctx, &report, || {

@@ -103,7 +103,8 @@ fn write_archive(
 ) -> Result<Written, ContactError> {
     let io = |e| ContactError::io(part, e);
     let zip_err = |e: zip::result::ZipError| ContactError::io(part, std::io::Error::other(e));
-    let file = File::create(part).map_err(io)?;
+    // Personal data: owner-only, whatever the umask.
+    let file = super::private::create_file(part).map_err(io)?;
     let mut zip = ZipWriter::new(std::io::BufWriter::with_capacity(1 << 16, file));
     let base = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     let options = stamped(base, std::time::SystemTime::now());

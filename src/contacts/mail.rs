@@ -1,5 +1,6 @@
 //! Composing portal e-mails and delivering them: SMTP (lettre) when `[smtp]` is configured,
-//! otherwise an `.eml` file in the outbox folder whose path is reported.
+//! otherwise an `.eml` file in the outbox folder whose path is reported. The `.eml` holds a live
+//! activation token: the outbox is 0700 and each file 0600.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -154,11 +155,11 @@ impl Mailer {
             let path = path.display().to_string();
             move |source| MailError::Outbox { path, source }
         };
-        std::fs::create_dir_all(&self.outbox).map_err(err(&self.outbox))?;
+        super::private::create_dir(&self.outbox).map_err(err(&self.outbox))?;
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
         let to = super::safe_name::component(&mail.to, "contact");
         let path = self.outbox.join(format!("{stamp}-{to}.eml"));
-        std::fs::write(&path, bytes).map_err(err(&path))?;
+        super::private::write(&path, bytes).map_err(err(&path))?;
         Ok(Delivery::Written { path })
     }
 }

@@ -15,6 +15,7 @@ pub mod mail;
 pub mod model;
 pub mod osc52;
 pub mod portal;
+pub mod private;
 pub mod safe_name;
 pub mod submit;
 pub mod template;

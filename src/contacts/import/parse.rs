@@ -76,7 +76,7 @@ impl Parser<'_> {
             problems.push(Problem {
                 line,
                 column: columns.count + 1,
-                field: "(extra)".into(),
+                field: "extra".into(),
                 value: String::from_utf8_lossy(&record[columns.count]).into_owned(),
                 reason: format!(
                     "{} fields, the header has {} (quote fields that contain the separator {:?})",
