@@ -1131,3 +1131,34 @@ fn in_a_terminal_always_mode_asks_before_each_package() {
     assert!(till.path().join("install/10.6.0/VERSION").exists());
     assert!(!till.path().join("install/10.6.1").exists());
 }
+
+#[test]
+fn an_empty_ftp_address_is_a_configuration_error_naming_the_folder_field_and_fix() {
+    let env = till_env("1", "token-of-till-1");
+    let share = env.path().join("share");
+    std::fs::create_dir_all(&share).unwrap();
+    let db = env.path().join("till-e.db");
+    add_folder(
+        &env,
+        "F1",
+        &[
+            "--db-kind",
+            "sqlite",
+            "--db-name",
+            db.to_str().unwrap(),
+            "--ftp-mode",
+            "copy",
+            "--ftp-share",
+            share.to_str().unwrap(),
+        ],
+    );
+    let err = env.fails(2, &["sync", "run", "import", "F1"]);
+    assert!(err.contains("folder F1"), "{err}");
+    assert!(err.contains("ftp_address"), "{err}");
+    assert!(err.contains("the address is empty"), "{err}");
+    assert!(
+        err.contains("backroom pos folders set F1 --ftp-address"),
+        "{err}"
+    );
+    assert!(!err.contains("FTP :"), "{err}");
+}
