@@ -271,8 +271,33 @@ fn server_changes_reach_the_till_over_ftp_and_import_is_idempotent() {
         vec!["A4|3017620422003"]
     );
 
-    let removed = server.json(&["sync", "capture", "remove", "LYON"]);
+    // Removal asks for confirmation, then leaves nothing of backroom on the customer's database.
+    let err = server.fails(2, &["sync", "capture", "remove", "LYON"]);
+    assert!(err.contains("--yes"), "{err}");
+    assert_eq!(
+        pg_count(
+            &pg,
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'backroom_capture'"
+        ),
+        2
+    );
+    let removed = server.json(&["sync", "capture", "remove", "LYON", "--yes"]);
     assert_eq!(removed["removed"], 2, "{removed}");
+    assert_eq!(removed["dropped_log_tables"], true, "{removed}");
+    assert_eq!(
+        pg_count(
+            &pg,
+            "SELECT count(*) FROM pg_class WHERE relname IN ('backroom_sync_log', 'backroom_sync_capture')"
+        ),
+        0
+    );
+    assert_eq!(
+        pg_count(
+            &pg,
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'backroom_capture'"
+        ),
+        0
+    );
     server.fails(4, &["sync", "capture", "check", "LYON"]);
 }
 
@@ -1161,4 +1186,83 @@ fn an_empty_ftp_address_is_a_configuration_error_naming_the_folder_field_and_fix
         "{err}"
     );
     assert!(!err.contains("FTP :"), "{err}");
+}
+
+#[test]
+fn removing_capture_on_sqlite_asks_for_yes_and_drops_the_log_tables_when_unused() {
+    let server = server_env();
+    let erp = server.path().join("erp.db");
+    let share = server.path().join("share");
+    std::fs::create_dir_all(&share).unwrap();
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT);
+             INSERT INTO ART VALUES ('A1', 'Stylo');",
+        )
+        .unwrap();
+    add_folder(
+        &server,
+        "NICE",
+        &[
+            "--db-kind",
+            "sqlite",
+            "--db-name",
+            erp.to_str().unwrap(),
+            "--ftp-mode",
+            "copy",
+            "--ftp-share",
+            share.to_str().unwrap(),
+        ],
+    );
+    add_table(&server, "NICE", "ART", "incremental", "server-to-till");
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    let count = |sql: &str| -> i64 {
+        rusqlite::Connection::open(&erp)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    let backroom_objects = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'backroom%'";
+    let tables = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('backroom_sync_log', 'backroom_sync_capture')";
+    assert!(count(backroom_objects) > 2);
+
+    // Without --yes: refused (exit 2), saying why, and nothing changes.
+    let err = server.fails(2, &["sync", "capture", "remove", "NICE"]);
+    assert!(err.contains("recorded"), "{err}");
+    assert!(
+        err.contains("backroom sync capture remove NICE --yes"),
+        "{err}"
+    );
+    assert_eq!(count(tables), 2);
+    server.ok(&["sync", "capture", "check", "NICE"]);
+
+    // Another table still captured (installed by hand here): the log tables stay.
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute(
+            "INSERT INTO backroom_sync_capture (table_name, source, folder, columns, pk) \
+             VALUES ('OTHER', 'OTHER', 'NICE', '[]', '[]')",
+            [],
+        )
+        .unwrap();
+    let kept = server.json(&["sync", "capture", "remove", "NICE", "--yes"]);
+    assert_eq!(kept["removed"], 1, "{kept}");
+    assert_eq!(kept["dropped_log_tables"], false, "{kept}");
+    assert_eq!(count(tables), 2);
+    assert_eq!(
+        count("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"),
+        0
+    );
+
+    // Nothing else captured: everything backroom put there is gone.
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute("DELETE FROM backroom_sync_capture", [])
+        .unwrap();
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    let out = server.ok(&["sync", "capture", "remove", "NICE", "--yes"]);
+    assert!(out.contains("were dropped"), "{out}");
+    assert_eq!(count(backroom_objects), 0);
+    assert_eq!(count("SELECT count(*) FROM ART"), 1);
 }
