@@ -788,7 +788,7 @@ fn run_update(
             &folder,
             &env.path().join("install"),
             mode,
-            Some(&mut answer),
+            Some(backroom::sync::updates::Answerer::Local(&mut answer)),
         ))
         .unwrap();
     (out.installed, asked)
@@ -1265,4 +1265,78 @@ fn removing_capture_on_sqlite_asks_for_yes_and_drops_the_log_tables_when_unused(
     assert!(out.contains("were dropped"), "{out}");
     assert_eq!(count(backroom_objects), 0);
     assert_eq!(count("SELECT count(*) FROM ART"), 1);
+}
+
+#[tokio::test]
+async fn the_sync_pane_asks_the_update_question_in_a_dialog_and_sends_the_answer_back() {
+    use backroom::tui::event::Event;
+    use backroom::worker::sync::{Command as SyncCommand, Notification as SyncNote};
+    use backroom::worker::{Command, Notification};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("backroom.db");
+    drop(backroom::store::open(&db).unwrap());
+    let (worker, mut commands) = tokio::sync::mpsc::unbounded_channel();
+    let mut h = backroom::tui::harness::Harness::with_worker(
+        backroom::context::Context::for_db(db),
+        120,
+        30,
+        worker,
+    )
+    .await
+    .unwrap();
+    h.press(&["6"]).await.unwrap();
+    let ask = |id: u64, version: &str| {
+        Event::Worker(Notification::Sync(SyncNote::Ask {
+            id,
+            folder: "NICE".into(),
+            version: version.into(),
+            file: format!("pos-{version}.zip"),
+            timeout_secs: 120,
+        }))
+    };
+
+    // The question appears as a dialog; `y` installs.
+    h.app.handle(ask(7, "10.5.2"));
+    h.draw().unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("Install an update package?"), "{screen}");
+    assert!(
+        screen.contains("install package pos-10.5.2.zip version 10.5.2?"),
+        "{screen}"
+    );
+    assert!(screen.contains("Install 10.5.2"), "{screen}");
+    assert!(screen.contains("no answer within"), "{screen}");
+    assert!(screen.contains("120 s counts as no"), "{screen}");
+    h.press(&["y"]).await.unwrap();
+    match commands.try_recv() {
+        Ok(Command::Sync(SyncCommand::Answer { id: 7, yes: true })) => {}
+        other => panic!("expected the answer yes to question 7, got {other:?}"),
+    }
+    assert!(!h.screen().contains("Install an update package?"));
+
+    // Cancelling answers no (the worker is not left waiting).
+    h.app.handle(ask(8, "10.5.3"));
+    h.draw().unwrap();
+    assert!(h.screen().contains("version 10.5.3?"));
+    h.press(&["esc"]).await.unwrap();
+    match commands.try_recv() {
+        Ok(Command::Sync(SyncCommand::Answer { id: 8, yes: false })) => {}
+        other => panic!("expected the answer no to question 8, got {other:?}"),
+    }
+
+    // Nobody answered in time: the status line says the package was not installed.
+    h.app
+        .handle(Event::Worker(Notification::Sync(SyncNote::AskExpired {
+            id: 9,
+            folder: "NICE".into(),
+            version: "10.5.4".into(),
+            timeout_secs: 120,
+        })));
+    h.draw().unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("no answer within 120 s, package 10.5.4 was not installed"),
+        "{screen}"
+    );
 }

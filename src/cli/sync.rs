@@ -116,7 +116,7 @@ async fn run_process(
         )
     };
     let confirm: crate::sync::updates::Confirmer<'_> = if yes || interactive {
-        Some(&mut ask)
+        Some(crate::sync::updates::Answerer::Local(&mut ask))
     } else {
         None
     };
