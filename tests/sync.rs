@@ -271,8 +271,33 @@ fn server_changes_reach_the_till_over_ftp_and_import_is_idempotent() {
         vec!["A4|3017620422003"]
     );
 
-    let removed = server.json(&["sync", "capture", "remove", "LYON"]);
+    // Removal asks for confirmation, then leaves nothing of backroom on the customer's database.
+    let err = server.fails(2, &["sync", "capture", "remove", "LYON"]);
+    assert!(err.contains("--yes"), "{err}");
+    assert_eq!(
+        pg_count(
+            &pg,
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'backroom_capture'"
+        ),
+        2
+    );
+    let removed = server.json(&["sync", "capture", "remove", "LYON", "--yes"]);
     assert_eq!(removed["removed"], 2, "{removed}");
+    assert_eq!(removed["dropped_log_tables"], true, "{removed}");
+    assert_eq!(
+        pg_count(
+            &pg,
+            "SELECT count(*) FROM pg_class WHERE relname IN ('backroom_sync_log', 'backroom_sync_capture')"
+        ),
+        0
+    );
+    assert_eq!(
+        pg_count(
+            &pg,
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'backroom_capture'"
+        ),
+        0
+    );
     server.fails(4, &["sync", "capture", "check", "LYON"]);
 }
 
@@ -763,7 +788,7 @@ fn run_update(
             &folder,
             &env.path().join("install"),
             mode,
-            Some(&mut answer),
+            Some(backroom::sync::updates::Answerer::Local(&mut answer)),
         ))
         .unwrap();
     (out.installed, asked)
@@ -1130,4 +1155,188 @@ fn in_a_terminal_always_mode_asks_before_each_package() {
     );
     assert!(till.path().join("install/10.6.0/VERSION").exists());
     assert!(!till.path().join("install/10.6.1").exists());
+}
+
+#[test]
+fn an_empty_ftp_address_is_a_configuration_error_naming_the_folder_field_and_fix() {
+    let env = till_env("1", "token-of-till-1");
+    let share = env.path().join("share");
+    std::fs::create_dir_all(&share).unwrap();
+    let db = env.path().join("till-e.db");
+    add_folder(
+        &env,
+        "F1",
+        &[
+            "--db-kind",
+            "sqlite",
+            "--db-name",
+            db.to_str().unwrap(),
+            "--ftp-mode",
+            "copy",
+            "--ftp-share",
+            share.to_str().unwrap(),
+        ],
+    );
+    let err = env.fails(2, &["sync", "run", "import", "F1"]);
+    assert!(err.contains("folder F1"), "{err}");
+    assert!(err.contains("ftp_address"), "{err}");
+    assert!(err.contains("the address is empty"), "{err}");
+    assert!(
+        err.contains("backroom pos folders set F1 --ftp-address"),
+        "{err}"
+    );
+    assert!(!err.contains("FTP :"), "{err}");
+}
+
+#[test]
+fn removing_capture_on_sqlite_asks_for_yes_and_drops_the_log_tables_when_unused() {
+    let server = server_env();
+    let erp = server.path().join("erp.db");
+    let share = server.path().join("share");
+    std::fs::create_dir_all(&share).unwrap();
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT);
+             INSERT INTO ART VALUES ('A1', 'Stylo');",
+        )
+        .unwrap();
+    add_folder(
+        &server,
+        "NICE",
+        &[
+            "--db-kind",
+            "sqlite",
+            "--db-name",
+            erp.to_str().unwrap(),
+            "--ftp-mode",
+            "copy",
+            "--ftp-share",
+            share.to_str().unwrap(),
+        ],
+    );
+    add_table(&server, "NICE", "ART", "incremental", "server-to-till");
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    let count = |sql: &str| -> i64 {
+        rusqlite::Connection::open(&erp)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    let backroom_objects = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'backroom%'";
+    let tables = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('backroom_sync_log', 'backroom_sync_capture')";
+    assert!(count(backroom_objects) > 2);
+
+    // Without --yes: refused (exit 2), saying why, and nothing changes.
+    let err = server.fails(2, &["sync", "capture", "remove", "NICE"]);
+    assert!(err.contains("recorded"), "{err}");
+    assert!(
+        err.contains("backroom sync capture remove NICE --yes"),
+        "{err}"
+    );
+    assert_eq!(count(tables), 2);
+    server.ok(&["sync", "capture", "check", "NICE"]);
+
+    // Another table still captured (installed by hand here): the log tables stay.
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute(
+            "INSERT INTO backroom_sync_capture (table_name, source, folder, columns, pk) \
+             VALUES ('OTHER', 'OTHER', 'NICE', '[]', '[]')",
+            [],
+        )
+        .unwrap();
+    let kept = server.json(&["sync", "capture", "remove", "NICE", "--yes"]);
+    assert_eq!(kept["removed"], 1, "{kept}");
+    assert_eq!(kept["dropped_log_tables"], false, "{kept}");
+    assert_eq!(count(tables), 2);
+    assert_eq!(
+        count("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"),
+        0
+    );
+
+    // Nothing else captured: everything backroom put there is gone.
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute("DELETE FROM backroom_sync_capture", [])
+        .unwrap();
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    let out = server.ok(&["sync", "capture", "remove", "NICE", "--yes"]);
+    assert!(out.contains("were dropped"), "{out}");
+    assert_eq!(count(backroom_objects), 0);
+    assert_eq!(count("SELECT count(*) FROM ART"), 1);
+}
+
+#[tokio::test]
+async fn the_sync_pane_asks_the_update_question_in_a_dialog_and_sends_the_answer_back() {
+    use backroom::tui::event::Event;
+    use backroom::worker::sync::{Command as SyncCommand, Notification as SyncNote};
+    use backroom::worker::{Command, Notification};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("backroom.db");
+    drop(backroom::store::open(&db).unwrap());
+    let (worker, mut commands) = tokio::sync::mpsc::unbounded_channel();
+    let mut h = backroom::tui::harness::Harness::with_worker(
+        backroom::context::Context::for_db(db),
+        120,
+        30,
+        worker,
+    )
+    .await
+    .unwrap();
+    h.press(&["6"]).await.unwrap();
+    let ask = |id: u64, version: &str| {
+        Event::Worker(Notification::Sync(SyncNote::Ask {
+            id,
+            folder: "NICE".into(),
+            version: version.into(),
+            file: format!("pos-{version}.zip"),
+            timeout_secs: 120,
+        }))
+    };
+
+    // The question appears as a dialog; `y` installs.
+    h.app.handle(ask(7, "10.5.2"));
+    h.draw().unwrap();
+    let screen = h.screen();
+    assert!(screen.contains("Install an update package?"), "{screen}");
+    assert!(
+        screen.contains("install package pos-10.5.2.zip version 10.5.2?"),
+        "{screen}"
+    );
+    assert!(screen.contains("Install 10.5.2"), "{screen}");
+    assert!(screen.contains("no answer within"), "{screen}");
+    assert!(screen.contains("120 s counts as no"), "{screen}");
+    h.press(&["y"]).await.unwrap();
+    match commands.try_recv() {
+        Ok(Command::Sync(SyncCommand::Answer { id: 7, yes: true })) => {}
+        other => panic!("expected the answer yes to question 7, got {other:?}"),
+    }
+    assert!(!h.screen().contains("Install an update package?"));
+
+    // Cancelling answers no (the worker is not left waiting).
+    h.app.handle(ask(8, "10.5.3"));
+    h.draw().unwrap();
+    assert!(h.screen().contains("version 10.5.3?"));
+    h.press(&["esc"]).await.unwrap();
+    match commands.try_recv() {
+        Ok(Command::Sync(SyncCommand::Answer { id: 8, yes: false })) => {}
+        other => panic!("expected the answer no to question 8, got {other:?}"),
+    }
+
+    // Nobody answered in time: the status line says the package was not installed.
+    h.app
+        .handle(Event::Worker(Notification::Sync(SyncNote::AskExpired {
+            id: 9,
+            folder: "NICE".into(),
+            version: "10.5.4".into(),
+            timeout_secs: 120,
+        })));
+    h.draw().unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("no answer within 120 s, package 10.5.4 was not installed"),
+        "{screen}"
+    );
 }

@@ -36,7 +36,11 @@ pub enum Command {
     Capture {
         #[arg(value_enum)]
         action: CaptureAction,
+        /// The POS folder whose server database is concerned.
         folder: String,
+        /// remove: confirm that the recorded changes and the log tables are dropped.
+        #[arg(long)]
+        yes: bool,
     },
     /// Last export and import, queue depth and age, blocked channels and what to do.
     Status { folder: Option<String> },
@@ -73,7 +77,11 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             full,
             yes,
         } => run_process(ctx, process, &folder, full, yes).await,
-        Command::Capture { action, folder } => capture(ctx, action, &folder).await,
+        Command::Capture {
+            action,
+            folder,
+            yes,
+        } => capture(ctx, action, &folder, yes).await,
         Command::Status { folder } => status(ctx, folder.as_deref()),
         Command::Runs { folder, limit } => runs(ctx, folder.as_deref(), limit),
     }
@@ -108,7 +116,7 @@ async fn run_process(
         )
     };
     let confirm: crate::sync::updates::Confirmer<'_> = if yes || interactive {
-        Some(&mut ask)
+        Some(crate::sync::updates::Answerer::Local(&mut ask))
     } else {
         None
     };
@@ -148,7 +156,12 @@ pub fn failure(e: anyhow::Error) -> anyhow::Error {
     }
 }
 
-async fn capture(ctx: &Context, action: CaptureAction, code: &str) -> anyhow::Result<()> {
+async fn capture(
+    ctx: &Context,
+    action: CaptureAction,
+    code: &str,
+    yes: bool,
+) -> anyhow::Result<()> {
     let folder = crate::worker::sync::load_folder(ctx, code).map_err(|e| failure(e.into()))?;
     match action {
         CaptureAction::Install => {
@@ -177,13 +190,32 @@ async fn capture(ctx: &Context, action: CaptureAction, code: &str) -> anyhow::Re
         }
         CaptureAction::Remove => {
             ctx.require_admin("removing change capture")?;
-            let n = crate::sync::capture::remove(&folder)
+            if !yes {
+                return Err(Failure::usage(format!(
+                    "removing change capture of folder {code} drops its triggers and the changes recorded and not yet exported \
+                     (and the tables backroom_sync_log and backroom_sync_capture when no other table uses them); \
+                     the next export of an incremental table then has nothing to send until capture is reinstalled: \
+                     confirm with backroom sync capture remove {code} --yes"
+                ))
+                .into());
+            }
+            let r = crate::sync::capture::remove(&folder)
                 .await
                 .map_err(|e| failure(e.into()))?;
-            let value = serde_json::json!({"folder": code, "removed": n});
+            let value = serde_json::json!({
+                "folder": code,
+                "removed": r.tables,
+                "dropped_log_tables": r.dropped_log,
+            });
             emit(ctx, &value, || {
+                let tables = if r.dropped_log {
+                    "; backroom_sync_log and backroom_sync_capture were dropped"
+                } else {
+                    "; backroom_sync_log and backroom_sync_capture are kept (other tables are still captured)"
+                };
                 format!(
-                    "change capture removed from {n} table(s) of folder {code}; their recorded changes are forgotten"
+                    "change capture removed from {} table(s) of folder {code}; their recorded changes are forgotten{tables}",
+                    r.tables
                 )
             })
         }

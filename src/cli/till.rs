@@ -31,9 +31,11 @@ pub enum Command {
     },
     /// A row of a till → server table (queued for the server).
     Row {
+        /// The POS folder (its code, as in `backroom pos folders list`).
         folder: String,
+        /// The till → server sync table the row belongs to.
         table: String,
-        /// column=value (repeat); values that parse as JSON numbers are numbers.
+        /// COLUMN=VALUE (repeat); values that parse as JSON numbers are numbers.
         #[arg(long = "field", value_name = "COLUMN=VALUE", required = true)]
         fields: Vec<String>,
         /// The key column(s) when the table is new on this till.
@@ -49,6 +51,7 @@ pub enum Command {
 pub enum TicketCommand {
     /// Record a ticket.
     Add {
+        /// The POS folder (its code, as in `backroom pos folders list`).
         folder: String,
         /// The ticket number.
         #[arg(long)]
@@ -56,19 +59,26 @@ pub enum TicketCommand {
         /// ARTICLE:QUANTITY:UNIT_PRICE (repeat), e.g. ART-001:2:4.50
         #[arg(long = "line", value_name = "ARTICLE:QTY:PRICE", required = true)]
         lines: Vec<String>,
+        /// The customer's code, when the ticket is sold to a known customer.
         #[arg(long)]
         customer: Option<String>,
     },
     /// Tickets recorded on this till.
-    List { folder: String },
+    List {
+        /// The POS folder (its code, as in `backroom pos folders list`).
+        folder: String,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ParamCommand {
     /// Set a till parameter.
     Set {
+        /// The POS folder (its code, as in `backroom pos folders list`).
         folder: String,
+        /// The parameter's name.
         key: String,
+        /// Its new value (text).
         value: String,
     },
 }
@@ -77,19 +87,29 @@ pub enum ParamCommand {
 pub enum CustomerCommand {
     /// Create a customer on the server from the model customer (refused offline).
     Create {
+        /// The POS folder (its code, as in `backroom pos folders list`).
         folder: String,
+        /// COLUMN=VALUE (repeat): overrides the model customer's values.
         #[arg(long = "field", value_name = "COLUMN=VALUE")]
         fields: Vec<String>,
     },
     /// Change a customer (queued; works offline).
     Update {
+        /// The POS folder (its code, as in `backroom pos folders list`).
         folder: String,
+        /// The customer's code.
         code: String,
+        /// COLUMN=VALUE (repeat): the columns to change.
         #[arg(long = "field", value_name = "COLUMN=VALUE", required = true)]
         fields: Vec<String>,
     },
     /// Abandon a creation: removed here, deletion requested from the server (queued).
-    Abandon { folder: String, code: String },
+    Abandon {
+        /// The POS folder (its code, as in `backroom pos folders list`).
+        folder: String,
+        /// The code of the customer whose creation is abandoned.
+        code: String,
+    },
 }
 
 fn parse_fields(fields: &[String]) -> Result<serde_json::Map<String, serde_json::Value>, Failure> {
@@ -337,5 +357,35 @@ async fn customer(ctx: &Context, command: CustomerCommand) -> anyhow::Result<()>
                 },
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[derive(clap::Parser)]
+    struct Till {
+        #[command(subcommand)]
+        command: super::Command,
+    }
+
+    fn undocumented(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id != "help" && id != "version" && arg.get_help().is_none() {
+                out.push(format!("{path} <{id}>"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            undocumented(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_till_argument_has_help_text() {
+        let mut missing = Vec::new();
+        undocumented(&Till::command(), "till", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
     }
 }

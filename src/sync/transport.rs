@@ -200,10 +200,11 @@ async fn connect(folder: &Folder) -> Result<FtpSession, SyncError> {
         address: text.to_string(),
         message,
     };
+    // A missing or malformed address is the folder's configuration, not an unreachable peer.
     let address = FtpAddress::parse(text).map_err(|e| {
-        err(format!(
-            "{e} (set it: backroom pos folders set {} --ftp-address ...)",
-            folder.code
+        SyncError::Config(format!(
+            "folder {}: field ftp_address: {e} (fix it: backroom pos folders set {} --ftp-address ftp://host[:port])",
+            folder.code, folder.code
         ))
     })?;
     let params = FtpParams {

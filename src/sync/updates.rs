@@ -79,8 +79,19 @@ fn sha256_file(path: &Path) -> Result<String, SyncError> {
     Ok(hex::encode(h.finalize()))
 }
 
+/// The answer to a question asked to someone elsewhere (the TUI, through the worker).
+pub type AskFuture = std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>;
+
+/// Who answers "install package X version V?".
+pub enum Answerer<'a> {
+    /// Someone at this terminal (the CLI), answering at once.
+    Local(&'a mut (dyn FnMut(&Package) -> bool + Send)),
+    /// Someone asked elsewhere (the TUI's dialog), whose answer comes later; no answer is "no".
+    Remote(Box<dyn Fn(Package) -> AskFuture + Send + Sync>),
+}
+
 /// Who answers the confirmation questions: `None` when nobody can (headless).
-pub type Confirmer<'a> = Option<&'a mut (dyn FnMut(&Package) -> bool + Send)>;
+pub type Confirmer<'a> = Option<Answerer<'a>>;
 
 /// The refusal for a headless run in a mode that asks questions.
 pub fn headless_refusal(folder: &str, mode: ConfirmMode) -> SyncError {
@@ -192,7 +203,11 @@ pub async fn run(
         };
         if ask {
             asked = true;
-            let yes = confirm.as_mut().map(|c| c(p)).unwrap_or(false);
+            let yes = match confirm.as_mut() {
+                Some(Answerer::Local(ask)) => ask(p),
+                Some(Answerer::Remote(ask)) => ask(p.clone()).await,
+                None => false,
+            };
             if !yes {
                 out.declined
                     .extend(local[i..].iter().map(|(p, _)| p.version.clone()));

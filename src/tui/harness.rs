@@ -32,8 +32,28 @@ impl Harness {
         height: u16,
         colour: bool,
     ) -> anyhow::Result<Harness> {
+        Harness::build(ctx, width, height, colour, None).await
+    }
+
+    /// Like [`Harness::new`], with `worker` receiving the commands the app sends to the worker.
+    pub async fn with_worker(
+        ctx: Context,
+        width: u16,
+        height: u16,
+        worker: mpsc::UnboundedSender<crate::worker::Command>,
+    ) -> anyhow::Result<Harness> {
+        Harness::build(ctx, width, height, true, Some(worker)).await
+    }
+
+    async fn build(
+        ctx: Context,
+        width: u16,
+        height: u16,
+        colour: bool,
+        worker: Option<mpsc::UnboundedSender<crate::worker::Command>>,
+    ) -> anyhow::Result<Harness> {
         let (tx, rx) = mpsc::unbounded_channel();
-        let app = App::new(ctx, tx, None, !colour);
+        let app = App::new(ctx, tx, worker, !colour);
         let terminal = Terminal::new(TestBackend::new(width, height))?;
         let mut h = Harness { app, terminal, rx };
         h.draw()?;

@@ -539,6 +539,29 @@ pub mod sync {
         format!("{process} of {folder} started…")
     }
 
+    pub const ASK_TITLE: &str = "Install an update package?";
+
+    pub fn ask_lines(folder: &str, version: &str, file: &str, timeout_secs: u64) -> Vec<String> {
+        vec![
+            format!("import_updatecaisse of folder {folder} asks:"),
+            format!("install package {file} version {version}?"),
+            String::new(),
+            format!(
+                "Cancelling declines it and the later ones; no answer within {timeout_secs} s counts as no."
+            ),
+        ]
+    }
+
+    pub fn ask_button(version: &str) -> String {
+        format!("Install {version}")
+    }
+
+    pub fn ask_expired(folder: &str, version: &str, timeout_secs: u64) -> String {
+        format!(
+            "update of {folder}: no answer within {timeout_secs} s, package {version} was not installed (taken as no)"
+        )
+    }
+
     pub fn progress(folder: &str, process: &str, done: u64, total: Option<u64>) -> String {
         match total {
             Some(t) => format!("{process} of {folder}: {done} of {t} rows"),

@@ -5,11 +5,13 @@
 //! `backroom sync run ...` calls [`run_once`] directly.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
 
 use super::{Notification as Note, Shared};
 use crate::context::Context;
@@ -26,10 +28,31 @@ pub enum Command {
         process: Process,
         full: bool,
     },
+    /// The UI's answer to [`Notification::Ask`].
+    Answer { id: u64, yes: bool },
 }
+
+/// How long a question to the UI waits for its answer; no answer counts as "no".
+pub const ASK_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Clone)]
 pub enum Notification {
+    /// `import_updatecaisse` asks "install package `version` (`file`)?"; answer with
+    /// [`Command::Answer`] within `timeout_secs`, else it counts as "no".
+    Ask {
+        id: u64,
+        folder: String,
+        version: String,
+        file: String,
+        timeout_secs: u64,
+    },
+    /// Nobody answered question `id` in time: the package was not installed.
+    AskExpired {
+        id: u64,
+        folder: String,
+        version: String,
+        timeout_secs: u64,
+    },
     /// A process started.
     Started { folder: String, process: Process },
     /// Rows done in a running export or import.
@@ -244,7 +267,7 @@ pub async fn run(shared: Arc<Shared>) {
             if shared.stopping() || !shared.lease_held() {
                 break;
             }
-            run_notified(&shared, &folder, process, false).await;
+            run_notified(&shared, &folder, process, false, false).await;
         }
     }
 }
@@ -294,7 +317,83 @@ fn due_work(
     Ok(due)
 }
 
-async fn run_notified(shared: &Arc<Shared>, folder: &str, process: Process, full: bool) {
+/// Questions waiting for the UI's answer, by id.
+fn waiting_answers() -> &'static Mutex<HashMap<u64, oneshot::Sender<bool>>> {
+    static WAITING: OnceLock<Mutex<HashMap<u64, oneshot::Sender<bool>>>> = OnceLock::new();
+    WAITING.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn waiting_lock() -> std::sync::MutexGuard<'static, HashMap<u64, oneshot::Sender<bool>>> {
+    waiting_answers()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Asks the UI whether to install `package` and waits at most `timeout` for the answer; no answer
+/// (or no UI listening) is "no", and the UI is told so.
+pub async fn ask_ui(
+    notify: &mpsc::UnboundedSender<Note>,
+    folder: &str,
+    package: &updates::Package,
+    timeout: Duration,
+) -> bool {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let (tx, rx) = oneshot::channel();
+    waiting_lock().insert(id, tx);
+    let asked = notify.send(Note::Sync(Notification::Ask {
+        id,
+        folder: folder.to_string(),
+        version: package.version.clone(),
+        file: package.file.clone(),
+        timeout_secs: timeout.as_secs(),
+    }));
+    if asked.is_err() {
+        waiting_lock().remove(&id);
+        return false;
+    }
+    match tokio::time::timeout(timeout, rx).await {
+        Ok(Ok(yes)) => yes,
+        _ => {
+            waiting_lock().remove(&id);
+            let _ = notify.send(Note::Sync(Notification::AskExpired {
+                id,
+                folder: folder.to_string(),
+                version: package.version.clone(),
+                timeout_secs: timeout.as_secs(),
+            }));
+            false
+        }
+    }
+}
+
+/// Delivers the UI's answer to question `id`; false when nobody waits for it any more.
+pub fn answer(id: u64, yes: bool) -> bool {
+    match waiting_lock().remove(&id) {
+        Some(tx) => tx.send(yes).is_ok(),
+        None => false,
+    }
+}
+
+/// The answerer of runs asked from the UI: questions go to the UI as notifications.
+fn ui_answerer(shared: &Arc<Shared>, folder: &str) -> updates::Answerer<'static> {
+    let notify = shared.notify.clone();
+    let folder = folder.to_string();
+    updates::Answerer::Remote(Box::new(move |p: updates::Package| {
+        let notify = notify.clone();
+        let folder = folder.clone();
+        Box::pin(async move { ask_ui(&notify, &folder, &p, ASK_TIMEOUT).await })
+    }))
+}
+
+/// Runs a process and reports it; `from_ui`: the update's questions go to the UI.
+async fn run_notified(
+    shared: &Arc<Shared>,
+    folder: &str,
+    process: Process,
+    full: bool,
+    from_ui: bool,
+) {
     shared.send(Note::Sync(Notification::Started {
         folder: folder.to_string(),
         process,
@@ -303,7 +402,8 @@ async fn run_notified(shared: &Arc<Shared>, folder: &str, process: Process, full
     let reporter: Reporter = Arc::new(move |p| {
         let _ = notify.send(Note::Sync(Notification::Progress(p)));
     });
-    let result = run_once(&shared.ctx, folder, process, full, None, reporter).await;
+    let confirm = (from_ui && process == Process::Update).then(|| ui_answerer(shared, folder));
+    let result = run_once(&shared.ctx, folder, process, full, confirm, reporter).await;
     let (ok, message) = match &result {
         Ok(o) => (true, o.summary()),
         Err(e) => (false, format!("{e:#}")),
@@ -336,7 +436,7 @@ pub fn handle(shared: Arc<Shared>, command: Command) {
                     }
                 };
                 if shared.lease_held() {
-                    run_notified(&shared, &folder, process, full).await;
+                    run_notified(&shared, &folder, process, full, true).await;
                 } else {
                     shared.send(Note::Error(format!(
                         "{} of folder {folder} not started: another worker holds the lease",
@@ -344,6 +444,14 @@ pub fn handle(shared: Arc<Shared>, command: Command) {
                     )));
                 }
             });
+        }
+        Command::Answer { id, yes } => {
+            if !answer(id, yes) {
+                shared.send(Note::Error(format!(
+                    "the answer came after {} s: the package was not installed (taken as no); run the update again",
+                    ASK_TIMEOUT.as_secs()
+                )));
+            }
         }
     }
 }
@@ -353,4 +461,54 @@ fn folder_code(ctx: &Context, folder_id: i64) -> anyhow::Result<String> {
     crate::store::pos::folder_by_id(&conn, folder_id)?
         .map(|f| f.code)
         .ok_or_else(|| anyhow::anyhow!("POS folder {folder_id} no longer exists"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package() -> updates::Package {
+        updates::Package {
+            version: "10.5.2".into(),
+            file: "pos-10.5.2.zip".into(),
+            sha256: String::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_uis_answer_comes_back_to_the_update() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let ui = tokio::spawn(async move {
+            let Some(Note::Sync(Notification::Ask { id, version, .. })) = rx.recv().await else {
+                panic!("no question asked");
+            };
+            assert_eq!(version, "10.5.2");
+            assert!(answer(id, true));
+            assert!(!answer(id, true), "a question is answered once");
+        });
+        assert!(ask_ui(&tx, "F1", &package(), Duration::from_secs(5)).await);
+        ui.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn no_answer_in_time_is_no_and_the_ui_is_told() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let yes = ask_ui(&tx, "F1", &package(), Duration::from_millis(100)).await;
+        assert!(!yes);
+        let Some(Note::Sync(Notification::Ask { id, .. })) = rx.recv().await else {
+            panic!("no question asked");
+        };
+        match rx.recv().await {
+            Some(Note::Sync(Notification::AskExpired {
+                id: expired,
+                version,
+                ..
+            })) => {
+                assert_eq!(expired, id);
+                assert_eq!(version, "10.5.2");
+            }
+            other => panic!("expected AskExpired, got {other:?}"),
+        }
+        assert!(!answer(id, true), "a late answer finds nobody waiting");
+    }
 }

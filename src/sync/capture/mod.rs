@@ -175,8 +175,18 @@ async fn check_with(
     })
 }
 
-/// Removes the triggers and the recorded changes of every server → till table of the folder.
-pub async fn remove(folder: &Folder) -> Result<usize, SyncError> {
+/// What `remove` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Removal {
+    /// Tables whose trigger was dropped.
+    pub tables: usize,
+    /// `backroom_sync_log` and `backroom_sync_capture` were dropped (no other table used them).
+    pub dropped_log: bool,
+}
+
+/// Removes the triggers and the recorded changes of every server → till table of the folder, and
+/// the log and capture tables themselves when nothing else is captured.
+pub async fn remove(folder: &Folder) -> Result<Removal, SyncError> {
     let tables = outgoing(folder)?;
     let db = ServerDb::connect(folder).await?;
     let mut infos = Vec::new();

@@ -171,12 +171,13 @@ pub async fn installed(
     Ok((out, row.get(0), row.get(1)))
 }
 
-/// Drops the triggers and functions, and forgets the tables' recorded changes.
+/// Drops the triggers and functions, forgets the tables' recorded changes, and drops the log and
+/// capture tables when no other table is captured, all in one transaction.
 pub async fn remove(
     client: &tokio_postgres::Client,
     folder: &str,
     tables: &[TableInfo],
-) -> Result<usize, SyncError> {
+) -> Result<super::Removal, SyncError> {
     let err = |e: tokio_postgres::Error| SyncError::db(folder, pg_message(&e));
     let mut sql = format!("BEGIN;\n{TABLES}\n");
     for t in tables {
@@ -190,7 +191,16 @@ pub async fn remove(
             name = literal(&t.name),
         ));
     }
-    sql.push_str("COMMIT;");
+    // The log and capture tables go too once no table (of any folder) is captured any more.
+    sql.push_str(
+        "DO $$ BEGIN
+           IF NOT EXISTS (SELECT 1 FROM backroom_sync_capture) THEN
+             DROP TABLE backroom_sync_log;
+             DROP TABLE backroom_sync_capture;
+           END IF;
+         END $$;
+         COMMIT;",
+    );
     let exists_before: Vec<bool> = {
         let mut v = Vec::new();
         for t in tables {
@@ -209,5 +219,13 @@ pub async fn remove(
         let _ = client.batch_execute("ROLLBACK").await;
         return Err(err(e));
     }
-    Ok(exists_before.into_iter().filter(|b| *b).count())
+    let dropped: bool = client
+        .query_one("SELECT to_regclass('backroom_sync_capture') IS NULL", &[])
+        .await
+        .map_err(err)?
+        .get(0);
+    Ok(super::Removal {
+        tables: exists_before.into_iter().filter(|b| *b).count(),
+        dropped_log: dropped,
+    })
 }

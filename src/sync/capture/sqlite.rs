@@ -140,8 +140,9 @@ pub fn installed(conn: &Connection) -> Result<(Vec<Installed>, i64, i64), SyncEr
     Ok((out, count, last))
 }
 
-/// Drops the triggers and forgets the tables' recorded changes; returns how many tables had them.
-pub fn remove(conn: &mut Connection, tables: &[TableInfo]) -> Result<usize, SyncError> {
+/// Drops the triggers, forgets the tables' recorded changes, and drops the log and capture tables
+/// when no other table is captured, all in one transaction.
+pub fn remove(conn: &mut Connection, tables: &[TableInfo]) -> Result<super::Removal, SyncError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch(TABLES)?;
     let mut removed = 0;
@@ -167,6 +168,16 @@ pub fn remove(conn: &mut Connection, tables: &[TableInfo]) -> Result<usize, Sync
             [&t.name],
         )?;
     }
+    let others: i64 = tx.query_row("SELECT count(*) FROM backroom_sync_capture", [], |r| {
+        r.get(0)
+    })?;
+    let dropped_log = others == 0;
+    if dropped_log {
+        tx.execute_batch("DROP TABLE backroom_sync_log; DROP TABLE backroom_sync_capture;")?;
+    }
     tx.commit()?;
-    Ok(removed)
+    Ok(super::Removal {
+        tables: removed,
+        dropped_log,
+    })
 }

@@ -11,6 +11,7 @@ use crate::worker::sync::{Command as SyncCommand, Notification as SyncNotificati
 
 use super::{Access, Needs, Notice, RowAction, Selection};
 use crate::tui::effect::Effect;
+use crate::tui::popups::Confirm;
 use crate::tui::strings::sync as s;
 
 const fn col(
@@ -189,6 +190,39 @@ pub fn on_notification(n: &Notification) -> Option<Effect> {
             p.process.as_str(),
             p.done,
             p.total,
+        ))),
+        SyncNotification::Ask {
+            id,
+            folder,
+            version,
+            file,
+            timeout_secs,
+        } => {
+            let answer = |yes| {
+                Effect::Worker(crate::worker::Command::Sync(SyncCommand::Answer {
+                    id: *id,
+                    yes,
+                }))
+            };
+            Some(Effect::Confirm(
+                Confirm::new(
+                    s::ASK_TITLE,
+                    s::ask_lines(folder, version, file, *timeout_secs),
+                    s::ask_button(version),
+                    answer(true),
+                )
+                .on_cancel(answer(false)),
+            ))
+        }
+        SyncNotification::AskExpired {
+            folder,
+            version,
+            timeout_secs,
+            ..
+        } => Some(Effect::error(s::ask_expired(
+            folder,
+            version,
+            *timeout_secs,
         ))),
         SyncNotification::Finished { ok, message, .. } => {
             let shown = if *ok {

@@ -17,6 +17,8 @@ pub struct Confirm {
     /// What confirming does, as a button label (`Delete 3 contacts`).
     pub confirm: String,
     then: Option<Box<Effect>>,
+    /// What cancelling does, when someone waits for the answer either way.
+    otherwise: Option<Box<Effect>>,
 }
 
 impl Confirm {
@@ -31,7 +33,14 @@ impl Confirm {
             lines,
             confirm: confirm.into(),
             then: Some(Box::new(then)),
+            otherwise: None,
         }
+    }
+
+    /// Runs `effect` when the question is cancelled (a "no" someone is waiting for).
+    pub fn on_cancel(mut self, effect: Effect) -> Confirm {
+        self.otherwise = Some(Box::new(effect));
+        self
     }
 
     pub fn handle(&mut self, action: Option<Action>) -> Outcome {
@@ -40,7 +49,10 @@ impl Confirm {
                 Some(effect) => Outcome::Run(*effect),
                 None => Outcome::Close,
             },
-            Some(Action::Close) => Outcome::Close,
+            Some(Action::Close) => match self.otherwise.take() {
+                Some(effect) => Outcome::Run(*effect),
+                None => Outcome::Close,
+            },
             _ => Outcome::Consumed,
         }
     }
