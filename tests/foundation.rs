@@ -239,3 +239,31 @@ fn the_demo_has_a_store_name_of_its_own() {
         "the demo must not touch the real database"
     );
 }
+
+#[test]
+fn several_processes_opening_a_new_database_at_once_migrate_it_once() {
+    let env = TestEnv::new();
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            env.command()
+                .args(["printers", "list"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let conn = backroom::store::open(&env.db()).unwrap();
+    assert_eq!(
+        backroom::store::version(&conn).unwrap(),
+        backroom::store::SCHEMA_VERSION
+    );
+}

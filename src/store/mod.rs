@@ -158,17 +158,28 @@ fn migrate(conn: &Connection, target: usize) -> Result<(), StoreError> {
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
         let version = index + 1;
-        let apply = || -> rusqlite::Result<()> {
+        // Another process may migrate the same file at the same moment: the version is read
+        // again under the write lock, and a step someone else applied meanwhile is skipped.
+        let apply = || -> rusqlite::Result<bool> {
             conn.execute_batch("BEGIN IMMEDIATE")?;
+            let now: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if now >= version as i64 {
+                conn.execute_batch("COMMIT")?;
+                return Ok(false);
+            }
             conn.execute_batch(sql)?;
             conn.pragma_update(None, "user_version", version as i64)?;
-            conn.execute_batch("COMMIT")
+            conn.execute_batch("COMMIT")?;
+            Ok(true)
         };
-        if let Err(source) = apply() {
-            let _ = conn.execute_batch("ROLLBACK");
-            return Err(StoreError::Migration { version, source });
+        match apply() {
+            Ok(true) => tracing::info!(version, "database migrated"),
+            Ok(false) => {}
+            Err(source) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(StoreError::Migration { version, source });
+            }
         }
-        tracing::info!(version, "database migrated");
     }
     Ok(())
 }

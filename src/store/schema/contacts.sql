@@ -11,6 +11,7 @@ CREATE TABLE contacts (
     created_at      TEXT NOT NULL
 );
 CREATE UNIQUE INDEX contacts_email ON contacts (email COLLATE NOCASE);
+CREATE INDEX contacts_name ON contacts (name, id); -- the Contacts pane pages by name
 
 -- A login identity: the portal access key issued at registration (stored as SHA-256 only).
 CREATE TABLE contact_identities (
