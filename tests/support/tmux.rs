@@ -63,7 +63,9 @@ impl Tmux {
             .arg(WIDTH.to_string())
             .arg("-y")
             .arg(HEIGHT.to_string())
-            .arg(command);
+            // The shell reports the exit status itself: tmux sometimes leaves its child a zombie
+            // on a loaded machine, and then `pane_dead_status` stays empty.
+            .arg(format!("{command}; printf '\\n{EXIT_MARK}%d]]\\n' $?"));
         let out = c.output().expect("run tmux");
         assert!(
             out.status.success(),
@@ -176,6 +178,14 @@ impl Tmux {
     pub fn wait_exit(&self) -> i32 {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
+            let screen = self.screen();
+            if let Some(status) = screen
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix(EXIT_MARK)?.strip_suffix("]]"))
+                .find_map(|n| n.parse().ok())
+            {
+                return status;
+            }
             if self.format("#{pane_dead}") == "1"
                 && let Ok(status) = self.format("#{pane_dead_status}").parse()
             {
@@ -188,6 +198,9 @@ impl Tmux {
         }
     }
 }
+
+/// What the shell prints once the command under test exited: `[[exit N]]`.
+const EXIT_MARK: &str = "[[exit ";
 
 impl Drop for Tmux {
     fn drop(&mut self) {
