@@ -32,13 +32,12 @@ pub fn check(address: &str) -> Result<(), String> {
     if domain.is_empty() {
         return Err("nothing after the @".into());
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
+    if !domain.contains('.') {
         return Err(format!(
             "domain {domain:?} has no dot (expected e.g. example.com)"
         ));
     }
-    for label in &labels {
+    for label in domain.split('.') {
         let ok = !label.is_empty()
             && label.len() <= 63
             && !label.starts_with('-')
