@@ -1385,3 +1385,41 @@ async fn the_sync_pane_asks_the_update_question_in_a_dialog_and_sends_the_answer
         "{screen}"
     );
 }
+
+#[test]
+fn in_the_tui_the_update_question_is_a_dialog_answered_through_the_worker() {
+    let ftp = FtpServer::start();
+    publish(
+        &ftp,
+        &[
+            ("10.6.0", package("VERSION", "10.6.0"), None),
+            ("10.6.1", package("VERSION", "10.6.1"), None),
+        ],
+    );
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "LYON",
+        "import_updatecaisse",
+        "--confirm",
+        "always",
+    ]);
+    let bin = support::tmux::backroom_binary();
+    let tui = support::tmux::Tmux::start(&till, &format!("'{}'", bin.display()), &[]);
+    tui.wait_for("running here");
+    tui.keys(&["6"]);
+    tui.wait_for("LYON");
+    tui.keys(&["u"]);
+    tui.wait_for("Install an update package?");
+    tui.wait_for("version 10.6.0?");
+    tui.keys(&["y"]);
+    tui.wait_for("version 10.6.1?");
+    tui.keys(&["n"]);
+    tui.wait_for("declined 10.6.1");
+    assert!(till.path().join("install/10.6.0/VERSION").exists());
+    assert!(!till.path().join("install/10.6.1").exists());
+    tui.keys(&["q"]);
+}
