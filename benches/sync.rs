@@ -227,6 +227,7 @@ fn push(rt: &tokio::runtime::Runtime, dir: &Path, erp: &Path, count: usize) {
                     price_cents: 320,
                 },
             ],
+            invoice: None,
         };
         backroom::sync::queue::record_ticket(&mut conn, "BENCH", &ticket).unwrap();
     }

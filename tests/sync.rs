@@ -499,19 +499,29 @@ fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
     add_folder(&till, "LYON", &["--ws-url", &ws]);
 
     // The server is down: the till sells anyway; tickets wait in the queue.
+    // The first ticket carries invoice details: the server prints its invoice.
+    let invoice = r#"{"currency": "EUR", "vat_rate": 20,
+        "customer": {"name": "Camille Martin", "number": "C-77"},
+        "billing_address": {"name": "Camille Martin", "street": "12 rue des Lilas",
+            "postal_code": "69003", "city": "Lyon", "country": "FR"}}"#;
     for n in 1..=7 {
-        till.ok(&[
+        let number = format!("T1-{n:04}");
+        let mut args = vec![
             "till",
             "ticket",
             "add",
             "LYON",
             "--number",
-            &format!("T1-{n:04}"),
+            &number,
             "--line",
             "ART-001:2:4.50",
             "--line",
             "ART-002:1:3.20",
-        ]);
+        ];
+        if n == 1 {
+            args.extend(["--invoice", invoice]);
+        }
+        till.ok(&args);
     }
     till.ok(&["till", "param", "set", "LYON", "printer", "EPSON-TM20"]);
     till.ok(&[
@@ -579,6 +589,41 @@ fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
             "SELECT count(DISTINCT number) FROM backroom_tickets WHERE till = '1'"
         ),
         7
+    );
+    // The ticket with invoice details printed exactly once, although it was pushed three times;
+    // the others say why they did not print.
+    let store = rusqlite::Connection::open(server.db()).unwrap();
+    let invoices: Vec<(String, String, String)> = store
+        .prepare(
+            "SELECT e.reference, d.kind, j.uuid FROM print_jobs j
+             JOIN events e ON e.id = j.event_id JOIN documents d ON d.id = j.document_id
+             WHERE e.kind = 'order.received' AND e.source = 'till'",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(invoices.len(), 1, "{invoices:?}");
+    assert_eq!(invoices[0].0, "till 1 ticket T1-0001");
+    assert_eq!(invoices[0].1, "invoice");
+    let events: i64 = store
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(events, 1);
+    assert_eq!(
+        pg_count(
+            &pg,
+            "SELECT count(*) FROM backroom_till_inbox WHERE note LIKE 'printed: event%'"
+        ),
+        1
+    );
+    assert_eq!(
+        pg_count(
+            &pg,
+            "SELECT count(*) FROM backroom_till_inbox WHERE note LIKE 'not printed: the ticket carries no invoice details%'"
+        ),
+        6
     );
     assert_eq!(
         pg_count(&pg, "SELECT sum(total_cents) FROM backroom_tickets"),
@@ -1339,4 +1384,42 @@ async fn the_sync_pane_asks_the_update_question_in_a_dialog_and_sends_the_answer
         screen.contains("no answer within 120 s, package 10.5.4 was not installed"),
         "{screen}"
     );
+}
+
+#[test]
+fn in_the_tui_the_update_question_is_a_dialog_answered_through_the_worker() {
+    let ftp = FtpServer::start();
+    publish(
+        &ftp,
+        &[
+            ("10.6.0", package("VERSION", "10.6.0"), None),
+            ("10.6.1", package("VERSION", "10.6.1"), None),
+        ],
+    );
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "LYON",
+        "import_updatecaisse",
+        "--confirm",
+        "always",
+    ]);
+    let bin = support::tmux::backroom_binary();
+    let tui = support::tmux::Tmux::start(&till, &format!("'{}'", bin.display()), &[]);
+    tui.wait_for("running here");
+    tui.keys(&["6"]);
+    tui.wait_for("LYON");
+    tui.keys(&["u"]);
+    tui.wait_for("Install an update package?");
+    tui.wait_for("version 10.6.0?");
+    tui.keys(&["y"]);
+    tui.wait_for("version 10.6.1?");
+    tui.keys(&["n"]);
+    tui.wait_for("declined 10.6.1");
+    assert!(till.path().join("install/10.6.0/VERSION").exists());
+    assert!(!till.path().join("install/10.6.1").exists());
+    tui.keys(&["q"]);
 }

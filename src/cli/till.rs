@@ -62,6 +62,10 @@ pub enum TicketCommand {
         /// The customer's code, when the ticket is sold to a known customer.
         #[arg(long)]
         customer: Option<String>,
+        /// Invoice details as JSON, so the server prints an invoice: {"currency", "customer",
+        /// "billing_address", "vat_rate"} (formats as in `backroom events emit`).
+        #[arg(long, value_name = "JSON")]
+        invoice: Option<String>,
     },
     /// Tickets recorded on this till.
     List {
@@ -180,6 +184,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                     number,
                     lines,
                     customer,
+                    invoice,
                 },
         } => {
             ctx.require_writable("recording a ticket")?;
@@ -193,6 +198,16 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                 .iter()
                 .map(|l| (l.quantity * l.price_cents as f64).round() as i64)
                 .sum();
+            let invoice = match invoice {
+                Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(v) if v.is_object() => Some(v),
+                    Ok(_) => {
+                        return Err(Failure::usage("--invoice: expected a JSON object").into());
+                    }
+                    Err(e) => return Err(Failure::usage(format!("--invoice: {e}")).into()),
+                },
+                None => None,
+            };
             let ticket = Ticket {
                 uuid: uuid::Uuid::new_v4().to_string(),
                 till,
@@ -201,6 +216,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                 total_cents,
                 customer,
                 lines,
+                invoice,
             };
             let mut conn = ctx.open_store()?;
             queue::record_ticket(&mut conn, &folder, &ticket).map_err(mapped)?;

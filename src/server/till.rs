@@ -124,8 +124,10 @@ async fn push(
     let customers = customers(&state);
     let count = req.items.len();
     let f2 = folder.clone();
+    let store = state.ctx.db_path.clone();
+    let issuer = state.ctx.config.store.name.clone();
     let result = crate::sync::serverdb::with_ops(&folder, move |ops| {
-        inbox::apply_items(ops, &f2, &customers, &till, &req.items)
+        apply_with_print(ops, &store, &issuer, &f2, &customers, &till, &req.items)
     })
     .await;
     match result {
@@ -176,4 +178,45 @@ async fn create_customer(
         Ok(created) => (StatusCode::CREATED, Json(created)).into_response(),
         Err(e) => sync_error(e),
     }
+}
+
+/// Applies pushed items; tickets' invoice events go into a transaction on this server's store that
+/// commits only after the server database committed the tickets (a failed push prints nothing, a
+/// duplicate is never applied again, so it never prints twice).
+fn apply_with_print(
+    ops: &mut dyn crate::sync::serverdb::ops::Ops,
+    store: &std::path::Path,
+    issuer: &str,
+    folder: &crate::sync::Folder,
+    customers: &Customers,
+    till: &str,
+    items: &[crate::sync::queue::Item],
+) -> Result<Vec<inbox::ItemResult>, SyncError> {
+    let conn = match crate::store::open(store) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!(error = %e, "pushed tickets will not print: the store cannot be opened");
+            None
+        }
+    };
+    let tx = conn.as_ref().and_then(|c| {
+        c.execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| tracing::warn!(error = %e, "pushed tickets will not print"))
+            .ok()
+            .map(|()| c)
+    });
+    let print = tx.map(|tx| inbox::PrintTo { tx, issuer });
+    let result = inbox::apply_items(ops, folder, customers, till, items, print.as_ref());
+    if let Some(p) = &print {
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        match p.tx.execute_batch(end) {
+            Ok(()) if result.is_ok() => crate::worker::wake(),
+            Ok(()) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "pushed tickets' print events were lost");
+                let _ = p.tx.execute_batch("ROLLBACK");
+            }
+        }
+    }
+    result
 }

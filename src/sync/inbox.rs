@@ -48,13 +48,23 @@ fn obj_field<'a>(v: &'a Value, key: &str) -> Result<&'a Map<String, Value>, Sync
         .ok_or_else(|| SyncError::Rejected(format!("the item has no object field `{key}`")))
 }
 
-/// Applies the items in order, in one transaction; stops at the first rejected item.
+/// Where applied tickets' print events go: an open transaction on the server's backroom store,
+/// committed by the caller only after the server database committed the tickets.
+pub struct PrintTo<'a> {
+    pub tx: &'a rusqlite::Connection,
+    /// The store's name, printed on the invoices.
+    pub issuer: &'a str,
+}
+
+/// Applies the items in order, in one transaction; stops at the first rejected item. A ticket
+/// applied for the first time also records its invoice event in `print` (never on a duplicate).
 pub fn apply_items(
     ops: &mut dyn Ops,
     folder: &Folder,
     customers: &Customers,
     till: &str,
     items: &[Item],
+    print: Option<&PrintTo<'_>>,
 ) -> Result<Vec<ItemResult>, SyncError> {
     ops.begin()?;
     let mut results = Vec::with_capacity(items.len());
@@ -62,7 +72,9 @@ pub fn apply_items(
         ops.savepoint()?;
         let outcome = match ops.claim(&item.uuid, till, &item.kind, None) {
             Ok(false) => Ok(Outcome::Duplicate),
-            Ok(true) => apply_one(ops, folder, customers, till, item).map(|_| Outcome::Applied),
+            Ok(true) => {
+                apply_one(ops, folder, customers, till, item, print).map(|_| Outcome::Applied)
+            }
             Err(e) => Err(e),
         };
         match outcome {
@@ -98,6 +110,7 @@ fn apply_one(
     customers: &Customers,
     till: &str,
     item: &Item,
+    print: Option<&PrintTo<'_>>,
 ) -> Result<(), SyncError> {
     let p = &item.payload;
     if let Some(claimed) = p.get("till").and_then(Value::as_str)
@@ -135,6 +148,21 @@ fn apply_one(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 &values,
             )?;
+            if let Some(print) = print {
+                let note = match super::print::record(print.tx, print.issuer, till, &t) {
+                    Ok(out) => format!(
+                        "printed: event {}, {} job(s){}",
+                        out.event_id,
+                        out.jobs.len(),
+                        out.skipped.map(|s| format!(" ({s})")).unwrap_or_default()
+                    ),
+                    Err(reason) => {
+                        tracing::info!(till, ticket = %t.number, %reason, "pushed ticket");
+                        reason
+                    }
+                };
+                set_note(ops, &item.uuid, &note)?;
+            }
         }
         "parameter" => {
             let values = [
@@ -172,18 +200,7 @@ fn apply_one(
             )?;
             if created.is_empty() {
                 // Kept: only a creation made from a till can be abandoned. Recorded, not retried.
-                ops.execute_pair(
-                    "UPDATE backroom_till_inbox SET note = $2 WHERE uuid = $1",
-                    &[
-                        Value::from(item.uuid.clone()),
-                        Value::from("kept: not created from a till"),
-                    ],
-                    "UPDATE backroom_till_inbox SET note = ?2 WHERE uuid = ?1",
-                    &[
-                        Value::from(item.uuid.clone()),
-                        Value::from("kept: not created from a till"),
-                    ],
-                )?;
+                set_note(ops, &item.uuid, "kept: not created from a till")?;
                 return Ok(());
             }
             let info = ops.describe(&customers.table)?;
@@ -220,5 +237,17 @@ fn apply_one(
             return Err(SyncError::Rejected(format!("unknown item kind {other}")));
         }
     }
+    Ok(())
+}
+
+/// Notes what happened to an item on its inbox row (why a ticket did not print, ...).
+fn set_note(ops: &mut dyn Ops, uuid: &str, note: &str) -> Result<(), SyncError> {
+    let values = [Value::from(uuid), Value::from(note)];
+    ops.execute_pair(
+        "UPDATE backroom_till_inbox SET note = $2 WHERE uuid = $1",
+        &values,
+        "UPDATE backroom_till_inbox SET note = ?2 WHERE uuid = ?1",
+        &values,
+    )?;
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod export;
 pub mod folder;
 pub mod import;
 pub mod inbox;
+pub mod print;
 pub mod push;
 pub mod queue;
 pub mod runs;

@@ -26,6 +26,10 @@ pub struct Ticket {
     pub total_cents: i64,
     pub customer: Option<String>,
     pub lines: Vec<TicketLine>,
+    /// Invoice details the server needs to print the ticket's invoice (`currency`, `customer`,
+    /// `billing_address`, optional `shipping_address`, and the `vat_rate` of the lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<serde_json::Value>,
 }
 
 /// A queued item, as pushed to the server.
