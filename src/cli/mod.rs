@@ -164,7 +164,7 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
         .unwrap_or_else(crate::config::default_path);
     let mut config = Config::load(&config_path)?;
     if cli.demo && config.store.name == crate::config::StoreSection::default().name {
-        config.store.name = "Demo store (backroom --demo)".to_string();
+        config.store.name = "Demo store".to_string();
     }
     let db_path = match (&cli.db, cli.demo) {
         (_, true) => crate::paths::demo_db(),
