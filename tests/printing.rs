@@ -401,7 +401,7 @@ fn retryable_errors_back_off_then_fail_and_a_rescheduled_job_prints() {
 
     // Cancel refuses a failed job; reschedule by filter brings it back.
     let err = env.fails(4, &["jobs", "cancel", &id.to_string()]);
-    assert!(err.contains("only pending jobs"), "{err}");
+    assert!(err.contains("only pending jobs can be cancelled"), "{err}");
     std::fs::create_dir_all(&dir).unwrap();
     let r = env.json(&[
         "jobs",

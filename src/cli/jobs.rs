@@ -192,6 +192,15 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
+/// The past participle of an action's verb, for messages ("cancel" → "cancelled").
+fn past(action: &str) -> String {
+    match action {
+        "cancel" => "cancelled".to_string(),
+        a if a.ends_with('e') => format!("{a}d"),
+        a => format!("{a}ed"),
+    }
+}
+
 /// The jobs an action applies to: the ids given (all must be in `need`), or the filter's matches.
 fn targets(
     conn: &rusqlite::Connection,
@@ -213,7 +222,8 @@ fn targets(
         }
         if !wrong.is_empty() {
             return Err(Failure::refused(format!(
-                "only {need} jobs can be {action}d; nothing changed: {}",
+                "only {need} jobs can be {}; nothing changed: {}",
+                past(action),
                 wrong.join(", ")
             ))
             .into());
@@ -230,7 +240,8 @@ fn targets(
     match fl.state {
         Some(s) if s != need => {
             return Err(Failure::refused(format!(
-                "only {need} jobs can be {action}d, not {s} ones"
+                "only {need} jobs can be {}, not {s} ones",
+                past(action)
             ))
             .into());
         }
