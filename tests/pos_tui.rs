@@ -239,3 +239,25 @@ fn in_a_real_terminal_fill_the_ftp_tab_run_the_test_and_read_the_verdict() {
     let shown = env.ok(&["pos", "folders", "show", "STORE12"]);
     assert!(shown.contains("FTP server   ok"), "{shown}");
 }
+
+#[test]
+fn a_row_key_pressed_before_the_pane_s_rows_arrive_runs_once_they_do() {
+    let env = admin_env();
+    env.ok(&["pos", "folders", "add", "S1"]);
+    rt().block_on(async {
+        let mut h = Harness::new(Context::for_db(env.db()), 120, 40)
+            .await
+            .unwrap();
+        // "4" then "e" at once: the POS folders are still being read when "e" arrives.
+        for k in ["4", "e"] {
+            h.app
+                .on_key(backroom::tui::key::KeyPress::parse(k).unwrap());
+        }
+        assert!(h.app.table().loading, "the pane's rows arrived too early");
+        h.settle().await;
+        h.draw().unwrap();
+        let screen = h.screen();
+        assert!(screen.contains("Administrator"), "{screen}");
+        assert!(!screen.contains("No row is selected"), "{screen}");
+    });
+}
