@@ -262,6 +262,7 @@ impl App {
 
     fn on_tick(&mut self) {
         self.status.expire();
+        self.status.spin();
         let due = self.last_header.is_none_or(|t| t.elapsed() >= HEADER_EVERY);
         if due {
             self.refresh_header();

@@ -19,6 +19,12 @@ impl App {
                 self.pending += 1;
                 loader::work(&self.ctx.db_path, label, work, &self.tx);
             }
+            Effect::Busy(label) => {
+                self.status.busy.insert(label, None);
+            }
+            Effect::Idle(label) => {
+                self.status.busy.remove(&label);
+            }
             Effect::Confirm(c) => self.popups.push(Popup::Confirm(c)),
             Effect::Form(f) => self.popups.push(Popup::Form(f)),
             Effect::Review(r) => self.popups.push(Popup::Review(r)),
