@@ -239,3 +239,88 @@ fn in_a_real_terminal_fill_the_ftp_tab_run_the_test_and_read_the_verdict() {
     let shown = env.ok(&["pos", "folders", "show", "STORE12"]);
     assert!(shown.contains("FTP server   ok"), "{shown}");
 }
+
+#[test]
+fn a_row_key_pressed_before_the_pane_s_rows_arrive_runs_once_they_do() {
+    let env = admin_env();
+    env.ok(&["pos", "folders", "add", "S1"]);
+    rt().block_on(async {
+        let mut h = Harness::new(Context::for_db(env.db()), 120, 40)
+            .await
+            .unwrap();
+        // "4" then "e" at once: the POS folders are still being read when "e" arrives.
+        for k in ["4", "e"] {
+            h.app
+                .on_key(backroom::tui::key::KeyPress::parse(k).unwrap());
+        }
+        assert!(h.app.table().loading, "the pane's rows arrived too early");
+        h.settle().await;
+        h.draw().unwrap();
+        let screen = h.screen();
+        assert!(screen.contains("Administrator"), "{screen}");
+        assert!(!screen.contains("No row is selected"), "{screen}");
+    });
+}
+
+#[test]
+fn a_running_connection_test_spins_in_the_status_line_until_its_verdict() {
+    use backroom::pos::conntest::{ConnectionTest, Target, Verdict};
+    use backroom::tui::event::Event;
+    use backroom::tui::status::SPINNER;
+    use backroom::worker::Notification;
+    use backroom::worker::pos::Notification as Pos;
+    let env = admin_env();
+    env.ok(&["pos", "folders", "add", "S1"]);
+    rt().block_on(async {
+        let mut h = Harness::new(Context::for_db(env.db()), 120, 40)
+            .await
+            .unwrap();
+        h.press(&["4"]).await.unwrap();
+        let started = Pos::TestStarted {
+            folder_id: 1,
+            target: Target::Ftp,
+        };
+        h.app.handle(Event::Worker(Notification::Pos(started)));
+        h.draw().unwrap();
+        let status = |h: &Harness| h.lines().last().cloned().unwrap_or_default();
+        let first = status(&h);
+        let frame = SPINNER
+            .iter()
+            .position(|f| first.contains(&format!("{f} Testing the FTP server…")));
+        assert!(frame.is_some(), "no spinner and label: {first}");
+        // The spinner turns on the tick.
+        h.app.handle(Event::Tick);
+        h.settle().await;
+        h.draw().unwrap();
+        let next = SPINNER[(frame.unwrap_or(0) + 1) % SPINNER.len()];
+        assert!(
+            status(&h).contains(&format!("{next} Testing the FTP server…")),
+            "{}",
+            status(&h)
+        );
+        let test = ConnectionTest {
+            id: 1,
+            folder_id: 1,
+            verdict: Verdict {
+                target: Target::Ftp,
+                ok: true,
+                failure: None,
+                message: "downloaded test.txt".into(),
+                detail: None,
+                elapsed_ms: 3,
+            },
+            tested_at: "2026-11-23 13:00:00".into(),
+        };
+        let tested = Pos::Tested {
+            folder_code: "S1".into(),
+            test,
+        };
+        h.app.handle(Event::Worker(Notification::Pos(tested)));
+        h.settle().await;
+        h.draw().unwrap();
+        let last = status(&h);
+        assert!(last.contains("FTP server of S1: ok"), "{last}");
+        assert!(!last.contains("Testing"), "{last}");
+        assert!(!SPINNER.iter().any(|f| last.contains(f)), "{last}");
+    });
+}

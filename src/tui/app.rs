@@ -64,6 +64,8 @@ pub struct App {
     pub quit: bool,
     /// Background work not answered yet (tests wait for it to reach zero).
     pub pending: usize,
+    /// A row action asked for before the active pane's first rows arrived (pane, action name).
+    pub deferred: Option<(Pane, &'static str)>,
     /// Text last put on the clipboard.
     pub clipboard: Option<String>,
     /// Escape sequences to write to the terminal after the next draw (OSC 52 copies).
@@ -105,6 +107,7 @@ impl App {
             hits: Hits::default(),
             quit: false,
             pending: 0,
+            deferred: None,
             clipboard: None,
             terminal_writes: Vec::new(),
             tx,
@@ -152,6 +155,9 @@ impl App {
 
     /// Shows `pane`, loading it when it was never loaded or changed since.
     pub fn show(&mut self, pane: Pane) {
+        if self.active != pane {
+            self.deferred = None;
+        }
         self.active = pane;
         let table = self.table_mut();
         if table.stale || !table.loaded {
@@ -205,6 +211,7 @@ impl App {
                     }
                     Err(e) => table.fail(seq, s::load_failed(pane.title(), &e)),
                 }
+                self.run_deferred(pane);
             }
             Event::Counted {
                 pane,
@@ -255,6 +262,7 @@ impl App {
 
     fn on_tick(&mut self) {
         self.status.expire();
+        self.status.spin();
         let due = self.last_header.is_none_or(|t| t.elapsed() >= HEADER_EVERY);
         if due {
             self.refresh_header();

@@ -36,6 +36,10 @@ pub enum Effect {
         text: String,
         what: String,
     },
+    /// Worker work a pane started: the status line spins with `label` until [`Effect::Idle`].
+    Busy(String),
+    /// The worker work called `label` ended (its notification came back).
+    Idle(String),
     /// Reload the panes (the active one now, the others when shown).
     Reload,
     /// Several effects in order.

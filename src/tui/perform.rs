@@ -3,7 +3,7 @@
 use super::app::App;
 use super::effect::Effect;
 use super::loader;
-use super::panes::{Access, Needs, RowAction, Selection};
+use super::panes::{Access, Needs, Pane, RowAction, Selection};
 use super::popups::Popup;
 use super::strings::status as s;
 
@@ -18,6 +18,12 @@ impl App {
                 self.status.busy.insert(label.clone(), None);
                 self.pending += 1;
                 loader::work(&self.ctx.db_path, label, work, &self.tx);
+            }
+            Effect::Busy(label) => {
+                self.status.busy.insert(label, None);
+            }
+            Effect::Idle(label) => {
+                self.status.busy.remove(&label);
             }
             Effect::Confirm(c) => self.popups.push(Popup::Confirm(c)),
             Effect::Form(f) => self.popups.push(Popup::Form(f)),
@@ -56,6 +62,19 @@ impl App {
         }
     }
 
+    /// Runs the row action deferred while `pane`'s rows were read, if that pane is still shown.
+    pub(super) fn run_deferred(&mut self, pane: Pane) {
+        let due =
+            self.deferred.is_some_and(|(p, _)| p == pane) && !self.tables[pane.index()].loading;
+        if due
+            && let Some((p, name)) = self.deferred.take()
+            && p == self.active
+            && self.popups.is_empty()
+        {
+            self.run_row_action(name);
+        }
+    }
+
     /// Runs a row action on the active pane: refused read-only or to staff as its access says,
     /// refused without a selected row when it needs one; otherwise its effect is applied.
     pub fn run_action(&mut self, action: &RowAction) {
@@ -71,6 +90,11 @@ impl App {
         }
         let table = &self.tables[pane.index()];
         if action.needs != Needs::Nothing && table.selected_row().is_none() {
+            // The pane's rows are still being read (just shown): the key runs once they arrive.
+            if table.loading && table.window.rows.is_empty() {
+                self.deferred = Some((pane, action.name));
+                return;
+            }
             self.status.error(s::NO_ROW);
             return;
         }

@@ -14,6 +14,9 @@ use super::theme::{Slot, Theme};
 const INFO_FOR: Duration = Duration::from_secs(8);
 const ERROR_FOR: Duration = Duration::from_secs(30);
 
+/// Spinner frames shown before each busy label, one per tick.
+pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
 #[derive(Debug, Clone)]
 pub struct Message {
     pub error: bool,
@@ -26,6 +29,8 @@ pub struct Status {
     pub message: Option<Message>,
     /// Work running, by label, with its progress when it reports one.
     pub busy: BTreeMap<String, Option<(u64, u64)>>,
+    /// The spinner's frame, advanced on every tick.
+    pub frame: usize,
 }
 
 impl Status {
@@ -47,6 +52,11 @@ impl Status {
         });
     }
 
+    /// Moves the spinner on by one frame (called on the tick).
+    pub fn spin(&mut self) {
+        self.frame = (self.frame + 1) % SPINNER.len();
+    }
+
     /// Forgets messages that have been shown long enough.
     pub fn expire(&mut self) {
         if let Some(m) = &self.message {
@@ -64,6 +74,7 @@ impl Status {
     /// Draws the line; `hint` goes at the right when there is room.
     pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, hint: &str) {
         let mut spans = Vec::new();
+        let spinner = SPINNER[self.frame % SPINNER.len()];
         for (label, progress) in &self.busy {
             let text = match progress {
                 Some((done, total)) if *total > 0 => {
@@ -76,7 +87,7 @@ impl Status {
                         "░".repeat(10 - filled)
                     )
                 }
-                _ => format!("{} ", s::working(label)),
+                _ => format!("{spinner} {} ", s::working(label)),
             };
             spans.push(Span::styled(text, theme.style(Slot::StatusProgress)));
         }

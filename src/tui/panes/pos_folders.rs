@@ -89,13 +89,13 @@ pub fn notices(conn: &Connection) -> rusqlite::Result<Vec<Notice>> {
     Ok(out)
 }
 
-/// Connection tests: a spinner message when one starts, the verdict when it ends.
+/// Connection tests: a spinning busy label while one runs, the verdict when it ends.
 pub fn on_notification(n: &Notification) -> Option<Effect> {
     let Notification::Pos(n) = n else {
         return None;
     };
     match n {
-        PosNotification::TestStarted { target, .. } => Some(Effect::info(s::testing(*target))),
+        PosNotification::TestStarted { target, .. } => Some(Effect::Busy(s::testing(*target))),
         PosNotification::Tested { folder_code, test } => {
             let text = s::tested(folder_code, test);
             let shown = if test.verdict.ok {
@@ -103,11 +103,13 @@ pub fn on_notification(n: &Notification) -> Option<Effect> {
             } else {
                 Effect::error(text)
             };
-            Some(Effect::All(vec![shown, Effect::Reload]))
+            let idle = Effect::Idle(s::testing(test.verdict.target));
+            Some(Effect::All(vec![idle, shown, Effect::Reload]))
         }
-        PosNotification::TestError { target, error, .. } => {
-            Some(Effect::error(s::test_error(*target, error)))
-        }
+        PosNotification::TestError { target, error, .. } => Some(Effect::All(vec![
+            Effect::Idle(s::testing(*target)),
+            Effect::error(s::test_error(*target, error)),
+        ])),
         PosNotification::TablesChecked { .. } => None,
     }
 }

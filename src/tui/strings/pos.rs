@@ -69,8 +69,9 @@ pub fn removed(code: &str) -> String {
     format!("Removed POS folder {code}.")
 }
 
+/// The busy label of a running test (the status line adds a spinner and "…").
 pub fn testing(target: Target) -> String {
-    format!("⠿ Testing the {}…", target.label())
+    format!("Testing the {}", target.label())
 }
 
 pub fn tested(code: &str, t: &ConnectionTest) -> String {
