@@ -45,17 +45,22 @@ impl Header {
     pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, ctx: &Context, theme: &Theme) {
         let base = theme.style(Slot::HeaderBase);
         let sep = Span::styled(" │ ", base);
-        let mut spans = vec![
-            Span::styled(
-                format!(" {} ", ctx.config.store.name),
-                theme.style(Slot::HeaderStore),
-            ),
+        let mut spans = vec![Span::styled(
+            format!(" {} ", ctx.config.store.name),
+            theme.style(Slot::HeaderStore),
+        )];
+        // The badge goes first after the store name: a long header is cut at the right.
+        if ctx.read_only {
+            spans.push(Span::styled(s::READ_ONLY, theme.style(Slot::HeaderBadge)));
+            spans.push(Span::styled(" ", base));
+        }
+        spans.extend([
             Span::styled("│ ", base),
             Span::styled(self.host.clone(), base),
             sep.clone(),
             Span::styled(format!("{} ({})", ctx.operator, ctx.role), base),
             sep.clone(),
-        ];
+        ]);
         let up = matches!(
             self.worker,
             Some(WorkerStatus::RunningHere | WorkerStatus::RunningElsewhere { .. })
@@ -72,10 +77,6 @@ impl Header {
         if let Some(q) = self.queue {
             spans.push(sep.clone());
             spans.push(Span::styled(s::queue(q.print_jobs, q.till_queue), base));
-        }
-        if ctx.read_only {
-            spans.push(Span::styled(" ", base));
-            spans.push(Span::styled(s::READ_ONLY, theme.style(Slot::HeaderBadge)));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
     }
