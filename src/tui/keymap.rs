@@ -61,29 +61,7 @@ impl Keymap {
     /// The keymap `name`: the shipped one (or the default) with the user's file laid over it.
     /// Errors are returned with the keymap to use instead.
     pub fn load(name: &str) -> (Keymap, Vec<FileError>) {
-        let mut errors = Vec::new();
-        let base = Keymap::embedded(name).unwrap_or_else(Keymap::default_keymap);
-        match layered::read_user("keymaps", name) {
-            Ok(Some((file, text))) => {
-                let mut k = base.clone();
-                k.name = name.to_string();
-                match k.overlay(&file, &text) {
-                    Ok(()) => return (k, errors),
-                    Err(e) => errors.push(e),
-                }
-            }
-            Ok(None) if Keymap::embedded(name).is_none() => errors.push(FileError::new(
-                &layered::user_path("keymaps", name).display().to_string(),
-                "(file)",
-                format!(
-                    "a keymap called {name}: shipped keymaps are {}",
-                    names().join(", ")
-                ),
-            )),
-            Ok(None) => {}
-            Err(e) => errors.push(e),
-        }
-        (base, errors)
+        layered::load(name)
     }
 
     /// Lays a keymap file over this one; on error this keymap is unchanged.
@@ -301,4 +279,29 @@ fn parse_binding(
         action,
         desc,
     })
+}
+
+impl layered::Layered for Keymap {
+    const DIR: &'static str = "keymaps";
+    const KIND: &'static str = "keymap";
+
+    fn embedded(name: &str) -> Option<Self> {
+        Keymap::embedded(name)
+    }
+
+    fn fallback() -> Self {
+        Keymap::default_keymap()
+    }
+
+    fn rename(&mut self, name: &str) {
+        self.name = name.to_string();
+    }
+
+    fn overlay(&mut self, file: &str, text: &str) -> Result<(), FileError> {
+        Keymap::overlay(self, file, text)
+    }
+
+    fn names() -> Vec<String> {
+        names()
+    }
 }

@@ -86,3 +86,46 @@ pub fn kind_of(v: &toml::Value) -> &'static str {
         toml::Value::Table(_) => "a table",
     }
 }
+
+/// A kind of file that ships embedded and that a user file of the same name is laid over
+/// (themes, keymaps).
+pub trait Layered: Clone {
+    /// The config sub-folder and the word used in messages: `themes` / `theme`.
+    const DIR: &'static str;
+    const KIND: &'static str;
+    fn embedded(name: &str) -> Option<Self>;
+    fn fallback() -> Self;
+    fn rename(&mut self, name: &str);
+    fn overlay(&mut self, file: &str, text: &str) -> Result<(), FileError>;
+    fn names() -> Vec<String>;
+}
+
+/// The shipped `name` (or the fallback) with the user's file laid over it; errors come back with
+/// what to use instead.
+pub fn load<T: Layered>(name: &str) -> (T, Vec<FileError>) {
+    let mut errors = Vec::new();
+    let base = T::embedded(name).unwrap_or_else(T::fallback);
+    match read_user(T::DIR, name) {
+        Ok(Some((file, text))) => {
+            let mut layered = base.clone();
+            layered.rename(name);
+            match layered.overlay(&file, &text) {
+                Ok(()) => return (layered, errors),
+                Err(e) => errors.push(e),
+            }
+        }
+        Ok(None) if T::embedded(name).is_none() => errors.push(FileError::new(
+            &user_path(T::DIR, name).display().to_string(),
+            "(file)",
+            format!(
+                "a {kind} called {name}: shipped {dir} are {}",
+                T::names().join(", "),
+                kind = T::KIND,
+                dir = T::DIR,
+            ),
+        )),
+        Ok(None) => {}
+        Err(e) => errors.push(e),
+    }
+    (base, errors)
+}

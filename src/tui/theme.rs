@@ -120,29 +120,7 @@ impl Theme {
 
     /// The theme `name`: the shipped one (or the default) with the user's file laid over it.
     pub fn load(name: &str) -> (Theme, Vec<FileError>) {
-        let mut errors = Vec::new();
-        let base = Theme::embedded(name).unwrap_or_else(Theme::default_theme);
-        match layered::read_user("themes", name) {
-            Ok(Some((file, text))) => {
-                let mut t = base.clone();
-                t.name = name.to_string();
-                match t.overlay(&file, &text) {
-                    Ok(()) => return (t, errors),
-                    Err(e) => errors.push(e),
-                }
-            }
-            Ok(None) if Theme::embedded(name).is_none() => errors.push(FileError::new(
-                &layered::user_path("themes", name).display().to_string(),
-                "(file)",
-                format!(
-                    "a theme called {name}: shipped themes are {}",
-                    names().join(", ")
-                ),
-            )),
-            Ok(None) => {}
-            Err(e) => errors.push(e),
-        }
-        (base, errors)
+        layered::load(name)
     }
 
     /// Lays a theme file over this theme; on error the theme is unchanged.
@@ -297,4 +275,29 @@ fn parse_style(file: &str, key: &str, v: &toml::Value) -> Result<Style, FileErro
         }
     }
     Ok(style)
+}
+
+impl layered::Layered for Theme {
+    const DIR: &'static str = "themes";
+    const KIND: &'static str = "theme";
+
+    fn embedded(name: &str) -> Option<Self> {
+        Theme::embedded(name)
+    }
+
+    fn fallback() -> Self {
+        Theme::default_theme()
+    }
+
+    fn rename(&mut self, name: &str) {
+        self.name = name.to_string();
+    }
+
+    fn overlay(&mut self, file: &str, text: &str) -> Result<(), FileError> {
+        Theme::overlay(self, file, text)
+    }
+
+    fn names() -> Vec<String> {
+        names()
+    }
 }
