@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use tokio_postgres::error::SqlState;
 
+use super::tcp::{self, ConnectError};
+
 /// How to reach a PostgreSQL server. The password is only sent to the server.
 #[derive(Clone)]
 pub struct PgParams<'a> {
@@ -52,46 +54,27 @@ pub struct Probe {
     pub round_trip: Duration,
 }
 
-fn addr_text(host: &str, port: u16) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}
-
 /// Logs in; the connection task is spawned on the current runtime and ends with the client.
 pub async fn pg_connect(p: &PgParams<'_>) -> Result<tokio_postgres::Client, DbError> {
-    let addr = addr_text(p.host, p.port);
+    let addr = tcp::addr_text(p.host, p.port);
     let secs = p.timeout.as_secs().max(1);
     let timeout = |step| DbError::Timeout {
         addr: addr.clone(),
         step,
         secs,
     };
-    let resolved: Vec<_> =
-        tokio::time::timeout(p.timeout, tokio::net::lookup_host((p.host, p.port)))
-            .await
-            .map_err(|_| timeout("resolving the host"))?
-            .map_err(|e| DbError::UnknownHost {
-                host: p.host.to_string(),
-                reason: e.to_string(),
-            })?
-            .collect();
-    let Some(sock) = resolved.first().copied() else {
-        return Err(DbError::UnknownHost {
-            host: p.host.to_string(),
-            reason: "no address found".into(),
-        });
-    };
-    let stream = tokio::time::timeout(p.timeout, tokio::net::TcpStream::connect(sock))
+    let stream = tcp::connect(p.host, p.port, p.timeout)
         .await
-        .map_err(|_| timeout("connecting"))?
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::ConnectionRefused => DbError::Refused { addr: addr.clone() },
-            _ => DbError::Other {
+        .map_err(|e| match e {
+            ConnectError::UnknownHost { reason } => DbError::UnknownHost {
+                host: p.host.to_string(),
+                reason,
+            },
+            ConnectError::Timeout { step } => timeout(step),
+            ConnectError::Refused => DbError::Refused { addr: addr.clone() },
+            ConnectError::Other { reason } => DbError::Other {
                 step: format!("connecting to {addr}"),
-                reason: e.to_string(),
+                reason,
             },
         })?;
     let mut config = tokio_postgres::Config::new();
@@ -156,7 +139,7 @@ pub async fn pg_probe(p: &PgParams<'_>) -> Result<Probe, DbError> {
     let row = tokio::time::timeout(p.timeout, client.query_one("SELECT version()", &[]))
         .await
         .map_err(|_| DbError::Timeout {
-            addr: addr_text(p.host, p.port),
+            addr: tcp::addr_text(p.host, p.port),
             step: "running SELECT version()",
             secs: p.timeout.as_secs().max(1),
         })?
@@ -184,7 +167,7 @@ pub async fn pg_tables(p: &PgParams<'_>) -> Result<Vec<String>, DbError> {
     )
     .await
     .map_err(|_| DbError::Timeout {
-        addr: addr_text(p.host, p.port),
+        addr: tcp::addr_text(p.host, p.port),
         step: "listing the tables",
         secs: p.timeout.as_secs().max(1),
     })?

@@ -14,6 +14,8 @@ use suppaftp::tokio_rustls::rustls;
 use suppaftp::types::FileType;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::tcp::{self, ConnectError};
+
 /// Where and how to connect. The password is only sent to the server.
 #[derive(Clone)]
 pub struct FtpParams<'a> {
@@ -108,39 +110,25 @@ fn status_of(e: &RawError) -> Option<u32> {
 impl FtpSession {
     /// Connects, secures (ftps), logs in, switches to binary and changes to the target folder.
     pub async fn connect(p: &FtpParams<'_>) -> Result<FtpSession, FtpError> {
-        let addr = if p.host.contains(':') {
-            format!("[{}]:{}", p.host, p.port)
-        } else {
-            format!("{}:{}", p.host, p.port)
-        };
+        let addr = tcp::addr_text(p.host, p.port);
         let secs = p.timeout.as_secs().max(1);
         let timeout_err = |step: &'static str| FtpError::Timeout {
             addr: addr.clone(),
             step,
             secs,
         };
-        let resolved = tokio::time::timeout(p.timeout, tokio::net::lookup_host((p.host, p.port)))
+        let tcp = tcp::connect(p.host, p.port, p.timeout)
             .await
-            .map_err(|_| timeout_err("resolving the host"))?
-            .map_err(|e| FtpError::UnknownHost {
-                host: p.host.to_string(),
-                reason: e.to_string(),
-            })?
-            .collect::<Vec<_>>();
-        let Some(sock) = resolved.first().copied() else {
-            return Err(FtpError::UnknownHost {
-                host: p.host.to_string(),
-                reason: "no address found".into(),
-            });
-        };
-        let tcp = tokio::time::timeout(p.timeout, tokio::net::TcpStream::connect(sock))
-            .await
-            .map_err(|_| timeout_err("connecting"))?
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::ConnectionRefused => FtpError::Refused { addr: addr.clone() },
-                _ => FtpError::Connection {
+            .map_err(|e| match e {
+                ConnectError::UnknownHost { reason } => FtpError::UnknownHost {
+                    host: p.host.to_string(),
+                    reason,
+                },
+                ConnectError::Timeout { step } => timeout_err(step),
+                ConnectError::Refused => FtpError::Refused { addr: addr.clone() },
+                ConnectError::Other { reason } => FtpError::Connection {
                     step: format!("connecting to {addr}"),
-                    reason: e.to_string(),
+                    reason,
                 },
             })?;
         let welcome = |e: RawError| FtpError::Connection {

@@ -8,3 +8,4 @@ pub mod print;
 pub mod printnode;
 pub mod raw;
 pub mod spool;
+pub mod tcp;
