@@ -25,8 +25,8 @@ pub fn write(out: Option<&Path>) -> std::io::Result<PathBuf> {
         None => crate::paths::downloads_dir().join(FILE_NAME),
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        super::private::create_missing_dir(dir)?;
     }
-    std::fs::write(&path, CONTENT)?;
+    super::private::write(&path, CONTENT.as_bytes())?;
     Ok(path)
 }

@@ -41,8 +41,9 @@ pub enum Notification {
     RemoteState { id: i64, state: String },
 }
 
-/// Longest sleep between two looks at the queue (another process may have queued jobs).
-pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// Longest sleep between two looks at the queue. Commits wake the worker at once (in-process, or
+/// through its wake socket); this slow poll only catches changes made by other means.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// Jobs claimed per transaction.
 const BATCH: usize = 256;
 /// Files a spool printer writes at once.

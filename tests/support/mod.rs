@@ -7,6 +7,7 @@ pub mod ipp;
 pub mod postgres;
 pub mod printnode;
 pub mod smtp;
+pub mod tls;
 pub mod tmux;
 
 pub use env::TestEnv;
