@@ -67,13 +67,29 @@ async fn health() -> Json<serde_json::Value> {
     }))
 }
 
-/// Serves until Ctrl-C or SIGTERM: HTTPS when `[server] tls_cert` and `tls_key` are set, plain
-/// HTTP only on loopback unless `allow_plain_http`; timeouts and the connection limit of
-/// [`listener`].
+/// `backroom serve`: serves until Ctrl-C or SIGTERM (see [`bind`]).
 pub async fn serve(ctx: Context, listen: &str) -> anyhow::Result<()> {
-    use anyhow::Context as _;
     ctx.open_store()?;
-    let server = ctx.config.server.clone();
+    let web = bind(&ctx, listen).await?;
+    eprintln!("backroom serve: listening on {}", web.url());
+    web.run(ctx, shutdown_signal()).await;
+    Ok(())
+}
+
+/// The web service, bound and checked, ready to run (`serve` and the daemon both start it so).
+pub struct Bound {
+    listener: tokio::net::TcpListener,
+    tls: Option<tls::Reloadable>,
+    limits: listener::Limits,
+    body_timeout: std::time::Duration,
+}
+
+/// Binds `listen` with the network face of `[server]`: HTTPS when `tls_cert` and `tls_key` are
+/// set (reloaded on SIGHUP), plain HTTP only on loopback unless `allow_plain_http`, and the
+/// timeouts and connection limit of [`listener`]. Configuration mistakes exit 2.
+pub async fn bind(ctx: &Context, listen: &str) -> anyhow::Result<Bound> {
+    use anyhow::Context as _;
+    let server = &ctx.config.server;
     let tls = match (&server.tls_cert, &server.tls_key) {
         (Some(cert), Some(key)) => Some(tls::Reloadable::load(cert, key).map_err(|e| {
             crate::cli::Failure::usage(format!("{e} (in {})", ctx.config_path.display()))
@@ -96,16 +112,32 @@ pub async fn serve(ctx: Context, listen: &str) -> anyhow::Result<()> {
     if let Some(t) = &tls {
         t.reload_on_sighup()?;
     }
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    eprintln!("backroom serve: listening on {scheme}://{addr}");
-    tracing::info!(%addr, scheme, "serving");
-    let limits = listener::Limits::from_config(&server);
-    let body_timeout = std::time::Duration::from_secs(server.body_timeout_secs.max(1));
-    let app = router(ctx).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-        body_timeout,
-    ));
-    listener::run(listener, app, limits, tls, shutdown_signal()).await;
-    Ok(())
+    Ok(Bound {
+        listener,
+        tls,
+        limits: listener::Limits::from_config(server),
+        body_timeout: std::time::Duration::from_secs(server.body_timeout_secs.max(1)),
+    })
+}
+
+impl Bound {
+    /// `http://ADDR` or `https://ADDR`.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        match self.listener.local_addr() {
+            Ok(addr) => format!("{scheme}://{addr}"),
+            Err(_) => format!("{scheme}://?"),
+        }
+    }
+
+    /// Serves the router until `shutdown` completes.
+    pub async fn run(self, ctx: Context, shutdown: impl std::future::Future<Output = ()>) {
+        tracing::info!(url = %self.url(), "serving");
+        let app = router(ctx).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            self.body_timeout,
+        ));
+        listener::run(self.listener, app, self.limits, self.tls, shutdown).await;
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.
