@@ -68,10 +68,22 @@ impl Shared {
 
     /// Sleeps until `d` passes, the worker is woken by a commit, or shutdown; returns false on shutdown.
     pub async fn idle(&self, d: Duration) -> bool {
+        let woken = wake::in_process_signal().notified();
+        tokio::pin!(woken);
+        self.idle_armed(d, woken).await
+    }
+
+    /// Like [`Shared::idle`], with a wake-up armed (`Notified::enable`) before the work that
+    /// preceded it: a commit that lands during that work is not missed.
+    pub async fn idle_armed(
+        &self,
+        d: Duration,
+        woken: std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>,
+    ) -> bool {
         let mut shutdown = self.shutdown.clone();
         tokio::select! {
             _ = tokio::time::sleep(d) => {}
-            _ = wake::in_process_signal().notified() => {}
+            _ = woken => {}
             _ = shutdown.changed() => {}
         }
         !self.stopping()

@@ -449,6 +449,10 @@ async fn dispatch_loop(shared: Arc<Shared>) {
     let mut d = Dispatcher::new(shared.ctx.db_path.clone(), shared.holder.clone());
     let notify = |n: Notification| shared.send(super::Notification::Printing(n));
     loop {
+        // Armed before the pass: a commit during the pass wakes the next idle at once.
+        let woken = super::wake::in_process_signal().notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
         let mut busy = false;
         if shared.lease_held() {
             match d.pass(&notify).await {
@@ -473,7 +477,7 @@ async fn dispatch_loop(shared: Arc<Shared>) {
         } else {
             POLL_INTERVAL
         };
-        if !shared.idle(wait).await {
+        if !shared.idle_armed(wait, woken).await {
             break;
         }
     }
