@@ -17,6 +17,7 @@ pub mod sync_processes;
 pub mod sync_tables;
 pub mod terms;
 pub mod till;
+pub mod tills;
 pub mod triggers;
 
 use std::path::PathBuf;
@@ -77,6 +78,8 @@ pub enum Noun {
     Sync(sync::Args),
     /// What a till records: tickets, customers, parameters (queued for the server).
     Till(till::Args),
+    /// Every till that reports to this server (run on the server).
+    Tills(tills::Args),
     /// Run the background worker headless.
     Worker(WorkerArgs),
     /// Run the web service.
@@ -235,6 +238,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let listen = a.listen.unwrap_or_else(|| ctx.config.server.listen.clone());
             crate::server::serve(ctx, &listen).await
         }
+        Some(Noun::Tills(a)) => tills::run(a, &ctx).await,
         Some(Noun::Doctor(a)) => doctor::run(a, &ctx).await,
         Some(Noun::SupportBundle(a)) => doctor::bundle(a, &ctx).await,
         Some(Noun::Completions { .. }) => Ok(()),

@@ -121,8 +121,9 @@ fn config_text(subject: &Subject, secrets: &[String], count: &mut usize) -> Stri
             subject.config_path.display()
         );
     };
-    let redacted = match text.parse::<toml::Value>() {
-        Ok(mut v) => {
+    let redacted = match toml::from_str::<toml::Table>(&text) {
+        Ok(t) => {
+            let mut v = toml::Value::Table(t);
             redact_toml(&mut v, false);
             toml::to_string_pretty(&v).unwrap_or_default()
         }

@@ -10,7 +10,7 @@ mod sync;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 
@@ -18,7 +18,7 @@ use crate::config::Config;
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Ok,
@@ -37,7 +37,7 @@ impl Severity {
 }
 
 /// The part of backroom a check looks at (`--area`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Area {
     Printing,
@@ -68,7 +68,7 @@ impl Area {
 }
 
 /// One finding: a stable code, what was seen and what to do.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     pub code: String,
     pub severity: Severity,
@@ -123,7 +123,7 @@ impl Subject {
 }
 
 /// The doctor's whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
 }

@@ -25,7 +25,7 @@ pub async fn check(subject: &Subject) -> Vec<Finding> {
         None => return Vec::new(),
     };
     let till = !subject.config.till.number.trim().is_empty();
-    let checks = folders.iter().map(|f| folder(subject, f, till));
+    let checks = folders.iter().map(|f| folder(f, till));
     futures::future::join_all(checks)
         .await
         .into_iter()
@@ -33,7 +33,7 @@ pub async fn check(subject: &Subject) -> Vec<Finding> {
         .collect()
 }
 
-async fn folder(subject: &Subject, f: &FolderFacts, till: bool) -> Vec<Finding> {
+async fn folder(f: &FolderFacts, till: bool) -> Vec<Finding> {
     let mut out = Vec::new();
     let code = &f.pos.code;
     for b in &f.status.blocks {
@@ -52,7 +52,7 @@ async fn folder(subject: &Subject, f: &FolderFacts, till: bool) -> Vec<Finding> 
         ));
     }
     if till {
-        out.extend(queue(subject, f));
+        out.extend(queue(f));
     }
     let (db, ftp, ws) = tokio::join!(
         async {
@@ -83,12 +83,17 @@ async fn folder(subject: &Subject, f: &FolderFacts, till: bool) -> Vec<Finding> 
     out
 }
 
-fn queue(subject: &Subject, f: &FolderFacts) -> Vec<Finding> {
+fn queue(f: &FolderFacts) -> Vec<Finding> {
     let wait_ms = f.pos.till.sync_wait_ms.max(1);
-    let limit_secs = (3 * wait_ms).div_ceil(1000).max(1) as i64;
-    let _ = subject;
-    match f.status.oldest_age_secs {
-        Some(age) if age > limit_secs => vec![Finding::new(
+    let age_ms = f
+        .status
+        .queue
+        .oldest
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_milliseconds());
+    match age_ms {
+        Some(age) if age > 3 * wait_ms as i64 => vec![Finding::new(
             "queue_stuck",
             Severity::Problem,
             Area::Sync,
@@ -98,7 +103,7 @@ fn queue(subject: &Subject, f: &FolderFacts) -> Vec<Finding> {
             ),
             format!(
                 "oldest item queued {} ago, over 3 × the {wait_ms} ms wait{}",
-                crate::sync::status::age_text(age),
+                crate::sync::status::age_text(age / 1000),
                 f.status
                     .queue
                     .last_error
@@ -107,7 +112,7 @@ fn queue(subject: &Subject, f: &FolderFacts) -> Vec<Finding> {
                     .unwrap_or_default()
             ),
             format!(
-                "check the web service (backroom pos folders test {} --target ws) and that a worker runs on this till",
+                "check the web service (backroom pos test-ws {}) and that a worker runs on this till",
                 f.pos.code
             ),
         )],
