@@ -37,17 +37,12 @@ pub fn subject(ctx: &Context) -> Subject {
 
 /// Runs the checks, prints the findings; exits 0 healthy, 1 warnings, 2 problems.
 pub async fn run(a: DoctorArgs, ctx: &Context) -> anyhow::Result<()> {
-    let report = doctor::run(&subject(ctx), &a.area).await;
-    if a.area.is_empty() && !ctx.read_only && ctx.db_path.is_file() {
-        // The Health pane and /metrics show the latest findings, the worker's or these.
-        let (db, kept) = (ctx.db_path.clone(), report.clone());
-        let _ = tokio::task::spawn_blocking(move || {
-            let conn = crate::store::open(&db)?;
-            crate::worker::health::keep(&conn, &kept)?;
-            anyhow::Ok(())
-        })
-        .await;
-    }
+    // A whole run is kept for the Health pane and /metrics (the worker's, or this one).
+    let report = if a.area.is_empty() && !ctx.read_only && ctx.db_path.is_file() {
+        crate::worker::health::check_and_keep(subject(ctx)).await?
+    } else {
+        doctor::run(&subject(ctx), &a.area).await
+    };
     if ctx.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

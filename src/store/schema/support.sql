@@ -12,3 +12,17 @@ CREATE TABLE till_status (
     reported_at     TEXT NOT NULL,      -- this server's time when it received the report
     PRIMARY KEY (folder, till)
 );
+
+-- The doctor's latest findings (the worker checks every minute; `backroom doctor` keeps its run too).
+CREATE TABLE doctor_findings (
+    id          INTEGER PRIMARY KEY,
+    code        TEXT NOT NULL,
+    severity    TEXT NOT NULL CHECK (severity IN ('ok', 'warning', 'problem')),
+    rank        INTEGER NOT NULL,       -- 2 problem, 1 warning, 0 ok: sorts the worst first
+    area        TEXT NOT NULL,
+    summary     TEXT NOT NULL,
+    evidence    TEXT NOT NULL,
+    fix         TEXT NOT NULL,
+    checked_at  TEXT NOT NULL
+);
+CREATE INDEX doctor_findings_rank ON doctor_findings (rank DESC, id);
