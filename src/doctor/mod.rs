@@ -14,8 +14,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 
-/// How long one probe (a printer, a database, an FTP server) may take.
+/// How long one probe (a printer, a web service, a query) may take.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long each step of a connection test (connect, log in, each command) may take. FTP servers
+/// delay their answer to a wrong password (pyftpdlib by 3 s) to slow down guessing.
+pub const STEP_TIMEOUT: Duration = Duration::from_millis(3500);
+
+/// How long a whole check of one peer may take: the doctor answers within 5 s whatever hangs.
+pub const CHECK_DEADLINE: Duration = Duration::from_secs(4);
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,6 +83,9 @@ pub struct Finding {
     pub summary: String,
     pub evidence: String,
     pub fix: String,
+    /// What the finding is about, when it is one thing: `printer:NAME`, `folder:CODE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 impl Finding {
@@ -94,7 +104,14 @@ impl Finding {
             summary: summary.into(),
             evidence: evidence.into(),
             fix: fix.into(),
+            target: None,
         }
+    }
+
+    /// Names what the finding is about (`printer:NAME`, `folder:CODE`).
+    pub fn about(mut self, target: String) -> Finding {
+        self.target = Some(target);
+        self
     }
 
     /// A check that found nothing wrong.

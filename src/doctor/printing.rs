@@ -145,7 +145,7 @@ pub async fn check(subject: &Subject) -> Vec<Finding> {
 }
 
 fn unreachable(p: &Printer, detail: &str) -> Finding {
-    Finding::new(
+    let f = Finding::new(
         "printer_unreachable",
         Severity::Problem,
         Area::Printing,
@@ -155,7 +155,8 @@ fn unreachable(p: &Printer, detail: &str) -> Finding {
             "is {} switched on and on the network? Check the address with backroom printers check {}",
             p.name, p.name
         ),
-    )
+    );
+    f.about(format!("printer:{}", p.name))
 }
 
 fn read(subject: &Subject) -> Result<Facts, Finding> {

@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use super::{Area, Finding, PROBE_TIMEOUT, Severity, Subject, blocking, open_read};
+use super::{
+    Area, CHECK_DEADLINE, Finding, PROBE_TIMEOUT, STEP_TIMEOUT, Severity, Subject, blocking,
+    open_read,
+};
 use crate::pos::PosFolder;
 use crate::pos::conntest::{self, Failure, Target, Verdict};
 
@@ -80,7 +83,9 @@ async fn folder(f: &FolderFacts, till: bool) -> Vec<Finding> {
     out.extend(db);
     out.extend(ftp);
     out.extend(ws);
-    out
+    out.into_iter()
+        .map(|f| f.about(format!("folder:{code}")))
+        .collect()
 }
 
 fn queue(f: &FolderFacts) -> Vec<Finding> {
@@ -131,9 +136,29 @@ fn verdict_finding(code: &str, folder: &str, v: &Verdict, what: &str, fix: Strin
     )
 }
 
+/// A check that did not finish within [`CHECK_DEADLINE`].
+fn hung(code: &str, folder: &str, what: &str) -> Finding {
+    Finding::new(
+        code,
+        Severity::Problem,
+        Area::Sync,
+        format!("folder {folder}: {what} does not answer"),
+        format!("no complete answer within {} s", CHECK_DEADLINE.as_secs()),
+        format!(
+            "is it up and reachable from here? Check the address (backroom pos folders show {folder})"
+        ),
+    )
+}
+
 async fn database(f: &FolderFacts) -> Vec<Finding> {
+    tokio::time::timeout(CHECK_DEADLINE, database_checks(f))
+        .await
+        .unwrap_or_else(|_| vec![hung("db_unreachable", &f.pos.code, "the server database")])
+}
+
+async fn database_checks(f: &FolderFacts) -> Vec<Finding> {
     let code = &f.pos.code;
-    let v = conntest::run(&f.pos, Target::Db, PROBE_TIMEOUT).await;
+    let v = conntest::run(&f.pos, Target::Db, STEP_TIMEOUT).await;
     let mut out = Vec::new();
     match v.failure {
         None => {
@@ -143,8 +168,9 @@ async fn database(f: &FolderFacts) -> Vec<Finding> {
                 format!("folder {code}: {}", v.message),
             ));
             if let Some(sync) = &f.sync {
-                out.extend(capture(sync).await);
-                out.extend(db_clock(sync).await);
+                let (c, k) = tokio::join!(capture(sync), db_clock(sync));
+                out.extend(c);
+                out.extend(k);
             }
         }
         Some(Failure::NotConfigured) => {}
@@ -271,7 +297,14 @@ fn skew(folder: &str, peer: &str, offset_secs: f64) -> Finding {
 
 async fn ftp_checks(pos: &PosFolder) -> Vec<Finding> {
     let code = &pos.code;
-    let v = conntest::run(pos, Target::Ftp, PROBE_TIMEOUT).await;
+    let Ok(v) = tokio::time::timeout(
+        CHECK_DEADLINE,
+        conntest::run(pos, Target::Ftp, STEP_TIMEOUT),
+    )
+    .await
+    else {
+        return vec![hung("ftp_unreachable", code, "the FTP server")];
+    };
     match v.failure {
         None => vec![Finding::ok(
             "ftp_unreachable",

@@ -578,8 +578,7 @@ pub mod sync {
 
 pub mod health {
     pub const CHECK_AGAIN: &str = "Run every check again now (backroom doctor)";
-    pub const APPLY_FIX: &str =
-        "Apply the selected finding's fix where backroom can (reschedule, switch printing on)";
+    pub const APPLY_FIX: &str = "Apply the selected finding's fix where backroom can (reschedule, switch printing on, full re-import or re-export)";
     pub const CHECKING: &str = "Checking";
     pub const FIXING: &str = "Fixing";
     pub const FIX_TITLE: &str = "Apply the fix";
@@ -614,8 +613,16 @@ pub mod health {
         format!("{n} job(s) rescheduled")
     }
 
-    pub fn no_automatic_fix(code: &str, summary: &str) -> String {
-        format!("{code}: no automatic fix — {summary} (enter shows what to do)")
+    pub fn no_automatic_fix(code: &str) -> String {
+        format!("{code}: backroom cannot fix this itself — enter shows what to do")
+    }
+
+    pub fn full_reimport(folder: &str) -> String {
+        format!("Re-import folder {folder} from the latest full batch")
+    }
+
+    pub fn full_export(folder: &str) -> String {
+        format!("Export a full batch of folder {folder} for its tills")
     }
 }
 

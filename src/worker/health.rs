@@ -29,7 +29,7 @@ fn area(s: &str) -> Area {
 /// The findings last kept, worst first; `None` before the first check.
 pub fn last(conn: &Connection) -> rusqlite::Result<Option<Report>> {
     let mut stmt = conn.prepare(
-        "SELECT code, severity, area, summary, evidence, fix FROM doctor_findings ORDER BY rank DESC, id",
+        "SELECT code, severity, area, summary, evidence, fix, target FROM doctor_findings ORDER BY rank DESC, id",
     )?;
     let findings: Vec<Finding> = stmt
         .query_map([], |r| {
@@ -40,6 +40,7 @@ pub fn last(conn: &Connection) -> rusqlite::Result<Option<Report>> {
                 summary: r.get(3)?,
                 evidence: r.get(4)?,
                 fix: r.get(5)?,
+                target: r.get(6)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -57,8 +58,8 @@ pub fn keep(conn: &mut Connection, report: &Report) -> rusqlite::Result<()> {
     let now = crate::store::now();
     for f in &report.findings {
         tx.execute(
-            "INSERT INTO doctor_findings (code, severity, rank, area, summary, evidence, fix, checked_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO doctor_findings (code, severity, rank, area, summary, evidence, fix, target, checked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 f.code,
                 f.severity.as_str(),
@@ -67,6 +68,7 @@ pub fn keep(conn: &mut Connection, report: &Report) -> rusqlite::Result<()> {
                 f.summary,
                 f.evidence,
                 f.fix,
+                f.target,
                 now
             ],
         )?;

@@ -23,6 +23,7 @@ CREATE TABLE doctor_findings (
     summary     TEXT NOT NULL,
     evidence    TEXT NOT NULL,
     fix         TEXT NOT NULL,
+    target      TEXT,                   -- printer:NAME, folder:CODE
     checked_at  TEXT NOT NULL
 );
 CREATE INDEX doctor_findings_rank ON doctor_findings (rank DESC, id);

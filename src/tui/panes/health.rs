@@ -8,9 +8,11 @@ use crate::store::views::{Column, Detail, Match, Section, View};
 use crate::worker::Notification;
 
 use super::{Access, Needs, Notice, RowAction, Selection};
+use crate::sync::runs::Process;
 use crate::tui::effect::Effect;
 use crate::tui::popups::Confirm;
 use crate::tui::strings::health as s;
+use crate::worker::sync::Command as SyncCommand;
 
 const fn col(
     name: &'static str,
@@ -86,20 +88,47 @@ fn check_again(sel: &Selection<'_>) -> Effect {
 
 /// The fix of a finding, where backroom can apply it itself.
 fn apply_fix(sel: &Selection<'_>) -> Effect {
-    let code = sel.cell("code").unwrap_or("").to_string();
-    match code.as_str() {
-        "jobs_failed" | "jobs_unconfirmed" => {
+    let Some(id) = sel.id() else {
+        return Effect::None;
+    };
+    let till = !sel.ctx.config.till.number.trim().is_empty();
+    Effect::db_then(s::FIXING, move |conn, _| {
+        let (code, target): (String, Option<String>) = conn.query_row(
+            "SELECT code, target FROM doctor_findings WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(fix_of(conn, &code, target.as_deref(), till)?)
+    })
+}
+
+fn fix_of(
+    conn: &Connection,
+    code: &str,
+    target: Option<&str>,
+    till: bool,
+) -> rusqlite::Result<Effect> {
+    let folder_id = |code: &str| -> rusqlite::Result<Option<i64>> {
+        match conn.query_row("SELECT id FROM pos_folders WHERE code = ?1", [code], |r| {
+            r.get(0)
+        }) {
+            Ok(id) => Ok(Some(id)),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+            Err(e) => Err(e),
+        }
+    };
+    Ok(match (code, target) {
+        ("jobs_failed", _) | ("jobs_unconfirmed", _) => {
             let state = if code == "jobs_failed" {
                 "failed"
             } else {
                 "unconfirmed"
-            };
-            let state = state.to_string();
-            let label = s::reschedule_all(&state);
+            }
+            .to_string();
             Effect::Confirm(Confirm::new(
                 s::FIX_TITLE,
                 vec![s::reschedule_lines(&state)],
-                label,
+                s::reschedule_all(&state),
                 Effect::db(s::FIXING, move |conn| {
                     let ids: Vec<i64> = conn
                         .prepare("SELECT id FROM print_jobs WHERE state = ?1")?
@@ -111,16 +140,36 @@ fn apply_fix(sel: &Selection<'_>) -> Effect {
                 }),
             ))
         }
-        "printing_disabled" => Effect::db(s::FIXING, |conn| {
+        ("printing_disabled", _) => Effect::db(s::FIXING, |conn| {
             crate::store::printers::set_printing_enabled(conn, true)?;
             Ok(s::PRINTING_ON.to_string())
         }),
-        "" => Effect::None,
-        other => {
-            let fix = sel.cell("summary").unwrap_or("").to_string();
-            Effect::info(s::no_automatic_fix(other, &fix))
+        ("batch_blocked", Some(t)) if t.starts_with("folder:") => {
+            let code = &t["folder:".len()..];
+            match folder_id(code)? {
+                // A till re-imports from the latest full batch; a server exports one.
+                Some(folder_id) => {
+                    let (process, what) = if till {
+                        (Process::Import, s::full_reimport(code))
+                    } else {
+                        (Process::Export, s::full_export(code))
+                    };
+                    Effect::Confirm(Confirm::new(
+                        s::FIX_TITLE,
+                        vec![what.clone()],
+                        what,
+                        Effect::Worker(crate::worker::Command::Sync(SyncCommand::Run {
+                            folder_id,
+                            process,
+                            full: true,
+                        })),
+                    ))
+                }
+                None => Effect::None,
+            }
         }
-    }
+        (other, _) => Effect::info(s::no_automatic_fix(other)),
+    })
 }
 
 /// When the findings were checked, and how to check again.
