@@ -214,16 +214,16 @@ pub async fn run(subject: &Subject, areas: &[Area]) -> Report {
 }
 
 /// Opens the store read-only for a check, as a finding when it cannot be opened.
-fn open_read(subject: &Subject, area: Area) -> Result<rusqlite::Connection, Finding> {
+fn open_read(subject: &Subject, area: Area) -> Result<rusqlite::Connection, Box<Finding>> {
     crate::store::open_read_only(&subject.db_path).map_err(|e| {
-        Finding::new(
+        Box::new(Finding::new(
             "database_unreadable",
             Severity::Problem,
             area,
             "the database cannot be opened",
             e.to_string(),
             "check --db / BACKROOM_DB and the file's owner and mode",
-        )
+        ))
     })
 }
 

@@ -21,7 +21,7 @@ pub async fn check(subject: &Subject) -> Vec<Finding> {
     let s = subject.clone();
     let facts = match blocking(move || read(&s)).await {
         Some(Ok(f)) => f,
-        Some(Err(f)) => return vec![f],
+        Some(Err(f)) => return vec![*f],
         None => return Vec::new(),
     };
     let mut out = Vec::new();
@@ -159,17 +159,17 @@ fn unreachable(p: &Printer, detail: &str) -> Finding {
     f.about(format!("printer:{}", p.name))
 }
 
-fn read(subject: &Subject) -> Result<Facts, Finding> {
+fn read(subject: &Subject) -> Result<Facts, Box<Finding>> {
     let conn = open_read(subject, Area::Printing)?;
     read_facts(&conn).map_err(|e| {
-        Finding::new(
+        Box::new(Finding::new(
             "database_unreadable",
             Severity::Problem,
             Area::Printing,
             "the print queue cannot be read",
             e.to_string(),
             "run backroom doctor --area store",
-        )
+        ))
     })
 }
 

@@ -24,7 +24,7 @@ pub async fn check(subject: &Subject) -> Vec<Finding> {
     let s = subject.clone();
     let folders = match blocking(move || read(&s)).await {
         Some(Ok(f)) => f,
-        Some(Err(f)) => return vec![f],
+        Some(Err(f)) => return vec![*f],
         None => return Vec::new(),
     };
     let till = !subject.config.till.number.trim().is_empty();
@@ -389,17 +389,17 @@ async fn web_service(pos: &PosFolder) -> Vec<Finding> {
     out
 }
 
-fn read(subject: &Subject) -> Result<Vec<FolderFacts>, Finding> {
+fn read(subject: &Subject) -> Result<Vec<FolderFacts>, Box<Finding>> {
     let conn = open_read(subject, Area::Sync)?;
     let fail = |e: rusqlite::Error| {
-        Finding::new(
+        Box::new(Finding::new(
             "database_unreadable",
             Severity::Problem,
             Area::Sync,
             "the POS folders cannot be read",
             e.to_string(),
             "run backroom doctor --area store",
-        )
+        ))
     };
     let folders = crate::store::pos::list_folders(&conn).map_err(fail)?;
     let mut out = Vec::new();
