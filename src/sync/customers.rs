@@ -18,13 +18,78 @@ pub struct Created {
     pub row: Map<String, Value>,
 }
 
-/// Creates a customer from the model for `till`, in one transaction.
+/// Refuses a change to a customer `till` did not create: another till's, a head-office customer,
+/// or the model customer.
+pub fn owned_by(
+    ops: &mut dyn Ops,
+    customers: &Customers,
+    code: &str,
+    till: &str,
+) -> Result<(), SyncError> {
+    if customers.model.as_deref() == Some(code) {
+        return Err(SyncError::Rejected(format!(
+            "customer {code} is the model customer: a till can never change it"
+        )));
+    }
+    let owner = ops.query_pair(
+        "SELECT till FROM backroom_till_customers WHERE code = $1",
+        "SELECT till FROM backroom_till_customers WHERE code = ?1",
+        &[Value::from(code)],
+    )?;
+    match owner.first() {
+        Some(t) if t == till => Ok(()),
+        Some(t) => Err(SyncError::Rejected(format!(
+            "customer {code} was created from till {t}: till {till} may change only the customers it created"
+        ))),
+        None => Err(SyncError::Rejected(format!(
+            "customer {code} was not created from a till: till {till} may change only the customers it created"
+        ))),
+    }
+}
+
+/// The fields a till sent, keeping only the columns `[server] till_customer_columns` allows (by
+/// their name in the table); anything else is refused, naming the column.
+pub fn allowed_fields(
+    customers: &Customers,
+    info: &super::serverdb::TableInfo,
+    fields: &Map<String, Value>,
+) -> Result<Map<String, Value>, SyncError> {
+    let mut out = Map::new();
+    for (k, v) in fields {
+        let Some(col) = info.columns.iter().find(|c| c.eq_ignore_ascii_case(k)) else {
+            return Err(SyncError::Rejected(format!(
+                "column {k} is not in table {} on the server",
+                info.name
+            )));
+        };
+        let allowed = !info.pk.iter().any(|p| p.eq_ignore_ascii_case(k))
+            && customers.columns.iter().any(|c| c.eq_ignore_ascii_case(k));
+        if !allowed {
+            return Err(SyncError::Rejected(format!(
+                "column {col} of customers may not be set from a till (allowed: {}; the server's [server] till_customer_columns lists them)",
+                customers.columns.join(", ")
+            )));
+        }
+        out.insert(col.clone(), v.clone());
+    }
+    Ok(out)
+}
+
+/// Creates a customer from the model for `till`, in one transaction. The till's `request` UUID
+/// is recorded with the code: the same request gets the same customer back. Codes come from a
+/// per-till sequence that only grows, so a deleted customer's code is never given again.
 pub fn create(
     ops: &mut dyn Ops,
     customers: &Customers,
     till: &str,
+    request: Option<&str>,
     fields: &Map<String, Value>,
 ) -> Result<Created, SyncError> {
+    let Some(request) = request.filter(|r| uuid::Uuid::parse_str(r).is_ok()) else {
+        return Err(SyncError::Refused(
+            "a customer creation needs a request UUID (field `request`): update backroom on the till".into(),
+        ));
+    };
     let Some(model) = customers.model.as_deref().filter(|m| !m.is_empty()) else {
         return Err(SyncError::Refused(
             "no model customer is configured on the server (set model_customer under [server] in config.toml)".into(),
@@ -37,8 +102,33 @@ pub fn create(
             info.name
         )));
     };
+    let fields =
+        allowed_fields(customers, &info, fields).map_err(|e| SyncError::Refused(e.to_string()))?;
     ops.begin()?;
     let result = (|| {
+        let seen = ops.query_pair(
+            "SELECT till || ' ' || code FROM backroom_till_customer_requests WHERE uuid = $1",
+            "SELECT till || ' ' || code FROM backroom_till_customer_requests WHERE uuid = ?1",
+            &[Value::from(request)],
+        )?;
+        if let Some((owner, code)) = seen.first().and_then(|s| s.split_once(' ')) {
+            if owner != till {
+                return Err(SyncError::Refused(format!(
+                    "request {request} was made by another till"
+                )));
+            }
+            let Some(row) = ops::fetch(ops, &info, code)? else {
+                return Err(SyncError::Refused(format!(
+                    "customer {code}, created for request {request}, was deleted since (its creation was abandoned)"
+                )));
+            };
+            return Ok(Created {
+                code: code.to_string(),
+                table: customers.table.clone(),
+                key: key.clone(),
+                row,
+            });
+        }
         let Some(mut row) = ops::fetch(ops, &info, model)? else {
             return Err(SyncError::Refused(format!(
                 "the model customer {model} is not in table {} on the server (create it, or fix model_customer under [server])",
@@ -46,26 +136,46 @@ pub fn create(
             )));
         };
         let prefix = format!("T{till}-");
-        let next = ops::keys_like(ops, &info, &prefix)?
+        let existing = ops::keys_like(ops, &info, &prefix)?
             .iter()
-            .filter_map(|k| k.strip_prefix(&prefix).and_then(|n| n.parse::<u64>().ok()))
+            .filter_map(|k| k.strip_prefix(&prefix).and_then(|n| n.parse::<i64>().ok()))
             .max()
-            .unwrap_or(0)
-            + 1;
+            .unwrap_or(0);
+        let next = ops.query_pair(
+            "INSERT INTO backroom_till_customer_seq (till, last) VALUES ($1, $2::text::bigint)
+             ON CONFLICT (till) DO UPDATE SET last = GREATEST(backroom_till_customer_seq.last + 1, excluded.last)
+             RETURNING last::text",
+            "INSERT INTO backroom_till_customer_seq (till, last) VALUES (?1, ?2)
+             ON CONFLICT (till) DO UPDATE SET last = max(last + 1, excluded.last)
+             RETURNING CAST(last AS TEXT)",
+            &[Value::from(till), Value::from(existing + 1)],
+        )?;
+        let next: i64 = next
+            .first()
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| SyncError::Refused("the customer code sequence gave nothing".into()))?;
         let code = format!("{prefix}{next:05}");
-        ops::check_columns(&info, fields)?;
-        for (k, v) in fields {
-            if let Some(col) = info.columns.iter().find(|c| c.eq_ignore_ascii_case(k)) {
-                row.insert(col.clone(), v.clone());
-            }
+        for (k, v) in &fields {
+            row.insert(k.clone(), v.clone());
         }
         row.insert(key.clone(), Value::from(code.clone()));
         ops::upsert(ops, &info, &row)?;
+        let values = [
+            Value::from(code.clone()),
+            Value::from(till),
+            Value::from(request),
+        ];
         ops.execute_pair(
             "INSERT INTO backroom_till_customers (code, till) VALUES ($1, $2)",
-            &[Value::from(code.clone()), Value::from(till)],
+            &values[..2],
             "INSERT INTO backroom_till_customers (code, till) VALUES (?1, ?2)",
-            &[Value::from(code.clone()), Value::from(till)],
+            &values[..2],
+        )?;
+        ops.execute_pair(
+            "INSERT INTO backroom_till_customer_requests (uuid, till, code) VALUES ($3, $2, $1)",
+            &values,
+            "INSERT INTO backroom_till_customer_requests (uuid, till, code) VALUES (?3, ?2, ?1)",
+            &values,
         )?;
         let row = ops::fetch(ops, &info, &code)?.unwrap_or(row);
         Ok(Created {
@@ -87,8 +197,45 @@ pub fn create(
     }
 }
 
+/// The request UUID of a creation of these fields: the pending one when the same creation waits
+/// (its reply was lost), else a new one, written on the till before the call.
+fn request_for(
+    conn: &rusqlite::Connection,
+    folder: &str,
+    fields: &Map<String, Value>,
+) -> Result<String, SyncError> {
+    let mut stmt = conn.prepare(
+        "SELECT uuid, fields FROM till_customer_requests
+         WHERE folder = ?1 AND code IS NULL ORDER BY created_at",
+    )?;
+    let pending: Vec<(String, String)> = stmt
+        .query_map([folder], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (uuid, text) in pending {
+        if serde_json::from_str::<Map<String, Value>>(&text)
+            .ok()
+            .as_ref()
+            == Some(fields)
+        {
+            return Ok(uuid);
+        }
+    }
+    let uuid = uuid::Uuid::new_v4().to_string();
+    conn.execute(
+        "INSERT INTO till_customer_requests (uuid, folder, fields, created_at) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![
+            uuid,
+            folder,
+            Value::Object(fields.clone()).to_string(),
+            crate::store::now()
+        ],
+    )?;
+    Ok(uuid)
+}
+
 /// Asks the server to create a customer for this till, then stores the returned row locally.
-/// Offline, creation is refused (the seed: a creation needs the connection).
+/// The request UUID is written here first: a creation whose reply was lost stays pending, and
+/// running it again (or the worker, once the server answers) gets the same customer back.
 pub async fn create_from_till(
     store: &std::path::Path,
     folder: &super::Folder,
@@ -96,30 +243,123 @@ pub async fn create_from_till(
     fields: &Map<String, Value>,
 ) -> Result<Created, SyncError> {
     let url = super::push::endpoint(folder, "/api/till/customers")?;
-    let resp = super::push::client()?
-        .post(&url)
-        .bearer_auth(&me.token)
-        .json(&serde_json::json!({"folder": folder.code, "till": me.number, "fields": fields}))
-        .send()
-        .await
-        .map_err(|e| SyncError::Unreachable {
-            url: url.clone(),
-            message: format!(
-                "{e}. Creating a customer needs the server: it is created there from the model customer. \
-                 Try again when the connection is back (changes to existing customers still work offline)"
-            ),
-        })?;
-    if !resp.status().is_success() {
-        return Err(super::push::refusal(&url, resp).await);
+    let (db, code, f) = (store.to_path_buf(), folder.code.clone(), fields.clone());
+    let request = super::serverdb::blocking(move || {
+        let conn = crate::store::open(&db).map_err(|e| SyncError::Config(e.to_string()))?;
+        request_for(&conn, &code, &f)
+    })
+    .await?;
+    send(store, folder, me, &url, &request, fields).await
+}
+
+/// Sends the creations that wait on this till (their replies were lost); returns how many
+/// the server answered. Stops at the first that cannot reach the server.
+pub async fn send_pending(
+    store: &std::path::Path,
+    folder: &super::Folder,
+    me: &super::push::Identity,
+) -> Result<u64, SyncError> {
+    let (db, code) = (store.to_path_buf(), folder.code.clone());
+    let pending: Vec<(String, String)> = super::serverdb::blocking(move || {
+        let conn = crate::store::open(&db).map_err(|e| SyncError::Config(e.to_string()))?;
+        let mut stmt = conn.prepare(
+            "SELECT uuid, fields FROM till_customer_requests WHERE folder = ?1 AND code IS NULL ORDER BY created_at",
+        )?;
+        let rows = stmt
+            .query_map([&code], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    })
+    .await?;
+    if pending.is_empty() {
+        return Ok(0);
     }
-    let created: Created = resp.json().await.map_err(|e| SyncError::Unreachable {
-        url: url.clone(),
-        message: format!("unreadable reply: {e}"),
-    })?;
-    let (db, code, c) = (store.to_path_buf(), folder.code.clone(), created.clone());
+    let url = super::push::endpoint(folder, "/api/till/customers")?;
+    let mut sent = 0;
+    for (uuid, text) in pending {
+        let fields: Map<String, Value> = serde_json::from_str(&text).unwrap_or_default();
+        match send(store, folder, me, &url, &uuid, &fields).await {
+            Ok(_) => sent += 1,
+            Err(SyncError::Refused(m)) => {
+                tracing::warn!(folder = %folder.code, request = %uuid, error = %m, "customer creation refused");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(sent)
+}
+
+async fn send(
+    store: &std::path::Path,
+    folder: &super::Folder,
+    me: &super::push::Identity,
+    url: &str,
+    request: &str,
+    fields: &Map<String, Value>,
+) -> Result<Created, SyncError> {
+    let lost = |what: String| SyncError::Unreachable {
+        url: url.to_string(),
+        message: format!(
+            "{what}. Creating a customer needs the server: it is created there from the model customer. \
+             The creation waits here as request {request}: run the same command again when the connection is back \
+             (or let the worker send it); the server creates it once. Changes to existing customers still work offline"
+        ),
+    };
+    let forget = |request: String| {
+        let db = store.to_path_buf();
+        super::serverdb::blocking(move || {
+            let conn = crate::store::open(&db).map_err(|e| SyncError::Config(e.to_string()))?;
+            conn.execute(
+                "DELETE FROM till_customer_requests WHERE uuid = ?1",
+                [&request],
+            )?;
+            Ok(())
+        })
+    };
+    let sent = super::push::client()?
+        .post(url)
+        .bearer_auth(&me.token)
+        .json(&serde_json::json!({
+            "folder": folder.code, "till": me.number, "request": request, "fields": fields
+        }))
+        .send()
+        .await;
+    let resp = match sent {
+        Ok(r) => r,
+        Err(e) if e.is_connect() => {
+            // The request never left: nothing was created, nothing waits.
+            forget(request.to_string()).await?;
+            return Err(SyncError::Unreachable {
+                url: url.to_string(),
+                message: format!(
+                    "{e}. Creating a customer needs the server: it is created there from the model customer. \
+                     Nothing was created; try again when the connection is back (changes to existing customers still work offline)"
+                ),
+            });
+        }
+        Err(e) => return Err(lost(e.to_string())),
+    };
+    if !resp.status().is_success() {
+        let err = super::push::refusal(url, resp).await;
+        if let SyncError::Refused(_) = &err {
+            // Refused for good (a forbidden column, no model): it does not wait.
+            forget(request.to_string()).await?;
+        }
+        return Err(err);
+    }
+    let created: Created = resp
+        .json()
+        .await
+        .map_err(|e| lost(format!("the reply was lost or unreadable ({e})")))?;
+    let (db, code, c, r) = (
+        store.to_path_buf(),
+        folder.code.clone(),
+        created.clone(),
+        request.to_string(),
+    );
     super::serverdb::blocking(move || {
         let mut conn = crate::store::open(&db).map_err(|e| SyncError::Config(e.to_string()))?;
-        store_locally(&mut conn, &code, &c)
+        store_locally(&mut conn, &code, &c, &r)
     })
     .await?;
     Ok(created)
@@ -130,6 +370,7 @@ fn store_locally(
     conn: &mut rusqlite::Connection,
     folder: &str,
     c: &Created,
+    request: &str,
 ) -> Result<(), SyncError> {
     use super::ident;
     let tx = conn.transaction()?;
@@ -155,7 +396,8 @@ fn store_locally(
             rusqlite::params![
                 c.table,
                 folder,
-                Value::from(cols.clone()).to_string(),
+                // No column order yet: the first batch of this table sets it.
+                "[]",
                 Value::from(vec![c.key.clone()]).to_string(),
                 crate::store::now()
             ],
@@ -185,6 +427,10 @@ fn store_locally(
             marks.join(", ")
         ),
         rusqlite::params_from_iter(c.row.values().map(super::value::Param)),
+    )?;
+    tx.execute(
+        "UPDATE till_customer_requests SET code = ?2, answered_at = ?3 WHERE uuid = ?1",
+        rusqlite::params![request, c.code, crate::store::now()],
     )?;
     tx.commit()?;
     Ok(())

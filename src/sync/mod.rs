@@ -17,6 +17,7 @@ pub mod push;
 pub mod queue;
 pub mod runs;
 pub mod serverdb;
+pub mod sign;
 pub mod status;
 pub mod transport;
 pub mod updates;
