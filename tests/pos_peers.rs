@@ -580,6 +580,60 @@ fn ws_test_against_backroom_serve() {
     let list = env.json(&["pos", "folders", "list"]);
     assert_eq!(list[0]["last_tests"][0]["target"], "ws");
     assert_eq!(list[0]["last_tests"][0]["failure"], "refused");
+
+    // Another web server answering 200 at /health is not backroom: the test names what answered.
+    let other = TestEnv::new();
+    std::fs::write(other.path().join("health"), "OK\n").unwrap();
+    let port = support::free_port();
+    let mut http = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(other.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    support::wait_for_port(port, "python3 -m http.server");
+    set(
+        &env,
+        "S1",
+        &["--ws-url", &format!("http://127.0.0.1:{port}")],
+    );
+    let v = assert_failed(
+        &env,
+        &["test-ws", "S1"],
+        "protocol",
+        &["200", "SimpleHTTP", "not as backroom serve does"],
+    );
+    let _ = http.kill();
+    let _ = http.wait();
+    assert_eq!(v["ok"], false);
+}
+
+#[test]
+fn a_connection_test_timeout_outside_1_to_300_seconds_is_refused() {
+    let env = admin_env();
+    env.ok(&[
+        "pos",
+        "folders",
+        "add",
+        "S1",
+        "--ws-url",
+        "http://127.0.0.1:9",
+    ]);
+    for bad in ["0", "301", "99999999999"] {
+        let err = env.fails(2, &["pos", "test-ws", "S1", "--timeout", bad]);
+        assert!(
+            err.contains("--timeout") && err.contains("1..=300"),
+            "{bad}: {err}"
+        );
+    }
 }
 
 /// A server that accepts connections and never says a word (a hung peer).

@@ -548,7 +548,8 @@ fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
         "day",
     ]);
     let err = till.fails(5, &["sync", "run", "push", "LYON"]);
-    assert!(err.contains("wait in the queue"), "{err}");
+    // The real depth of the queue, not the size of one request (push_batch = 3).
+    assert!(err.contains("9 item(s) wait in the queue"), "{err}");
     let status = till.json(&["sync", "status", "LYON"]);
     assert_eq!(status[0]["queue"]["waiting"], 9, "{status}");
     assert!(status[0]["oldest_age_secs"].as_i64().is_some(), "{status}");

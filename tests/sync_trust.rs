@@ -737,6 +737,26 @@ fn customers_are_created_once_and_a_till_changes_only_its_own() {
     );
     assert!(deleted.contains("\"rejected\""), "{deleted}");
     assert_eq!(pg.psql("shop", "SELECT * FROM cli ORDER BY code"), before);
+    // A push that moved items and then failed counts them in the run log.
+    for n in ["T2-1", "T2-2"] {
+        till2.ok(&[
+            "till", "ticket", "add", "LYON", "--number", n, "--line", "A:1:1.00",
+        ]);
+    }
+    till2.ok(&[
+        "till", "row", "LYON", "NOPE", "--field", "k=1", "--key", "k",
+    ]);
+    let err = till2.fails(4, &["sync", "run", "push", "LYON"]);
+    assert!(err.contains("NOPE"), "{err}");
+    let runs = till2.json(&["sync", "runs", "LYON"]);
+    assert_eq!(runs[0]["process"], "push", "{runs}");
+    assert_eq!(runs[0]["outcome"], "error", "{runs}");
+    assert_eq!(runs[0]["rows"], 2, "{runs}");
+    assert_eq!(
+        count("SELECT count(*) FROM backroom_tickets WHERE till = '2'"),
+        2
+    );
+
     // Its own customer, an allowed column: applied.
     let reply = update("T1-00001", serde_json::json!({"city": "Villeurbanne"}));
     assert!(reply.contains("\"applied\""), "{reply}");
