@@ -359,14 +359,26 @@ fn hostile_files_on_the_ftp_server_are_refused_block_and_leave_the_till_as_it_wa
         assert!(left.is_empty(), "{what}: left on disk: {left:?}");
     }
 
-    // The original file put back: batches 2 and 3 apply, the block is gone.
+    // The original file put back: batch 2 applies; batch 3, unsigned now, is refused after it,
+    // and the run log counts what the failed run applied.
     std::fs::write(ftp.path(name2), &original2).unwrap();
-    let imported = till.json(&["sync", "run", "import", "LYON"]);
+    let name3 = "out/batch-000000003.brb";
+    std::fs::write(ftp.path(name3), split_signed(&original3).1).unwrap();
+    let err = till.fails(4, &["sync", "run", "import", "LYON"]);
+    assert!(err.contains("batch 3 refused"), "{err}");
+    assert_eq!(art(&till), ["A100=SWAP-X", "A200=Article 200"]);
+    let runs = till.json(&["sync", "runs", "LYON"]);
+    assert_eq!(runs[0]["process"], "import", "{runs}");
+    assert_eq!(runs[0]["outcome"], "error", "{runs}");
     assert_eq!(
-        imported["applied"].as_array().unwrap().len(),
-        2,
-        "{imported}"
+        (runs[0]["rows"].as_i64(), runs[0]["batches"].as_i64()),
+        (Some(1), Some(1)),
+        "{runs}"
     );
+    // Put back, batch 3 applies and the block is gone.
+    std::fs::write(ftp.path(name3), &original3).unwrap();
+    let imported = till.json(&["sync", "run", "import", "LYON"]);
+    assert_eq!(imported["applied"][0]["batch"], 3, "{imported}");
     assert_eq!(art(&till), ["A100=SWAP-X", "A200=Article 2"]);
     let status = till.json(&["sync", "status", "LYON"]);
     assert!(status[0]["blocked"].is_null(), "{status}");

@@ -94,7 +94,8 @@ fn open_store(store: &Path) -> Result<rusqlite::Connection, SyncError> {
     crate::store::open(store).map_err(|e| SyncError::Config(e.to_string()))
 }
 
-/// Runs one import of `folder` into the till database `store`.
+/// Runs one import of `folder` into the till database `store`; `moved` hears what was applied
+/// after each batch, so a run that fails later still counts it.
 pub async fn run(
     store: &Path,
     folder: &Folder,
@@ -102,6 +103,7 @@ pub async fn run(
     full: bool,
     trust: &Trust,
     reporter: Reporter,
+    moved: &(dyn Fn(&Imported) + Send + Sync),
 ) -> Result<Imported, SyncError> {
     let code = folder.code.clone();
     if trust.key.is_none() && !trust.allow_unsigned {
@@ -195,6 +197,7 @@ pub async fn run(
                 result.users_removed += applied.users_removed;
                 result.last_batch = Some(applied.batch);
                 result.applied.push(applied);
+                moved(&result);
             }
             Err(e) => {
                 remote.close().await;

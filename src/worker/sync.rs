@@ -226,7 +226,15 @@ pub async fn run_once(
                         }
                     });
                 let trust = Trust::from_config(&till)?;
-                Outcome::Import(import::run(&db, &folder, users, full, &trust, reporter).await?)
+                let moved = moved.clone();
+                let count = move |i: &import::Imported| {
+                    if let Ok(mut t) = moved.lock() {
+                        *t = Outcome::Import(i.clone()).totals();
+                    }
+                };
+                Outcome::Import(
+                    import::run(&db, &folder, users, full, &trust, reporter, &count).await?,
+                )
             }
             Process::Push => {
                 let me = push::Identity::from_config(&till)?;
