@@ -702,3 +702,59 @@ fn a_silent_server_is_a_timeout_and_all_three_tests_run_together() {
         "{err}"
     );
 }
+
+/// A real pyftpdlib whose RETR never answers (the handler sleeps, and so the whole server: the
+/// QUIT that follows would hang as well).
+const HANGING_RETR: &str = "
+import sys, time
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+class Hang(FTPHandler):
+    def ftp_RETR(self, file):
+        time.sleep(60)
+a = DummyAuthorizer()
+a.add_user('u', 'p', sys.argv[2], perm='elr')
+Hang.authorizer = a
+FTPServer(('127.0.0.1', int(sys.argv[1])), Hang).serve_forever()
+";
+
+#[test]
+fn an_ftp_server_hanging_in_retr_is_a_timeout_within_the_timeout_given() {
+    support::require_program("python3", "python3");
+    let root = TestEnv::new();
+    std::fs::write(root.path().join("test.txt"), "x").unwrap();
+    let port = support::free_port();
+    let mut ftp = std::process::Command::new("python3")
+        .args(["-c", HANGING_RETR, &port.to_string()])
+        .arg(root.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    support::wait_for_port(port, "a pyftpdlib hanging in RETR");
+    let env = admin_env();
+    env.ok(&[
+        "pos",
+        "folders",
+        "add",
+        "S1",
+        "--ftp-address",
+        &format!("ftp://127.0.0.1:{port}"),
+        "--ftp-user",
+        "u",
+        "--ftp-password",
+        "p",
+    ]);
+    let v = assert_failed(
+        &env,
+        &["test-ftp", "S1"],
+        "timeout",
+        &["within 5 s", "downloading"],
+    );
+    let _ = ftp.kill();
+    let _ = ftp.wait();
+    // The download's timeout holds: the hung server's goodbye is not awaited a second time.
+    let ms = v["elapsed_ms"].as_u64().unwrap();
+    assert!(ms < 10_000, "took {ms} ms for a 5 s timeout");
+}
