@@ -131,6 +131,14 @@ pub fn apply(
         Some(f) => filter_users(&tx, f)?,
         None => 0,
     };
+    if manifest.kind == Kind::Full {
+        // A full re-import of an older full batch: the batches recorded after it no longer hold,
+        // the ones after it apply again in order.
+        tx.execute(
+            "DELETE FROM till_batches WHERE folder = ?1 AND batch > ?2",
+            params![folder, manifest.batch],
+        )?;
+    }
     tx.execute(
         "INSERT OR REPLACE INTO till_batches (folder, batch, kind, sha256, rows, applied_at, from_seq, to_seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -443,4 +451,69 @@ fn filter_users(tx: &Transaction, f: &UsersFilter) -> Result<u64, SyncError> {
         [&f.till],
     )?;
     Ok(n as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(batch: i64, kind: Kind, from_seq: i64, to_seq: i64) -> Manifest {
+        Manifest {
+            folder: "LYON".into(),
+            batch,
+            kind,
+            from_seq,
+            to_seq,
+            created_at: String::new(),
+            tables: Vec::new(),
+            payload_bytes: 0,
+            sha256: String::new(),
+        }
+    }
+
+    fn check(
+        m: &Manifest,
+        file: (i64, Kind),
+        last: Option<(i64, i64)>,
+        reapply: bool,
+    ) -> Result<(), String> {
+        let trust = Trust::default();
+        let e = Expect {
+            folder: "LYON",
+            file_batch: file.0,
+            file_kind: file.1,
+            tables: &[],
+            trust: &trust,
+        };
+        expected(m, &e, last.map(|l| l.0), last.map(|l| l.1), reapply)
+    }
+
+    #[test]
+    fn only_the_next_batch_continuing_the_changes_applied_is_expected() {
+        use Kind::{Full, Incremental};
+        let next = manifest(15, Incremental, 140, 150);
+        assert!(check(&next, (15, Incremental), Some((14, 140)), false).is_ok());
+        let err = check(&next, (14, Incremental), Some((13, 130)), false).unwrap_err();
+        assert!(
+            err.contains("named as batch 14") && err.contains("holds batch 15"),
+            "{err}"
+        );
+        let err = check(&next, (15, Incremental), Some((15, 150)), false).unwrap_err();
+        assert!(err.contains("already applied"), "{err}");
+        let err = check(&next, (15, Incremental), Some((13, 130)), false).unwrap_err();
+        assert!(err.contains("batch 14 is expected"), "{err}");
+        let err = check(&next, (15, Incremental), Some((14, 139)), false).unwrap_err();
+        assert!(err.contains("missing or was replaced"), "{err}");
+        let err = check(&next, (15, Incremental), None, false).unwrap_err();
+        assert!(err.contains("no full batch"), "{err}");
+        // A later full batch replaces a gap; an older one only on a full re-import.
+        let full = manifest(20, Full, 180, 200);
+        assert!(check(&full, (20, Full), Some((14, 140)), false).is_ok());
+        let old = manifest(10, Full, 90, 100);
+        assert!(check(&old, (10, Full), Some((14, 140)), false).is_err());
+        assert!(check(&old, (10, Full), Some((14, 140)), true).is_ok());
+        let mut other = manifest(15, Incremental, 140, 150);
+        other.folder = "NICE".into();
+        assert!(check(&other, (15, Incremental), Some((14, 140)), false).is_err());
+    }
 }
