@@ -516,4 +516,43 @@ mod tests {
         other.folder = "NICE".into();
         assert!(check(&other, (15, Incremental), Some((14, 140)), false).is_err());
     }
+
+    fn table(name: &str, columns: &[&str]) -> TableManifest {
+        TableManifest {
+            name: name.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            pk: vec!["code".into()],
+            replace: false,
+            upserts: 0,
+            deletes: 0,
+        }
+    }
+
+    #[test]
+    fn a_batch_touches_only_the_folders_tables_with_their_columns_in_order() {
+        let trust = Trust::default();
+        let listed = vec!["ART".to_string(), "USERS".to_string()];
+        let e = |tables| Expect {
+            folder: "LYON",
+            file_batch: 1,
+            file_kind: Kind::Full,
+            tables,
+            trust: &trust,
+        };
+        let mut m = manifest(1, Kind::Full, 0, 1);
+        m.tables = vec![table("art", &["code", "label"])];
+        assert!(allowed_tables(&m, &e(&listed), true).is_ok());
+        m.tables = vec![table("HACK", &["code", "label"])];
+        let err = allowed_tables(&m, &e(&listed), true).unwrap_err();
+        assert!(err.contains("HACK") && err.contains("ART, USERS"), "{err}");
+        // Unsigned (a lab), a batch may touch only tables listed on the till.
+        assert!(allowed_tables(&m, &e(&[]), false).is_err());
+        m.tables = vec![table("ART", &["code", "label", "label"])];
+        assert!(allowed_tables(&m, &e(&listed), true).is_err());
+        let have = vec!["code".to_string(), "label".into(), "price".into()];
+        assert!(same_order(&have, &table("ART", &["code", "label", "price", "vat"])).is_ok());
+        assert!(same_order(&have, &table("ART", &["code", "price"])).is_ok());
+        let err = same_order(&have, &table("ART", &["code", "price", "label"])).unwrap_err();
+        assert!(err.contains("swapped"), "{err}");
+    }
 }
