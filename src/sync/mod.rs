@@ -19,6 +19,7 @@ pub mod runs;
 pub mod serverdb;
 pub mod sign;
 pub mod status;
+pub mod till_customers;
 pub mod transport;
 pub mod updates;
 pub mod value;

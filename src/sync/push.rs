@@ -125,7 +125,7 @@ pub async fn run(
     moved: &(dyn Fn(&Pushed) + Send + Sync),
 ) -> Result<Pushed, SyncError> {
     let url = endpoint(folder, "/api/till/push")?;
-    if let Err(e) = super::customers::send_pending(store, folder, me).await {
+    if let Err(e) = super::till_customers::send_pending(store, folder, me).await {
         tracing::info!(folder = %folder.code, error = %e, "pending customer creations wait");
     }
     let http = client()?;
