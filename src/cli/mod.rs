@@ -177,6 +177,9 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
     if cli.demo && config.store.name == crate::config::StoreSection::default().name {
         config.store.name = "Demo store".to_string();
     }
+    if cli.demo {
+        crate::demo::signing(&mut config, &crate::paths::demo_db())?;
+    }
     let db_path = match (&cli.db, cli.demo) {
         (_, true) => crate::paths::demo_db(),
         (Some(p), false) => p.clone(),

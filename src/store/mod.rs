@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
         include_str!("schema/sync.sql"),
     ),
     include_str!("schema/support.sql"),
+    include_str!("schema/sync_trust.sql"),
 ];
 
 /// The schema version a fully migrated database has.
