@@ -102,7 +102,10 @@ fn poppler(program: &str, args: &[&str], pdf: &Path) -> String {
     }
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{program} {}", pdf.display());
-    String::from_utf8(out.stdout).unwrap()
+    // pdftotext wraps right-to-left text in invisible embedding marks (U+202A to U+202C).
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .replace(['\u{202a}', '\u{202b}', '\u{202c}'], "")
 }
 
 fn checked(pdf: &Path) {
@@ -124,8 +127,10 @@ fn checked(pdf: &Path) {
 fn an_invoice_a_slip_and_a_reminder_in_eight_scripts_give_back_their_exact_strings() {
     let env = TestEnv::new();
     let dir = spool(&env);
+    // The issue's order number: Hebrew, Arabic-Indic digits and Japanese in one line.
+    let number = "ע-١٢٣-注文";
     for kind in ["order.received", "order.shipped", "invoice.overdue"] {
-        let out = emit(&env, kind, &order("ע-١٢٣-注文"));
+        let out = emit(&env, kind, &order(number));
         assert!(out["documents"][0]["warning"].is_null(), "{out}");
     }
     let printed = print_all(&env, &dir);
@@ -151,7 +156,12 @@ fn an_invoice_a_slip_and_a_reminder_in_eight_scripts_give_back_their_exact_strin
             (&STRINGS[0..3], text.contains("REMINDER"))
         };
         let customer = if customer { &STRINGS[6..7] } else { &[] };
-        for s in addresses.iter().chain(customer).chain(&STRINGS[7..]) {
+        for s in addresses
+            .iter()
+            .chain(customer)
+            .chain(&STRINGS[7..])
+            .chain(&[number])
+        {
             assert!(
                 text.contains(s),
                 "{s:?} missing from {}:\n{text}",
@@ -159,4 +169,115 @@ fn an_invoice_a_slip_and_a_reminder_in_eight_scripts_give_back_their_exact_strin
             );
         }
     }
+}
+
+/// A word's box as `pdftotext -bbox` gives it: (page, x_min, y_min, x_max, y_max, text).
+type Word = (usize, f32, f32, f32, f32, String);
+
+fn words(pdf: &Path) -> Vec<Word> {
+    let html = poppler("pdftotext", &["-bbox"], pdf);
+    let attr = |tag: &str, name: &str| -> f32 {
+        let at = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        tag[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut page = 0;
+    let mut out = Vec::new();
+    for line in html.lines() {
+        if line.trim_start().starts_with("<page ") {
+            page += 1;
+        }
+        if let Some(tag) = line.trim_start().strip_prefix("<word ") {
+            let text = tag.split('>').nth(1).unwrap().trim_end_matches("</word");
+            out.push((
+                page,
+                attr(tag, "xMin"),
+                attr(tag, "yMin"),
+                attr(tag, "xMax"),
+                attr(tag, "yMax"),
+                text.to_string(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_200_character_order_number_wraps_inside_its_box_on_every_document() {
+    let env = TestEnv::new();
+    let dir = spool(&env);
+    let number: String = "ZAMÓWIENIE-ŁÓDŹ-2026-ΑΘΗΝΑ-МОСКВА-İSTANBUL-"
+        .chars()
+        .cycle()
+        .take(200)
+        .collect();
+    let mut o = order(&number);
+    o["customer"]["name"] = json!(format!("{} {}", STRINGS[6], STRINGS[0]).repeat(3));
+    o["lines"][0]["description"] = json!(format!("{} ", STRINGS[7]).repeat(10).trim());
+    for kind in ["order.received", "order.shipped", "invoice.overdue"] {
+        emit(&env, kind, &o);
+    }
+    let printed = print_all(&env, &dir);
+    assert_eq!(printed.len(), 3);
+    for pdf in &printed {
+        checked(pdf);
+        let words = words(pdf);
+        // The reference values' column, right of the labels, read line by line.
+        let mut column: Vec<&Word> = words.iter().filter(|w| w.0 == 1 && w.1 > 430.0).collect();
+        column.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.1.total_cmp(&b.1)));
+        let column: String = column.iter().map(|w| w.5.as_str()).collect();
+        assert!(
+            column.contains(&number),
+            "the number is cut in {}:\n{column}",
+            pdf.display()
+        );
+        assert!(words.len() > 30, "{words:?}");
+        for w in &words {
+            assert!(
+                w.1 >= 45.0 && w.3 <= 550.0,
+                "{w:?} runs out of the page's margins"
+            );
+        }
+        // Nothing runs over anything else: no two words on one line share any width.
+        for (i, a) in words.iter().enumerate() {
+            for b in &words[i + 1..] {
+                let same_line = a.0 == b.0 && ((a.2 + a.4) - (b.2 + b.4)).abs() < 4.0;
+                let shared = a.3.min(b.3) - a.1.max(b.1);
+                assert!(
+                    !(same_line && shared > 0.5),
+                    "{a:?} overlaps {b:?} in {}",
+                    pdf.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_character_no_font_has_prints_as_a_box_and_the_job_says_which() {
+    let env = TestEnv::new();
+    let dir = spool(&env);
+    let mut o = order("SO-77");
+    o["lines"][0]["description"] = json!("Gift card 🙂 with love");
+    let out = emit(&env, "order.received", &o);
+    let warning = out["documents"][0]["warning"].as_str().unwrap().to_string();
+    assert!(warning.contains("🙂 (U+1F642)"), "{warning}");
+    let id = out["jobs"][0]["id"].as_i64().unwrap().to_string();
+
+    let shown = env.json(&["jobs", "show", &id]);
+    assert_eq!(shown["warning"], warning.as_str(), "{shown}");
+    let listed = env.json(&["jobs", "list"]);
+    assert_eq!(listed[0]["warning"], warning.as_str(), "{listed}");
+    let text = env.ok(&["jobs", "show", &id]);
+    assert!(text.contains("U+1F642"), "{text}");
+
+    // The rest of the line still prints, and so does the job.
+    let printed = print_all(&env, &dir);
+    let text = poppler("pdftotext", &[], &printed[0]);
+    assert!(
+        text.contains("Gift card") && text.contains("with love"),
+        "{text}"
+    );
+    // A document without such characters carries no warning.
+    let clean = emit(&env, "order.received", &order("SO-78"));
+    assert!(clean["documents"][0]["warning"].is_null(), "{clean}");
 }

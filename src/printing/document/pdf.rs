@@ -137,6 +137,13 @@ impl Writer {
             }
         }
         let scale = size / 1000.0;
+        // Extraction cannot rebuild mixed directions from positions: say what the line reads.
+        if let Some(text) = &shaped.mixed_text {
+            self.pages[page]
+                .begin_marked_content_with_properties(Name(b"Span"))
+                .properties()
+                .actual_text(TextStr(text));
+        }
         let mut pen = x;
         let mut i = 0;
         while i < shaped.glyphs.len() {
@@ -161,6 +168,9 @@ impl Writer {
             }
             c.end_text();
             i = run_end;
+        }
+        if shaped.mixed_text.is_some() {
+            self.pages[page].end_marked_content();
         }
     }
 

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use rustybuzz::{Direction, UnicodeBuffer};
-use unicode_bidi::BidiInfo;
+use unicode_bidi::{BidiClass, BidiInfo, bidi_class};
 
 use super::faces::{self, Face};
 use super::pdf::Weight;
@@ -27,6 +27,10 @@ pub struct Shaped {
     pub width: f32,
     /// Characters that no font has (drawn as the `.notdef` box).
     pub missing: Vec<char>,
+    /// The text in reading order when a right-to-left line holds left-to-right letters, for an
+    /// `/ActualText` span: text extraction cannot rebuild that order from glyph positions
+    /// (a left-to-right line with right-to-left words in it, it can).
+    pub mixed_text: Option<String>,
 }
 
 impl Shaped {
@@ -46,8 +50,13 @@ pub fn shape(s: &str, weight: Weight) -> Shaped {
         glyphs: Vec::new(),
         width: 0.0,
         missing: Vec::new(),
+        mixed_text: None,
     };
     let bidi = BidiInfo::new(&clean, None);
+    let rtl_line = bidi.paragraphs.first().is_some_and(|p| p.level.is_rtl());
+    if rtl_line && clean.chars().any(|c| bidi_class(c) == BidiClass::L) {
+        out.mixed_text = Some(clean.clone());
+    }
     for para in &bidi.paragraphs {
         let (levels, runs) = bidi.visual_runs(para, para.range.clone());
         for run in runs {
