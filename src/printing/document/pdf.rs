@@ -160,11 +160,47 @@ impl Writer {
             let c = &mut self.pages[page];
             c.begin_text();
             c.set_font(Name(font.resource.as_bytes()), size);
-            for g in &shaped.glyphs[i..run_end] {
-                let cid = font.cid(g.id, &g.text);
-                c.set_text_matrix([1.0, 0.0, 0.0, 1.0, pen + g.dx * scale, y + g.dy * scale]);
-                c.show(Str(&cid.to_be_bytes()));
-                pen += g.advance * scale;
+            let mut k = i;
+            while k < run_end {
+                // Glyphs moved off the baseline (marks) get their own position; the others go
+                // in one TJ, adjusted where shaping (kerning) differs from the font's widths.
+                let offset = |g: &shape::Glyph| g.dx != 0.0 || g.dy != 0.0;
+                let first = &shaped.glyphs[k];
+                c.set_text_matrix([
+                    1.0,
+                    0.0,
+                    0.0,
+                    1.0,
+                    pen + first.dx * scale,
+                    y + first.dy * scale,
+                ]);
+                let end = if offset(first) {
+                    k + 1
+                } else {
+                    shaped.glyphs[k..run_end]
+                        .iter()
+                        .position(offset)
+                        .map_or(run_end, |p| k + p)
+                };
+                let mut tj = c.show_positioned();
+                let mut items = tj.items();
+                let mut pending: Vec<u8> = Vec::new();
+                for g in &shaped.glyphs[k..end] {
+                    pending.extend_from_slice(&font.cid(g.id, &g.text).to_be_bytes());
+                    let adjust = font.font_advance(g.id) - g.advance;
+                    if adjust.abs() > 0.01 {
+                        items.show(Str(&pending));
+                        pending.clear();
+                        items.adjust(adjust);
+                    }
+                    pen += g.advance * scale;
+                }
+                if !pending.is_empty() {
+                    items.show(Str(&pending));
+                }
+                drop(items);
+                drop(tj);
+                k = end;
             }
             c.end_text();
             i = run_end;

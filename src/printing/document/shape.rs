@@ -1,9 +1,11 @@
 //! Text to positioned glyphs: bidi reordering (`unicode-bidi`), a face per stretch of text
 //! (embedded faces, then system fonts), shaping (`rustybuzz`), and the characters no font has.
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use rustybuzz::{Direction, UnicodeBuffer};
+use rustybuzz::{Direction, Script, ShapePlan, UnicodeBuffer};
 use unicode_bidi::{BidiClass, BidiInfo, bidi_class};
 
 use super::faces::{self, Face};
@@ -123,7 +125,8 @@ fn shape_segment(text: &str, face: &'static Face, rtl: bool, out: &mut Shaped) {
     } else {
         Direction::LeftToRight
     });
-    let shaped = rustybuzz::shape(&face.shaper, &[], buffer);
+    let plan = plan(face, rtl, buffer.script());
+    let shaped = rustybuzz::shape_with_plan(&face.shaper, &plan, buffer);
     let infos = shaped.glyph_infos();
     let positions = shaped.glyph_positions();
     let mut starts: Vec<usize> = infos.iter().map(|i| i.cluster as usize).collect();
@@ -164,6 +167,35 @@ fn shape_segment(text: &str, face: &'static Face, rtl: bool, out: &mut Shaped) {
             text,
         });
     }
+}
+
+/// Compiled plans by face key, right-to-left and script.
+type Plans = HashMap<(usize, bool, Script), Arc<ShapePlan>>;
+
+/// The shaping plan of a face for a direction and script, compiled once per process.
+fn plan(face: &'static Face, rtl: bool, script: Script) -> Arc<ShapePlan> {
+    static PLANS: OnceLock<Mutex<Plans>> = OnceLock::new();
+    let compile = || {
+        let direction = if rtl {
+            Direction::RightToLeft
+        } else {
+            Direction::LeftToRight
+        };
+        Arc::new(ShapePlan::new(
+            &face.shaper,
+            direction,
+            Some(script),
+            None,
+            &[],
+        ))
+    };
+    let Ok(mut plans) = PLANS.get_or_init(Default::default).lock() else {
+        return compile();
+    };
+    plans
+        .entry((face.key, rtl, script))
+        .or_insert_with(compile)
+        .clone()
 }
 
 #[cfg(test)]
