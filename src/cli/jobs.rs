@@ -310,6 +310,9 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
                 .into(),
         );
     }
+    if let Some(w) = &j.warning {
+        field("warning", w.clone());
+    }
     field("attempts", format!("{} of {}", j.attempts, j.max_attempts));
     field(
         "next attempt",

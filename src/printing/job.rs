@@ -98,6 +98,8 @@ pub struct Job {
     pub lease_expires_at: Option<String>,
     pub created_at: String,
     pub finished_at: Option<String>,
+    /// What its document could not print as written (characters no font has).
+    pub warning: Option<String>,
 }
 
 /// One try at sending a job.

@@ -50,6 +50,8 @@ pub struct DocumentRef {
     pub title: String,
     pub sha256: String,
     pub size: usize,
+    /// What could not be printed as written (characters no font has).
+    pub warning: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -123,12 +125,16 @@ pub fn record(
         &d.sha256,
         &d.bytes,
     )?;
+    if let Some(warning) = &d.warning {
+        printing::set_document_warning(tx, document_id, warning)?;
+    }
     out.documents.push(DocumentRef {
         id: document_id,
         kind: d.kind.as_str().to_string(),
         title: d.title.clone(),
         sha256: d.sha256.clone(),
         size: d.bytes.len(),
+        warning: d.warning.clone(),
     });
     let printer = match trigger.printer_id {
         Some(id) => printers::by_id(tx, id)?,

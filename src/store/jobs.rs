@@ -279,7 +279,7 @@ pub fn record(
 const JOB_COLUMNS: &str = "j.id, j.uuid, j.state, j.attempts, j.max_attempts, p.name, j.printer_id,
     j.event_id, e.kind, e.reference, j.document_id, d.title, d.kind, j.copies, j.next_attempt_at,
     j.last_error, j.remote_ref, j.remote_state, j.maybe_duplicate, j.reprint_of, j.lease_holder,
-    j.lease_expires_at, j.created_at, j.finished_at";
+    j.lease_expires_at, j.created_at, j.finished_at, d.warning";
 
 const JOB_FROM: &str = "print_jobs j JOIN documents d ON d.id = j.document_id
     LEFT JOIN printers p ON p.id = j.printer_id LEFT JOIN events e ON e.id = j.event_id";
@@ -315,6 +315,7 @@ fn job_row(r: &Row<'_>) -> rusqlite::Result<Job> {
         lease_expires_at: r.get(21)?,
         created_at: r.get(22)?,
         finished_at: r.get(23)?,
+        warning: r.get(24)?,
     })
 }
 
