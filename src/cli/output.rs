@@ -38,6 +38,26 @@ impl Failure {
     }
 }
 
+/// The stable name of an exit code, as `--json` errors give it.
+pub fn code_name(code: u8) -> &'static str {
+    match code {
+        USAGE => "usage",
+        NOT_FOUND => "not_found",
+        REFUSED => "refused",
+        UNREACHABLE => "unreachable",
+        _ => "error",
+    }
+}
+
+/// An error as `--json` prints it on stderr:
+/// `{"error": {"code": "usage", "exit": 2, "message": "..."}}` (one line).
+pub fn error_json(code: u8, message: &str) -> String {
+    serde_json::json!({
+        "error": { "code": code_name(code), "exit": code, "message": message }
+    })
+    .to_string()
+}
+
 /// Prints `value` as JSON with `--json`, else the human text.
 pub fn emit<T: Serialize>(
     ctx: &Context,
