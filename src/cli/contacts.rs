@@ -484,20 +484,25 @@ fn import(
             String::new()
         }
     })?;
-    // With --json the problems are in the report on stdout.
-    if !report.problems.is_empty() && !ctx.json {
+    if report.committed {
+        if !report.problems.is_empty() {
+            eprintln!("{}", report.describe_problems());
+        }
+        return Ok(());
+    }
+    let mut message = format!(
+        "nothing imported: {} of {} rows are invalid (read as {}; fix them, or import the others with --skip-invalid)",
+        report.invalid_rows,
+        report.rows,
+        report.dialect()
+    );
+    // With --json stderr holds one JSON error: the problems go into its message.
+    if ctx.json {
+        message = format!("{}\n{message}", report.describe_problems());
+    } else {
         eprintln!("{}", report.describe_problems());
     }
-    if !report.committed {
-        return Err(Failure::usage(format!(
-            "nothing imported: {} of {} rows are invalid (read as {}; fix them, or import the others with --skip-invalid)",
-            report.invalid_rows,
-            report.rows,
-            report.dialect()
-        ))
-        .into());
-    }
-    Ok(())
+    Err(Failure::usage(message).into())
 }
 
 fn export(
