@@ -13,20 +13,22 @@ pub(super) struct Decoded {
 /// Decodes `bytes`: a BOM decides (UTF-8, UTF-16 LE or BE); else valid UTF-8 is UTF-8; else the
 /// legacy encoding `chardetng` finds most likely (for Western European files, windows-1252).
 /// CRLF and lone CR line endings become LF, so that line numbers count what editors show.
-pub(super) fn decode(bytes: &[u8]) -> Decoded {
-    let (text, encoding) = match Encoding::for_bom(bytes) {
+/// A UTF-8 file (the common case) is taken over without a copy.
+pub(super) fn decode(bytes: Vec<u8>) -> Decoded {
+    let (text, encoding) = match Encoding::for_bom(&bytes) {
         Some((encoding, bom_len)) => {
             let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
             (text.into_owned(), format!("{} with BOM", label(encoding)))
         }
-        None => match std::str::from_utf8(bytes) {
-            Ok(text) => (text.to_string(), label(UTF_8).to_string()),
-            Err(_) => {
+        None => match String::from_utf8(bytes) {
+            Ok(text) => (text, label(UTF_8).to_string()),
+            Err(e) => {
+                let bytes = e.into_bytes();
                 let mut detector =
                     chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-                detector.feed(bytes, true);
+                detector.feed(&bytes, true);
                 let encoding = detector.guess(None, chardetng::Utf8Detection::Deny);
-                let (text, _) = encoding.decode_without_bom_handling(bytes);
+                let (text, _) = encoding.decode_without_bom_handling(&bytes);
                 (text.into_owned(), label(encoding).to_string())
             }
         },
@@ -73,17 +75,17 @@ mod tests {
 
     #[test]
     fn boms_utf8_and_windows_1252_are_told_apart() {
-        let d = decode(b"\xEF\xBB\xBFnom;soci\xC3\xA9t\xC3\xA9\r\n");
+        let d = decode(b"\xEF\xBB\xBFnom;soci\xC3\xA9t\xC3\xA9\r\n".to_vec());
         assert_eq!(
             (d.text.as_str(), d.encoding.as_str()),
             ("nom;société\n", "UTF-8 with BOM")
         );
-        let d = decode(b"\xFF\xFEn\0o\0m\0\r\0\n\0");
+        let d = decode(b"\xFF\xFEn\0o\0m\0\r\0\n\0".to_vec());
         assert_eq!(
             (d.text.as_str(), d.encoding.as_str()),
             ("nom\n", "UTF-16LE with BOM")
         );
-        let d = decode(b"nom;Soci\xE9t\xE9\rDupont;Imprimerie G\xE9n\xE9rale\r");
+        let d = decode(b"nom;Soci\xE9t\xE9\rDupont;Imprimerie G\xE9n\xE9rale\r".to_vec());
         assert_eq!(d.encoding, "windows-1252");
         assert_eq!(d.text, "nom;Société\nDupont;Imprimerie Générale\n");
     }

@@ -87,6 +87,9 @@ fn sniff(text: &str) -> u8 {
 /// The line where a quoted field opens and is never closed, if any (`first_line`: the line
 /// number of the text's first line). A quote opens a field only at its start, as in RFC 4180.
 pub(super) fn unclosed_quote(text: &str, separator: u8, first_line: u64) -> Option<u64> {
+    if !text.contains('"') {
+        return None;
+    }
     let bytes = text.as_bytes();
     let mut line = first_line;
     let mut field_start = true;

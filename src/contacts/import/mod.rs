@@ -242,8 +242,7 @@ pub fn import(
         file: file.clone(),
         source,
     })?;
-    let decoded = decode::decode(&bytes);
-    drop(bytes);
+    let decoded = decode::decode(bytes);
     let dialect = dialect::detect(&decoded.text);
     let body = &decoded.text[dialect.header_at..];
     let header_line = dialect.lines_before + 1;

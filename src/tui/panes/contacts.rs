@@ -26,7 +26,7 @@ mod s {
     pub const REACTIVATE: &str = "Reactivate the contact (deactivated only, administrators)";
     pub const DELETE_IDENTITIES: &str = "Delete the login identities (active only)";
     pub const DELETE: &str = "Delete the marked contacts and their jobs (confirmed)";
-    pub const IMPORT: &str = "Import contacts from a CSV file";
+    pub const IMPORT: &str = "Import contacts from a CSV, XLSX or ODS file";
     pub const TEMPLATE: &str = "Write users_template.csv into the downloads folder";
     pub const BACKUP: &str = "Back up the contact's data as a ZIP in the downloads folder";
     pub const COPY_LINK: &str = "Copy the integration link (OSC 52)";
@@ -434,7 +434,7 @@ fn import(_sel: &Selection<'_>) -> Effect {
     Effect::Form(
         Form::new("Import contacts")
             .field(
-                Field::text("file", "CSV file")
+                Field::text("file", "CSV, XLSX or ODS file")
                     .required()
                     .validate(|v| {
                         if std::path::Path::new(v.trim()).is_file() {
@@ -459,14 +459,17 @@ fn import(_sel: &Selection<'_>) -> Effect {
                     let report = contacts::import::import(conn, &file, skip, &mut on)?;
                     let summary = if report.committed {
                         format!(
-                            "imported {} of {} rows as not registered",
-                            report.imported, report.rows
+                            "imported {} of {} rows as not registered ({})",
+                            report.imported,
+                            report.rows,
+                            report.dialect()
                         )
                     } else {
                         format!(
-                            "nothing imported: {} of {} rows are invalid",
-                            report.problems.len(),
-                            report.rows
+                            "nothing imported: {} of {} rows are invalid ({})",
+                            report.invalid_rows,
+                            report.rows,
+                            report.dialect()
                         )
                     };
                     if report.problems.is_empty() {
