@@ -1,7 +1,7 @@
 //! Which column of an import holds which field: header names in English, French and German,
 //! columns without a name ignored (as long as they stay empty).
 
-use super::{Columns, Field};
+use super::{Columns, Field, echo};
 
 pub(super) fn columns(headers: &csv::ByteRecord) -> Result<Columns, String> {
     let (mut name, mut email, mut company) = (None, None, None);
@@ -11,7 +11,7 @@ pub(super) fn columns(headers: &csv::ByteRecord) -> Result<Columns, String> {
         .rposition(|h| !String::from_utf8_lossy(h).trim().is_empty())
         .map_or(0, |last| last + 1);
     for (i, raw) in headers.iter().take(count).enumerate() {
-        let header = String::from_utf8_lossy(raw);
+        let header = echo(&String::from_utf8_lossy(raw));
         if header.trim().is_empty() {
             unnamed.push(i);
             continue;

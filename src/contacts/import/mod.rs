@@ -464,6 +464,22 @@ mod tests {
     const CONTENT_FOR_TEST: &str = super::super::template::CONTENT;
 
     #[test]
+    fn an_empty_file_or_a_huge_header_is_refused_briefly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        let mut conn = crate::store::open_in_memory().unwrap();
+        for content in [
+            String::new(),
+            format!("name,email,{}\n", "h".repeat(100_000)),
+        ] {
+            std::fs::write(&path, &content).unwrap();
+            let err = import(&mut conn, &path, false, &mut |_| {}).unwrap_err();
+            assert!(matches!(err, ImportError::Header { line: 1, .. }), "{err}");
+            assert!(err.to_string().len() < 400, "{err}");
+        }
+    }
+
+    #[test]
     fn a_large_import_rebuilds_the_same_unique_email_index() {
         let mut csv = String::from("name,email\n");
         for i in 0..5000 {
