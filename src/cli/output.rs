@@ -92,10 +92,27 @@ pub fn table(rows: &[Vec<String>]) -> String {
         let line: Vec<String> = r
             .iter()
             .enumerate()
-            .map(|(i, s)| format!("{s:<w$}", w = widths[i]))
+            // Padded by hand: a width argument of format! panics past 65,535.
+            .map(|(i, s)| {
+                format!(
+                    "{s}{}",
+                    " ".repeat(widths[i].saturating_sub(s.chars().count()))
+                )
+            })
             .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cell_wider_than_format_allows_is_padded_without_panicking() {
+        let long = "x".repeat(70_000);
+        let text = super::table(&[vec!["A".into(), "B".into()], vec![long.clone(), "b".into()]]);
+        assert_eq!(text.lines().next().unwrap().len(), 70_000 + 2 + 1);
+        assert!(text.contains(&format!("{long}  b")));
+    }
 }
