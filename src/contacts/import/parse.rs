@@ -1,11 +1,12 @@
 //! Reading and validating the rows of an import, on its own thread.
 
+use std::collections::{HashMap, HashSet};
+
 use super::{
     BATCH, Columns, Field, GoodRow, Message, NextRecord, PROGRESS_EVERY, Parsed, Problem, Progress,
     echo,
 };
 use crate::contacts::limits::{COMPANY_MAX, EMAIL_MAX, NAME_MAX, too_long};
-use std::collections::{HashMap, HashSet};
 
 /// Reads and validates rows, sending the valid ones on.
 pub(super) struct Parser<'a> {
