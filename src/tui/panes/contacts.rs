@@ -27,7 +27,8 @@ mod s {
     pub const DELETE_IDENTITIES: &str = "Delete the login identities (active only)";
     pub const DELETE: &str = "Delete the marked contacts and their jobs (confirmed)";
     pub const IMPORT: &str = "Import contacts from a CSV, XLSX or ODS file";
-    pub const TEMPLATE: &str = "Write users_template.csv into the downloads folder";
+    pub const TEMPLATE: &str =
+        "Write users_template.csv and users_template.xlsx into the downloads folder";
     pub const BACKUP: &str = "Back up the contact's data as a ZIP in the downloads folder";
     pub const COPY_LINK: &str = "Copy the integration link (OSC 52)";
     pub const COPY_GENERIC: &str = "Copy the generic link (OSC 52)";
@@ -493,8 +494,9 @@ fn import(_sel: &Selection<'_>) -> Effect {
 
 fn template(_sel: &Selection<'_>) -> Effect {
     Effect::db("Writing the template", |_| {
-        let path = contacts::template::write(None, false)?;
-        Ok(format!("wrote {}", path.display()))
+        let csv = contacts::template::write(None, false)?;
+        let xlsx = contacts::template::write(None, true)?;
+        Ok(format!("wrote {} and {}", csv.display(), xlsx.display()))
     })
 }
 
