@@ -413,6 +413,11 @@ fn json_errors_are_json_on_stderr_with_a_stable_code() {
             .contains("frobnicate"),
         "{err}"
     );
+    env.ok(&["contacts", "add", "Ana", "ana@x.org"]);
+    let err = parse(&env.fails(2, &["--json", "contacts", "delete", "ana@x.org"]));
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("Ana <ana@x.org> and 0 job(s)"), "{err}");
+    assert!(message.ends_with("add --yes to confirm"), "{err}");
     let plain = env.fails(3, &["contacts", "show", "nobody@x.org"]);
     assert!(plain.starts_with("error: "), "{plain}");
 }

@@ -548,8 +548,14 @@ fn delete(ctx: &Context, emails: &[String], yes: bool) -> anyhow::Result<()> {
             let jobs = q::jobs_of(&conn, c.id)?.len();
             lines.push(format!("  {} <{}> and {jobs} job(s)", c.name, c.email));
         }
+        let refusal = "nothing deleted: add --yes to confirm";
+        // With --json stderr holds one JSON error: the plan goes into its message.
+        if ctx.json {
+            lines.push(refusal.to_string());
+            return Err(Failure::usage(lines.join("\n")).into());
+        }
         eprintln!("{}", lines.join("\n"));
-        return Err(Failure::usage("nothing deleted: add --yes to confirm").into());
+        return Err(Failure::usage(refusal).into());
     }
     let deleted = contacts::delete::delete(&mut conn, &ctx.db_path, emails).map_err(fail)?;
     for w in &deleted.warnings {
