@@ -104,7 +104,9 @@ pub fn export(
         Format::Csv => csv_bytes(contacts, separator, encoding)?,
         Format::Xlsx => xlsx_bytes(&HEADER, &rows(contacts))?,
     };
-    let tmp = path.with_extension("part");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".part");
+    let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, bytes).map_err(|e| ContactError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
