@@ -113,6 +113,12 @@ pub struct PortalSection {
     pub outbox_dir: Option<PathBuf>,
     /// Sender of portal e-mails when `[smtp]` is not configured (else `smtp.from`).
     pub mail_from: String,
+    /// Jobs a contact may submit per day through the integration link.
+    pub integration_jobs_per_day: u32,
+    /// Size of one job through the integration link, in MB.
+    pub integration_max_job_mb: u64,
+    /// Size a contact may submit per day through the integration link, in MB.
+    pub integration_max_day_mb: u64,
 }
 
 impl Default for PortalSection {
@@ -122,6 +128,9 @@ impl Default for PortalSection {
             activation_days: 7,
             outbox_dir: None,
             mail_from: "backroom <noreply@localhost>".to_string(),
+            integration_jobs_per_day: 20,
+            integration_max_job_mb: 100,
+            integration_max_day_mb: 1_000,
         }
     }
 }

@@ -109,12 +109,28 @@ pub struct ServeArgs {
 /// The binary's entry point.
 pub fn main() -> ExitCode {
     quiet_broken_pipe();
-    let cli = Cli::parse();
+    // Known before parsing, so that a usage error is JSON too.
+    let json = std::env::args_os().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if json && e.use_stderr() => {
+            let message = e.render().to_string();
+            let message = message.trim().trim_start_matches("error: ");
+            eprintln!("{}", output::error_json(output::USAGE, message));
+            return ExitCode::from(output::USAGE);
+        }
+        Err(e) => e.exit(),
+    };
     crate::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            let message = format!("cannot start the runtime: {e}");
+            if json {
+                eprintln!("{}", output::error_json(1, &message));
+            } else {
+                eprintln!("error: {message}");
+            }
             return ExitCode::from(1);
         }
     };
@@ -129,7 +145,11 @@ pub fn main() -> ExitCode {
             if e.to_string().is_empty() {
                 return ExitCode::from(code);
             }
-            eprintln!("error: {e:#}");
+            if json {
+                eprintln!("{}", output::error_json(code, &format!("{e:#}")));
+            } else {
+                eprintln!("error: {e:#}");
+            }
             tracing::error!("{e:#}");
             ExitCode::from(code)
         }

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/support.sql"),
     include_str!("schema/sync_trust.sql"),
     include_str!("schema/print_fonts.sql"),
+    include_str!("schema/office.sql"),
 ];
 
 /// The schema version a fully migrated database has.
