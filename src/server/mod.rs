@@ -1,6 +1,7 @@
 //! `backroom serve`: the web service (events, portal, till endpoints) on axum.
 
 pub mod events;
+mod json_errors;
 pub mod portal;
 pub mod till;
 
@@ -25,7 +26,8 @@ pub fn router(ctx: Context) -> Router {
         .merge(events::routes())
         .merge(portal::routes())
         .merge(till::routes())
-        .with_state(state);
+        .with_state(state)
+        .layer(axum::middleware::from_fn(json_errors::layer));
     if read_only {
         router.layer(axum::middleware::from_fn(refuse_changes))
     } else {
