@@ -158,6 +158,7 @@ fn a_job_killed_after_its_send_and_restarted_after_the_printer_forgot_it_prints_
     }
     std::thread::sleep(Duration::from_secs(2));
     worker.kill();
+    eprintln!("after the restart: {}", job(&env, id));
     assert_eq!(
         printer.received().len(),
         1,
@@ -199,17 +200,34 @@ fn fifty_kills_over_500_jobs_lose_none_and_flag_every_duplicate() {
     for _ in 0..50 {
         let mut worker = Worker::start(&env, None);
         worker.wait_running();
-        std::thread::sleep(Duration::from_millis(next() % 120));
+        // Long enough to be sending (about 10 jobs each), short enough that all 50 kills land
+        // among the 500 jobs.
+        std::thread::sleep(Duration::from_millis(50 + next() % 200));
         worker.kill();
     }
+    let conn = backroom::store::open(&env.db()).unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM print_jobs WHERE state IN ('pending', 'sending')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        left > 0 && left < 500,
+        "the kills must land among the jobs: {left} of 500 still open"
+    );
     let started = Instant::now();
     let mut last = Worker::start(&env, None);
     last.wait_running();
     loop {
-        let open = all_jobs(&env)
-            .iter()
-            .filter(|j| ["pending", "sending"].contains(&j["state"].as_str().unwrap()))
-            .count();
+        let open: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM print_jobs WHERE state IN ('pending', 'sending')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         if open == 0 {
             break;
         }
@@ -219,6 +237,10 @@ fn fifty_kills_over_500_jobs_lose_none_and_flag_every_duplicate() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    eprintln!(
+        "the last worker settled the {left} open job(s) in {:?}",
+        started.elapsed()
+    );
     last.kill();
 
     // What the printer received, by document checksum.
@@ -227,7 +249,6 @@ fn fifty_kills_over_500_jobs_lose_none_and_flag_every_duplicate() {
         let sha = hex(&sha2::Sha256::digest(std::fs::read(&f).unwrap()));
         *copies.entry(sha).or_default() += 1;
     }
-    let conn = backroom::store::open(&env.db()).unwrap();
     let (mut lost, mut silent, mut flagged, mut unconfirmed) = (0, 0, 0, 0);
     for id in &ids {
         let (state, dup, sha): (String, bool, String) = conn
@@ -251,8 +272,15 @@ fn fifty_kills_over_500_jobs_lose_none_and_flag_every_duplicate() {
             silent += 1;
         }
     }
+    let interrupted: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM print_attempts WHERE outcome = 'interrupted'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     eprintln!(
-        "50 kills over 500 jobs: {lost} lost, {silent} silent duplicates, {flagged} flagged, {unconfirmed} unconfirmed"
+        "50 kills over 500 jobs ({interrupted} in the middle of a send): {lost} lost, {silent} silent duplicates, {flagged} flagged, {unconfirmed} unconfirmed"
     );
     assert_eq!(lost, 0, "jobs marked printed that the printer never got");
     assert_eq!(

@@ -239,16 +239,18 @@ pub fn claim(
 
 /// Marks attempts as begun, just before their send (a crash from here on leaves the job in doubt).
 pub fn begin_send(conn: &mut Connection, attempt_ids: &[i64]) -> rusqlite::Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let now = super::now();
+    record(conn, "", &[], attempt_ids).map(|_| ())
+}
+
+fn begin_in(tx: &Transaction<'_>, attempt_ids: &[i64], now: &str) -> rusqlite::Result<()> {
     for id in attempt_ids {
         exec(
-            &tx,
+            tx,
             "UPDATE print_attempts SET outcome = 'sending', started_at = ?2 WHERE id = ?1 AND outcome = 'claimed'",
             params![id, now],
         )?;
     }
-    tx.commit()
+    Ok(())
 }
 
 /// How an attempt ended.
@@ -295,12 +297,14 @@ pub struct Outcome {
     pub finish: Finish,
 }
 
-/// Records outcomes in one transaction; a job whose lease this worker lost is left alone.
+/// Records outcomes in one transaction — and marks the attempts in `begin` as begun (the next
+/// sends), saving a commit per job; a job whose lease this worker lost is left alone.
 /// Returns the new state of each job it changed.
 pub fn record(
     conn: &mut Connection,
     worker: &str,
     outcomes: &[Outcome],
+    begin: &[i64],
 ) -> rusqlite::Result<Vec<(i64, JobState)>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = super::now();
@@ -311,6 +315,7 @@ pub fn record(
             changed.push((o.job_id, state));
         }
     }
+    begin_in(&tx, begin, &now)?;
     tx.commit()?;
     Ok(changed)
 }
@@ -431,7 +436,7 @@ fn record_one(
         // Never sent: no attempt to show, none charged.
         exec(
             tx,
-            "DELETE FROM print_attempts WHERE id = ?1 AND outcome = 'claimed'",
+            "DELETE FROM print_attempts WHERE id = ?1 AND outcome IN ('claimed', 'sending')",
             [o.attempt_id],
         )?;
     } else {

@@ -18,7 +18,7 @@ use rusqlite::Connection;
 mod probe;
 mod recover;
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use self::recover::Decision;
 use super::Shared;
@@ -221,9 +221,10 @@ impl Dispatcher {
         // not sent in this pass (it would fail the same way, slowly): those jobs wait for the
         // failed one's next attempt, uncharged.
         let mut blocked: Option<(String, String)> = None;
-        let mut rest = group.into_iter().peekable();
-        while rest.peek().is_some() {
-            let chunk: Vec<Claimed> = rest.by_ref().take(width).collect();
+        let mut queue: VecDeque<Claimed> = group.into();
+        // Attempts already marked begun with the previous outcome's commit.
+        let mut begun_ahead: Vec<i64> = Vec::new();
+        while !queue.is_empty() {
             let why_not = if Instant::now() > deadline {
                 Some((
                     "not sent yet: this worker's lease on the job ran short".to_string(),
@@ -233,11 +234,12 @@ impl Dispatcher {
                 blocked.clone()
             };
             if let Some((reason, next_attempt_at)) = why_not {
-                let outs = chunk
-                    .iter()
+                // Nothing more goes to this printer in this pass: put the rest back at once.
+                let outs = queue
+                    .drain(..)
                     .map(|job| {
                         outcome(
-                            job,
+                            &job,
                             Finish::NotSent {
                                 reason: reason.clone(),
                                 next_attempt_at: next_attempt_at.clone(),
@@ -245,9 +247,10 @@ impl Dispatcher {
                         )
                     })
                     .collect();
-                self.record(outs, None, notify).await?;
-                continue;
+                self.record(outs, None, Vec::new(), notify).await?;
+                break;
             }
+            let chunk: Vec<Claimed> = queue.drain(..width.min(queue.len())).collect();
             let Some(printer) = printer else {
                 let outs = chunk
                     .iter()
@@ -262,7 +265,7 @@ impl Dispatcher {
                         )
                     })
                     .collect();
-                self.record(outs, None, notify).await?;
+                self.record(outs, None, Vec::new(), notify).await?;
                 continue;
             };
             let mut decisions = Vec::with_capacity(chunk.len());
@@ -272,7 +275,9 @@ impl Dispatcher {
             let begun: Vec<i64> = chunk
                 .iter()
                 .zip(&decisions)
-                .filter(|(_, d)| matches!(d, Decision::Send { .. }))
+                .filter(|(job, d)| {
+                    matches!(d, Decision::Send { .. }) && !begun_ahead.contains(&job.attempt_id)
+                })
                 .map(|(job, _)| job.attempt_id)
                 .collect();
             if !begun.is_empty() {
@@ -328,9 +333,21 @@ impl Dispatcher {
             if blocked.is_some() {
                 self.troubled(printer.id, true);
             }
+            // The next sends (jobs not in doubt, so no lookup first) are marked begun in the
+            // same commit as these outcomes.
+            begun_ahead = if blocked.is_none() && Instant::now() <= deadline {
+                queue
+                    .iter()
+                    .take(width)
+                    .take_while(|job| !job.recovering)
+                    .map(|job| job.attempt_id)
+                    .collect()
+            } else {
+                Vec::new()
+            };
             // The first success after trouble: the printer is back, its waiting jobs are due now.
             let back = (accepted && self.troubled(printer.id, false)).then_some(printer.id);
-            self.record(outs, back, notify).await?;
+            self.record(outs, back, begun_ahead.clone(), notify).await?;
         }
         Ok(())
     }
@@ -347,17 +364,19 @@ impl Dispatcher {
         }
     }
 
-    /// Records outcomes at once (and, for a printer that is back, makes its waiting jobs due).
+    /// Records outcomes at once (and, for a printer that is back, makes its waiting jobs due;
+    /// `begin`: the next attempts to mark begun in the same commit).
     async fn record(
         &self,
         outcomes: Vec<Outcome>,
         back: Option<i64>,
+        begin: Vec<i64>,
         notify: &(dyn Fn(Notification) + Sync),
     ) -> anyhow::Result<()> {
         let worker = self.worker.clone();
         let changed = self
             .db(move |c| {
-                let changed = jobs::record(c, &worker, &outcomes)?;
+                let changed = jobs::record(c, &worker, &outcomes, &begin)?;
                 if let Some(id) = back {
                     jobs::due_now_for_printer(c, id)?;
                 }
