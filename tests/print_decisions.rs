@@ -63,7 +63,7 @@ fn job(env: &TestEnv, id: i64) -> Value {
 }
 
 /// The real worker, paused after the send, SIGKILLed there; then a new worker.
-fn crash_after_send_and_restart(env: &TestEnv, count: &AtomicUsize, id: i64) {
+fn crash_after_send_and_restart(env: &TestEnv, sent: &dyn Fn() -> usize, id: i64) {
     let mut worker = env
         .command()
         .arg("worker")
@@ -72,7 +72,7 @@ fn crash_after_send_and_restart(env: &TestEnv, count: &AtomicUsize, id: i64) {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while count.load(Ordering::SeqCst) == 0 {
+    while sent() == 0 {
         assert!(Instant::now() < deadline, "the worker never sent the job");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -121,7 +121,7 @@ fn a_raw_printer_that_cannot_be_asked_follows_its_on_unknown_policy() {
     );
     let (_, out) = emit(&env, &order("SO-RAW-1"));
     let id = out["jobs"][0]["id"].as_i64().unwrap();
-    crash_after_send_and_restart(&env, &count, id);
+    crash_after_send_and_restart(&env, &|| count.load(Ordering::SeqCst), id);
     let j = job(&env, id);
     assert_eq!(j["state"], "succeeded", "{j}");
     assert_eq!(j["maybe_duplicate"], true, "{j}");
@@ -143,7 +143,7 @@ fn a_raw_printer_that_cannot_be_asked_follows_its_on_unknown_policy() {
     ]);
     let (_, out) = emit(&env, &order("SO-RAW-2"));
     let id = out["jobs"][0]["id"].as_i64().unwrap();
-    crash_after_send_and_restart(&env, &count, id);
+    crash_after_send_and_restart(&env, &|| count.load(Ordering::SeqCst), id);
     let j = job(&env, id);
     assert_eq!(j["state"], "unconfirmed", "{j}");
     assert!(
@@ -195,6 +195,36 @@ fn a_raw_printer_that_cannot_be_asked_follows_its_on_unknown_policy() {
         err.contains("only unconfirmed jobs can be confirmed"),
         "{err}"
     );
+}
+
+#[test]
+fn a_printnode_409_to_a_resend_after_a_crash_proves_one_print() {
+    let env = TestEnv::new();
+    let server = support::printnode::PrintNode::start("pn-key", 34567);
+    let mut conn = backroom::store::open(&env.db()).unwrap();
+    backroom::store::printers::insert(
+        &mut conn,
+        &backroom::store::printers::NewPrinter {
+            name: "cloud".into(),
+            provider: backroom::printing::Provider::PrintNode,
+            target: server.target(),
+            api_key: Some("pn-key".into()),
+            tray: None,
+            copies: 1,
+            enabled: true,
+            make_default: true,
+        },
+    )
+    .unwrap();
+    drop(conn);
+    let (_, out) = emit(&env, &order("SO-PN-1"));
+    let id = out["jobs"][0]["id"].as_i64().unwrap();
+    crash_after_send_and_restart(&env, &|| server.jobs().len(), id);
+    let j = job(&env, id);
+    assert_eq!(j["state"], "succeeded", "{j}");
+    // Resent with the same X-Idempotency-Key, answered 409: one print, not a maybe-duplicate.
+    assert_eq!(j["maybe_duplicate"], false, "{j}");
+    assert_eq!(server.jobs().len(), 1);
 }
 
 #[test]
@@ -360,4 +390,86 @@ fn upgrading_a_database_keeps_every_job_and_attempt_and_allows_unconfirmed() {
         .execute("DELETE FROM documents WHERE id = 1", [])
         .unwrap_err();
     assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+}
+
+#[tokio::test]
+async fn the_print_jobs_pane_shows_unconfirmed_jobs_loudly_and_takes_both_decisions() {
+    use backroom::tui::harness::Harness;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = backroom::context::Context::for_db(dir.path().join("b.db"));
+    let state = |id: i64| -> String {
+        let conn = backroom::store::open(&ctx.db_path).unwrap();
+        conn.query_row("SELECT state FROM print_jobs WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    {
+        let mut conn = backroom::store::open(&ctx.db_path).unwrap();
+        let spool = dir.path().join("spool");
+        std::fs::create_dir_all(&spool).unwrap();
+        backroom::store::printers::insert(
+            &mut conn,
+            &backroom::store::printers::NewPrinter {
+                name: "front".into(),
+                provider: backroom::printing::Provider::Spool,
+                target: spool.display().to_string(),
+                api_key: None,
+                tray: None,
+                copies: 1,
+                enabled: true,
+                make_default: true,
+            },
+        )
+        .unwrap();
+        for n in 1..=2 {
+            backroom::printing::outbox::ingest(
+                &mut conn,
+                backroom::printing::EventKind::OrderReceived,
+                &order(&format!("SO-ASK-{n}")),
+                "test",
+                "Shop",
+            )
+            .unwrap();
+        }
+        // As the worker leaves them when the printer can no longer say (see print_truth.rs).
+        conn.execute(
+            "UPDATE print_jobs SET state = 'unconfirmed', attempts = 1,
+                 last_error = 'front does not know job x: it may have printed'",
+            [],
+        )
+        .unwrap();
+    }
+    let mut h = Harness::new(ctx.clone(), 180, 30).await.unwrap();
+    h.press(&["2"]).await.unwrap();
+    let screen = h.screen();
+    assert!(
+        screen.contains("2 UNCONFIRMED print job(s)") && screen.contains("m: it printed"),
+        "{screen}"
+    );
+    assert!(screen.contains("unconfirmed"), "{screen}");
+
+    // The newest job is selected: it came out.
+    h.press(&["m"]).await.unwrap();
+    assert!(
+        h.screen().contains("Job 2 marked printed"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(state(2), "succeeded");
+    // The other one did not: print it again.
+    h.press(&["j", "u"]).await.unwrap();
+    assert!(
+        h.screen().contains("Job 1 queued to print again"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(state(1), "pending");
+    // A job that is not unconfirmed is left alone, and says so.
+    h.press(&["k", "m"]).await.unwrap();
+    assert!(
+        h.screen().contains("left alone: job 2 is succeeded"),
+        "{}",
+        h.screen()
+    );
 }

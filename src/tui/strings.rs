@@ -520,6 +520,12 @@ pub mod print_jobs {
         format!("{verb} {n} job(s)")
     }
 
+    pub fn job_unconfirmed(id: i64) -> String {
+        format!(
+            "Print job {id} is UNCONFIRMED: the printer may have printed it (m: it printed · u: print it again)."
+        )
+    }
+
     pub fn job_failed(id: i64) -> String {
         format!("Print job {id} failed (enter on it shows why).")
     }

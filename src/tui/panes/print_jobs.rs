@@ -114,6 +114,13 @@ pub fn on_notification(n: &Notification) -> Option<Effect> {
             Effect::error(s::job_failed(*id)),
             Effect::Reload,
         ])),
+        Notification::Printing(Printing::JobChanged {
+            id,
+            state: JobState::Unconfirmed,
+        }) => Some(Effect::All(vec![
+            Effect::error(s::job_unconfirmed(*id)),
+            Effect::Reload,
+        ])),
         Notification::Printing(_) => Some(Effect::Reload),
         _ => None,
     }
