@@ -29,17 +29,21 @@ pub struct Prepared {
     pub order: Order,
     pub payload: String,
     pub document: Rendered,
+    /// Fields backroom does not know, dropped (neither stored nor printed): their JSON paths.
+    pub dropped_fields: Vec<String>,
 }
 
 /// Validates the payload and renders the trigger's document (no database access).
 pub fn prepare(kind: EventKind, payload: &Value, issuer: &str) -> Result<Prepared, InvalidPayload> {
     let order = payload::validate(kind, payload)?;
     let document = document::render(kind.document(), &order, issuer);
+    let (known, dropped_fields) = payload::known_only(payload);
     Ok(Prepared {
         kind,
         order,
-        payload: payload.to_string(),
+        payload: known.to_string(),
         document,
+        dropped_fields,
     })
 }
 
@@ -74,6 +78,8 @@ pub struct Ingested {
     pub skipped: Option<String>,
     pub documents: Vec<DocumentRef>,
     pub jobs: Vec<JobRef>,
+    /// Unknown payload fields that were dropped (not stored): their JSON paths.
+    pub dropped_fields: Vec<String>,
 }
 
 /// Writes the event, its document and its job inside the caller's open transaction `tx` (the
@@ -99,6 +105,7 @@ pub fn record(
         skipped: None,
         documents: Vec::new(),
         jobs: Vec::new(),
+        dropped_fields: p.dropped_fields.clone(),
     };
     let trigger = printing::trigger(tx, p.kind.as_str())?;
     let trigger = match trigger {
