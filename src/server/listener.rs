@@ -132,9 +132,9 @@ pub async fn run(
     let registry = Arc::new(Registry::default());
     tokio::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(pair) => pair,
                 Err(e) => {
                     // Out of file descriptors and the like: let connections close, then go on.
                     tracing::warn!(error = %e, "accepting a connection");
@@ -148,6 +148,7 @@ pub async fn run(
         let slot = registry.admit(limits.max_connections);
         let tls = tls.as_ref().map(Reloadable::current);
         let conn = Connection {
+            peer,
             router: router.clone(),
             limits,
             registry: registry.clone(),
@@ -173,6 +174,8 @@ pub async fn run(
 }
 
 struct Connection {
+    /// The client's address, which handlers read as axum's `ConnectInfo<SocketAddr>`.
+    peer: std::net::SocketAddr,
     router: Router,
     limits: Limits,
     registry: Arc<Registry>,
@@ -195,7 +198,11 @@ impl Connection {
         };
         let router = self.router.clone();
         let in_slot = slot.clone();
-        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let peer = self.peer;
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
             let router = router.clone();
             let guard = InFlight::begin(in_slot.clone());
             async move {

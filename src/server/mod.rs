@@ -1,7 +1,10 @@
 //! `backroom serve`: the web service (events, portal, till endpoints) on axum.
 
 pub mod events;
+pub mod fleet;
+mod json_errors;
 pub mod listener;
+pub mod metrics;
 pub mod plain_http;
 pub mod portal;
 pub mod till;
@@ -28,7 +31,10 @@ pub fn router(ctx: Context) -> Router {
         .merge(events::routes())
         .merge(portal::routes())
         .merge(till::routes())
-        .with_state(state);
+        .merge(fleet::routes())
+        .merge(metrics::routes())
+        .with_state(state)
+        .layer(axum::middleware::from_fn(json_errors::layer));
     if read_only {
         router.layer(axum::middleware::from_fn(refuse_changes))
     } else {
