@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod config_secrets;
 pub mod contacts;
 pub mod context;
 pub mod demo;
@@ -12,8 +13,10 @@ pub mod net;
 pub mod paths;
 pub mod pos;
 pub mod printing;
+pub mod private_files;
 pub mod secret;
 pub mod server;
+pub mod setup;
 pub mod store;
 pub mod sync;
 pub mod tui;

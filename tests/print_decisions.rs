@@ -201,6 +201,11 @@ fn a_raw_printer_that_cannot_be_asked_follows_its_on_unknown_policy() {
 fn a_printnode_409_to_a_resend_after_a_crash_proves_one_print() {
     let env = TestEnv::new();
     let server = support::printnode::PrintNode::start("pn-key", 34567);
+    // The PrintNode test server speaks HTTPS with a self-signed CA: the worker trusts it.
+    env.write_config(&format!(
+        "[tls]\nextra_ca_file = \"{}\"\n",
+        server.ca_file.display()
+    ));
     let mut conn = backroom::store::open(&env.db()).unwrap();
     backroom::store::printers::insert(
         &mut conn,

@@ -236,6 +236,13 @@ fn printnode_posts_base64_pdf_with_basic_auth_and_a_wrong_key_is_permanent() {
     let uuid = uuid::Uuid::new_v4().to_string();
     let mut req = request(&uuid, &doc);
     req.copies = 3;
+    // Its certificate is self-signed: not trusted until the CA file is added.
+    match rt.block_on(print::send(&p, &req)) {
+        Err(SendError::Permanent(e)) => assert!(e.contains("not trusted"), "{e}"),
+        other => panic!("an untrusted certificate must be a permanent error: {other:?}"),
+    }
+    assert!(server.jobs().is_empty());
+    backroom::net::trust::add_ca_file(&server.ca_file).expect("trust the test CA");
     let accepted = rt.block_on(print::send(&p, &req)).expect("accepted");
     let jobs = server.jobs();
     assert_eq!(jobs.len(), 1);

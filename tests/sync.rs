@@ -410,7 +410,13 @@ impl Serve {
     fn start(env: &TestEnv, port: u16) -> Serve {
         let child = env
             .command()
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            // The test drives the server's processes itself: no worker in serve.
+            .args([
+                "serve",
+                "--no-worker",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
