@@ -301,8 +301,9 @@ async fn the_filter_takes_words_and_fields_and_explains_mistakes() {
     );
     h.press(&["enter"]).await.unwrap();
     assert_hides(&h, "succeeded");
-    // The error column is too narrow: the selected row's full text is on the bottom border.
-    assert_shows(&h, "└ error: connection refused ─");
+    // The error column is as wide as its content: shown whole, nothing on the bottom border.
+    assert_shows(&h, "8/8                  connection refused");
+    assert_hides(&h, "└ error: connection refused ─");
 
     h.press(&["/", "ctrl-u"]).await.unwrap();
     h.type_text("colour:red").await.unwrap();
@@ -355,7 +356,15 @@ async fn help_is_generated_from_the_active_keymap() {
     h.press(&["?"]).await.unwrap();
     assert_shows(&h, "Keys (keymap default)");
     assert_shows(&h, "Everywhere [global]");
-    assert_shows(&h, "quit            Quit backroom");
+    // Aligned columns: every description starts at the same cell.
+    let at = |text: &str| {
+        h.lines()
+            .iter()
+            .find_map(|l| l.find(text).map(|i| l[..i].chars().count()))
+            .unwrap_or_else(|| panic!("`{text}` on screen:\n{}", h.screen()))
+    };
+    assert_eq!(at("Quit backroom"), at("Show this help"));
+    assert_eq!(at("Quit backroom"), at("Move one page down"));
     assert_shows(&h, "down j");
     assert_shows(&h, "Printers [printers]");
     h.press(&["G"]).await.unwrap();

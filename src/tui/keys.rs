@@ -152,6 +152,16 @@ impl App {
                 }
                 None => self.status.error(s::NO_ROW),
             },
+            Action::ScrollLeft => {
+                let table = self.table_mut();
+                table.scroll = table.scroll.saturating_sub(1);
+            }
+            Action::ScrollRight => {
+                let table = self.table_mut();
+                if table.hidden_right > 0 {
+                    table.scroll += 1;
+                }
+            }
             Action::Close | Action::Confirm => {}
             Action::Row(_, name) => self.run_row_action(name),
         }

@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod app;
+pub mod columns;
 pub mod effect;
 pub mod event;
 pub mod harness;

@@ -24,6 +24,8 @@ pub mod actions {
     pub const MARK_ALL: &str = "Mark or unmark the loaded rows";
     pub const CLEAR: &str = "Clear the marks, then the filter";
     pub const YANK: &str = "Copy the selected row to the clipboard (OSC 52)";
+    pub const SCROLL_LEFT: &str = "Scroll the columns left (ids and states stay)";
+    pub const SCROLL_RIGHT: &str = "Scroll the columns right (ids and states stay)";
     pub const CLOSE: &str = "Close the popup (cancel)";
     pub const CONFIRM: &str = "Confirm";
 }
@@ -82,6 +84,31 @@ pub mod panes {
             t.push_str(&format!(" · {marked} marked"));
         }
         t
+    }
+
+    /// `2 columns hidden: next, error · < >`, at the top right of a table too narrow for all.
+    pub fn hidden_columns(left: &[&str], right: &[&str]) -> String {
+        let n = left.len() + right.len();
+        let all: Vec<&str> = left.iter().chain(right).copied().collect();
+        format!(
+            "{n} column{} hidden: {} · {}",
+            if n == 1 { "" } else { "s" },
+            all.join(", "),
+            scroll_keys(left.len(), right.len())
+        )
+    }
+
+    /// `+4 hidden >`, when the sentence does not fit.
+    pub fn hidden_short(left: usize, right: usize) -> String {
+        format!("+{} hidden {}", left + right, scroll_keys(left, right))
+    }
+
+    fn scroll_keys(left: usize, right: usize) -> &'static str {
+        match (left > 0, right > 0) {
+            (true, true) => "< >",
+            (true, false) => "<",
+            _ => ">",
+        }
     }
 
     /// `1234567` as `1,234,567`.
