@@ -188,7 +188,7 @@ async fn the_header_names_the_store_operator_worker_and_queue() {
     assert!(header.contains("worker: not running"), "{header}");
     assert!(header.contains("queue: 2 print, 1 till"), "{header}");
     assert!(!header.contains("READ-ONLY"), "{header}");
-    h.app.toggle_read_only();
+    h.app.read_only_on();
     h.draw().unwrap();
     assert!(h.lines()[0].contains("READ-ONLY"), "{}", h.lines()[0]);
 }
@@ -930,20 +930,19 @@ mod row_actions {
             "Purge finished jobs is for administrators; test is staff",
         );
 
-        h.app.toggle_read_only();
-        h.app.run_action(&RETRY);
-        h.draw().unwrap();
-        assert_shows(
-            &h,
-            "Retry the print jobs is refused: backroom runs read-only",
-        );
-
-        h.app.toggle_read_only();
         h.press(&["/"]).await.unwrap();
         h.type_text("state:cancelled").await.unwrap();
         h.press(&["enter"]).await.unwrap();
         h.app.run_action(&RETRY);
         h.draw().unwrap();
         assert_shows(&h, "No row is selected.");
+
+        h.app.read_only_on();
+        h.app.run_action(&RETRY);
+        h.draw().unwrap();
+        assert_shows(
+            &h,
+            "Retry the print jobs is refused: backroom runs read-only",
+        );
     }
 }

@@ -38,12 +38,15 @@ impl App {
             self.quit = true;
             return;
         }
+        self.status.key_pressed();
         if let Some(popup) = self.popups.last_mut() {
             let action = self.keymap.lookup(Section::Popup, key);
             match popup.handle(key, action) {
                 Outcome::Ignored | Outcome::Consumed => {}
                 Outcome::Close => {
                     self.popups.pop();
+                    // A cancelled question: the marked rows were not acted on.
+                    self.acting = None;
                 }
                 Outcome::Run(effect) => {
                     self.popups.pop();
@@ -249,7 +252,7 @@ impl App {
                 }
             }
             Command::Filter(text) => self.apply_filter(&text),
-            Command::ReadOnly => self.toggle_read_only(),
+            Command::ReadOnly => self.read_only_on(),
             Command::Reload => self.dispatch(Action::Reload),
             Command::Help => self.open_help(),
             Command::Quit => self.quit = true,

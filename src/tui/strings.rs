@@ -347,8 +347,9 @@ pub mod status {
     pub const FILTER_PROMPT: &str = "/";
     pub const PALETTE_PROMPT: &str = ":";
     pub const READ_ONLY_ON: &str =
-        "Read-only: every change is refused (:readonly switches it off).";
-    pub const READ_ONLY_OFF: &str = "Read-write: changes are allowed again.";
+        "Read-only from now on: every change is refused until backroom restarts.";
+    pub const READ_ONLY_STAYS: &str = "Read-only stays on: nothing inside the console lifts it \
+         (restart backroom without --read-only to change things).";
     pub const CLEARED_MARKS: &str = "Marks cleared.";
     pub const CLEARED_FILTER: &str = "Filter cleared.";
     pub const NO_DETAIL: &str = "The row is gone (deleted meanwhile); the pane was reloaded.";
@@ -476,7 +477,7 @@ pub mod form {
 
 pub mod refused {
     pub fn read_only(action: &str) -> String {
-        format!("{action} is refused: backroom runs read-only (switch with :readonly)")
+        format!("{action} is refused: backroom runs read-only (restart without --read-only)")
     }
 }
 
@@ -528,6 +529,23 @@ pub mod print_jobs {
 
     pub fn downloaded(id: i64, bytes: usize, path: &std::path::Path) -> String {
         format!("Job {id}: {bytes} bytes written to {}.", path.display())
+    }
+
+    /// `Cancel print job 1000000 (Invoice INV-10486 on front-desk)?`
+    pub fn cancel_one(id: i64, document: &str, printer: &str) -> String {
+        format!("Cancel print job {id} ({document} on {printer})?")
+    }
+
+    /// `Cancel print jobs 12, 15 and 18?` (the first ten ids, then how many more).
+    pub fn cancel_many(ids: &[i64]) -> String {
+        let shown: Vec<String> = ids.iter().take(10).map(|i| i.to_string()).collect();
+        let more = ids.len().saturating_sub(10);
+        let list = match (shown.split_last(), more) {
+            (Some((last, [])), 0) => last.clone(),
+            (Some((last, rest)), 0) => format!("{} and {last}", rest.join(", ")),
+            (_, more) => format!("{} and {more} more", shown.join(", ")),
+        };
+        format!("Cancel print jobs {list}?")
     }
 
     pub fn confirm_bulk(verb: &str, n: usize) -> String {

@@ -60,11 +60,13 @@ impl DetailView {
 
     pub fn draw(&mut self, frame: &mut Frame<'_>, theme: &Theme, keymap: &Keymap) {
         let full = frame.area();
-        let height = (self.text.lines.len() as u16 + 2).min(full.height.saturating_sub(4));
+        let width = full.width - full.width / 5;
+        let lines = self.text.wrapped_len(width.saturating_sub(2));
+        let height = (lines as u16 + 2).min(full.height.saturating_sub(4));
         let area = Rect {
             x: full.x + full.width / 10,
             y: full.y + 2,
-            width: full.width - full.width / 5,
+            width,
             height,
         };
         let footer = hints(

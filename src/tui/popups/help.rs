@@ -134,3 +134,32 @@ fn cells(text: &str) -> usize {
 fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(cells(text))))
 }
+
+/// The key table of `keymap` as the README shows it (Markdown): every section of the help, for
+/// every pane. `tests/tui_keys.rs` checks that the README's table is this one.
+pub fn markdown(keymap: &Keymap) -> String {
+    let mut out =
+        String::from("| where | keys | action | what it does |\n| --- | --- | --- | --- |\n");
+    // Global, list and popup keys once, then each pane's row actions.
+    let all: Vec<Vec<(String, Vec<HelpRow>)>> =
+        Pane::ALL.iter().map(|p| rows(keymap, *p)).collect();
+    let mut order: Vec<&(String, Vec<HelpRow>)> = Vec::new();
+    if let Some(first) = all.first() {
+        order.extend([0, 1, 3].iter().filter_map(|i| first.get(*i)));
+    }
+    order.extend(all.iter().filter_map(|sections| sections.get(2)));
+    let sections = order
+        .into_iter()
+        .flat_map(|(title, rows)| rows.iter().map(move |r| (title.clone(), r.clone())));
+    for (title, r) in sections {
+        let keys: Vec<String> = r.keys.split(' ').map(|k| format!("`{k}`")).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            title,
+            keys.join(" "),
+            r.name,
+            r.description.replace('|', "\\|")
+        ));
+    }
+    out
+}

@@ -3,7 +3,7 @@
 mod confirm;
 mod detail;
 mod form;
-mod help;
+pub mod help;
 mod review;
 mod text;
 

@@ -52,6 +52,14 @@ impl TextView {
         Outcome::Consumed
     }
 
+    /// How many lines the text takes once wrapped to `width` cells.
+    pub fn wrapped_len(&self, width: u16) -> usize {
+        self.lines
+            .iter()
+            .map(|l| wrap(l, usize::from(width)).len())
+            .sum()
+    }
+
     fn visual_len(&self) -> usize {
         self.visual.max(self.lines.len())
     }
