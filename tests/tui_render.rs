@@ -387,12 +387,25 @@ async fn the_palette_completes_remembers_and_switches_theme_and_panes() {
     h.type_text("th").await.unwrap();
     h.press(&["tab"]).await.unwrap();
     assert_shows(&h, ":theme");
-    h.type_text(" l").await.unwrap();
+    // The command took its space: tab goes on with the argument.
+    h.type_text("l").await.unwrap();
     h.press(&["tab"]).await.unwrap();
     assert_shows(&h, ":theme light");
     h.press(&["enter"]).await.unwrap();
     assert_eq!(h.app.theme.name, "light");
     assert_shows(&h, "Theme light.");
+
+    // Filter fields and state values complete too.
+    h.press(&[":"]).await.unwrap();
+    h.type_text("jobs").await.unwrap();
+    h.press(&["enter", ":"]).await.unwrap();
+    h.type_text("filter sta").await.unwrap();
+    h.press(&["tab"]).await.unwrap();
+    assert_shows(&h, ":filter state:");
+    h.type_text("fa").await.unwrap();
+    h.press(&["tab"]).await.unwrap();
+    assert_shows(&h, ":filter state:failed");
+    h.press(&["esc"]).await.unwrap();
 
     h.press(&[":"]).await.unwrap();
     h.type_text("contacts").await.unwrap();
@@ -401,7 +414,7 @@ async fn the_palette_completes_remembers_and_switches_theme_and_panes() {
 
     h.press(&[":", "up"]).await.unwrap();
     assert_shows(&h, ":contacts");
-    h.press(&["up"]).await.unwrap();
+    h.press(&["up", "up"]).await.unwrap();
     assert_shows(&h, ":theme light");
     h.press(&["esc", ":"]).await.unwrap();
     h.type_text("frobnicate").await.unwrap();

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod app;
 pub mod columns;
+pub mod completion;
 pub mod effect;
 pub mod event;
 pub mod harness;
