@@ -161,3 +161,20 @@ async fn marks_go_with_the_deleted_rows() {
     assert!(!t.screen().contains("Delete 0"), "{}", t.screen());
     shows(&t, "Delete 1 contact");
 }
+
+#[tokio::test]
+async fn one_time_format_local_in_tables_with_the_zone_in_details() {
+    use chrono::TimeZone;
+    let (_dir, ctx) = seeded();
+    let mut t = Harness::new(ctx, 120, 40).await.expect("harness");
+    let local = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 20, 10, 0, 0)
+        .single()
+        .expect("time")
+        .with_timezone(&chrono::Local);
+    t.press(&["2"]).await.expect("jobs");
+    shows(&t, &local.format("%Y-%m-%d %H:%M").to_string());
+    t.press(&["enter"]).await.expect("detail");
+    shows(&t, &local.format("%Y-%m-%d %H:%M:%S %:z").to_string());
+    assert!(!t.screen().contains(".000Z"), "{}", t.screen());
+}

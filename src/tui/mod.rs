@@ -27,6 +27,7 @@ pub mod status;
 pub mod strings;
 pub mod terminal;
 pub mod theme;
+pub mod time;
 pub mod ui;
 
 use std::time::Duration;

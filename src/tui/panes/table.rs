@@ -152,6 +152,12 @@ impl Table {
         };
         let current = self.selected_row().map(|r| r.id);
         self.window = window;
+        // The store keeps UTC; the screen shows local time.
+        for row in self.window.rows.iter_mut() {
+            for cell in row.cells.iter_mut() {
+                *cell = crate::tui::time::table(cell);
+            }
+        }
         let kept = match (self.pin, current) {
             (Pin::Selection, Some(id)) => self.window.rows.iter().position(|r| r.id == id),
             _ => None,
