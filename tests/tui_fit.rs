@@ -7,6 +7,8 @@ mod support;
 use backroom::context::Context;
 use backroom::tui::harness::Harness;
 use rusqlite::Connection;
+use support::TestEnv;
+use support::tmux::{Tmux, backroom_binary};
 
 const SIZES: [(u16, u16); 3] = [(120, 40), (80, 24), (60, 20)];
 
@@ -220,4 +222,57 @@ async fn detail_popups_wrap_long_lines() {
         "the error wraps:\n{}",
         t.screen()
     );
+}
+
+/// The real binary in tmux, resized to each size: every pane keeps its pinned headers, the
+/// contact's e-mail whole, and every tab's key.
+#[test]
+fn in_a_real_terminal_every_pane_fits_at_120_80_and_60_columns() {
+    let env = TestEnv::new();
+    let t = Tmux::start(
+        &env,
+        &format!("'{}' --demo", backroom_binary().display()),
+        &[],
+    );
+    t.wait_for("Printers ·");
+    let panes: [(&str, &str, &[&str]); 6] = [
+        ("1", "Printers ·", &["NAME", "ENABLED", "DEFAULT"]),
+        ("2", "Print jobs ·", &["ID", "STATE"]),
+        (
+            "3",
+            "Contacts ·",
+            &["EMAIL", "STATE", "clara.weber@weber-design.de"],
+        ),
+        ("4", "POS folders ·", &["CODE"]),
+        ("5", "Sync tables ·", &["FOLDER", "TABLE", "DIRECTION"]),
+        ("6", "Sync ·", &["FOLDER"]),
+    ];
+    for (w, h) in SIZES {
+        t.resize(w, h);
+        for (key, title, needles) in panes {
+            t.keys(&[key]);
+            // Waits for the pane drawn at this width with its rows (the needles), else fails
+            // showing the screen.
+            let screen = t.wait_until(
+                &format!("pane {key} drawn {w} wide with {needles:?}"),
+                |s| {
+                    s.contains(title)
+                        && s.lines()
+                            .any(|l| l.starts_with('└') && l.chars().count() == usize::from(w))
+                        && needles.iter().all(|n| s.contains(n))
+                },
+            );
+            for needle in needles {
+                assert!(
+                    screen.contains(needle),
+                    "{w}×{h}, pane {key}: `{needle}` is cut or gone:\n{screen}"
+                );
+            }
+            let tabs = screen.lines().nth(1).unwrap_or_default();
+            for k in ["1", "2", "3", "4", "5", "6"] {
+                assert!(tabs.contains(k), "{w}×{h}: tab {k} is gone: {tabs}");
+            }
+        }
+    }
+    t.keys(&["q"]);
 }
