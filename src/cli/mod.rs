@@ -4,6 +4,7 @@
 //! (read-only, role, or a state that does not allow the action), 5 a peer could not be reached
 //! or a connection test failed.
 
+pub mod complete;
 pub mod contacts;
 pub mod events;
 pub mod jobs;
@@ -101,6 +102,8 @@ pub struct ServeArgs {
 /// The binary's entry point.
 pub fn main() -> ExitCode {
     quiet_broken_pipe();
+    // `COMPLETE=bash backroom …`: the shell asks for completions (states, names, folders).
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     let cli = Cli::parse();
     crate::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {

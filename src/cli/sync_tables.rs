@@ -23,6 +23,7 @@ pub enum Command {
     /// Add a table to synchronise (a table both ways is added once per direction).
     Add {
         /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
         /// The table name (ART, CLI, T012 ...).
         table: String,
@@ -36,11 +37,13 @@ pub enum Command {
     /// List a folder's tables; warns about tables missing on the DB server when its test works.
     List {
         /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
     },
     /// Check every table against the DB server (exit 3 when some are missing, 5 when unreachable).
     Check {
         /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
         /// Give up after this many seconds.
         #[arg(long, default_value_t = 10)]
@@ -49,6 +52,7 @@ pub enum Command {
     /// Switch a table between full and incremental synchronisation (the TUI's `F`).
     SetType {
         /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
         /// The table name.
         table: String,
@@ -62,6 +66,7 @@ pub enum Command {
     /// Remove a table in one direction.
     Remove {
         /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
         /// The table name.
         table: String,
