@@ -140,7 +140,8 @@ pub fn layout(view: &View, rows: &[Row], width: u16, scroll: usize, sort: usize)
         .collect();
     let natural: Vec<usize> = (0..n)
         .map(|i| {
-            let head = cells(&header(view, i, sort, false)) + usize::from(i == sort) * 2;
+            // The sort arrow takes the same room either way.
+            let head = cells(&header(view, i, sort, false));
             let content = rows
                 .iter()
                 .filter_map(|r| r.cells.get(i))
@@ -160,7 +161,7 @@ pub fn layout(view: &View, rows: &[Row], width: u16, scroll: usize, sort: usize)
             if fits[i].whole {
                 natural[i]
             } else {
-                let head = cells(view.columns[i].name);
+                let head = cells(&header(view, i, sort, false));
                 natural[i].min(MIN_SHRUNK.max(head))
             }
         })
