@@ -411,7 +411,7 @@ pub mod palette {
         ("keymap", "switch keymap: :keymap NAME"),
         ("sort", "sort by a column: :sort NAME [desc]"),
         ("filter", "filter the pane: :filter TEXT"),
-        ("readonly", "switch read-only mode on or off"),
+        ("readonly", "turn read-only mode on (until backroom restarts)"),
         ("reload", "reload the pane"),
         ("help", "show the keys"),
         ("quit", "quit backroom"),
