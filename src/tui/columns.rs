@@ -259,6 +259,59 @@ mod tests {
         assert_eq!(cut("Élodie", 6), "Élodie");
     }
 
+    fn job(id: i64, error: &str) -> Row {
+        Row {
+            id,
+            key: crate::store::views::Key {
+                value: rusqlite::types::Value::Integer(id),
+                id,
+            },
+            cells: vec![
+                id.to_string(),
+                "2026-11-20 10:00".into(),
+                "failed".into(),
+                "front-desk".into(),
+                "Invoice INV-10486 for Imprimerie Martin".into(),
+                "8/8".into(),
+                "2026-11-21 10:00".into(),
+                "".into(),
+                error.into(),
+            ],
+        }
+    }
+
+    #[test]
+    fn narrow_drops_low_priorities_first_and_never_the_pinned() {
+        let view = &crate::store::views::PRINT_JOBS;
+        let rows = vec![job(
+            1_000_000,
+            "connection refused by the printer at 10.0.0.5",
+        )];
+        let wide = layout(view, &rows, 200, 0, 1);
+        assert!(wide.right.is_empty() && wide.left.is_empty(), "{wide:?}");
+        let narrow = layout(view, &rows, 40, 0, 1);
+        let shown: Vec<&str> = narrow
+            .shown
+            .iter()
+            .map(|p| view.columns[p.index].name)
+            .collect();
+        assert!(
+            shown.contains(&"id") && shown.contains(&"state"),
+            "{shown:?}"
+        );
+        // The id column is as wide as the id.
+        assert!(narrow.width_of(0).is_some_and(|w| w >= 7), "{narrow:?}");
+        let hidden: Vec<&str> = narrow.right.iter().map(|i| view.columns[*i].name).collect();
+        assert!(
+            hidden.contains(&"remote") && hidden.contains(&"next"),
+            "{hidden:?}"
+        );
+        // Scrolling moves the unpinned columns only.
+        let scrolled = layout(view, &rows, 40, 2, 1);
+        assert_eq!(scrolled.left.len(), 2);
+        assert!(scrolled.width_of(0).is_some() && scrolled.width_of(2).is_some());
+    }
+
     #[test]
     fn share_grows_the_narrowest_first() {
         // Two columns want 30 and 10, the minimums are 8 and 8, 30 cells of room.

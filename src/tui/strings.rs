@@ -411,7 +411,10 @@ pub mod palette {
         ("keymap", "switch keymap: :keymap NAME"),
         ("sort", "sort by a column: :sort NAME [desc]"),
         ("filter", "filter the pane: :filter TEXT"),
-        ("readonly", "turn read-only mode on (until backroom restarts)"),
+        (
+            "readonly",
+            "turn read-only mode on (until backroom restarts)",
+        ),
         ("reload", "reload the pane"),
         ("help", "show the keys"),
         ("quit", "quit backroom"),
