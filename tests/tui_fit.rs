@@ -276,3 +276,25 @@ fn in_a_real_terminal_every_pane_fits_at_120_80_and_60_columns() {
     }
     t.keys(&["q"]);
 }
+
+#[tokio::test]
+async fn the_help_wraps_in_aligned_columns_when_narrow() {
+    let (_dir, ctx) = seeded();
+    let mut t = Harness::new(ctx, 60, 20).await.expect("harness");
+    t.press(&["3", "?"]).await.expect("help");
+    let mut seen = t.screen();
+    for _ in 0..12 {
+        t.press(&["pgdown"]).await.expect("scroll");
+        seen.push_str(&t.screen());
+    }
+    // Names never run into their descriptions, and long descriptions wrap instead of being cut.
+    let line = seen
+        .lines()
+        .find(|l| l.contains("delete_identities"))
+        .expect("delete_identities in the help");
+    assert!(line.contains("delete_identities  "), "{line}");
+    assert!(
+        seen.contains("acceptance)"),
+        "the last words wrapped:\n{seen}"
+    );
+}
