@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[&str] = &[
         include_str!("schema/pos.sql"),
         include_str!("schema/sync.sql"),
     ),
+    include_str!("schema/support.sql"),
 ];
 
 /// The schema version a fully migrated database has.
