@@ -11,6 +11,8 @@ use support::TestEnv;
 use support::tmux::{Tmux, backroom_binary};
 
 const SIZES: [(u16, u16); 3] = [(120, 40), (80, 24), (60, 20)];
+/// Every pane's key.
+const KEYS: [&str; 8] = ["1", "2", "3", "4", "5", "6", "7", "8"];
 
 const LONG_DOCUMENT: &str =
     "Invoice 2026-0042 for Imprimerie Martin et Fils, atelier de la Croix-Rousse";
@@ -80,7 +82,10 @@ fn must_show(key: &str) -> &'static [&'static str] {
         ],
         "4" => &["CODE", "LYON-CROIX-ROUSSE-01"],
         "5" => &["FOLDER", "TABLE", "ARTICLES_PROMOTIONS", "DIRECTION"],
-        _ => &["FOLDER", "LYON-CROIX-ROUSSE-01"],
+        "6" => &["FOLDER", "LYON-CROIX-ROUSSE-01"],
+        // Tills and Health have no rows in this store: their tab and title are checked.
+        "7" => &["Tills ·"],
+        _ => &["Health ·"],
     }
 }
 
@@ -89,7 +94,7 @@ async fn every_pane_keeps_ids_and_states_at_120_80_and_60_columns() {
     for (w, h) in SIZES {
         let (_dir, ctx) = seeded();
         let mut t = Harness::new(ctx, w, h).await.expect("harness");
-        for key in ["1", "2", "3", "4", "5", "6"] {
+        for key in KEYS {
             t.press(&[key]).await.expect("key");
             let screen = t.screen();
             for needle in must_show(key) {
@@ -100,7 +105,7 @@ async fn every_pane_keeps_ids_and_states_at_120_80_and_60_columns() {
             }
             // Every pane's tab stays reachable: its key is on the tab line.
             let tabs = &t.lines()[1];
-            for k in ["1", "2", "3", "4", "5", "6"] {
+            for k in KEYS {
                 assert!(tabs.contains(k), "{w}×{h}: tab {k} is gone: {tabs}");
             }
         }
@@ -235,7 +240,7 @@ fn in_a_real_terminal_every_pane_fits_at_120_80_and_60_columns() {
         &[],
     );
     t.wait_for("Printers ·");
-    let panes: [(&str, &str, &[&str]); 6] = [
+    let panes: [(&str, &str, &[&str]); 8] = [
         ("1", "Printers ·", &["NAME", "ENABLED", "DEFAULT"]),
         ("2", "Print jobs ·", &["ID", "STATE"]),
         (
@@ -246,6 +251,8 @@ fn in_a_real_terminal_every_pane_fits_at_120_80_and_60_columns() {
         ("4", "POS folders ·", &["CODE"]),
         ("5", "Sync tables ·", &["FOLDER", "TABLE", "DIRECTION"]),
         ("6", "Sync ·", &["FOLDER"]),
+        ("7", "Tills ·", &[]),
+        ("8", "Health ·", &[]),
     ];
     for (w, h) in SIZES {
         t.resize(w, h);
@@ -269,7 +276,7 @@ fn in_a_real_terminal_every_pane_fits_at_120_80_and_60_columns() {
                 );
             }
             let tabs = screen.lines().nth(1).unwrap_or_default();
-            for k in ["1", "2", "3", "4", "5", "6"] {
+            for k in KEYS {
                 assert!(tabs.contains(k), "{w}×{h}: tab {k} is gone: {tabs}");
             }
         }

@@ -16,7 +16,7 @@ const MEANINGS: &[(&str, &[&str])] = &[
     ("add", &["add"]),
     ("edit", &["edit", "link_settings"]),
     ("delete", &["remove", "delete"]),
-    ("test", &["check", "test_all"]),
+    ("test", &["check", "test_all", "check_again"]),
     ("print", &["test_page", "reprint"]),
     ("import", &["import", "run_import"]),
 ];
@@ -219,6 +219,16 @@ const TWINS: &[(&str, &str, &[&str])] = &[
     ("sync", "run_import_full", &["sync run --full"]),
     ("sync", "run_push", &["sync run"]),
     ("sync", "run_update", &["sync run --yes"]),
+    ("health", "check_again", &["doctor"]),
+    (
+        "health",
+        "apply_fix",
+        &[
+            "jobs reschedule --state",
+            "printers enable",
+            "sync run --full",
+        ],
+    ),
 ];
 
 /// Walks every pane's actions (what the keymap's pane sections accept): each has a CLI twin,

@@ -42,6 +42,8 @@ fn pinned(view: &str, column: &str) -> bool {
             | ("pos_folders", "code")
             | ("sync_tables", "folder" | "table" | "direction")
             | ("sync", "folder")
+            | ("tills", "folder" | "till")
+            | ("health", "severity" | "code")
     )
 }
 
@@ -59,6 +61,7 @@ const DROP_FIRST: &[(&str, &[&str])] = &[
     ),
     ("sync_tables", &[]),
     ("sync", &["queue", "import", "export"]),
+    ("health", &["area"]),
 ];
 
 /// How `column` of `view` fits.

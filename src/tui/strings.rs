@@ -644,7 +644,7 @@ pub mod health {
 
     pub fn checked_at(at: &str) -> String {
         format!(
-            "Checked at {} · r checks again · f applies the fix · enter shows evidence and fix",
+            "Checked at {} · t checks again · ! applies the fix · enter shows evidence and fix",
             at.replace('T', " ")
         )
     }
