@@ -153,6 +153,8 @@ const TWINS: &[(&str, &str, &[&str])] = &[
     ("print_jobs", "cancel", &["jobs cancel"]),
     ("print_jobs", "cancel_filtered", &["jobs cancel --state"]),
     ("print_jobs", "download", &["jobs download --out"]),
+    ("print_jobs", "confirm_printed", &["jobs confirm --printed"]),
+    ("print_jobs", "confirm_reprint", &["jobs confirm --reprint"]),
     (
         "contacts",
         "actions",
@@ -167,6 +169,7 @@ const TWINS: &[(&str, &str, &[&str])] = &[
     ("contacts", "invite", &["contacts invite"]),
     ("contacts", "activate", &["contacts activate"]),
     ("contacts", "deactivate", &["contacts deactivate"]),
+    ("contacts", "reactivate", &["contacts reactivate"]),
     (
         "contacts",
         "delete_identities",

@@ -112,12 +112,28 @@ pub fn main() -> ExitCode {
     quiet_broken_pipe();
     // `COMPLETE=bash backroom …`: the shell asks for completions (states, names, folders).
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
-    let cli = Cli::parse();
+    // Known before parsing, so that a usage error is JSON too.
+    let json = std::env::args_os().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if json && e.use_stderr() => {
+            let message = e.render().to_string();
+            let message = message.trim().trim_start_matches("error: ");
+            eprintln!("{}", output::error_json(output::USAGE, message));
+            return ExitCode::from(output::USAGE);
+        }
+        Err(e) => e.exit(),
+    };
     crate::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            let message = format!("cannot start the runtime: {e}");
+            if json {
+                eprintln!("{}", output::error_json(1, &message));
+            } else {
+                eprintln!("error: {message}");
+            }
             return ExitCode::from(1);
         }
     };
@@ -132,7 +148,11 @@ pub fn main() -> ExitCode {
             if e.to_string().is_empty() {
                 return ExitCode::from(code);
             }
-            eprintln!("error: {e:#}");
+            if json {
+                eprintln!("{}", output::error_json(code, &format!("{e:#}")));
+            } else {
+                eprintln!("error: {e:#}");
+            }
             tracing::error!("{e:#}");
             ExitCode::from(code)
         }
@@ -179,6 +199,9 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
     let mut config = Config::load(&config_path)?;
     if cli.demo && config.store.name == crate::config::StoreSection::default().name {
         config.store.name = "Demo store".to_string();
+    }
+    if cli.demo {
+        crate::demo::signing(&mut config, &crate::paths::demo_db())?;
     }
     let db_path = match (&cli.db, cli.demo) {
         (_, true) => crate::paths::demo_db(),
