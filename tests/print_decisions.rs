@@ -449,13 +449,13 @@ async fn the_print_jobs_pane_shows_unconfirmed_jobs_loudly_and_takes_both_decisi
     h.press(&["2"]).await.unwrap();
     let screen = h.screen();
     assert!(
-        screen.contains("2 UNCONFIRMED print job(s)") && screen.contains("m: it printed"),
+        screen.contains("2 UNCONFIRMED print job(s)") && screen.contains("O: it printed"),
         "{screen}"
     );
     assert!(screen.contains("unconfirmed"), "{screen}");
 
     // The newest job is selected: it came out.
-    h.press(&["m"]).await.unwrap();
+    h.press(&["O"]).await.unwrap();
     assert!(
         h.screen().contains("Job 2 marked printed"),
         "{}",
@@ -463,7 +463,7 @@ async fn the_print_jobs_pane_shows_unconfirmed_jobs_loudly_and_takes_both_decisi
     );
     assert_eq!(state(2), "succeeded");
     // The other one did not: print it again.
-    h.press(&["j", "u"]).await.unwrap();
+    h.press(&["j", "Z"]).await.unwrap();
     assert!(
         h.screen().contains("Job 1 queued to print again"),
         "{}",
@@ -471,7 +471,7 @@ async fn the_print_jobs_pane_shows_unconfirmed_jobs_loudly_and_takes_both_decisi
     );
     assert_eq!(state(1), "pending");
     // A job that is not unconfirmed is left alone, and says so.
-    h.press(&["k", "m"]).await.unwrap();
+    h.press(&["k", "O"]).await.unwrap();
     assert!(
         h.screen().contains("left alone: job 2 is succeeded"),
         "{}",

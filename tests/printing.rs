@@ -765,7 +765,7 @@ mod pane {
         assert_eq!(state(&ctx, 4), "pending");
 
         // Cancel it (pending), after confirming.
-        h.press(&["x"]).await.unwrap();
+        h.press(&["c"]).await.unwrap();
         assert!(h.screen().contains("Cancel 1 job(s)"), "{}", h.screen());
         h.press(&["y"]).await.unwrap();
         assert_eq!(state(&ctx, 4), "cancelled");

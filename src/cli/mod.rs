@@ -4,6 +4,7 @@
 //! (read-only, role, or a state that does not allow the action), 5 a peer could not be reached
 //! or a connection test failed.
 
+pub mod complete;
 pub mod contacts;
 pub mod doctor;
 pub mod events;
@@ -115,6 +116,8 @@ pub struct ServeArgs {
 /// The binary's entry point.
 pub fn main() -> ExitCode {
     quiet_broken_pipe();
+    // `COMPLETE=bash backroom …`: the shell asks for completions (states, names, folders).
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     // Known before parsing, so that a usage error is JSON too.
     let json = std::env::args_os().any(|a| a == "--json");
     let cli = match Cli::try_parse() {
