@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod events;
 pub mod jobs;
 pub mod links;
+pub mod listing;
 pub mod output;
 pub mod pos;
 pub mod printers;

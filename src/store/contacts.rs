@@ -27,12 +27,70 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     })
 }
 
-/// Every contact, by name then e-mail.
+/// Every contact, by name (Unicode order) then e-mail.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Contact>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {CONTACT_COLUMNS} FROM contacts ORDER BY name COLLATE NOCASE, email COLLATE NOCASE"
+    let mut out = Vec::new();
+    each(conn, None, &Default::default(), None, &mut |c| {
+        out.push(c);
+        true
+    })?;
+    Ok(out)
+}
+
+/// The condition of a contacts list: a state and the TUI's filter language.
+fn condition(
+    state: Option<ContactState>,
+    query: &crate::store::views::Filter,
+) -> (String, Vec<rusqlite::types::Value>) {
+    let (cond, mut values) = query.sql(&crate::store::views::CONTACTS);
+    match state {
+        Some(s) => {
+            values.insert(0, rusqlite::types::Value::Text(s.as_str().to_string()));
+            (format!("c.state = ? AND ({cond})"), values)
+        }
+        None => (cond, values),
+    }
+}
+
+/// Visits contacts by name (Unicode order) then e-mail, one at a time, while `visit` says so.
+pub fn each(
+    conn: &Connection,
+    state: Option<ContactState>,
+    query: &crate::store::views::Filter,
+    limit: Option<usize>,
+    visit: &mut dyn FnMut(Contact) -> bool,
+) -> rusqlite::Result<()> {
+    let (cond, values) = condition(state, query);
+    let limit = limit.map(|l| l as i64).unwrap_or(-1);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE {cond}
+         ORDER BY c.name COLLATE unicode, c.email COLLATE NOCASE LIMIT {limit}"
     ))?;
-    stmt.query_map([], contact_from_row)?.collect()
+    let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+    while let Some(r) = rows.next()? {
+        if !visit(contact_from_row(r)?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// How many contacts a list keeps (kept counts when they answer, else counted up to a cap).
+pub fn count_listed(
+    conn: &Connection,
+    state: Option<ContactState>,
+    query: &crate::store::views::Filter,
+) -> rusqlite::Result<crate::store::counts::Count> {
+    use crate::store::counts::{self, Count};
+    if query.is_empty() {
+        let name = match state {
+            Some(s) => format!("contacts.{}", s.as_str()),
+            None => "contacts".to_string(),
+        };
+        return Ok(Count::exact(counts::kept_or_zero(conn, &name)?));
+    }
+    let (cond, values) = condition(state, query);
+    counts::capped(conn, "contacts c", &cond, values)
 }
 
 /// The contact with this e-mail, compared case-insensitively.
