@@ -487,3 +487,55 @@ fn four_cli_writers_and_two_workers_never_see_a_locked_database() {
     let printed = std::fs::read_dir(&spool).unwrap().count();
     assert!(printed > 0, "the workers printed nothing");
 }
+
+/// The title line of the active pane (the first line that names it).
+fn title_of(h: &backroom::tui::harness::Harness) -> String {
+    h.lines()
+        .into_iter()
+        .find(|l| l.contains("Print jobs ·"))
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_is_in_the_title_only_once_its_rows_are_on_screen() {
+    use backroom::tui::key::KeyPress;
+    use ratatui::crossterm::event::KeyCode;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("backroom.db");
+    seed_jobs(&db, 300, 3, "2026-11-20T10:00:00.000Z");
+    let ctx = backroom::context::Context::for_db(db);
+    let mut h = backroom::tui::harness::Harness::new(ctx, 120, 40)
+        .await
+        .unwrap();
+    h.press(&["2", "/"]).await.unwrap();
+    // Typed faster than any load answers: nothing is read for the keys in between.
+    for c in "state:failed printer:back".chars() {
+        h.app.on_key(KeyPress::plain(KeyCode::Char(c)));
+    }
+    h.draw().unwrap();
+    let title = title_of(&h);
+    assert!(
+        !title.contains("filter: state:failed"),
+        "shown before its rows: {title}"
+    );
+    assert!(title.contains("filtering…"), "{title}");
+    h.settle().await;
+    h.draw().unwrap();
+    let title = title_of(&h);
+    assert!(
+        title.contains("50 rows · filter: state:failed printer:back")
+            && !title.contains("filtering"),
+        "{title}"
+    );
+    let screen = h.screen();
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("2026-11-20"))
+        .collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|l| l.contains("failed") && l.contains("back")),
+        "{screen}"
+    );
+}
