@@ -539,3 +539,29 @@ async fn a_filter_is_in_the_title_only_once_its_rows_are_on_screen() {
         "{screen}"
     );
 }
+
+#[test]
+fn printers_list_takes_the_filter_language_too() {
+    let env = TestEnv::new();
+    let spool = env.path().display().to_string();
+    for name in ["front-desk", "back-office", "façade"] {
+        env.ok(&[
+            "printers",
+            "add",
+            name,
+            "--provider",
+            "spool",
+            "--target",
+            &spool,
+        ]);
+    }
+    let found = env.json(&["printers", "list", "--filter", "name:desk"]);
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    let out = env.run(&["printers", "list", "--limit", "1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 more: --limit N or --all"));
+    let err = env.fails(2, &["printers", "list", "--filter", "provider:cups"]);
+    assert!(
+        err.contains("`cups` is not one of ipp, raw, printnode, spool"),
+        "{err}"
+    );
+}
