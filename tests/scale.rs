@@ -134,6 +134,13 @@ fn jobs_list_filters_with_the_tui_language() {
     let societe = env.json(&["jobs", "list", "--limit", "3", "--filter", "société"]);
     assert_eq!(societe.as_array().unwrap().len(), 3);
 
+    // A job's uuid (from a printer's log) finds it whole.
+    let one = env.json(&["jobs", "list", "--limit", "1"]);
+    let uuid = one[0]["uuid"].as_str().unwrap().to_uppercase();
+    let found = env.json(&["jobs", "list", "--filter", &uuid]);
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found[0]["id"], one[0]["id"]);
+
     let err = env.fails(2, &["jobs", "list", "--filter", "attempts:>abc"]);
     assert!(
         err.contains("`attempts:>abc`: `abc` is not a whole number"),

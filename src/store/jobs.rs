@@ -335,8 +335,8 @@ pub struct Filter {
 
 impl Filter {
     /// The `WHERE` condition over [`JOB_FROM`]'s aliases, and its values.
-    fn condition(&self) -> (String, Vec<Value>) {
-        let (cond, mut values) = self.query.sql(&crate::store::views::PRINT_JOBS);
+    fn condition(&self, conn: &Connection) -> (String, Vec<Value>) {
+        let (cond, mut values) = self.query.sql_for(conn, &crate::store::views::PRINT_JOBS);
         let mut parts = vec![format!("({cond})")];
         if let Some(s) = self.state {
             parts.insert(0, "j.state = ?".to_string());
@@ -367,7 +367,7 @@ pub fn each(
     f: &Filter,
     visit: &mut dyn FnMut(Job) -> bool,
 ) -> rusqlite::Result<()> {
-    let (cond, values) = f.condition();
+    let (cond, values) = f.condition(conn);
     let limit = f.limit.map(|l| l as i64).unwrap_or(-1);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {JOB_COLUMNS} FROM {JOB_FROM} WHERE {cond} ORDER BY j.id DESC LIMIT {limit}"
@@ -391,7 +391,7 @@ pub fn count(conn: &Connection, f: &Filter) -> rusqlite::Result<Count> {
         };
         return Ok(Count::exact(n));
     }
-    let (cond, values) = f.condition();
+    let (cond, values) = f.condition(conn);
     counts::capped(conn, JOB_FROM, &cond, values)
 }
 

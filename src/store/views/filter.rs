@@ -8,6 +8,7 @@
 //! matches as a prefix (`created:2026-11`), and `"quoted words"` keep spaces. A value the field
 //! cannot hold (`attempts:>abc`, `state:fai`) and an unknown field are explained, never 0 rows.
 
+use rusqlite::Connection;
 use rusqlite::types::Value;
 
 use super::fields::{self, Kind};
@@ -94,6 +95,17 @@ impl Filter {
 
     /// The `WHERE` condition and its bound values (`1` when the filter is empty).
     pub fn sql(&self, view: &View) -> (String, Vec<Value>) {
+        self.planned(view, None)
+    }
+
+    /// Like [`Filter::sql`], asking the full-text index first how common each indexed word is:
+    /// a rare word reads its few rows by id, a common one lets the sorted scan stop at the first
+    /// window of matches (either way, never every row).
+    pub fn sql_for(&self, conn: &Connection, view: &View) -> (String, Vec<Value>) {
+        self.planned(view, Some(conn))
+    }
+
+    fn planned(&self, view: &View, conn: Option<&Connection>) -> (String, Vec<Value>) {
         let mut parts = Vec::new();
         let mut values = Vec::new();
         let index = search::of(view);
@@ -101,8 +113,10 @@ impl Filter {
             match t {
                 Term::Word(w) => match index.filter(|_| search::indexable(w)) {
                     Some(s) => {
-                        let (cond, value) = s.condition(None, w);
-                        values.push(Value::Text(value));
+                        let (cond, query, whole) = s.condition(None, w);
+                        let cond = s.plan(conn, cond, &query);
+                        values.push(Value::Text(query));
+                        values.extend(whole.into_iter().map(Value::Text));
                         parts.push(format!("({cond})"));
                     }
                     None => {
@@ -129,8 +143,9 @@ impl Filter {
                         .and_then(|s| s.column(col.name).map(|c| (s, c)))
                         .filter(|_| *op == Op::Contains && search::indexable(value));
                     let cond = if let Some((s, c)) = indexed {
-                        let (cond, v) = s.condition(Some(c), value);
-                        values.push(Value::Text(v));
+                        let (cond, query, _) = s.condition(Some(c), value);
+                        let cond = s.plan(conn, cond, &query);
+                        values.push(Value::Text(query));
                         cond
                     } else {
                         let bound = match op {

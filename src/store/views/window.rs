@@ -122,7 +122,7 @@ fn fetch(
     limit: usize,
 ) -> rusqlite::Result<Vec<Row>> {
     let sort = order_by(view, query.sort);
-    let (mut cond, mut values) = query.filter.sql(view);
+    let (mut cond, mut values) = query.filter.sql_for(conn, view);
     // Display order is ascending unless `desc`; reading backwards flips it.
     let ascending = forward != query.desc;
     if let Some((key, strictly_before)) = from {
@@ -195,7 +195,7 @@ pub fn count(conn: &Connection, view: &View, query: &Query) -> rusqlite::Result<
             return Ok(Count::exact(n));
         }
     }
-    let (cond, values) = query.filter.sql(view);
+    let (cond, values) = query.filter.sql_for(conn, view);
     counts::capped(conn, view.from, &cond, values)
 }
 
