@@ -6,6 +6,7 @@ pub mod config;
 pub mod contacts;
 pub mod context;
 pub mod demo;
+pub mod doctor;
 pub mod logging;
 pub mod net;
 pub mod paths;

@@ -164,7 +164,7 @@ async fn till_loop(
         sold += count;
         loop {
             let t = Instant::now();
-            match backroom::sync::push::run(&till, &folder, &me, PER_PUSH).await {
+            match backroom::sync::push::run(&till, &folder, &me, PER_PUSH, &|_| {}).await {
                 Ok(p) if p.waiting == 0 => {
                     latencies.push(t.elapsed());
                     break;

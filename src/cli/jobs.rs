@@ -1,4 +1,5 @@
-//! `backroom jobs ...`: list, show (with attempts), reschedule, reprint, cancel, download, purge.
+//! `backroom jobs ...`: list, show (with attempts), reschedule, reprint, cancel, confirm,
+//! download, purge.
 
 use std::path::PathBuf;
 
@@ -21,7 +22,7 @@ pub struct Args {
 
 #[derive(Debug, clap::Args)]
 pub struct FilterArgs {
-    /// Only jobs in this state (pending, sending, succeeded, failed, cancelled).
+    /// Only jobs in this state (pending, sending, succeeded, failed, cancelled, unconfirmed).
     #[arg(long)]
     pub state: Option<String>,
     /// Only jobs on this printer.
@@ -48,6 +49,19 @@ pub enum Command {
     },
     /// Queue the job's document again as a new job (any state).
     Reprint { id: i64 },
+    /// Decide on unconfirmed jobs (sent before a crash; the printer may have printed them):
+    /// --printed (it came out) or --reprint (print it again). By id, or by filter.
+    Confirm {
+        ids: Vec<i64>,
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// The document came out: the job succeeded.
+        #[arg(long, conflicts_with = "reprint", required_unless_present = "reprint")]
+        printed: bool,
+        /// It did not come out: send it again.
+        #[arg(long)]
+        reprint: bool,
+    },
     /// Cancel pending jobs (by id, or every pending job matching a filter).
     Cancel {
         ids: Vec<i64>,
@@ -151,6 +165,31 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             eprintln!("job {new} queued (reprint of job {id})");
             let job = jobs::get(&conn, new)?.ok_or_else(|| not_found(new))?;
             crate::cli::emit(ctx, &job, || format!("{new}"))
+        }
+        Command::Confirm {
+            ids,
+            filter: f,
+            printed,
+            ..
+        } => {
+            ctx.require_writable("confirming print jobs")?;
+            let ids = targets(&conn, ids, &f, JobState::Unconfirmed, "confirm")?;
+            let changed = jobs::confirm(&mut conn, &ids, printed, &ctx.operator)?;
+            let (state, verb) = if printed {
+                (JobState::Succeeded, "marked printed")
+            } else {
+                crate::worker::wake();
+                (JobState::Pending, "queued to print again")
+            };
+            eprintln!("{} job(s) {verb}", changed.len());
+            crate::cli::emit(
+                ctx,
+                &Changed {
+                    changed: changed.clone(),
+                    state,
+                },
+                || ids_text(verb, &changed),
+            )
         }
         Command::Download { id, out } => download(ctx, &conn, id, out),
         Command::Purge => {
@@ -262,12 +301,16 @@ fn list_jobs(
     let mut shown = 0;
     let mut cut = false;
     let mut failed = None;
+    let mut unconfirmed = 0;
     jobs::each(conn, &fl, &mut |job| {
         if Some(shown) == limit {
             cut = true;
             return false;
         }
         shown += 1;
+        if job.state == JobState::Unconfirmed {
+            unconfirmed += 1;
+        }
         match out.row(&job, || list_cells(&job)) {
             Ok(()) => true,
             Err(e) => {
@@ -285,6 +328,12 @@ fn list_jobs(
         retention::retention_text()
     );
     out.finish(&footer)?;
+    if unconfirmed > 0 {
+        eprintln!(
+            "warning: {unconfirmed} job(s) UNCONFIRMED: the printer may have printed them; \
+             check the output tray, then `backroom jobs confirm ID... --printed` or `--reprint`"
+        );
+    }
     if cut {
         let total = jobs::count(conn, &fl).context("counting print jobs")?;
         eprintln!(
@@ -300,6 +349,9 @@ fn list_jobs(
 
 fn list_cells(j: &Job) -> Vec<String> {
     let mut state = j.state.to_string();
+    if j.state == JobState::Unconfirmed {
+        state = "UNCONFIRMED (may have printed)".to_string();
+    }
     if j.maybe_duplicate {
         state.push_str(" (maybe duplicate)");
     }
@@ -340,12 +392,25 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
     field("job", j.id.to_string());
     field("uuid", j.uuid.clone());
     field("state", j.state.to_string());
+    if j.state == JobState::Unconfirmed {
+        field(
+            "warning",
+            format!(
+                "UNCONFIRMED: sent before a crash, and the printer can no longer say whether it printed; \
+                 check the output tray, then `backroom jobs confirm {} --printed` or `--reprint`",
+                j.id
+            ),
+        );
+    }
     if j.maybe_duplicate {
         field(
             "warning",
             "resent after a crash to a provider that cannot be asked: it may have printed twice"
                 .into(),
         );
+    }
+    if let Some(w) = &j.warning {
+        field("warning", w.clone());
     }
     field("attempts", format!("{} of {}", j.attempts, j.max_attempts));
     field(
@@ -385,6 +450,7 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
         "STARTED".into(),
         "OUTCOME".into(),
         "WORKER".into(),
+        "PRINTER JOB".into(),
         "ERROR".into(),
     ]];
     for (i, a) in history.iter().enumerate() {
@@ -393,7 +459,11 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
             short_time(&a.started_at),
             a.outcome.clone(),
             a.worker.clone(),
-            opt(&a.error),
+            opt(&a.remote_ref),
+            match (&a.error, &a.detail) {
+                (Some(e), Some(d)) if d != e => format!("{e} [{d}]"),
+                (e, _) => opt(e),
+            },
         ]);
     }
     s.push_str(&table(&rows));

@@ -5,6 +5,7 @@
 //! or a connection test failed.
 
 pub mod contacts;
+pub mod doctor;
 pub mod events;
 pub mod jobs;
 pub mod links;
@@ -17,6 +18,7 @@ pub mod sync_processes;
 pub mod sync_tables;
 pub mod terms;
 pub mod till;
+pub mod tills;
 pub mod triggers;
 
 use std::path::PathBuf;
@@ -77,10 +79,16 @@ pub enum Noun {
     Sync(sync::Args),
     /// What a till records: tickets, customers, parameters (queued for the server).
     Till(till::Args),
+    /// Every till that reports to this server (run on the server).
+    Tills(tills::Args),
     /// Run the background worker headless.
     Worker(WorkerArgs),
     /// Run the web service.
     Serve(ServeArgs),
+    /// Check everything and say what is wrong and how to fix it (exit 0 ok, 1 warnings, 2 problems).
+    Doctor(doctor::DoctorArgs),
+    /// Write a ZIP for support: the doctor's report, versions, redacted config and log, recent runs.
+    SupportBundle(doctor::BundleArgs),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
 }
@@ -102,12 +110,28 @@ pub struct ServeArgs {
 /// The binary's entry point.
 pub fn main() -> ExitCode {
     quiet_broken_pipe();
-    let cli = Cli::parse();
+    // Known before parsing, so that a usage error is JSON too.
+    let json = std::env::args_os().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if json && e.use_stderr() => {
+            let message = e.render().to_string();
+            let message = message.trim().trim_start_matches("error: ");
+            eprintln!("{}", output::error_json(output::USAGE, message));
+            return ExitCode::from(output::USAGE);
+        }
+        Err(e) => e.exit(),
+    };
     crate::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            let message = format!("cannot start the runtime: {e}");
+            if json {
+                eprintln!("{}", output::error_json(1, &message));
+            } else {
+                eprintln!("error: {message}");
+            }
             return ExitCode::from(1);
         }
     };
@@ -119,7 +143,14 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let code = exit_code(&e);
-            eprintln!("error: {e:#}");
+            if e.to_string().is_empty() {
+                return ExitCode::from(code);
+            }
+            if json {
+                eprintln!("{}", output::error_json(code, &format!("{e:#}")));
+            } else {
+                eprintln!("error: {e:#}");
+            }
             tracing::error!("{e:#}");
             ExitCode::from(code)
         }
@@ -166,6 +197,9 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
     let mut config = Config::load(&config_path)?;
     if cli.demo && config.store.name == crate::config::StoreSection::default().name {
         config.store.name = "Demo store".to_string();
+    }
+    if cli.demo {
+        crate::demo::signing(&mut config, &crate::paths::demo_db())?;
     }
     let db_path = match (&cli.db, cli.demo) {
         (_, true) => crate::paths::demo_db(),
@@ -228,6 +262,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let listen = a.listen.unwrap_or_else(|| ctx.config.server.listen.clone());
             crate::server::serve(ctx, &listen).await
         }
+        Some(Noun::Tills(a)) => tills::run(a, &ctx).await,
+        Some(Noun::Doctor(a)) => doctor::run(a, &ctx).await,
+        Some(Noun::SupportBundle(a)) => doctor::bundle(a, &ctx).await,
         Some(Noun::Completions { .. }) => Ok(()),
     }
 }

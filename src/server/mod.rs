@@ -1,6 +1,9 @@
 //! `backroom serve`: the web service (events, portal, till endpoints) on axum.
 
 pub mod events;
+pub mod fleet;
+mod json_errors;
+pub mod metrics;
 pub mod portal;
 pub mod till;
 
@@ -25,7 +28,10 @@ pub fn router(ctx: Context) -> Router {
         .merge(events::routes())
         .merge(portal::routes())
         .merge(till::routes())
-        .with_state(state);
+        .merge(fleet::routes())
+        .merge(metrics::routes())
+        .with_state(state)
+        .layer(axum::middleware::from_fn(json_errors::layer));
     if read_only {
         router.layer(axum::middleware::from_fn(refuse_changes))
     } else {
@@ -74,7 +80,8 @@ pub async fn serve(ctx: Context, listen: &str) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     eprintln!("backroom serve: listening on http://{addr}");
     tracing::info!(%addr, "serving");
-    axum::serve(listener, router(ctx))
+    let app = router(ctx).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let mut term =
                 match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

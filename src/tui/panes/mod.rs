@@ -42,12 +42,14 @@
 //! 4. Test it in `tests/tui_render.rs` with the `Harness` (seed rows, press keys, assert lines).
 
 pub mod contacts;
+pub mod health;
 pub mod pos_folders;
 pub mod print_jobs;
 pub mod printers;
 pub mod sync;
 pub mod sync_tables;
 pub mod table;
+pub mod tills;
 
 use rusqlite::Connection;
 
@@ -67,16 +69,20 @@ pub enum Pane {
     PosFolders,
     SyncTables,
     Sync,
+    Tills,
+    Health,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 6] = [
+    pub const ALL: [Pane; 8] = [
         Pane::Printers,
         Pane::PrintJobs,
         Pane::Contacts,
         Pane::PosFolders,
         Pane::SyncTables,
         Pane::Sync,
+        Pane::Tills,
+        Pane::Health,
     ];
 
     /// The pane's position in `ALL` (and in the tab bar).
@@ -97,6 +103,8 @@ impl Pane {
             Pane::PosFolders => strings::panes::POS_FOLDERS,
             Pane::SyncTables => strings::panes::SYNC_TABLES,
             Pane::Sync => strings::panes::SYNC,
+            Pane::Tills => strings::panes::TILLS,
+            Pane::Health => strings::panes::HEALTH,
         }
     }
 
@@ -109,6 +117,8 @@ impl Pane {
             Pane::PosFolders => &["pos", "pos_folders"],
             Pane::SyncTables => &["tables", "sync_tables"],
             Pane::Sync => &["sync", "status"],
+            Pane::Tills => &["tills"],
+            Pane::Health => &["health", "doctor"],
         }
     }
 
@@ -120,6 +130,8 @@ impl Pane {
             Pane::PosFolders => &views::POS_FOLDERS,
             Pane::SyncTables => &views::SYNC_TABLES,
             Pane::Sync => &sync::VIEW,
+            Pane::Tills => &tills::VIEW,
+            Pane::Health => &health::VIEW,
         }
     }
 
@@ -132,6 +144,8 @@ impl Pane {
             Pane::PosFolders => pos_folders::ACTIONS,
             Pane::SyncTables => sync_tables::ACTIONS,
             Pane::Sync => sync::ACTIONS,
+            Pane::Tills => tills::ACTIONS,
+            Pane::Health => health::ACTIONS,
         }
     }
 
@@ -144,6 +158,8 @@ impl Pane {
             Pane::PosFolders => pos_folders::notices(conn),
             Pane::SyncTables => sync_tables::notices(conn),
             Pane::Sync => sync::notices(conn),
+            Pane::Tills => tills::notices(conn),
+            Pane::Health => health::notices(conn),
         }
     }
 
@@ -156,6 +172,8 @@ impl Pane {
             Pane::PosFolders => strings::panes::POS_FOLDERS_EMPTY,
             Pane::SyncTables => strings::panes::SYNC_TABLES_EMPTY,
             Pane::Sync => strings::panes::SYNC_EMPTY,
+            Pane::Tills => strings::panes::TILLS_EMPTY,
+            Pane::Health => strings::panes::HEALTH_EMPTY,
         }
     }
 
@@ -168,6 +186,8 @@ impl Pane {
             Pane::PosFolders => pos_folders::on_notification(n),
             Pane::SyncTables => sync_tables::on_notification(n),
             Pane::Sync => sync::on_notification(n),
+            Pane::Tills => tills::on_notification(n),
+            Pane::Health => health::on_notification(n),
         }
     }
 
