@@ -1,7 +1,17 @@
 //! Benchmark of the till synchronisation, figures for the README:
 //! - export and import of `SYNC_BENCH_ROWS` (default 1,000,000) changed rows of a realistic article
 //!   table, against the `sqlite3` shell dumping and loading the same rows as CSV in the same run;
-//! - push of `SYNC_BENCH_TICKETS` (default 100,000) queued tickets to `backroom serve` on loopback.
+//! - push of `SYNC_BENCH_TICKETS` (default 100,000) queued tickets to `backroom serve` on loopback;
+//! - a fleet (`fleet.rs`): `SYNC_BENCH_TILLS` tills (default 200) pushing `SYNC_BENCH_TILL_TICKETS`
+//!   tickets each (default 1,000) at once to one `backroom serve` whose folder's server database is
+//!   a real PostgreSQL, through a proxy that drops every `SYNC_BENCH_DROP_EVERY`-th reply (default
+//!   50): tickets/s, p50/p99 push latency, the server's peak RSS, lost and duplicated tickets.
+//!   `SYNC_BENCH_ONLY=fleet` runs only the fleet.
+
+#[path = "sync/fleet.rs"]
+mod fleet;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -9,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use backroom::sync::runs::quiet;
 
-fn env_count(name: &str, default: usize) -> usize {
+pub(crate) fn env_count(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.replace('_', "").parse().ok())
@@ -90,6 +100,10 @@ fn folder_row(store: &Path, erp: &Path, share: &Path, ws: &str) -> backroom::syn
 }
 
 fn main() {
+    if std::env::var("SYNC_BENCH_ONLY").as_deref() == Ok("fleet") {
+        fleet::run();
+        return;
+    }
     let rows = env_count("SYNC_BENCH_ROWS", 1_000_000);
     let tickets = env_count("SYNC_BENCH_TICKETS", 100_000);
     let dir = tempfile::tempdir().unwrap();
@@ -221,6 +235,8 @@ fn main() {
     );
 
     push(&rt, dir.path(), &erp, tickets);
+    drop(rt);
+    fleet::run();
 }
 
 /// Queues `count` tickets on a till and pushes them to a real `backroom serve` on loopback.

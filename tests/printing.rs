@@ -836,7 +836,7 @@ fn several_workers_at_once_print_each_job_exactly_once() {
         assert!(w.0.wait().unwrap().success());
     }
     env.ok(&["worker", "--until-idle"]);
-    let jobs = env.json(&["jobs", "list"]);
+    let jobs = env.json(&["jobs", "list", "--all"]);
     let jobs = jobs.as_array().unwrap();
     assert_eq!(jobs.len(), 300);
     for j in jobs {

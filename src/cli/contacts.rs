@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
+use super::listing::{self, ListArgs, Stream};
 use super::{Failure, emit};
 use crate::contacts::mail::{Delivery, Mail, Mailer};
 use crate::contacts::{self, ContactError, ContactState, invite};
@@ -25,6 +26,8 @@ pub enum Command {
         /// Only contacts in this state: not_registered, inactive, active, deactivated.
         #[arg(long)]
         state: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
     },
     /// One contact with its login identities and jobs.
     Show {
@@ -172,7 +175,7 @@ pub(crate) async fn deliver(mailer: &Mailer, mail: &Mail) -> anyhow::Result<Deli
 
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
-        Command::List { state } => list(ctx, state.as_deref()),
+        Command::List { state, list: args } => list(ctx, state.as_deref(), &args),
         Command::Show { email } => show(ctx, &email),
         Command::Add {
             name,
@@ -239,59 +242,69 @@ fn contacts_in(ctx: &Context, state: Option<&str>) -> anyhow::Result<Vec<contact
         .collect())
 }
 
-fn list(ctx: &Context, state: Option<&str>) -> anyhow::Result<()> {
-    let rows = contacts_in(ctx, state)?;
-    emit(ctx, &rows, || {
-        if rows.is_empty() {
-            return "no contacts (add one with `backroom contacts add NAME EMAIL`, or import a CSV)"
-                .into();
-        }
-        let table: Vec<[String; 5]> = rows
-            .iter()
-            .map(|c| {
-                [
-                    c.name.clone(),
-                    c.email.clone(),
-                    c.state_label(),
-                    c.company.clone().unwrap_or_default(),
-                    c.terms_accepted_at
-                        .as_deref()
-                        .map(invite::human_time)
-                        .unwrap_or_else(|| "-".into()),
-                ]
-            })
-            .collect();
-        render_table(
-            ["NAME", "E-MAIL", "STATE", "COMPANY", "TERMS ACCEPTED"],
-            &table,
-        )
-    })
-}
-
-/// A plain text table with aligned columns.
-fn render_table<const N: usize>(headers: [&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = headers.map(|h| h.chars().count());
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
+fn list(ctx: &Context, state: Option<&str>, args: &ListArgs) -> anyhow::Result<()> {
+    let state = match state {
+        Some(s) => Some(ContactState::parse(s).ok_or_else(|| {
+            Failure::usage(format!(
+                "--state {s:?} is not one of not_registered, inactive, active, deactivated"
+            ))
+        })?),
+        None => None,
     };
-    let mut out = vec![line(headers.to_vec())];
-    out.extend(
-        rows.iter()
-            .map(|r| line(r.iter().map(String::as_str).collect())),
+    let query = args.filter(&crate::store::views::CONTACTS)?;
+    let conn = ctx.open_store()?;
+    let limit = args.limit();
+    let mut out = Stream::new(
+        ctx,
+        &["NAME", "E-MAIL", "STATE", "COMPANY", "TERMS ACCEPTED"],
     );
-    out.join("\n")
+    let (mut shown, mut cut, mut failed) = (0, false, None);
+    q::each(&conn, state, &query, limit.map(|l| l + 1), &mut |c| {
+        if Some(shown) == limit {
+            cut = true;
+            return false;
+        }
+        shown += 1;
+        let cells = || {
+            vec![
+                c.name.clone(),
+                c.email.clone(),
+                c.state_label(),
+                c.company.clone().unwrap_or_default(),
+                c.terms_accepted_at
+                    .as_deref()
+                    .map(invite::human_time)
+                    .unwrap_or_else(|| "-".into()),
+            ]
+        };
+        match out.row(&c, cells) {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if shown == 0 && !ctx.json {
+        drop(out);
+        println!("no contacts (add one with `backroom contacts add NAME EMAIL`, or import a CSV)");
+        return Ok(());
+    }
+    out.finish("")?;
+    if cut {
+        let total = q::count_listed(&conn, state, &query)?;
+        eprintln!(
+            "{}",
+            listing::more(crate::store::counts::Count {
+                n: total.n.saturating_sub(shown as u64),
+                exact: total.exact,
+            })
+        );
+    }
+    Ok(())
 }
 
 fn show(ctx: &Context, email: &str) -> anyhow::Result<()> {

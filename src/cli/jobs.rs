@@ -7,9 +7,11 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::cli::Failure;
+use crate::cli::listing::{self, ListArgs, Stream};
 use crate::context::Context;
 use crate::printing::job::{Attempt, Job, JobState, RetryPolicy};
 use crate::printing::retention;
+use crate::store::counts::Count;
 use crate::store::jobs::{self, Filter};
 
 #[derive(Debug, clap::Args)]
@@ -30,13 +32,12 @@ pub struct FilterArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// List jobs, newest first.
+    /// List jobs, newest first (50 unless --limit or --all).
     List {
         #[command(flatten)]
         filter: FilterArgs,
-        /// At most this many.
-        #[arg(long)]
-        limit: Option<usize>,
+        #[command(flatten)]
+        list: ListArgs,
     },
     /// A job with its attempt history.
     Show { id: i64 },
@@ -88,6 +89,7 @@ fn filter(f: &FilterArgs, limit: Option<usize>) -> Result<Filter, Failure> {
             .transpose()
             .map_err(Failure::usage)?,
         printer: f.printer.clone(),
+        query: Default::default(),
         limit,
     })
 }
@@ -112,20 +114,7 @@ struct Changed {
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let mut conn = ctx.open_store()?;
     match args.command {
-        Command::List { filter: f, limit } => {
-            let list = jobs::list(&conn, &filter(&f, limit)?).context("listing print jobs")?;
-            let unconfirmed = list
-                .iter()
-                .filter(|j| j.state == JobState::Unconfirmed)
-                .count();
-            if unconfirmed > 0 {
-                eprintln!(
-                    "warning: {unconfirmed} job(s) UNCONFIRMED: the printer may have printed them; \
-                     check the output tray, then `backroom jobs confirm ID... --printed` or `--reprint`"
-                );
-            }
-            crate::cli::emit(ctx, &list, || list_text(&list))
-        }
+        Command::List { filter: f, list } => list_jobs(ctx, &conn, &f, &list),
         Command::Show { id } => {
             let job = jobs::get(&conn, id)?.ok_or_else(|| not_found(id))?;
             let history = jobs::attempts(&conn, id)?;
@@ -284,58 +273,106 @@ fn ids_text(verb: &str, ids: &[i64]) -> String {
     format!("{verb}: {}", list.join(" "))
 }
 
-fn list_text(list: &[Job]) -> String {
-    let mut rows = vec![
-        [
-            "ID",
-            "CREATED",
-            "EVENT",
-            "DOCUMENT",
-            "PRINTER",
-            "STATE",
-            "ATT",
-            "NEXT ATTEMPT",
-            "REMOTE",
-            "LAST ERROR",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>(),
-    ];
-    for j in list {
-        let mut state = j.state.to_string();
-        if j.state == JobState::Unconfirmed {
-            state = "UNCONFIRMED (may have printed)".to_string();
+const LIST_HEADER: [&str; 10] = [
+    "ID",
+    "CREATED",
+    "EVENT",
+    "DOCUMENT",
+    "PRINTER",
+    "STATE",
+    "ATT",
+    "NEXT ATTEMPT",
+    "REMOTE",
+    "LAST ERROR",
+];
+
+/// `jobs list`: at most the limit (the rest announced on stderr), or every job streamed.
+fn list_jobs(
+    ctx: &Context,
+    conn: &rusqlite::Connection,
+    f: &FilterArgs,
+    args: &ListArgs,
+) -> anyhow::Result<()> {
+    let mut fl = filter(f, None)?;
+    fl.query = args.filter(&crate::store::views::PRINT_JOBS)?;
+    let limit = args.limit();
+    fl.limit = limit.map(|l| l + 1);
+    let mut out = Stream::new(ctx, &LIST_HEADER);
+    let mut shown = 0;
+    let mut cut = false;
+    let mut failed = None;
+    let mut unconfirmed = 0;
+    jobs::each(conn, &fl, &mut |job| {
+        if Some(shown) == limit {
+            cut = true;
+            return false;
         }
-        if j.maybe_duplicate {
-            state.push_str(" (maybe duplicate)");
+        shown += 1;
+        if job.state == JobState::Unconfirmed {
+            unconfirmed += 1;
         }
-        rows.push(vec![
-            j.id.to_string(),
-            short_time(&j.created_at),
-            j.event.clone().unwrap_or_else(|| "-".into()),
-            j.document.clone(),
-            j.printer.clone().unwrap_or_else(|| "(none)".into()),
-            state,
-            format!("{}/{}", j.attempts, j.max_attempts),
-            j.next_attempt_at
-                .as_deref()
-                .map(short_time)
-                .unwrap_or_default(),
-            j.remote_state.clone().unwrap_or_default(),
-            j.last_error
-                .as_deref()
-                .map(|e| crate::printing::document::pdf::fit(e, 10.0, 300.0))
-                .unwrap_or_default(),
-        ]);
+        match out.row(&job, || list_cells(&job)) {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        }
+    })
+    .context("listing print jobs")?;
+    if let Some(e) = failed {
+        return Err(e);
     }
-    let mut s = table(&rows);
-    s.push_str(&format!(
-        "{} job(s); finished jobs are purged after {} (PRINT_JOB_RETENTION, not configurable)\n",
-        list.len(),
+    let footer = format!(
+        "{shown} job(s); finished jobs are purged after {} (PRINT_JOB_RETENTION, not configurable)",
         retention::retention_text()
-    ));
-    s
+    );
+    out.finish(&footer)?;
+    if unconfirmed > 0 {
+        eprintln!(
+            "warning: {unconfirmed} job(s) UNCONFIRMED: the printer may have printed them; \
+             check the output tray, then `backroom jobs confirm ID... --printed` or `--reprint`"
+        );
+    }
+    if cut {
+        let total = jobs::count(conn, &fl).context("counting print jobs")?;
+        eprintln!(
+            "{}",
+            listing::more(Count {
+                n: total.n.saturating_sub(shown as u64),
+                exact: total.exact,
+            })
+        );
+    }
+    Ok(())
+}
+
+fn list_cells(j: &Job) -> Vec<String> {
+    let mut state = j.state.to_string();
+    if j.state == JobState::Unconfirmed {
+        state = "UNCONFIRMED (may have printed)".to_string();
+    }
+    if j.maybe_duplicate {
+        state.push_str(" (maybe duplicate)");
+    }
+    vec![
+        j.id.to_string(),
+        short_time(&j.created_at),
+        j.event.clone().unwrap_or_else(|| "-".into()),
+        j.document.clone(),
+        j.printer.clone().unwrap_or_else(|| "(none)".into()),
+        state,
+        format!("{}/{}", j.attempts, j.max_attempts),
+        j.next_attempt_at
+            .as_deref()
+            .map(short_time)
+            .unwrap_or_default(),
+        j.remote_state.clone().unwrap_or_default(),
+        j.last_error
+            .as_deref()
+            .map(|e| crate::printing::document::pdf::fit(e, 10.0, 300.0))
+            .unwrap_or_default(),
+    ]
 }
 
 fn short_time(t: &str) -> String {

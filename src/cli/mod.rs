@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod events;
 pub mod jobs;
 pub mod links;
+pub mod listing;
 pub mod output;
 pub mod pos;
 pub mod printers;

@@ -24,8 +24,11 @@ pub struct Args {
 pub enum Command {
     /// Add a printer configuration (the first one becomes the default).
     Add(AddArgs),
-    /// List the printer configurations.
-    List,
+    /// List the printer configurations (50 unless --limit or --all).
+    List {
+        #[command(flatten)]
+        list: crate::cli::listing::ListArgs,
+    },
     /// Show one printer configuration (the API key masked).
     Show {
         #[arg(add = crate::cli::complete::printers())]
@@ -158,7 +161,7 @@ impl From<&Printer> for PrinterView {
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
         Command::Add(a) => add(a, ctx),
-        Command::List => list(ctx),
+        Command::List { list: args } => list(ctx, &args),
         Command::Show { name } => show(&name, ctx),
         Command::SetDefault { name } => set_default(&name, ctx),
         Command::Remove { name, successor } => remove(&name, successor.as_deref(), ctx),
@@ -263,16 +266,38 @@ fn add(a: AddArgs, ctx: &Context) -> anyhow::Result<()> {
     })
 }
 
-fn list(ctx: &Context) -> anyhow::Result<()> {
+fn list(ctx: &Context, args: &crate::cli::listing::ListArgs) -> anyhow::Result<()> {
+    let view = &crate::store::views::PRINTERS;
+    let filter = args.filter(view)?;
     let conn = ctx.open_store()?;
-    let printers = store::list(&conn).context("reading the printers")?;
+    let mut printers = store::list(&conn).context("reading the printers")?;
+    let none_at_all = printers.is_empty();
+    if !filter.is_empty() {
+        let query = crate::store::views::Query {
+            filter,
+            ..crate::store::views::Query::new(view)
+        };
+        let kept: std::collections::HashSet<i64> = crate::store::views::ids(&conn, view, &query)
+            .context("filtering the printers")?
+            .into_iter()
+            .collect();
+        printers.retain(|p| kept.contains(&p.id));
+    }
+    if let Some(limit) = args.limit().filter(|l| printers.len() > *l) {
+        let rest = (printers.len() - limit) as u64;
+        printers.truncate(limit);
+        eprintln!(
+            "{}",
+            crate::cli::listing::more(crate::store::counts::Count::exact(rest))
+        );
+    }
     let enabled = store::printing_enabled(&conn).context("reading the printing switch")?;
     if !enabled {
         eprintln!(
             "printing is switched off for this store: no job is sent (switch it on with `backroom printers enable`)"
         );
     }
-    if printers.is_empty() {
+    if none_at_all {
         eprintln!(
             "no printer: print jobs fail with \"no default printer\" (add one with `backroom printers add`)"
         );

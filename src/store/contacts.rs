@@ -27,12 +27,70 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     })
 }
 
-/// Every contact, by name then e-mail.
+/// Every contact, by name (Unicode order) then e-mail.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Contact>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {CONTACT_COLUMNS} FROM contacts ORDER BY name COLLATE NOCASE, email COLLATE NOCASE"
+    let mut out = Vec::new();
+    each(conn, None, &Default::default(), None, &mut |c| {
+        out.push(c);
+        true
+    })?;
+    Ok(out)
+}
+
+/// The condition of a contacts list: a state and the TUI's filter language.
+fn condition(
+    state: Option<ContactState>,
+    query: &crate::store::views::Filter,
+) -> (String, Vec<rusqlite::types::Value>) {
+    let (cond, mut values) = query.sql(&crate::store::views::CONTACTS);
+    match state {
+        Some(s) => {
+            values.insert(0, rusqlite::types::Value::Text(s.as_str().to_string()));
+            (format!("c.state = ? AND ({cond})"), values)
+        }
+        None => (cond, values),
+    }
+}
+
+/// Visits contacts by name (Unicode order) then e-mail, one at a time, while `visit` says so.
+pub fn each(
+    conn: &Connection,
+    state: Option<ContactState>,
+    query: &crate::store::views::Filter,
+    limit: Option<usize>,
+    visit: &mut dyn FnMut(Contact) -> bool,
+) -> rusqlite::Result<()> {
+    let (cond, values) = condition(state, query);
+    let limit = limit.map(|l| l as i64).unwrap_or(-1);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE {cond}
+         ORDER BY c.name COLLATE unicode, c.email COLLATE NOCASE LIMIT {limit}"
     ))?;
-    stmt.query_map([], contact_from_row)?.collect()
+    let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+    while let Some(r) = rows.next()? {
+        if !visit(contact_from_row(r)?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// How many contacts a list keeps (kept counts when they answer, else counted up to a cap).
+pub fn count_listed(
+    conn: &Connection,
+    state: Option<ContactState>,
+    query: &crate::store::views::Filter,
+) -> rusqlite::Result<crate::store::counts::Count> {
+    use crate::store::counts::{self, Count};
+    if query.is_empty() {
+        let name = match state {
+            Some(s) => format!("contacts.{}", s.as_str()),
+            None => "contacts".to_string(),
+        };
+        return Ok(Count::exact(counts::kept_or_zero(conn, &name)?));
+    }
+    let (cond, values) = condition(state, query);
+    counts::capped(conn, "contacts c", &cond, values)
 }
 
 /// The contact with this e-mail, compared case-insensitively.
@@ -72,6 +130,45 @@ pub fn insert(
 pub const CREATE_EMAIL_INDEX: &str =
     "CREATE UNIQUE INDEX contacts_email ON contacts (email COLLATE NOCASE)";
 pub const DROP_EMAIL_INDEX: &str = "DROP INDEX contacts_email";
+
+/// The indexes and triggers of `contacts` (the unique e-mail index among them), as SQL.
+#[derive(Debug, Default)]
+pub struct Secondary {
+    sql: Vec<String>,
+}
+
+/// Drops the indexes and triggers of `contacts` before a large load: building an index once at
+/// the end is much cheaper than growing it row by row (and the name index sorts through the
+/// Unicode collation). Must run inside the load's transaction, with [`restore_secondary`] after.
+pub fn drop_secondary(conn: &Connection) -> rusqlite::Result<Secondary> {
+    let objects: Vec<(String, String, String)> = conn
+        .prepare(
+            "SELECT type, name, sql FROM sqlite_schema WHERE tbl_name = 'contacts'
+             AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut secondary = Secondary::default();
+    for (kind, name, sql) in objects {
+        conn.execute_batch(&format!("DROP {kind} \"{}\"", name.replace('"', "\"\"")))?;
+        secondary.sql.push(sql);
+    }
+    Ok(secondary)
+}
+
+/// Creates again what [`drop_secondary`] dropped (a duplicate e-mail fails here) and counts the
+/// contacts again for the counts the triggers keep.
+pub fn restore_secondary(conn: &Connection, secondary: Secondary) -> rusqlite::Result<()> {
+    for sql in &secondary.sql {
+        conn.execute_batch(sql)?;
+    }
+    conn.execute_batch(
+        "DELETE FROM row_counts WHERE name = 'contacts' OR name LIKE 'contacts.%';
+         INSERT INTO row_counts (name, n) SELECT 'contacts', COUNT(*) FROM contacts;
+         INSERT INTO row_counts (name, n) SELECT 'contacts.' || state, COUNT(*) FROM contacts
+             GROUP BY state;",
+    )
+}
 
 pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM contacts", [], |r| r.get(0))

@@ -3,7 +3,12 @@
 //! Claims run in an IMMEDIATE transaction, so several workers (in several processes) never take
 //! the same job; a job whose lease expired (its worker crashed) is claimed again.
 
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use rusqlite::types::Value;
+use rusqlite::{
+    Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params, params_from_iter,
+};
+
+use crate::store::counts::Count;
 
 use crate::printing::job::{Attempt, Job, JobState};
 use crate::printing::retention::Purged;
@@ -506,22 +511,71 @@ fn job_row(r: &Row<'_>) -> rusqlite::Result<Job> {
 pub struct Filter {
     pub state: Option<JobState>,
     pub printer: Option<String>,
+    /// The TUI's filter language (`--filter`).
+    pub query: crate::store::views::Filter,
     pub limit: Option<usize>,
+}
+
+impl Filter {
+    /// The `WHERE` condition over [`JOB_FROM`]'s aliases, and its values.
+    fn condition(&self, conn: &Connection) -> (String, Vec<Value>) {
+        let (cond, mut values) = self.query.sql_for(conn, &crate::store::views::PRINT_JOBS);
+        let mut parts = vec![format!("({cond})")];
+        if let Some(s) = self.state {
+            parts.insert(0, "j.state = ?".to_string());
+            values.insert(0, Value::Text(s.as_str().to_string()));
+        }
+        if let Some(p) = &self.printer {
+            let at = usize::from(self.state.is_some());
+            parts.insert(at, "p.name = ?".to_string());
+            values.insert(at, Value::Text(p.clone()));
+        }
+        (parts.join(" AND "), values)
+    }
 }
 
 /// Jobs, newest first.
 pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Job>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {JOB_COLUMNS} FROM {JOB_FROM}
-         WHERE (?1 IS NULL OR j.state = ?1) AND (?2 IS NULL OR p.name = ?2)
-         ORDER BY j.id DESC LIMIT ?3"
-    ))?;
+    let mut out = Vec::new();
+    each(conn, f, &mut |j| {
+        out.push(j);
+        true
+    })?;
+    Ok(out)
+}
+
+/// Visits the jobs newest first, one at a time (constant memory), while `visit` says to go on.
+pub fn each(
+    conn: &Connection,
+    f: &Filter,
+    visit: &mut dyn FnMut(Job) -> bool,
+) -> rusqlite::Result<()> {
+    let (cond, values) = f.condition(conn);
     let limit = f.limit.map(|l| l as i64).unwrap_or(-1);
-    stmt.query_map(
-        params![f.state.map(|s| s.as_str()), f.printer, limit],
-        job_row,
-    )?
-    .collect()
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {JOB_COLUMNS} FROM {JOB_FROM} WHERE {cond} ORDER BY j.id DESC LIMIT {limit}"
+    ))?;
+    let mut rows = stmt.query(params_from_iter(values))?;
+    while let Some(r) = rows.next()? {
+        if !visit(job_row(r)?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// How many jobs the filter keeps (kept counts when they answer, else counted up to a cap).
+pub fn count(conn: &Connection, f: &Filter) -> rusqlite::Result<Count> {
+    use crate::store::counts;
+    if f.printer.is_none() && f.query.is_empty() {
+        let n = match f.state {
+            Some(s) => counts::kept_or_zero(conn, &format!("print_jobs.{}", s.as_str()))?,
+            None => counts::kept_or_zero(conn, "print_jobs")?,
+        };
+        return Ok(Count::exact(n));
+    }
+    let (cond, values) = f.condition(conn);
+    counts::capped(conn, JOB_FROM, &cond, values)
 }
 
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Job>> {
@@ -713,23 +767,20 @@ pub struct Depth {
     pub unconfirmed: u64,
 }
 
+/// Read from the counts kept by triggers: never a scan of the jobs.
 pub fn depth(conn: &Connection) -> rusqlite::Result<Depth> {
-    let mut d = Depth::default();
-    let mut stmt = conn.prepare_cached(
-        "SELECT state, COUNT(*) FROM print_jobs
-         WHERE state IN ('pending', 'sending', 'failed', 'unconfirmed') GROUP BY state",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-    for row in rows {
-        let (state, n) = row?;
-        match state.as_str() {
-            "pending" => d.pending = n as u64,
-            "sending" => d.sending = n as u64,
-            "unconfirmed" => d.unconfirmed = n as u64,
-            _ => d.failed = n as u64,
-        }
-    }
-    Ok(d)
+    use crate::store::counts::kept_or_zero;
+    Ok(Depth {
+        pending: kept_or_zero(conn, "print_jobs.pending")?,
+        sending: kept_or_zero(conn, "print_jobs.sending")?,
+        failed: kept_or_zero(conn, "print_jobs.failed")?,
+        unconfirmed: kept_or_zero(conn, "print_jobs.unconfirmed")?,
+    })
+}
+
+/// How many jobs may have printed twice (kept by a trigger).
+pub fn maybe_duplicates(conn: &Connection) -> rusqlite::Result<u64> {
+    crate::store::counts::kept_or_zero(conn, "print_jobs.maybe_duplicate")
 }
 
 /// The earliest time some job becomes due (a pending job's next attempt, or a lease expiry).
@@ -769,29 +820,100 @@ pub fn set_remote_state(
     Ok(n == 1)
 }
 
+/// Rows a purge deletes per transaction: each batch gives the write lock back within a few
+/// milliseconds, so the worker and the TUI keep writing while a large purge runs.
+pub const PURGE_BATCH: usize = 200;
+
 /// Deletes finished jobs older than `cutoff`, then documents and events nothing refers to.
 pub fn purge_finished_before(conn: &mut Connection, cutoff: &str) -> rusqlite::Result<Purged> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let jobs = tx.execute(
-        "DELETE FROM print_jobs WHERE state IN ('succeeded', 'failed', 'cancelled')
-         AND COALESCE(finished_at, created_at) < ?1",
-        [cutoff],
-    )?;
-    let documents = tx.execute(
-        "DELETE FROM documents WHERE created_at < ?1
-         AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.document_id = documents.id)",
-        [cutoff],
-    )?;
-    let events = tx.execute(
-        "DELETE FROM events WHERE created_at < ?1
-         AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.event_id = events.id)
-         AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.event_id = events.id)",
-        [cutoff],
-    )?;
-    tx.commit()?;
-    Ok(Purged {
-        jobs,
-        documents,
-        events,
-    })
+    purge_finished_before_with(conn, cutoff, &mut |_| {})
+}
+
+/// Like [`purge_finished_before`], in transactions of at most [`PURGE_BATCH`] rows; `between`
+/// runs after each commit (no lock held) with what is purged so far.
+pub fn purge_finished_before_with(
+    conn: &mut Connection,
+    cutoff: &str,
+    between: &mut dyn FnMut(&Purged),
+) -> rusqlite::Result<Purged> {
+    let mut purged = Purged::default();
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            &format!(
+                "DELETE FROM print_jobs WHERE id IN (SELECT id FROM print_jobs
+                 WHERE state IN ('succeeded', 'failed', 'cancelled')
+                 AND COALESCE(finished_at, created_at) < ?1 LIMIT {PURGE_BATCH})"
+            ),
+            [cutoff],
+        )?;
+        tx.commit()?;
+        purged.jobs += n;
+        if n > 0 {
+            between(&purged);
+        }
+        if n < PURGE_BATCH {
+            break;
+        }
+    }
+    let documents = "DELETE FROM documents WHERE id = ?1
+        AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.document_id = ?1)";
+    let mut so_far = purged;
+    let n = sweep(conn, "documents", cutoff, documents, &mut |n| {
+        so_far.documents = n;
+        between(&so_far);
+    })?;
+    purged.documents = n;
+    let events = "DELETE FROM events WHERE id = ?1
+        AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.event_id = ?1)
+        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.event_id = ?1)";
+    let mut so_far = purged;
+    let n = sweep(conn, "events", cutoff, events, &mut |n| {
+        so_far.events = n;
+        between(&so_far);
+    })?;
+    purged.events = n;
+    Ok(purged)
+}
+
+/// Walks the rows of `table` created before `cutoff` in (created_at, id) order, a batch per
+/// transaction, running `delete` (which keeps rows still referred to) on each; returns how many
+/// it deleted.
+fn sweep(
+    conn: &mut Connection,
+    table: &str,
+    cutoff: &str,
+    delete: &str,
+    between: &mut dyn FnMut(usize),
+) -> rusqlite::Result<usize> {
+    let mut deleted = 0;
+    let mut after: (String, i64) = (String::new(), 0);
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let batch: Vec<(String, i64)> = tx
+            .prepare_cached(&format!(
+                "SELECT created_at, id FROM {table} WHERE created_at < ?1
+                 AND (created_at, id) > (?2, ?3) ORDER BY created_at, id LIMIT {PURGE_BATCH}"
+            ))?
+            .query_map(params![cutoff, after.0, after.1], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut n = 0;
+        {
+            let mut stmt = tx.prepare_cached(delete)?;
+            for (_, id) in &batch {
+                n += stmt.execute([id])?;
+            }
+        }
+        tx.commit()?;
+        deleted += n;
+        if n > 0 {
+            between(deleted);
+        }
+        match batch.last() {
+            Some(last) if batch.len() == PURGE_BATCH => after = last.clone(),
+            _ => return Ok(deleted),
+        }
+    }
 }

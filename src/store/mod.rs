@@ -2,7 +2,9 @@
 //!
 //! Each area keeps its schema in `schema/<area>.sql` and its queries in `store/<area>.rs`.
 
+pub mod collation;
 pub mod contacts;
+pub mod counts;
 pub mod jobs;
 pub mod pos;
 pub mod printers;
@@ -30,6 +32,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/print_fonts.sql"),
     include_str!("schema/office.sql"),
     include_str!("schema/print_truth.sql"),
+    include_str!("schema/scale.sql"),
 ];
 
 /// The schema version a fully migrated database has.
@@ -84,11 +87,11 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
 /// Opens the database and migrates it up to `target` (tests use this to build older databases).
 pub fn open_at_version(path: &Path, target: usize) -> Result<Connection, StoreError> {
     create_private(path)?;
-    let conn = Connection::open(path).map_err(|source| StoreError::Open {
+    let mut conn = Connection::open(path).map_err(|source| StoreError::Open {
         path: path.display().to_string(),
         source,
     })?;
-    configure(&conn)?;
+    configure(&mut conn)?;
     migrate(&conn, target).map_err(|e| match e {
         StoreError::TooNew {
             found, supported, ..
@@ -119,6 +122,7 @@ pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "query_only", "ON")?;
+    collation::register(&conn)?;
     let found = version(&conn)?;
     if found != SCHEMA_VERSION {
         return Err(StoreError::NeedsMigration {
@@ -132,13 +136,17 @@ pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
 
 /// An in-memory, fully migrated database (tests and benchmarks).
 pub fn open_in_memory() -> Result<Connection, StoreError> {
-    let conn = Connection::open_in_memory()?;
-    configure(&conn)?;
+    let mut conn = Connection::open_in_memory()?;
+    configure(&mut conn)?;
     migrate(&conn, SCHEMA_VERSION)?;
     Ok(conn)
 }
 
-fn configure(conn: &Connection) -> Result<(), StoreError> {
+/// Every write transaction takes the write lock when it begins (`BEGIN IMMEDIATE`): one that read
+/// first and upgraded later could fail with "database is locked" whatever the busy timeout.
+fn configure(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+    collation::register(conn)?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;

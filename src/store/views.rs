@@ -5,14 +5,16 @@
 //! `detail` function reads one row with its related rows. Nothing here writes.
 
 mod details;
+pub mod fields;
 mod filter;
+pub mod search;
 mod specs;
 mod window;
 
 pub use details::{Detail, Section};
 pub use filter::{Filter, FilterError};
 pub use specs::{CONTACTS, POS_FOLDERS, PRINT_JOBS, PRINTERS, SYNC_TABLES};
-pub use window::{Anchor, Key, Row, Window, count, ids, window};
+pub use window::{Anchor, Key, Row, Window, count, ids, order_by, window};
 
 use rusqlite::Connection;
 
@@ -128,18 +130,16 @@ pub struct QueueDepth {
 
 /// Counts the work waiting for the worker (the header shows it).
 pub fn queue_depth(conn: &Connection) -> rusqlite::Result<QueueDepth> {
-    let print_jobs: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM print_jobs WHERE state IN ('pending', 'sending')",
-        [],
-        |r| r.get(0),
-    )?;
+    use crate::store::counts::kept_or_zero;
+    let print_jobs =
+        kept_or_zero(conn, "print_jobs.pending")? + kept_or_zero(conn, "print_jobs.sending")?;
     let till_queue: i64 = conn.query_row(
         "SELECT COUNT(*) FROM till_queue WHERE acked_at IS NULL",
         [],
         |r| r.get(0),
     )?;
     Ok(QueueDepth {
-        print_jobs: print_jobs.unsigned_abs(),
+        print_jobs,
         till_queue: till_queue.unsigned_abs(),
     })
 }

@@ -227,6 +227,7 @@ impl App {
                 self.pending = self.pending.saturating_sub(1);
                 match result {
                     Ok(n) => self.tables[pane.index()].counted(count_seq, n),
+                    Err(e) if e == loader::SUPERSEDED => {}
                     Err(e) => self.status.error(s::load_failed(pane.title(), &e)),
                 }
             }

@@ -23,7 +23,7 @@ pub enum Event {
     Counted {
         pane: Pane,
         count_seq: u64,
-        result: Result<u64, String>,
+        result: Result<crate::store::counts::Count, String>,
     },
     /// The header's counts, and who holds the worker lease when this process does not run it.
     Header {

@@ -1,8 +1,15 @@
-//! Work off the UI loop: pane loads, details and header counts on a shared read connection,
+//! Work off the UI loop: pane rows, counts, details and header counts on read connections of
+//! their own (rows and details on one, counts on another, so a slow count never holds rows back),
 //! and action work on its own connection, each in `spawn_blocking`, answered by an event.
+//!
+//! A load that a newer load of the same pane supersedes is cancelled where it stands (an SQLite
+//! progress handler interrupts its statement), and a filter keystroke waits [`FILTER_DEBOUNCE`]
+//! before reading, so that typing never queues one query per key.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::Connection;
 use tokio::sync::mpsc::UnboundedSender;
@@ -15,63 +22,132 @@ use super::event::{Event, Loaded};
 use super::panes::Pane;
 use super::panes::table::{LoadRequest, WINDOW_HALF};
 
-/// The connection pane loads read through (opened on first use, reused after).
+/// How long a filter keystroke waits for the next one before its rows are read.
+pub const FILTER_DEBOUNCE: Duration = Duration::from_millis(30);
+
+/// The error text of a load that a newer one superseded (the app drops it silently).
+pub const SUPERSEDED: &str = "superseded by a newer load";
+
+/// SQLite virtual-machine steps between two checks for a newer load.
+const CHECK_EVERY: std::ffi::c_int = 2_000;
+
+/// One lazily opened connection.
+#[derive(Clone, Default)]
+struct Slot(Arc<Mutex<Option<Connection>>>);
+
+/// The newest load (rows) and count asked for, per pane.
+#[derive(Default)]
+struct Latest {
+    rows: [AtomicU64; Pane::ALL.len()],
+    counts: [AtomicU64; Pane::ALL.len()],
+}
+
+/// The connections pane loads read through (opened on first use, reused after).
 #[derive(Clone)]
 pub struct Reader {
     db: PathBuf,
-    conn: Arc<Mutex<Option<Connection>>>,
+    rows: Slot,
+    counts: Slot,
+    latest: Arc<Latest>,
 }
 
 impl Reader {
     pub fn new(db: &Path) -> Reader {
         Reader {
             db: db.to_path_buf(),
-            conn: Arc::new(Mutex::new(None)),
+            rows: Slot::default(),
+            counts: Slot::default(),
+            latest: Arc::new(Latest::default()),
         }
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, String> {
-        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, String> {
+        self.on(&self.rows, f)
+    }
+
+    fn on<T>(
+        &self,
+        slot: &Slot,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, String> {
+        let mut guard = slot.0.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
             let conn = crate::store::open(&self.db).map_err(|e| format!("{e}"))?;
             *guard = Some(conn);
         }
-        match guard.as_ref() {
-            Some(conn) => f(conn).map_err(|e| e.to_string()),
+        match guard.as_mut() {
+            Some(conn) => f(conn).map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::OperationInterrupted) => SUPERSEDED.to_string(),
+                _ => e.to_string(),
+            }),
             None => Err("no database connection".to_string()),
         }
     }
 }
 
-/// Reads a pane's window (and, when asked, its notices), sends it, then counts when asked:
-/// the rows are drawn without waiting for a count over a large table.
+/// Reads a pane's window (and, when asked, its notices), sends it, then counts when asked on
+/// the count connection: the rows are drawn without waiting for a count over a large table.
 pub fn load(reader: &Reader, pane: Pane, req: LoadRequest, tx: &UnboundedSender<Event>) {
     let reader = reader.clone();
     let tx = tx.clone();
+    let i = pane.index();
+    reader.latest.rows[i].store(req.seq, Ordering::Relaxed);
+    if let Some(c) = req.count {
+        reader.latest.counts[i].store(c, Ordering::Relaxed);
+    }
     tokio::task::spawn_blocking(move || {
         let view = pane.view();
-        let result = reader.with(|conn| {
-            let window = views::window(
-                conn,
-                view,
-                &req.query,
-                &req.anchor,
-                WINDOW_HALF,
-                WINDOW_HALF,
-            )?;
-            let notices = match req.count {
-                Some(_) => Some(pane.notices(conn)?),
-                None => None,
-            };
-            Ok(Loaded { window, notices })
-        });
+        let newest = Arc::clone(&reader.latest);
+        if req.debounce {
+            std::thread::sleep(FILTER_DEBOUNCE);
+        }
+        let superseded = newest.rows[i].load(Ordering::Relaxed) != req.seq;
+        let result = if superseded {
+            Err(SUPERSEDED.to_string())
+        } else {
+            reader.with(|conn| {
+                let watch = Arc::clone(&newest);
+                conn.progress_handler(
+                    CHECK_EVERY,
+                    Some(move || watch.rows[i].load(Ordering::Relaxed) != req.seq),
+                )?;
+                let window = views::window(
+                    conn,
+                    view,
+                    &req.query,
+                    &req.anchor,
+                    WINDOW_HALF,
+                    WINDOW_HALF,
+                );
+                conn.progress_handler(0, None::<fn() -> bool>)?;
+                let window = window?;
+                let notices = match req.count {
+                    Some(_) => Some(pane.notices(conn)?),
+                    None => None,
+                };
+                Ok(Loaded { window, notices })
+            })
+        };
         let _ = tx.send(Event::Loaded {
             pane,
             seq: req.seq,
             result,
         });
         if let Some(count_seq) = req.count {
-            let result = reader.with(|conn| views::count(conn, view, &req.query));
+            let result = if newest.counts[i].load(Ordering::Relaxed) != count_seq {
+                Err(SUPERSEDED.to_string())
+            } else {
+                reader.on(&reader.counts, |conn| {
+                    let watch = Arc::clone(&newest);
+                    conn.progress_handler(
+                        CHECK_EVERY,
+                        Some(move || watch.counts[i].load(Ordering::Relaxed) != count_seq),
+                    )?;
+                    let count = views::count(conn, view, &req.query);
+                    conn.progress_handler(0, None::<fn() -> bool>)?;
+                    count
+                })
+            };
             let _ = tx.send(Event::Counted {
                 pane,
                 count_seq,

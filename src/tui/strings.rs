@@ -68,19 +68,20 @@ pub mod panes {
     /// The table's title: `Print jobs · 1,204 rows · state:failed · by created ↓ · 3 marked`.
     pub fn title(
         pane: &str,
-        total: Option<u64>,
+        total: Option<crate::store::counts::Count>,
         filter: &str,
         sort: &str,
         desc: bool,
         marked: usize,
     ) -> String {
         let mut t = pane.to_string();
-        if let Some(n) = total {
-            t.push_str(&format!(
-                " · {} {}",
-                thousands(n),
-                if n == 1 { "row" } else { "rows" }
-            ));
+        if let Some(c) = total {
+            let rows = if c.n == 1 { "row" } else { "rows" };
+            if c.exact {
+                t.push_str(&format!(" · {} {rows}", thousands(c.n)));
+            } else {
+                t.push_str(&format!(" · more than {} {rows}", thousands(c.n)));
+            }
         }
         if !filter.is_empty() {
             t.push_str(&format!(" · filter: {filter}"));
@@ -116,6 +117,8 @@ pub mod panes {
             _ => ">",
         }
     }
+    /// Appended to a table's title while the rows of a new filter are being read.
+    pub const FILTERING: &str = " · filtering…";
 
     /// `1234567` as `1,234,567`.
     pub fn thousands(n: u64) -> String {

@@ -151,10 +151,11 @@ fn draw_table(
 ) -> Rect {
     let view = table.view;
     let sort = view.columns[table.query.sort].name;
-    let title = s::title(
+    // The filter of the rows on screen; a newer one is said to be coming, never shown as current.
+    let mut title = s::title(
         pane.title(),
         table.total,
-        &table.query.filter.text,
+        &table.shown_filter,
         sort,
         table.query.desc,
         table.marked.len(),
@@ -170,6 +171,9 @@ fn draw_table(
     // `<` / `>` cannot scroll past the last column.
     table.scroll = layout.left.len();
     table.hidden_right = layout.right.len();
+    if table.query.filter.text != table.shown_filter {
+        title.push_str(s::FILTERING);
+    }
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Slot::PopupBorder))

@@ -1,20 +1,20 @@
 //! Inserting the valid rows of an import: one transaction, multi-row prepared INSERTs, and the
-//! e-mail index rebuilt once after a large load.
+//! indexes and triggers of contacts built once after a large load.
 
 use rusqlite::Connection;
 
 use super::{GoodRow, Message, Progress};
 
-/// The open import transaction, and whether the e-mail index must be rebuilt before it commits.
+/// The open import transaction, and the indexes and triggers to build again before it commits.
 pub(super) struct Pending {
-    rebuild_index: bool,
+    rebuild: Option<crate::store::contacts::Secondary>,
 }
 
 impl Pending {
     pub(super) fn finish(self, conn: &Connection) -> rusqlite::Result<()> {
         let done = (|| {
-            if self.rebuild_index {
-                conn.execute_batch(crate::store::contacts::CREATE_EMAIL_INDEX)?;
+            if let Some(secondary) = self.rebuild {
+                crate::store::contacts::restore_secondary(conn, secondary)?;
             }
             conn.execute_batch("COMMIT")
         })();
@@ -39,15 +39,23 @@ pub(super) fn insert_stream(
 ) -> rusqlite::Result<(u64, Pending)> {
     use crate::store::contacts as q;
     conn.execute_batch("BEGIN IMMEDIATE")?;
-    // Building the e-mail index once after a large load is much cheaper than growing it row by
-    // row. The rows are checked for duplicates before they are sent here, and the index is
-    // rebuilt (unique) inside the same transaction before it commits.
-    let rebuild_index = total_bytes / 64 > (existing as u64).max(1_000);
-    let pending = Pending { rebuild_index };
-    let result = (|| {
-        if rebuild_index {
-            conn.execute_batch(q::DROP_EMAIL_INDEX)?;
+    // Building the indexes once after a large load is much cheaper than growing them row by
+    // row. The rows are checked for duplicates before they are sent here, and the unique e-mail
+    // index is built again inside the same transaction before it commits.
+    let large = total_bytes / 64 > (existing as u64).max(1_000);
+    let rebuild = if large {
+        match q::drop_secondary(conn) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
         }
+    } else {
+        None
+    };
+    let pending = Pending { rebuild };
+    let result = (|| {
         let now = crate::store::now();
         let mut many = conn.prepare(&insert_sql(ROWS_PER_INSERT))?;
         let mut one = conn.prepare(&insert_sql(1))?;

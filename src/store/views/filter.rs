@@ -1,12 +1,18 @@
-//! The `/` filter of a pane: free words and `field:value` terms, turned into SQL with bound values.
+//! The `/` filter of a pane (and `--filter` of the CLI lists): free words and `field:value` terms,
+//! turned into SQL with bound values.
 //!
-//! `state:failed printer:front paper` keeps the rows whose state is `failed`, whose printer contains
-//! `front`, and where any searched column contains `paper`. `field:!value` negates,
-//! `field:>value` (`>=`, `<`, `<=`) compares, and `"quoted words"` keep spaces.
+//! `state:failed printer:front paper` keeps the rows whose state is `failed` (states match
+//! exactly), whose printer contains `front` (text matches as a substring, case-insensitive) and
+//! where any searched column contains `paper`. `field:=value` is exact for text too,
+//! `field:!value` negates, `field:>value` (`>=`, `<`, `<=`) compares numbers and times, a time
+//! matches as a prefix (`created:2026-11`), and `"quoted words"` keep spaces. A value the field
+//! cannot hold (`attempts:>abc`, `state:fai`) and an unknown field are explained, never 0 rows.
 
+use rusqlite::Connection;
 use rusqlite::types::Value;
 
-use super::{Match, View};
+use super::fields::{self, Kind};
+use super::{Match, View, search};
 
 /// A parsed filter; `text` is what the operator typed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,6 +36,7 @@ enum Term {
 enum Op {
     Equal,
     Contains,
+    Prefix,
     Less,
     LessOrEqual,
     Greater,
@@ -43,6 +50,12 @@ pub enum FilterError {
     UnknownField { field: String, expected: String },
     #[error("filter field `{field}` needs a value, e.g. `{field}:something`")]
     EmptyValue { field: String },
+    #[error("filter `{term}`: `{value}` is not {expected}")]
+    BadValue {
+        term: String,
+        value: String,
+        expected: String,
+    },
     #[error("a quote is not closed in the filter `{text}`")]
     UnclosedQuote { text: String },
 }
@@ -64,44 +77,95 @@ impl Filter {
         self.terms.is_empty()
     }
 
+    /// The stored value when the filter is exactly one `field:value` on an exact field (the
+    /// counts kept by triggers answer it), e.g. `Some(("state", "failed"))`.
+    pub fn single_exact<'v>(&self, view: &'v View) -> Option<(&'v str, &str)> {
+        match self.terms.as_slice() {
+            [
+                Term::Field {
+                    column,
+                    op: Op::Equal,
+                    value,
+                    negate: false,
+                },
+            ] => Some((view.columns[*column].name, value.as_str())),
+            _ => None,
+        }
+    }
+
     /// The `WHERE` condition and its bound values (`1` when the filter is empty).
     pub fn sql(&self, view: &View) -> (String, Vec<Value>) {
+        self.planned(view, None)
+    }
+
+    /// Like [`Filter::sql`], asking the full-text index first how common each indexed word is:
+    /// a rare word reads its few rows by id, a common one lets the sorted scan stop at the first
+    /// window of matches (either way, never every row).
+    pub fn sql_for(&self, conn: &Connection, view: &View) -> (String, Vec<Value>) {
+        self.planned(view, Some(conn))
+    }
+
+    fn planned(&self, view: &View, conn: Option<&Connection>) -> (String, Vec<Value>) {
         let mut parts = Vec::new();
         let mut values = Vec::new();
+        let index = search::of(view);
         for t in &self.terms {
             match t {
-                Term::Word(w) => {
-                    let any: Vec<String> = view
-                        .search
-                        .iter()
-                        .map(|e| format!("{e} LIKE ? ESCAPE '\\'"))
-                        .collect();
-                    for _ in view.search {
-                        values.push(Value::Text(like_pattern(w)));
+                Term::Word(w) => match index.filter(|_| search::indexable(w)) {
+                    Some(s) => {
+                        let (cond, query, whole) = s.condition(None, w);
+                        let cond = s.plan(conn, cond, &query);
+                        values.push(Value::Text(query));
+                        values.extend(whole.into_iter().map(Value::Text));
+                        parts.push(format!("({cond})"));
                     }
-                    parts.push(format!("({})", any.join(" OR ")));
-                }
+                    None => {
+                        let any: Vec<String> = view
+                            .search
+                            .iter()
+                            .map(|e| format!("{e} LIKE ? ESCAPE '\\'"))
+                            .collect();
+                        for _ in view.search {
+                            values.push(Value::Text(like_pattern(w)));
+                        }
+                        parts.push(format!("({})", any.join(" OR ")));
+                    }
+                },
                 Term::Field {
                     column,
                     op,
                     value,
                     negate,
                 } => {
-                    let expr = view.columns[*column].value;
-                    let cond = match op {
-                        Op::Equal => format!("{expr} = ? COLLATE NOCASE"),
-                        Op::Contains => format!("{expr} LIKE ? ESCAPE '\\'"),
-                        Op::Less => format!("{expr} < ?"),
-                        Op::LessOrEqual => format!("{expr} <= ?"),
-                        Op::Greater => format!("{expr} > ?"),
-                        Op::GreaterOrEqual => format!("{expr} >= ?"),
-                    };
-                    let bound = if *op == Op::Contains {
-                        like_pattern(value)
+                    let col = &view.columns[*column];
+                    let expr = col.value;
+                    let indexed = index
+                        .and_then(|s| s.column(col.name).map(|c| (s, c)))
+                        .filter(|_| *op == Op::Contains && search::indexable(value));
+                    let cond = if let Some((s, c)) = indexed {
+                        let (cond, query, _) = s.condition(Some(c), value);
+                        let cond = s.plan(conn, cond, &query);
+                        values.push(Value::Text(query));
+                        cond
                     } else {
-                        value.clone()
+                        let bound = match op {
+                            Op::Contains => like_pattern(value),
+                            Op::Prefix => format!("{}%", escape_like(value)),
+                            _ => value.clone(),
+                        };
+                        values.push(match fields::kind(view, col) {
+                            Kind::Number => number_or_text(bound),
+                            _ => Value::Text(bound),
+                        });
+                        match op {
+                            Op::Equal => format!("{expr} = ? COLLATE NOCASE"),
+                            Op::Contains | Op::Prefix => format!("{expr} LIKE ? ESCAPE '\\'"),
+                            Op::Less => format!("{expr} < ?"),
+                            Op::LessOrEqual => format!("{expr} <= ?"),
+                            Op::Greater => format!("{expr} > ?"),
+                            Op::GreaterOrEqual => format!("{expr} >= ?"),
+                        }
                     };
-                    values.push(number_or_text(bound));
                     parts.push(if *negate {
                         format!("NOT ({cond})")
                     } else {
@@ -121,17 +185,19 @@ impl Filter {
 /// Binds integers as integers so numeric columns compare as numbers.
 fn number_or_text(v: String) -> Value {
     match v.parse::<i64>() {
-        Ok(n) if !v.starts_with('0') || v == "0" => Value::Integer(n),
+        Ok(n) => Value::Integer(n),
         _ => Value::Text(v),
     }
 }
 
-fn like_pattern(w: &str) -> String {
-    let escaped = w
-        .replace('\\', "\\\\")
+fn escape_like(w: &str) -> String {
+    w.replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+        .replace('_', "\\_")
+}
+
+fn like_pattern(w: &str) -> String {
+    format!("%{}%", escape_like(w))
 }
 
 /// A whitespace-separated token; `quoted` when it began with a quote (never a field then).
@@ -194,6 +260,7 @@ fn term(view: &View, token: Token) -> Result<Term, FilterError> {
             expected: view.filter_fields().join(", "),
         });
     };
+    let kind = fields::kind(view, col);
     let (negate, raw) = match raw.strip_prefix('!') {
         Some(rest) => (true, rest),
         None => (false, raw),
@@ -206,20 +273,37 @@ fn term(view: &View, token: Token) -> Result<Term, FilterError> {
         (Op::Greater, v)
     } else if let Some(v) = raw.strip_prefix('<') {
         (Op::Less, v)
-    } else if col.filter == Match::Contains {
-        (Op::Contains, raw)
+    } else if let Some(v) = raw.strip_prefix('=') {
+        (Op::Equal, v)
     } else {
-        (Op::Equal, raw)
+        match kind {
+            Kind::Text => (Op::Contains, raw),
+            Kind::Time => (Op::Prefix, raw),
+            _ => (Op::Equal, raw),
+        }
     };
     if value.is_empty() {
         return Err(FilterError::EmptyValue {
             field: col.name.to_string(),
         });
     }
+    let stored = match (&kind, op) {
+        // Any text is a valid exact or compared value of a text field.
+        (Kind::Text, _) => Some(value.to_string()),
+        (Kind::Time, Op::Equal) => Some(value.replace(' ', "T")),
+        _ => fields::normalize(&kind, value),
+    };
+    let Some(value) = stored else {
+        return Err(FilterError::BadValue {
+            term: token.text.clone(),
+            value: value.to_string(),
+            expected: fields::expected(&kind),
+        });
+    };
     Ok(Term::Field {
         column,
         op,
-        value: value.to_string(),
+        value,
         negate,
     })
 }
@@ -227,16 +311,18 @@ fn term(view: &View, token: Token) -> Result<Term, FilterError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::views::PRINT_JOBS;
+    use crate::store::views::{CONTACTS, PRINT_JOBS};
 
     #[test]
     fn fields_and_words_become_bound_conditions() {
-        let f = Filter::parse(&PRINT_JOBS, "state:failed printer:front paper").unwrap();
+        let f = Filter::parse(&PRINT_JOBS, "state:failed printer:fr paper").unwrap();
         let (sql, values) = f.sql(&PRINT_JOBS);
         assert!(sql.contains("j.state = ? COLLATE NOCASE"), "{sql}");
         assert!(sql.contains("LIKE ?"), "{sql}");
+        assert!(sql.contains("print_jobs_search MATCH ?"), "{sql}");
         assert_eq!(values[0], Value::Text("failed".into()));
-        assert_eq!(values[1], Value::Text("%front%".into()));
+        assert_eq!(values[1], Value::Text("%fr%".into()));
+        assert_eq!(values[2], Value::Text("\"paper\"".into()));
     }
 
     #[test]
@@ -244,6 +330,50 @@ mod tests {
         let err = Filter::parse(&PRINT_JOBS, "colour:red").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("colour") && msg.contains("state"), "{msg}");
+    }
+
+    #[test]
+    fn a_value_the_field_cannot_hold_is_explained() {
+        let msg = Filter::parse(&PRINT_JOBS, "attempts:>abc")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            "filter `attempts:>abc`: `abc` is not a whole number, e.g. 3"
+        );
+        let msg = Filter::parse(&PRINT_JOBS, "state:fai")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("`fai` is not one of pending, sending"),
+            "{msg}"
+        );
+        let msg = Filter::parse(&PRINT_JOBS, "created:>yesterday")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("a date or time"), "{msg}");
+    }
+
+    #[test]
+    fn states_are_exact_text_is_a_substring_and_equals_is_exact() {
+        let f = Filter::parse(&CONTACTS, "state:Not_Registered").unwrap();
+        assert_eq!(f.single_exact(&CONTACTS), Some(("state", "not_registered")));
+        let f = Filter::parse(&CONTACTS, "name:lod").unwrap();
+        let (sql, values) = f.sql(&CONTACTS);
+        assert!(sql.contains("c.name LIKE ?"), "{sql}");
+        assert_eq!(values, vec![Value::Text("%lod%".into())]);
+        let f = Filter::parse(&CONTACTS, "name:=Élodie").unwrap();
+        let (sql, values) = f.sql(&CONTACTS);
+        assert!(sql.contains("c.name = ?"), "{sql}");
+        assert_eq!(values, vec![Value::Text("Élodie".into())]);
+    }
+
+    #[test]
+    fn a_time_matches_as_a_prefix() {
+        let f = Filter::parse(&PRINT_JOBS, "created:2026-11").unwrap();
+        let (sql, values) = f.sql(&PRINT_JOBS);
+        assert!(sql.contains("j.created_at LIKE ?"), "{sql}");
+        assert_eq!(values, vec![Value::Text("2026-11%".into())]);
     }
 
     #[test]

@@ -3,7 +3,10 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
+use super::fields::{self, Kind};
 use super::{Query, View};
+use crate::store::collation;
+use crate::store::counts::{self, Count};
 
 /// Where a window is taken: the first rows, the last rows, or around a row's key.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,8 +121,8 @@ fn fetch(
     forward: bool,
     limit: usize,
 ) -> rusqlite::Result<Vec<Row>> {
-    let sort = view.columns[query.sort].value;
-    let (mut cond, mut values) = query.filter.sql(view);
+    let sort = order_by(view, query.sort);
+    let (mut cond, mut values) = query.filter.sql_for(conn, view);
     // Display order is ascending unless `desc`; reading backwards flips it.
     let ascending = forward != query.desc;
     if let Some((key, strictly_before)) = from {
@@ -169,20 +172,37 @@ fn text(v: Value) -> String {
     }
 }
 
-/// How many rows the filter keeps.
-pub fn count(conn: &Connection, view: &View, query: &Query) -> rusqlite::Result<u64> {
-    let (cond, values) = query.filter.sql(view);
-    let sql = format!("SELECT COUNT(*) FROM {} WHERE {cond}", view.from);
-    let n: i64 = conn
-        .prepare_cached(&sql)?
-        .query_row(params_from_iter(values), |r| r.get(0))?;
-    Ok(n.unsigned_abs())
+/// The SQL a column sorts by: text in Unicode order (the `unicode` collation, which the indexes
+/// on names use too), other values as stored.
+pub fn order_by(view: &View, column: usize) -> String {
+    let col = &view.columns[column];
+    match fields::kind(view, col) {
+        Kind::Text => format!("{} COLLATE {}", col.value, collation::NAME),
+        _ => col.value.to_string(),
+    }
+}
+
+/// How many rows the filter keeps: from the counts kept by triggers when they answer (no filter,
+/// or one state), else counted up to [`counts::COUNT_CAP`] and then "more than".
+pub fn count(conn: &Connection, view: &View, query: &Query) -> rusqlite::Result<Count> {
+    if matches!(view.name, "print_jobs" | "contacts") {
+        if query.filter.is_empty() {
+            if let Some(n) = counts::kept(conn, view.name)? {
+                return Ok(Count::exact(n));
+            }
+        } else if let Some(("state", state)) = query.filter.single_exact(view) {
+            let n = counts::kept_or_zero(conn, &format!("{}.{state}", view.name))?;
+            return Ok(Count::exact(n));
+        }
+    }
+    let (cond, values) = query.filter.sql_for(conn, view);
+    counts::capped(conn, view.from, &cond, values)
 }
 
 /// The ids of every row the filter keeps, in display order (bulk actions on the filtered rows).
 pub fn ids(conn: &Connection, view: &View, query: &Query) -> rusqlite::Result<Vec<i64>> {
     let (cond, values) = query.filter.sql(view);
-    let sort = view.columns[query.sort].value;
+    let sort = order_by(view, query.sort);
     let dir = if query.desc { "DESC" } else { "ASC" };
     let sql = format!(
         "SELECT {id} FROM {from} WHERE {cond} ORDER BY {sort} {dir}, {id} {dir}",

@@ -98,12 +98,24 @@ pub fn no_table(folder: &str, table: &str) -> SyncError {
     )
 }
 
+/// Server database connections open at once in this process (PostgreSQL allows 100 by default).
+pub const MAX_SERVER_CONNECTIONS: usize = 32;
+
 /// Runs `work` on the folder's server database inside `spawn_blocking`, with the till tables
 /// (`backroom_till_inbox`, `backroom_tickets`, ...) created if needed.
+///
+/// At most [`MAX_SERVER_CONNECTIONS`] run at once: a fleet of tills pushing together waits its
+/// turn instead of exhausting the server database's connections ("too many clients").
 pub async fn with_ops<T: Send + 'static>(
     folder: &Folder,
     work: impl FnOnce(&mut dyn ops::Ops) -> Result<T, SyncError> + Send + 'static,
 ) -> Result<T, SyncError> {
+    static SLOTS: tokio::sync::Semaphore =
+        tokio::sync::Semaphore::const_new(MAX_SERVER_CONNECTIONS);
+    let _slot = SLOTS
+        .acquire()
+        .await
+        .map_err(|e| SyncError::Config(e.to_string()))?;
     let db = ServerDb::connect(folder).await?;
     let code = folder.code.clone();
     match db {

@@ -90,12 +90,7 @@ pub fn notices(conn: &Connection) -> rusqlite::Result<Vec<Notice>> {
             s::FAILED_JOBS_HINT
         )));
     }
-    let duplicates: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM print_jobs WHERE maybe_duplicate = 1",
-        [],
-        |r| r.get(0),
-    )?;
-    if duplicates > 0 {
+    if jobs::maybe_duplicates(conn)? > 0 {
         out.push(Notice::warning(s::MAYBE_DUPLICATE));
     }
     out.push(Notice::info(s::retention(

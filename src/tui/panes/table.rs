@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::store::counts::Count;
 use crate::store::views::{Anchor, Filter, Query, Row, View, Window};
 
 use super::Notice;
@@ -22,6 +23,8 @@ pub struct LoadRequest {
     pub query: Query,
     /// Count the filtered rows too (after the window is sent); the number orders the counts.
     pub count: Option<u64>,
+    /// Wait a moment for the next keystroke first (a filter being typed).
+    pub debounce: bool,
 }
 
 #[derive(Debug)]
@@ -35,7 +38,9 @@ pub struct Table {
     pub offset: usize,
     /// Rows drawn at once (set by the last draw).
     pub height: usize,
-    pub total: Option<u64>,
+    pub total: Option<Count>,
+    /// The filter of the rows on screen (the title shows it, not one whose rows are coming).
+    pub shown_filter: String,
     pub marked: BTreeSet<i64>,
     /// Columns scrolled off to the left (`<` / `>`).
     pub scroll: usize,
@@ -78,6 +83,7 @@ impl Table {
             offset: 0,
             height: 20,
             total: None,
+            shown_filter: String::new(),
             marked: BTreeSet::new(),
             scroll: 0,
             hidden_right: 0,
@@ -118,6 +124,7 @@ impl Table {
             anchor,
             query: self.query.clone(),
             count,
+            debounce: false,
         }
     }
 
@@ -158,6 +165,7 @@ impl Table {
                 *cell = crate::tui::time::table(cell);
             }
         }
+        self.shown_filter = self.query.filter.text.clone();
         let kept = match (self.pin, current) {
             (Pin::Selection, Some(id)) => self.window.rows.iter().position(|r| r.id == id),
             _ => None,
@@ -182,7 +190,7 @@ impl Table {
     }
 
     /// Applies a finished count if it is the newest one.
-    pub fn counted(&mut self, count_seq: u64, total: u64) {
+    pub fn counted(&mut self, count_seq: u64, total: Count) {
         if count_seq == self.count_seq {
             self.total = Some(total);
         }
@@ -255,7 +263,10 @@ impl Table {
         self.marked.clear();
         self.selected = 0;
         self.offset = 0;
-        self.request(Anchor::First, true)
+        LoadRequest {
+            debounce: true,
+            ..self.request(Anchor::First, true)
+        }
     }
 
     /// Marks or unmarks the selected row, then moves down.

@@ -1,0 +1,177 @@
+//! What every `list` command shares: a default limit with the rest announced on stderr, `--all`
+//! streamed in constant memory, and `--filter` in the TUI's filter language.
+
+use std::io::Write as _;
+
+use serde::Serialize;
+
+use crate::cli::Failure;
+use crate::context::Context;
+use crate::store::counts::Count;
+use crate::store::views::{Filter, View};
+
+/// Rows a list prints when neither `--limit` nor `--all` is given.
+pub const DEFAULT_LIMIT: usize = 50;
+
+/// Rows buffered to size the columns of a streamed (`--all`) text list.
+const SIZING_ROWS: usize = 200;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ListArgs {
+    /// At most this many rows (default 50).
+    #[arg(long, conflicts_with = "all")]
+    pub limit: Option<usize>,
+    /// Every row, streamed as it is read.
+    #[arg(long)]
+    pub all: bool,
+    /// The TUI's filter: `state:failed printer:front paper`, `attempts:>2`, `name:=Anna`.
+    #[arg(long)]
+    pub filter: Option<String>,
+}
+
+impl ListArgs {
+    /// How many rows to print (`None`: all).
+    pub fn limit(&self) -> Option<usize> {
+        if self.all {
+            None
+        } else {
+            Some(self.limit.unwrap_or(DEFAULT_LIMIT))
+        }
+    }
+
+    /// The parsed `--filter` for `view` (empty without one); a bad one is a usage error.
+    pub fn filter(&self, view: &View) -> Result<Filter, Failure> {
+        match &self.filter {
+            Some(text) => {
+                Filter::parse(view, text).map_err(|e| Failure::usage(format!("--filter: {e}")))
+            }
+            None => Ok(Filter::default()),
+        }
+    }
+}
+
+/// The stderr line after a list cut by its limit.
+pub fn more(rest: Count) -> String {
+    let n = thousands(rest.n);
+    if rest.exact {
+        format!("{n} more: --limit N or --all")
+    } else {
+        format!("at least {n} more: --limit N or --all")
+    }
+}
+
+/// Rows written to stdout as they come: a JSON array with `--json`, else aligned text columns
+/// (sized on the first rows, so that a list of any length needs constant memory).
+pub struct Stream<'c> {
+    ctx: &'c Context,
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    header: Vec<String>,
+    buffered: Vec<Vec<String>>,
+    widths: Option<Vec<usize>>,
+    rows: usize,
+}
+
+impl<'c> Stream<'c> {
+    pub fn new(ctx: &'c Context, header: &[&str]) -> Stream<'c> {
+        Stream {
+            ctx,
+            out: std::io::BufWriter::new(std::io::stdout().lock()),
+            header: header.iter().map(|s| s.to_string()).collect(),
+            buffered: Vec::new(),
+            widths: None,
+            rows: 0,
+        }
+    }
+
+    /// Writes one row: `value` with `--json`, else the `cells` `text` gives.
+    pub fn row<T: Serialize>(
+        &mut self,
+        value: &T,
+        text: impl FnOnce() -> Vec<String>,
+    ) -> anyhow::Result<()> {
+        self.rows += 1;
+        if self.ctx.json {
+            let sep = if self.rows == 1 { "[\n" } else { ",\n" };
+            self.out.write_all(sep.as_bytes())?;
+            serde_json::to_writer_pretty(&mut self.out, value)?;
+            return Ok(());
+        }
+        let cells = text();
+        match &self.widths {
+            Some(w) => {
+                let line = aligned(&cells, w);
+                writeln!(self.out, "{line}")?;
+            }
+            None => {
+                self.buffered.push(cells);
+                if self.buffered.len() >= SIZING_ROWS {
+                    self.flush_buffered()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn flush_buffered(&mut self) -> anyhow::Result<()> {
+        let mut all = vec![self.header.clone()];
+        all.append(&mut self.buffered);
+        let widths = widths(&all);
+        for r in &all {
+            writeln!(self.out, "{}", aligned(r, &widths))?;
+        }
+        self.widths = Some(widths);
+        Ok(())
+    }
+
+    /// Ends the list (`footer` follows the text rows); returns how many rows were written.
+    pub fn finish(mut self, footer: &str) -> anyhow::Result<usize> {
+        if self.ctx.json {
+            let end = if self.rows == 0 { "[]\n" } else { "\n]\n" };
+            self.out.write_all(end.as_bytes())?;
+        } else {
+            if self.widths.is_none() {
+                self.flush_buffered()?;
+            }
+            if !footer.is_empty() {
+                writeln!(self.out, "{footer}")?;
+            }
+        }
+        self.out.flush()?;
+        Ok(self.rows)
+    }
+}
+
+fn widths(rows: &[Vec<String>]) -> Vec<usize> {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+fn aligned(cells: &[String], widths: &[usize]) -> String {
+    let line: Vec<String> = cells
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{s:<w$}", w = widths.get(i).copied().unwrap_or(0)))
+        .collect();
+    line.join("  ").trim_end().to_string()
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,97 @@
+//! Free words through an FTS5 trigram index where a view has one (print jobs: schema/scale.sql),
+//! so a word finds its substrings without reading every row.
+
+use rusqlite::Connection;
+
+use super::View;
+
+/// A word found in at least this many rows is "common": see [`Search::plan`].
+const COMMON: i64 = 2_000;
+
+/// A view's full-text table: its name, the SQL of the row id it indexes, and the filter fields
+/// that have a column of their own in it.
+pub struct Search {
+    pub table: &'static str,
+    pub rowid: &'static str,
+    /// Columns a free word also matches whole (through their own unique index).
+    pub whole: &'static [&'static str],
+    pub fields: &'static [(&'static str, &'static str)],
+}
+
+static PRINT_JOBS: Search = Search {
+    table: "print_jobs_search",
+    rowid: "j.id",
+    whole: &["j.uuid"],
+    fields: &[
+        ("printer", "printer"),
+        ("document", "document"),
+        ("error", "error"),
+    ],
+};
+
+/// The full-text table of `view`, if it has one.
+pub fn of(view: &View) -> Option<&'static Search> {
+    match view.name {
+        "print_jobs" => Some(&PRINT_JOBS),
+        _ => None,
+    }
+}
+
+/// Trigrams need three characters; shorter words are looked for row by row.
+pub fn indexable(word: &str) -> bool {
+    word.chars().count() >= 3
+}
+
+impl Search {
+    /// `rowid IN (…MATCH ?)` for `word` in every column (`column: None`, then also the columns
+    /// matched whole) or in one; the full-text query, then the values of the whole matches.
+    pub fn condition(&self, column: Option<&str>, word: &str) -> (String, String, Vec<String>) {
+        let phrase = format!("\"{}\"", word.replace('"', "\"\""));
+        let query = match column {
+            Some(c) => format!("{{{c}}} : {phrase}"),
+            None => phrase,
+        };
+        let mut cond = format!(
+            "{rowid} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)",
+            rowid = self.rowid,
+            table = self.table
+        );
+        let mut whole = Vec::new();
+        if column.is_none() {
+            for w in self.whole {
+                cond.push_str(&format!(" OR {w} = ?"));
+                whole.push(word.to_lowercase());
+            }
+        }
+        (cond, query, whole)
+    }
+
+    /// Keeps `cond` (`rowid IN (…)`: the matching rows read by id, then sorted) for a rare word;
+    /// for a common one (asked of the index through `conn`), turns it into `+rowid IN (…)`, so that
+    /// SQLite walks the sort order and stops once the window is full instead of sorting every
+    /// match. Without a connection the condition stays as it is.
+    pub fn plan(&self, conn: Option<&Connection>, cond: String, query: &str) -> String {
+        let Some(conn) = conn else {
+            return cond;
+        };
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM {t} WHERE {t} MATCH ?1 LIMIT {COMMON})",
+            t = self.table
+        );
+        let found = conn
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row([query], |r| r.get::<_, i64>(0)));
+        match found {
+            Ok(n) if n >= COMMON => format!("+{cond}"),
+            _ => cond,
+        }
+    }
+
+    /// The column of filter field `field`, when it has one.
+    pub fn column(&self, field: &str) -> Option<&'static str> {
+        self.fields
+            .iter()
+            .find(|(f, _)| f.eq_ignore_ascii_case(field))
+            .map(|(_, c)| *c)
+    }
+}

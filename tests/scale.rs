@@ -1,0 +1,574 @@
+//! Scale: lists that stop at a default limit, `--all` and `--filter`, the filter language's
+//! explained errors, Unicode order, counts kept by triggers, purges in small transactions that
+//! never keep another writer out, and concurrent writers that never see "database is locked".
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use backroom::store::views::{self, Filter, Query};
+use support::TestEnv;
+
+/// Inserts `n` print jobs in one transaction, every `failed_every`-th failed, alternately on the
+/// printers `front` and `back`, created `created_at`.
+fn seed_jobs(db: &Path, n: usize, failed_every: usize, created_at: &str) {
+    let mut conn = backroom::store::open(db).unwrap();
+    let tx = conn.transaction().unwrap();
+    tx.execute_batch(
+        "INSERT OR IGNORE INTO printers (name, provider, target, is_default, created_at) VALUES
+           ('front', 'spool', '/nonexistent/front', 1, '2026-01-01T00:00:00.000Z'),
+           ('back', 'spool', '/nonexistent/back', 0, '2026-01-01T00:00:00.000Z');",
+    )
+    .unwrap();
+    let doc: i64 = tx
+        .query_row(
+            "INSERT INTO documents (kind, title, sha256, bytes, created_at)
+             VALUES ('invoice', 'Facture Société Générale', 'x', x'25504446', ?1) RETURNING id",
+            [created_at],
+            |r| r.get(0),
+        )
+        .unwrap();
+    {
+        let mut job = tx
+            .prepare(
+                "INSERT INTO print_jobs (uuid, document_id, printer_id, state, attempts,
+                   next_attempt_at, last_error, created_at, finished_at)
+                 VALUES (?1, ?2, (SELECT id FROM printers WHERE name = ?3), ?4, ?5, ?6, ?7, ?6, ?8)",
+            )
+            .unwrap();
+        for i in 0..n {
+            let failed = failed_every > 0 && i % failed_every == 0;
+            let printer = if i % 2 == 0 { "front" } else { "back" };
+            let (state, attempts, error, finished) = if failed {
+                ("failed", 8, Some("paper jam in tray 2"), Some(created_at))
+            } else {
+                ("succeeded", 1, None, Some(created_at))
+            };
+            job.execute(rusqlite::params![
+                uuid::Uuid::new_v4().to_string(),
+                doc,
+                printer,
+                state,
+                attempts,
+                created_at,
+                error,
+                finished
+            ])
+            .unwrap();
+        }
+    }
+    tx.commit().unwrap();
+}
+
+fn stdout_lines(out: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn jobs_list_stops_at_fifty_and_says_how_many_more() {
+    let env = TestEnv::new();
+    env.ok(&["printers", "list"]);
+    seed_jobs(&env.db(), 120, 3, "2026-11-20T10:00:00.000Z");
+    let out = env.run(&["jobs", "list"]);
+    assert!(out.status.success());
+    let lines = stdout_lines(&out);
+    // Header, 50 rows, the footer.
+    assert_eq!(lines.len(), 52, "{lines:#?}");
+    assert!(lines[51].starts_with("50 job(s)"), "{}", lines[51]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("70 more: --limit N or --all"),
+        "stderr: {stderr}"
+    );
+
+    let limited = env.json(&["jobs", "list", "--limit", "5"]);
+    assert_eq!(limited.as_array().unwrap().len(), 5);
+
+    let out = env.run(&["--json", "jobs", "list", "--all"]);
+    assert!(out.status.success());
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 120);
+    let ids: Vec<i64> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("more"),
+        "nothing is left out with --all"
+    );
+    let text = env.ok(&["jobs", "list", "--all"]);
+    assert_eq!(text.lines().count(), 122, "every row, streamed as text");
+}
+
+#[test]
+fn jobs_list_filters_with_the_tui_language() {
+    let env = TestEnv::new();
+    env.ok(&["printers", "list"]);
+    seed_jobs(&env.db(), 60, 3, "2026-11-20T10:00:00.000Z");
+    let failed_front = env.json(&[
+        "jobs",
+        "list",
+        "--all",
+        "--filter",
+        "state:failed printer:fro",
+    ]);
+    let rows = failed_front.as_array().unwrap();
+    // Jobs 0, 6, 12, … 54 are failed and on front: ten of them.
+    assert_eq!(rows.len(), 10, "{failed_front:#}");
+    assert!(
+        rows.iter()
+            .all(|j| j["state"] == "failed" && j["printer"] == "front")
+    );
+
+    // A free word goes through the trigram index: a substring, accents and case kept apart.
+    let jam = env.json(&["jobs", "list", "--all", "--filter", "JAM"]);
+    assert_eq!(jam.as_array().unwrap().len(), 20);
+    let societe = env.json(&["jobs", "list", "--limit", "3", "--filter", "société"]);
+    assert_eq!(societe.as_array().unwrap().len(), 3);
+
+    // A job's uuid (from a printer's log) finds it whole.
+    let one = env.json(&["jobs", "list", "--limit", "1"]);
+    let uuid = one[0]["uuid"].as_str().unwrap().to_uppercase();
+    let found = env.json(&["jobs", "list", "--filter", &uuid]);
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found[0]["id"], one[0]["id"]);
+
+    let err = env.fails(2, &["jobs", "list", "--filter", "attempts:>abc"]);
+    assert!(
+        err.contains("`attempts:>abc`: `abc` is not a whole number"),
+        "{err}"
+    );
+    let err = env.fails(2, &["jobs", "list", "--filter", "colour:red"]);
+    assert!(
+        err.contains("unknown filter field `colour`") && err.contains("state"),
+        "{err}"
+    );
+    let err = env.fails(2, &["jobs", "list", "--filter", "state:fai"]);
+    assert!(err.contains("`fai` is not one of pending"), "{err}");
+}
+
+#[test]
+fn contacts_sort_in_unicode_order_and_filter() {
+    let env = TestEnv::new();
+    for (name, email) in [
+        ("Giulia Rossi", "giulia@x.org"),
+        ("Zoé Faure", "zoe@x.org"),
+        ("Élodie Martin", "elodie@x.org"),
+        ("Özlem Kaya", "ozlem@x.org"),
+        ("Oskar Weber", "oskar@x.org"),
+        ("anna Schmidt", "anna@x.org"),
+    ] {
+        env.ok(&["contacts", "add", name, email]);
+    }
+    let names: Vec<String> = env
+        .json(&["contacts", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "anna Schmidt",
+            "Élodie Martin",
+            "Giulia Rossi",
+            "Oskar Weber",
+            "Özlem Kaya",
+            "Zoé Faure"
+        ]
+    );
+    let found = env.json(&["contacts", "list", "--filter", "name:lod"]);
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let exact = env.json(&["contacts", "list", "--filter", "name:=Oskar"]);
+    assert_eq!(exact.as_array().unwrap().len(), 0, "= is the whole value");
+    let exact = env.json(&["contacts", "list", "--filter", "name:=\"oskar weber\""]);
+    assert_eq!(exact.as_array().unwrap().len(), 1);
+    let out = env.run(&["contacts", "list", "--limit", "2"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("4 more: --limit N or --all"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_pane_sorts_names_in_unicode_order_through_its_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = backroom::store::open(&dir.path().join("b.db")).unwrap();
+    for (i, name) in ["Giulia", "Élodie", "Eva", "Zoé", "Ärger"]
+        .iter()
+        .enumerate()
+    {
+        conn.execute(
+            "INSERT INTO contacts (name, email, created_at) VALUES (?1, ?2, '2026-01-01')",
+            rusqlite::params![name, format!("c{i}@x.org")],
+        )
+        .unwrap();
+    }
+    let query = Query::new(&views::CONTACTS);
+    let w = views::window(
+        &conn,
+        &views::CONTACTS,
+        &query,
+        &views::Anchor::First,
+        0,
+        10,
+    )
+    .unwrap();
+    let names: Vec<&str> = w.rows.iter().map(|r| r.cells[0].as_str()).collect();
+    assert_eq!(names, ["Ärger", "Élodie", "Eva", "Giulia", "Zoé"]);
+    let plan: String = conn
+        .query_row(
+            &format!(
+                "EXPLAIN QUERY PLAN SELECT c.id FROM contacts c ORDER BY {} ASC, c.id ASC",
+                views::order_by(&views::CONTACTS, 0)
+            ),
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(
+        plan.contains("contacts_name"),
+        "sorted through the index: {plan}"
+    );
+}
+
+#[test]
+fn counts_are_exact_when_kept_and_say_more_than_when_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("b.db");
+    seed_jobs(&db, 10_500, 2, "2026-11-20T10:00:00.000Z");
+    let conn = backroom::store::open(&db).unwrap();
+    let view = &views::PRINT_JOBS;
+    let mut query = Query::new(view);
+    let all = views::count(&conn, view, &query).unwrap();
+    assert_eq!((all.n, all.exact), (10_500, true));
+    query.filter = Filter::parse(view, "state:failed").unwrap();
+    let failed = views::count(&conn, view, &query).unwrap();
+    assert_eq!((failed.n, failed.exact), (5_250, true));
+    query.filter = Filter::parse(view, "document:facture").unwrap();
+    let capped = views::count(&conn, view, &query).unwrap();
+    assert_eq!((capped.n, capped.exact), (10_000, false));
+    let title = backroom::tui::strings::panes::title("Print jobs", Some(capped), "", "id", true, 0);
+    assert!(title.contains("more than 10,000 rows"), "{title}");
+    query.filter = Filter::parse(view, "printer:fro attempts:8").unwrap();
+    let few = views::count(&conn, view, &query).unwrap();
+    assert_eq!((few.n, few.exact), (5_250, true));
+
+    // The kept counts follow deletes and state changes.
+    conn.execute("UPDATE print_jobs SET state = 'pending' WHERE id <= 10", [])
+        .unwrap();
+    conn.execute("DELETE FROM print_jobs WHERE id > 10_000", [])
+        .unwrap();
+    for (state, n) in [("pending", 10), ("failed", 4_995), ("succeeded", 4_995)] {
+        let kept = backroom::store::counts::kept(&conn, &format!("print_jobs.{state}"))
+            .unwrap()
+            .unwrap();
+        let real: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM print_jobs WHERE state = ?1",
+                [state],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!((kept, real), (n, n as i64), "{state}");
+    }
+}
+
+#[test]
+fn every_foreign_key_has_an_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = backroom::store::open(&dir.path().join("b.db")).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut missing = Vec::new();
+    for t in &tables {
+        let fks: Vec<String> = conn
+            .prepare(&format!(
+                "SELECT \"from\" FROM pragma_foreign_key_list('{t}')"
+            ))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let firsts: Vec<String> = conn
+            .prepare(&format!(
+                "SELECT (SELECT name FROM pragma_index_info(il.name) WHERE seqno = 0)
+                 FROM pragma_index_list('{t}') il"
+            ))
+            .unwrap()
+            .query_map([], |r| r.get::<_, Option<String>>(0))
+            .unwrap()
+            .filter_map(|r| r.unwrap())
+            .collect();
+        for fk in fks {
+            if !firsts.contains(&fk) {
+                missing.push(format!("{t}.{fk}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "foreign keys without an index: {missing:?}"
+    );
+}
+
+#[test]
+fn a_purge_gives_the_write_lock_back_between_small_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("b.db");
+    seed_jobs(&db, 2_000, 4, "2026-01-01T00:00:00.000Z");
+    seed_jobs(&db, 10, 0, "2026-11-28T00:00:00.000Z");
+    let mut conn = backroom::store::open(&db).unwrap();
+    // A reprint refers to a job that goes: the reference is cleared, the reprint stays.
+    conn.execute(
+        "UPDATE print_jobs SET reprint_of = 1 WHERE id = (SELECT MAX(id) FROM print_jobs)",
+        [],
+    )
+    .unwrap();
+    // Another writer that will not wait at all: it only gets in if the purge holds no lock.
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other.busy_timeout(Duration::ZERO).unwrap();
+    let mut turns = 0;
+    let purged = backroom::store::jobs::purge_finished_before_with(
+        &mut conn,
+        "2026-06-01T00:00:00.000Z",
+        &mut |_| {
+            other
+                .execute_batch(
+                    "BEGIN IMMEDIATE;
+                     INSERT INTO settings (key, value) VALUES ('probe', '1')
+                       ON CONFLICT (key) DO UPDATE SET value = value + 1;
+                     COMMIT;",
+                )
+                .expect("another writer gets the lock between two purge batches");
+            turns += 1;
+        },
+    )
+    .unwrap();
+    assert_eq!(purged.jobs, 2_000);
+    assert_eq!(purged.documents, 1);
+    assert!(
+        turns >= 2_000 / backroom::store::jobs::PURGE_BATCH,
+        "{turns} turns"
+    );
+    let left: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM print_jobs WHERE reprint_of IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 10);
+    let kept = backroom::store::counts::kept(&conn, "print_jobs").unwrap();
+    assert_eq!(kept, Some(10));
+}
+
+/// Runs `backroom ARGS` and returns (exit code, stderr).
+fn attempt(env: &TestEnv, args: &[&str]) -> (Option<i32>, String) {
+    let out = env.run(args);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn four_cli_writers_and_two_workers_never_see_a_locked_database() {
+    let env = TestEnv::new();
+    env.write_config("[operators]\ntester = \"admin\"\n");
+    let spool = env.path().join("spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    let spool = spool.display().to_string();
+    env.ok(&[
+        "printers",
+        "add",
+        "front",
+        "--provider",
+        "spool",
+        "--target",
+        &spool,
+    ]);
+    let payload = env.path().join("order.json");
+    std::fs::write(
+        &payload,
+        r#"{"order_number": "A-1", "date": "2026-11-20", "due_date": "2026-12-20", "currency": "EUR",
+            "customer": {"name": "Camille Martin", "email": "camille@example.org", "number": "C-77"},
+            "billing_address": {"name": "Camille Martin", "street": "12 rue des Lilas",
+                "postal_code": "69003", "city": "Lyon", "country": "FR"},
+            "lines": [{"sku": "PAP-A4", "description": "Papier A4", "quantity": 3,
+                "unit_price": 4.5, "vat_rate": 20}]}"#,
+    )
+    .unwrap();
+    let payload = payload.display().to_string();
+    let workers: Vec<Child> = (0..2)
+        .map(|_| {
+            env.command()
+                .arg("worker")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let until = Instant::now() + Duration::from_secs(20);
+    let failures = std::sync::Mutex::new(Vec::new());
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for writer in 0..4 {
+            let (env, spool, payload) = (&env, &spool, &payload);
+            let (failures, done) = (&failures, &done);
+            s.spawn(move || {
+                let mut i = 0;
+                while Instant::now() < until {
+                    i += 1;
+                    let name = format!("w{writer}-{i}");
+                    let email = format!("{name}@x.org");
+                    let steps: Vec<Vec<&str>> = match writer {
+                        0 | 1 => vec![
+                            vec![
+                                "printers",
+                                "add",
+                                &name,
+                                "--provider",
+                                "spool",
+                                "--target",
+                                spool,
+                            ],
+                            vec!["printers", "remove", &name],
+                        ],
+                        2 => vec![vec!["events", "emit", "order.received", "--file", payload]],
+                        _ => vec![
+                            vec!["contacts", "add", "Zoé", &email],
+                            vec!["jobs", "purge"],
+                        ],
+                    };
+                    for args in steps {
+                        let (code, stderr) = attempt(env, &args);
+                        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if code != Some(0) {
+                            failures
+                                .lock()
+                                .unwrap()
+                                .push(format!("{args:?}: {code:?} {stderr}"));
+                        }
+                    }
+                }
+            });
+        }
+    });
+    for mut w in workers {
+        let _ = w.kill();
+        let out = w.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("locked"),
+            "a worker saw a locked database: {stderr}"
+        );
+    }
+    let failures = failures.into_inner().unwrap();
+    let done = done.into_inner();
+    assert!(done >= 20, "only {done} commands ran");
+    assert!(
+        failures.is_empty(),
+        "{} of {done} commands failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // The worker sent what the events queued.
+    let printed = std::fs::read_dir(&spool).unwrap().count();
+    assert!(printed > 0, "the workers printed nothing");
+}
+
+/// The title line of the active pane (the first line that names it).
+fn title_of(h: &backroom::tui::harness::Harness) -> String {
+    h.lines()
+        .into_iter()
+        .find(|l| l.contains("Print jobs ·"))
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_is_in_the_title_only_once_its_rows_are_on_screen() {
+    use backroom::tui::key::KeyPress;
+    use ratatui::crossterm::event::KeyCode;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("backroom.db");
+    seed_jobs(&db, 300, 3, "2026-11-20T10:00:00.000Z");
+    let ctx = backroom::context::Context::for_db(db);
+    let mut h = backroom::tui::harness::Harness::new(ctx, 120, 40)
+        .await
+        .unwrap();
+    h.press(&["2", "/"]).await.unwrap();
+    // Typed faster than any load answers: nothing is read for the keys in between.
+    for c in "state:failed printer:back".chars() {
+        h.app.on_key(KeyPress::plain(KeyCode::Char(c)));
+    }
+    h.draw().unwrap();
+    let title = title_of(&h);
+    assert!(
+        !title.contains("filter: state:failed"),
+        "shown before its rows: {title}"
+    );
+    assert!(title.contains("filtering…"), "{title}");
+    h.settle().await;
+    h.draw().unwrap();
+    let title = title_of(&h);
+    assert!(
+        title.contains("50 rows · filter: state:failed printer:back")
+            && !title.contains("filtering"),
+        "{title}"
+    );
+    let screen = h.screen();
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("2026-11-20"))
+        .collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|l| l.contains("failed") && l.contains("back")),
+        "{screen}"
+    );
+}
+
+#[test]
+fn printers_list_takes_the_filter_language_too() {
+    let env = TestEnv::new();
+    let spool = env.path().display().to_string();
+    for name in ["front-desk", "back-office", "façade"] {
+        env.ok(&[
+            "printers",
+            "add",
+            name,
+            "--provider",
+            "spool",
+            "--target",
+            &spool,
+        ]);
+    }
+    let found = env.json(&["printers", "list", "--filter", "name:desk"]);
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    let out = env.run(&["printers", "list", "--limit", "1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 more: --limit N or --all"));
+    let err = env.fails(2, &["printers", "list", "--filter", "provider:cups"]);
+    assert!(
+        err.contains("`cups` is not one of ipp, raw, printnode, spool"),
+        "{err}"
+    );
+}
