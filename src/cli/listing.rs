@@ -158,7 +158,11 @@ fn aligned(cells: &[String], widths: &[usize]) -> String {
     let line: Vec<String> = cells
         .iter()
         .enumerate()
-        .map(|(i, s)| format!("{s:<w$}", w = widths.get(i).copied().unwrap_or(0)))
+        // Padded by hand: a width argument of format! panics past 65,535 (a long company name).
+        .map(|(i, s)| {
+            let w = widths.get(i).copied().unwrap_or(0);
+            format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())))
+        })
         .collect();
     line.join("  ").trim_end().to_string()
 }
