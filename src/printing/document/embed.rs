@@ -1,14 +1,16 @@
 //! Fonts as a document uses them, then written into the PDF: each face subset to its glyphs
 //! (`subsetter`) as a Type0 font with Identity-H encoding and a ToUnicode CMap, so that text
-//! extraction gives back the characters.
+//! extraction gives back the characters. Font files are Flate-compressed.
 
 use std::collections::BTreeMap;
 
+use pdf_writer::Filter;
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Finish, Name, Pdf, Rect, Ref, Str};
 use subsetter::GlyphRemapper;
 
 use super::faces::Face;
+use super::subsets;
 
 /// One face used by a document: its resource name and the glyphs drawn with it.
 pub struct FontUse {
@@ -52,8 +54,7 @@ impl FontUse {
     /// next free reference, or an error naming the face that could not be subset.
     pub fn write(&self, pdf: &mut Pdf, next: i32) -> Result<(Ref, i32), String> {
         let face = self.face;
-        let subset = subsetter::subset(face.data, face.index, &self.remapper)
-            .map_err(|e| format!("the font {} could not be embedded: {e}", face.name))?;
+        let file_bytes = subsets::compressed(face, &self.remapper)?;
         let [type0, cid, descriptor, cmap, file] = [0, 1, 2, 3, 4].map(|i| Ref::new(next + i));
         let base = format!("{}+{}", self.tag(), face.name);
         let system = SystemInfo {
@@ -93,7 +94,8 @@ impl FontUse {
             unicode.pair_with_multiple(*cid, text.chars());
         }
         pdf.cmap(cmap, &unicode.finish());
-        let mut stream = pdf.stream(file, &subset);
+        let mut stream = pdf.stream(file, &file_bytes);
+        stream.filter(Filter::FlateDecode);
         if face.is_cff() {
             stream.pair(Name(b"Subtype"), Name(b"OpenType"));
         }

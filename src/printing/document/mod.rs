@@ -1,5 +1,6 @@
 //! Documents: real PDFs rendered from an order payload, stored with their SHA-256.
 
+mod deflate;
 mod delivery_slip;
 mod embed;
 mod faces;
@@ -8,6 +9,7 @@ mod layout;
 pub mod pdf;
 mod reminder;
 mod shape;
+mod subsets;
 mod wrap;
 
 use serde::Serialize;

@@ -1,10 +1,12 @@
 //! A small page writer over `pdf-writer`: A4 pages, shaped text in embedded, subset fonts, rules,
-//! text boxes that shrink or wrap, and pagination.
+//! text boxes that shrink or wrap, and pagination. Page contents are Flate-compressed.
 //!
 //! Output is deterministic (no creation date), so the same payload always gives the same SHA-256
 //! on the same machine (system fonts found for CJK are part of what it depends on).
 
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+
+use super::deflate::deflate;
 
 use super::embed::FontUse;
 use super::shape::{self, Shaped};
@@ -272,7 +274,8 @@ impl Writer {
             fonts.finish();
             resources.finish();
             page.finish();
-            pdf.stream(content_id, &content.finish());
+            pdf.stream(content_id, &deflate(&content.finish()))
+                .filter(Filter::FlateDecode);
         }
         if !self.missing.is_empty() {
             errors.insert(0, missing_warning(&self.missing));
