@@ -2,8 +2,10 @@
 //!
 //! Each area keeps its schema in `schema/<area>.sql` and its queries in `store/<area>.rs`.
 
+pub mod audit;
 pub mod contacts;
 pub mod jobs;
+pub mod operators;
 pub mod pos;
 pub mod printers;
 pub mod printing;
@@ -25,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
         include_str!("schema/pos.sql"),
         include_str!("schema/sync.sql"),
     ),
+    include_str!("schema/gate.sql"),
 ];
 
 /// The schema version a fully migrated database has.

@@ -301,6 +301,15 @@ pub mod header {
     pub const WORKER_STARTING: &str = "starting";
     pub const WORKER_OFF_READ_ONLY: &str = "not running (read-only)";
 
+    /// Who is at the console: personal mode (the user's own database) names the mode first.
+    pub fn operator(personal: bool, who: &str, role: &str) -> String {
+        if personal {
+            format!("personal · {who} ({role})")
+        } else {
+            format!("{who} ({role})")
+        }
+    }
+
     pub fn queue(print_jobs: u64, till: u64) -> String {
         format!("queue: {print_jobs} print, {till} till")
     }

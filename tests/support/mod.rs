@@ -8,6 +8,7 @@ pub mod postgres;
 pub mod printnode;
 pub mod smtp;
 pub mod tmux;
+pub mod users;
 
 pub use env::TestEnv;
 

@@ -245,7 +245,7 @@ fn actions_menu(sel: &Selection<'_>) -> Effect {
 }
 
 fn change(ctx: &Context, email: String, action: Action) -> Effect {
-    if let Err(e) = ctx.require_writable(action.name()) {
+    if let Err(e) = ctx.allowed(crate::service::Access::Write, action.name()) {
         return Effect::error(e.to_string());
     }
     Effect::db(format!("{} {email}", action.name()), move |conn| {

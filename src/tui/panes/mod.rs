@@ -201,16 +201,8 @@ impl Notice {
     }
 }
 
-/// Who may run an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Reads only: allowed read-only.
-    Read,
-    /// Changes something: refused read-only.
-    Write,
-    /// Changes something and is for administrators.
-    Admin,
-}
+/// Who may run an action: the service's access levels, judged by its policy.
+pub use crate::service::Access;
 
 /// What an action needs selected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
