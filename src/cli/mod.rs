@@ -60,7 +60,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "BACKROOM_SOCKET")]
     pub socket: Option<PathBuf>,
     /// Use the database directly (personal mode) even when a daemon answers.
-    #[arg(long, global = true, env = "BACKROOM_NO_DAEMON")]
+    #[arg(
+        long,
+        global = true,
+        env = "BACKROOM_NO_DAEMON",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub no_daemon: bool,
     /// The operator to sign in as on a shared terminal account (password: prompted, or
     /// BACKROOM_OPERATOR_PASSWORD).
