@@ -279,7 +279,7 @@ async fn run(cli: Cli, matches: clap::ArgMatches) -> anyhow::Result<()> {
     // Personal mode: the same gate the daemon applies, on the user's own database.
     let who = Identity::personal(&ctx.db_path, &ctx.config, ctx.read_only);
     let (access, description) = crate::service::policy::rule(&named.action);
-    let audited = access != crate::service::Access::Read;
+    let audited = access.changes();
     if let Err(refused) = crate::service::policy::check(&who, access, &description) {
         personal_audit(
             &ctx,

@@ -13,7 +13,7 @@ use super::files::{Work, sanitize};
 use crate::cli::action;
 use crate::service::audit::{self, Outcome};
 use crate::service::protocol::{self, CHUNK, CommandLine, FrameError, Reply};
-use crate::service::{Access, Identity, policy};
+use crate::service::{Identity, policy};
 
 /// Commands that run on their own, never on a client's behalf.
 const NOT_REMOTE: &[&str] = &["daemon", "worker", "serve", "completions"];
@@ -103,7 +103,7 @@ pub async fn run(
     for (slot, name, path) in work.produced() {
         send_file(stream, slot, &name, &path).await?;
     }
-    if access != Access::Read {
+    if access.changes() {
         crate::worker::wake();
         let outcome = match code {
             0 => Outcome::Ok,

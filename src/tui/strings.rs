@@ -35,6 +35,9 @@ pub mod panes {
     pub const POS_FOLDERS: &str = "POS folders";
     pub const SYNC_TABLES: &str = "Sync tables";
     pub const SYNC: &str = "Sync";
+    pub const AUDIT: &str = "Audit";
+    pub const AUDIT_EMPTY: &str =
+        "Nothing audited yet: every change and refusal will be listed here (backroom audit list)";
     pub const PRINTERS_EMPTY: &str =
         "No printer configured yet. Add one with a, or: backroom printers add --help";
     pub const PRINT_JOBS_EMPTY: &str =
@@ -293,6 +296,11 @@ pub mod printers {
     pub fn triggers_saved(kinds: &[String]) -> String {
         format!("Saved the print triggers: {}.", kinds.join(", "))
     }
+}
+
+pub mod audit {
+    pub const RETENTION: &str = "Every change and refusal, newest first; kept 400 days";
+    pub const READ: &str = "Reading the audit log";
 }
 
 pub mod header {

@@ -41,6 +41,7 @@
 //!    the command palette (`:make_default`), and `?` lists them.
 //! 4. Test it in `tests/tui_render.rs` with the `Harness` (seed rows, press keys, assert lines).
 
+pub mod audit;
 pub mod contacts;
 pub mod pos_folders;
 pub mod print_jobs;
@@ -67,16 +68,18 @@ pub enum Pane {
     PosFolders,
     SyncTables,
     Sync,
+    Audit,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 6] = [
+    pub const ALL: [Pane; 7] = [
         Pane::Printers,
         Pane::PrintJobs,
         Pane::Contacts,
         Pane::PosFolders,
         Pane::SyncTables,
         Pane::Sync,
+        Pane::Audit,
     ];
 
     /// The pane's position in `ALL` (and in the tab bar).
@@ -97,6 +100,7 @@ impl Pane {
             Pane::PosFolders => strings::panes::POS_FOLDERS,
             Pane::SyncTables => strings::panes::SYNC_TABLES,
             Pane::Sync => strings::panes::SYNC,
+            Pane::Audit => strings::panes::AUDIT,
         }
     }
 
@@ -109,6 +113,7 @@ impl Pane {
             Pane::PosFolders => &["pos", "pos_folders"],
             Pane::SyncTables => &["tables", "sync_tables"],
             Pane::Sync => &["sync", "status"],
+            Pane::Audit => &["audit"],
         }
     }
 
@@ -120,6 +125,7 @@ impl Pane {
             Pane::PosFolders => &views::POS_FOLDERS,
             Pane::SyncTables => &views::SYNC_TABLES,
             Pane::Sync => &sync::VIEW,
+            Pane::Audit => &audit::VIEW,
         }
     }
 
@@ -132,6 +138,7 @@ impl Pane {
             Pane::PosFolders => pos_folders::ACTIONS,
             Pane::SyncTables => sync_tables::ACTIONS,
             Pane::Sync => sync::ACTIONS,
+            Pane::Audit => audit::ACTIONS,
         }
     }
 
@@ -144,6 +151,7 @@ impl Pane {
             Pane::PosFolders => pos_folders::notices(conn),
             Pane::SyncTables => sync_tables::notices(conn),
             Pane::Sync => sync::notices(conn),
+            Pane::Audit => audit::notices(conn),
         }
     }
 
@@ -156,6 +164,7 @@ impl Pane {
             Pane::PosFolders => strings::panes::POS_FOLDERS_EMPTY,
             Pane::SyncTables => strings::panes::SYNC_TABLES_EMPTY,
             Pane::Sync => strings::panes::SYNC_EMPTY,
+            Pane::Audit => strings::panes::AUDIT_EMPTY,
         }
     }
 
@@ -168,6 +177,7 @@ impl Pane {
             Pane::PosFolders => pos_folders::on_notification(n),
             Pane::SyncTables => sync_tables::on_notification(n),
             Pane::Sync => sync::on_notification(n),
+            Pane::Audit => audit::on_notification(n),
         }
     }
 
