@@ -31,8 +31,15 @@ fn backroom(dir: &Path) -> Command {
     c
 }
 
+/// Finished PDFs (the spool provider renames a temporary file to `<uuid>.pdf`).
 fn files(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .filter(|f| f.path().extension().is_some_and(|e| e == "pdf"))
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

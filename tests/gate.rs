@@ -386,9 +386,14 @@ fn files_travel_over_the_socket_and_the_worker_prints_at_once() {
         &["events", "emit", "order.received", "--file", "order.json"],
     );
     let printed = loop {
-        let files: Vec<_> = std::fs::read_dir(&gate.spool).unwrap().flatten().collect();
-        if let Some(f) = files.first() {
-            break f.path();
+        // The spool provider writes a temporary file, then renames it to `<uuid>.pdf`.
+        let pdf = std::fs::read_dir(&gate.spool)
+            .unwrap()
+            .flatten()
+            .map(|f| f.path())
+            .find(|p| p.extension().is_some_and(|e| e == "pdf"));
+        if let Some(pdf) = pdf {
+            break pdf;
         }
         assert!(start.elapsed() < Duration::from_secs(10), "nothing printed");
         std::thread::sleep(Duration::from_millis(10));
@@ -604,7 +609,19 @@ fn a_client_of_another_protocol_version_is_told_clearly() {
         text.contains("9.9.9") && text.contains("use the same backroom version"),
         "{text}"
     );
-    let _ = gate.web;
+}
+
+#[test]
+fn the_daemon_answers_the_web_service_in_the_same_process() {
+    use std::io::{Read as _, Write as _};
+    let gate = Gate::start();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", gate.web)).unwrap();
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"status\":\"ok\""), "{answer}");
 }
 
 fn hello(raw: &mut std::os::unix::net::UnixStream, protocol: u32) -> Value {

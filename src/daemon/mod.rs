@@ -45,25 +45,16 @@ pub async fn run(ctx: Context, socket: Option<PathBuf>) -> anyhow::Result<()> {
         }
     });
 
+    // The web service as `backroom serve` runs it (its limits and timeouts), in this process.
     let listen = ctx.config.server.listen.clone();
-    let web = tokio::net::TcpListener::bind(&listen)
-        .await
-        .with_context(|| format!("the web service cannot listen on {listen}"))?;
-    let web_addr = web.local_addr()?;
-    let router = crate::server::router(ctx.clone());
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(web, router).await {
-            tracing::error!(error = %e, "web service stopped");
-        }
-    });
+    let web_ctx = ctx.clone();
+    let mut web = tokio::spawn(async move { crate::server::serve(web_ctx, &listen).await });
     tokio::spawn(purge_audit(daemon.clone()));
 
-    eprintln!(
-        "backroom daemon: socket {}, web service http://{web_addr}, worker started",
-        path.display()
-    );
-    tracing::info!(socket = %path.display(), %web_addr, "daemon started");
+    eprintln!("backroom daemon: socket {}, worker started", path.display());
+    tracing::info!(socket = %path.display(), "daemon started");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut outcome = Ok(());
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -72,6 +63,15 @@ pub async fn run(ctx: Context, socket: Option<PathBuf>) -> anyhow::Result<()> {
                 }
                 Err(e) => tracing::warn!(error = %e, "accepting a client"),
             },
+            ended = &mut web => {
+                // The web service stops on the same signals; anything else is the daemon's error.
+                outcome = match ended {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(e.context("the daemon's web service stopped")),
+                    Err(e) => Err(anyhow::anyhow!("the daemon's web service failed: {e}")),
+                };
+                break;
+            }
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
         }
@@ -79,7 +79,8 @@ pub async fn run(ctx: Context, socket: Option<PathBuf>) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&path);
     let _ = worker.commands.send(crate::worker::Command::Shutdown);
     let _ = worker.join.await;
-    Ok(())
+    web.abort();
+    outcome
 }
 
 /// Binds the socket: a stale file no daemon answers on is replaced; a live daemon is an error.
