@@ -159,8 +159,6 @@ fn default_smtp_tls() -> String {
 pub struct UiSection {
     pub theme: String,
     pub keymap: String,
-    /// A shared terminal account's operator is signed out after this many minutes without a key.
-    pub idle_sign_out_minutes: u64,
 }
 
 impl Default for UiSection {
@@ -168,7 +166,6 @@ impl Default for UiSection {
         UiSection {
             theme: "dark".to_string(),
             keymap: "default".to_string(),
-            idle_sign_out_minutes: 15,
         }
     }
 }

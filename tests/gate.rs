@@ -622,6 +622,26 @@ fn the_daemon_answers_the_web_service_in_the_same_process() {
     s.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"status\":\"ok\""), "{answer}");
+
+    // An event through the API is a change: audited under the token, not a person.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", gate.web)).unwrap();
+    let request = format!(
+        "POST /api/events/order.received HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {API_TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ORDER}",
+        ORDER.len()
+    );
+    s.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let audit = gate.audit();
+    assert!(
+        audit.iter().any(|e| e["user"] == "http:api token"
+            && e["action"] == "events.emit"
+            && e["target"] == "order.received"
+            && e["outcome"] == "ok"),
+        "{audit:#?}"
+    );
 }
 
 fn hello(raw: &mut std::os::unix::net::UnixStream, protocol: u32) -> Value {

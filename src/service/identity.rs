@@ -69,6 +69,19 @@ impl Identity {
         }
     }
 
+    /// A web client that proved a token (`POST /api/events`): audited as `http:<what>`, staff.
+    pub fn web(what: &str) -> Identity {
+        Identity {
+            user: format!("http:{what}"),
+            uid: u32::MAX,
+            groups: Vec::new(),
+            operator: None,
+            role: Role::Staff,
+            read_only: false,
+            personal: false,
+        }
+    }
+
     /// The identity of a test or tool: an admin named `user`.
     pub fn admin(user: &str) -> Identity {
         Identity {
