@@ -36,7 +36,7 @@ fn seeded() -> (tempfile::TempDir, Context) {
 async fn administrators_read_the_audit_log_newest_first() {
     let (_dir, ctx) = seeded();
     let mut h = Harness::new(ctx, 140, 30).await.unwrap();
-    h.press(&["7"]).await.unwrap();
+    h.press(&["9"]).await.unwrap();
     h.settle_rows().await.unwrap();
     h.draw().unwrap();
     let screen = h.screen();
@@ -60,7 +60,7 @@ async fn staff_are_refused_the_audit_pane_with_the_reason() {
     let (_dir, mut ctx) = seeded();
     ctx.role = backroom::config::Role::Staff;
     let mut h = Harness::new(ctx, 140, 30).await.unwrap();
-    h.press(&["7"]).await.unwrap();
+    h.press(&["9"]).await.unwrap();
     h.settle().await;
     h.draw().unwrap();
     let screen = h.screen();
