@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod context;
 pub mod daemon;
 pub mod demo;
+pub mod doctor;
 pub mod logging;
 pub mod net;
 pub mod paths;

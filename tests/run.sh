@@ -25,6 +25,7 @@ done
 python3 -c 'import pyftpdlib' 2>/dev/null || missing+=(python3-pyftpdlib)
 python3 -c 'import OpenSSL' 2>/dev/null || missing+=(python3-openssl)
 python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
+python3 -c 'import prometheus_client' 2>/dev/null || missing+=(python3-prometheus-client)
 if ((${#missing[@]})); then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   echo "tests/run.sh: installing ${missing[*]}"
@@ -37,6 +38,7 @@ fi
 python3 -c 'import pyftpdlib' 2>/dev/null || pip install -q pyftpdlib
 python3 -c 'import OpenSSL' 2>/dev/null || pip install -q pyOpenSSL
 python3 -c 'import aiosmtpd' 2>/dev/null || pip install -q aiosmtpd
+python3 -c 'import prometheus_client' 2>/dev/null || pip install -q prometheus-client
 
 # ippeveprinter needs a D-Bus system bus for DNS-SD.
 if ! pgrep -x dbus-daemon >/dev/null 2>&1 || [[ ! -S /run/dbus/system_bus_socket ]]; then

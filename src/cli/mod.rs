@@ -7,6 +7,7 @@
 pub mod action;
 pub mod audit;
 pub mod contacts;
+pub mod doctor;
 pub mod events;
 pub mod jobs;
 pub mod links;
@@ -21,6 +22,7 @@ pub mod sync_processes;
 pub mod sync_tables;
 pub mod terms;
 pub mod till;
+pub mod tills;
 pub mod triggers;
 
 use std::path::PathBuf;
@@ -97,10 +99,16 @@ pub enum Noun {
     Sync(sync::Args),
     /// What a till records: tickets, customers, parameters (queued for the server).
     Till(till::Args),
+    /// Every till that reports to this server (run on the server).
+    Tills(tills::Args),
     /// Run the background worker headless.
     Worker(WorkerArgs),
     /// Run the web service.
     Serve(ServeArgs),
+    /// Check everything and say what is wrong and how to fix it (exit 0 ok, 1 warnings, 2 problems).
+    Doctor(doctor::DoctorArgs),
+    /// Write a ZIP for support: the doctor's report, versions, redacted config and log, recent runs.
+    SupportBundle(doctor::BundleArgs),
     /// Run the store server: worker, web service and the control socket clients go through.
     /// (`--socket PATH`, else [daemon] socket in config.toml, else /run/backroom/backroom.sock).
     Daemon,
@@ -156,6 +164,9 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             let code = exit_code(&e);
+            if e.to_string().is_empty() {
+                return ExitCode::from(code);
+            }
             eprintln!("error: {e:#}");
             tracing::error!("{e:#}");
             ExitCode::from(code)
@@ -346,6 +357,9 @@ async fn dispatch(cli: Cli, ctx: Context) -> anyhow::Result<()> {
             let listen = a.listen.unwrap_or_else(|| ctx.config.server.listen.clone());
             crate::server::serve(ctx, &listen).await
         }
+        Some(Noun::Tills(a)) => tills::run(a, &ctx).await,
+        Some(Noun::Doctor(a)) => doctor::run(a, &ctx).await,
+        Some(Noun::SupportBundle(a)) => doctor::bundle(a, &ctx).await,
         Some(Noun::Daemon) => crate::daemon::run(ctx, cli.socket).await,
         Some(Noun::Completions { .. }) => Ok(()),
     }

@@ -36,6 +36,10 @@ impl Failure {
     pub fn unreachable(message: impl Into<String>) -> Failure {
         Failure::new(UNREACHABLE, message)
     }
+    /// An exit status whose reason was already printed (e.g. the doctor's findings).
+    pub fn silent(code: u8) -> Failure {
+        Failure::new(code, "")
+    }
 }
 
 /// Prints `value` as JSON with `--json`, else the human text.

@@ -142,6 +142,9 @@ async fn child(
         .env_remove("BACKROOM_OPERATOR")
         .env(crate::cli::DELEGATED_ENV, who.who())
         .env("HOME", &work.home)
+        // The daemon's own data and log folders stay where they are.
+        .envs(xdg_home("XDG_DATA_HOME", crate::paths::data_dir()))
+        .envs(xdg_home("XDG_STATE_HOME", crate::paths::state_dir()))
         .env_remove("XDG_DOWNLOAD_DIR")
         .env("XDG_CONFIG_HOME", work.home.join(".config"))
         .current_dir(&work.dir)
@@ -192,6 +195,14 @@ async fn child(
         .code()
         .and_then(|c| u8::try_from(c).ok())
         .unwrap_or(1))
+}
+
+/// `(var, parent of dir)`: the XDG variable that keeps `dir` (…/backroom) where it is.
+fn xdg_home(
+    var: &'static str,
+    dir: std::path::PathBuf,
+) -> Option<(&'static str, std::path::PathBuf)> {
+    dir.parent().map(|p| (var, p.to_path_buf()))
 }
 
 fn forward<R: tokio::io::AsyncRead + Unpin + Send + 'static>(

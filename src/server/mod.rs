@@ -1,6 +1,8 @@
 //! `backroom serve`: the web service (events, portal, till endpoints) on axum.
 
 pub mod events;
+pub mod fleet;
+pub mod metrics;
 pub mod portal;
 pub mod till;
 
@@ -25,6 +27,8 @@ pub fn router(ctx: Context) -> Router {
         .merge(events::routes())
         .merge(portal::routes())
         .merge(till::routes())
+        .merge(fleet::routes())
+        .merge(metrics::routes())
         .with_state(state);
     if read_only {
         router.layer(axum::middleware::from_fn(refuse_changes))
@@ -74,7 +78,8 @@ pub async fn serve(ctx: Context, listen: &str) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     eprintln!("backroom serve: listening on http://{addr}");
     tracing::info!(%addr, "serving");
-    axum::serve(listener, router(ctx))
+    let app = router(ctx).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let mut term =
                 match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

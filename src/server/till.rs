@@ -34,7 +34,7 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// The till number the bearer token belongs to; refuses a till speaking for another.
-fn authenticate(
+pub(super) fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     claimed: &str,

@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
         include_str!("schema/pos.sql"),
         include_str!("schema/sync.sql"),
     ),
+    include_str!("schema/support.sql"),
     include_str!("schema/gate.sql"),
 ];
 

@@ -9,6 +9,7 @@ pub mod capture;
 pub mod customers;
 pub mod error;
 pub mod export;
+pub mod fleet;
 pub mod folder;
 pub mod import;
 pub mod inbox;

@@ -113,6 +113,10 @@ pub async fn run(
 ) -> Result<Pushed, SyncError> {
     let url = endpoint(folder, "/api/till/push")?;
     let http = client()?;
+    // Each push carries the till's status (at most every few seconds); its failure is the push's to tell.
+    if let Err(e) = super::fleet::report(store, folder, me).await {
+        tracing::debug!(folder = %folder.code, error = %e, "till status not reported");
+    }
     let mut out = Pushed {
         folder: folder.code.clone(),
         ..Pushed::default()

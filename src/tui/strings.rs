@@ -35,6 +35,12 @@ pub mod panes {
     pub const POS_FOLDERS: &str = "POS folders";
     pub const SYNC_TABLES: &str = "Sync tables";
     pub const SYNC: &str = "Sync";
+    pub const TILLS: &str = "Tills";
+    pub const HEALTH: &str = "Health";
+    pub const TILLS_EMPTY: &str =
+        "No till has reported to this server yet: tills report their status each time they push";
+    pub const HEALTH_EMPTY: &str =
+        "Not checked yet: r checks now (the worker checks every minute; or backroom doctor)";
     pub const AUDIT: &str = "Audit";
     pub const AUDIT_EMPTY: &str =
         "Nothing audited yet: every change and refusal will be listed here (backroom audit list)";
@@ -584,5 +590,75 @@ pub mod sync {
             Some(t) => format!("{process} of {folder}: {done} of {t} rows"),
             None => format!("{process} of {folder}: {done} rows"),
         }
+    }
+}
+
+pub mod health {
+    pub const CHECK_AGAIN: &str = "Run every check again now (backroom doctor)";
+    pub const APPLY_FIX: &str = "Apply the selected finding's fix where backroom can (reschedule, switch printing on, full re-import or re-export)";
+    pub const CHECKING: &str = "Checking";
+    pub const FIXING: &str = "Fixing";
+    pub const FIX_TITLE: &str = "Apply the fix";
+    pub const PRINTING_ON: &str = "Printing is switched on";
+    pub const NEVER_CHECKED: &str =
+        "Not checked yet: the worker checks every minute, r checks now (or backroom doctor)";
+
+    pub fn checked(problems: usize) -> String {
+        if problems == 0 {
+            "Checked: nothing needs attention".to_string()
+        } else {
+            format!("Checked: {problems} finding(s) need attention")
+        }
+    }
+
+    pub fn checked_at(at: &str) -> String {
+        format!(
+            "Checked at {} · r checks again · f applies the fix · enter shows evidence and fix",
+            at.replace('T', " ")
+        )
+    }
+
+    pub fn reschedule_all(state: &str) -> String {
+        format!("Reschedule every {state} job")
+    }
+
+    pub fn reschedule_lines(state: &str) -> String {
+        format!("Every {state} print job goes back to pending and is sent again.")
+    }
+
+    pub fn rescheduled(n: usize) -> String {
+        format!("{n} job(s) rescheduled")
+    }
+
+    pub fn no_automatic_fix(code: &str) -> String {
+        format!("{code}: backroom cannot fix this itself — enter shows what to do")
+    }
+
+    pub fn full_reimport(folder: &str) -> String {
+        format!("Re-import folder {folder} from the latest full batch")
+    }
+
+    pub fn full_export(folder: &str) -> String {
+        format!("Export a full batch of folder {folder} for its tills")
+    }
+}
+
+pub mod tills {
+    pub fn silent(silent: usize, all: usize) -> String {
+        format!(
+            "{silent} of {all} till(s) silent: no report for over 3 × their period (check their network and worker)"
+        )
+    }
+
+    pub fn all_speaking(n: usize) -> String {
+        if n == 0 {
+            "No till has reported yet: tills report when they push".to_string()
+        } else {
+            format!("{n} till(s), all speaking")
+        }
+    }
+
+    pub fn silent_for(age: &str, limit: &str) -> String {
+        format!("SILENT for {age} (limit {limit})")
     }
 }

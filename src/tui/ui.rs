@@ -14,7 +14,7 @@ use super::strings::{panes as s, status};
 use super::theme::{Slot, Theme};
 
 /// Columns whose cells take their style from the theme's `[states]`.
-const STATE_COLUMNS: &[&str] = &["state", "remote", "enabled"];
+const STATE_COLUMNS: &[&str] = &["state", "remote", "enabled", "severity"];
 
 pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     let area = frame.area();

@@ -3,6 +3,7 @@
 //! The UI sends [`Command`]s in and receives [`Notification`]s out; it never waits on I/O itself.
 //! Each area runs its own loop (`printing`, `pos`, `sync`) and only works while the lease is held.
 
+pub mod health;
 pub mod lease;
 pub mod pos;
 pub mod printing;
@@ -76,6 +77,16 @@ impl Shared {
         !self.stopping()
     }
 
+    /// Sleeps `d` unless shutdown comes first (commits do not wake it); false on shutdown.
+    pub async fn idle_for(&self, d: Duration) -> bool {
+        let mut shutdown = self.shutdown.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(d) => {}
+            _ = shutdown.changed() => {}
+        }
+        !self.stopping()
+    }
+
     pub fn send(&self, n: Notification) {
         let _ = self.notify.send(n);
     }
@@ -123,6 +134,7 @@ pub fn spawn(ctx: Context, notify: mpsc::UnboundedSender<Notification>) -> Handl
         tasks.spawn(printing::run(shared.clone()));
         tasks.spawn(pos::run(shared.clone()));
         tasks.spawn(sync::run(shared.clone()));
+        tasks.spawn(health::run(shared.clone()));
         while let Some(cmd) = cmd_rx.recv().await {
             match cmd {
                 Command::Printing(c) => printing::handle(shared.clone(), c),

@@ -43,12 +43,14 @@
 
 pub mod audit;
 pub mod contacts;
+pub mod health;
 pub mod pos_folders;
 pub mod print_jobs;
 pub mod printers;
 pub mod sync;
 pub mod sync_tables;
 pub mod table;
+pub mod tills;
 
 use rusqlite::Connection;
 
@@ -68,17 +70,21 @@ pub enum Pane {
     PosFolders,
     SyncTables,
     Sync,
+    Tills,
+    Health,
     Audit,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 7] = [
+    pub const ALL: [Pane; 9] = [
         Pane::Printers,
         Pane::PrintJobs,
         Pane::Contacts,
         Pane::PosFolders,
         Pane::SyncTables,
         Pane::Sync,
+        Pane::Tills,
+        Pane::Health,
         Pane::Audit,
     ];
 
@@ -100,6 +106,8 @@ impl Pane {
             Pane::PosFolders => strings::panes::POS_FOLDERS,
             Pane::SyncTables => strings::panes::SYNC_TABLES,
             Pane::Sync => strings::panes::SYNC,
+            Pane::Tills => strings::panes::TILLS,
+            Pane::Health => strings::panes::HEALTH,
             Pane::Audit => strings::panes::AUDIT,
         }
     }
@@ -113,6 +121,8 @@ impl Pane {
             Pane::PosFolders => &["pos", "pos_folders"],
             Pane::SyncTables => &["tables", "sync_tables"],
             Pane::Sync => &["sync", "status"],
+            Pane::Tills => &["tills"],
+            Pane::Health => &["health", "doctor"],
             Pane::Audit => &["audit"],
         }
     }
@@ -125,6 +135,8 @@ impl Pane {
             Pane::PosFolders => &views::POS_FOLDERS,
             Pane::SyncTables => &views::SYNC_TABLES,
             Pane::Sync => &sync::VIEW,
+            Pane::Tills => &tills::VIEW,
+            Pane::Health => &health::VIEW,
             Pane::Audit => &audit::VIEW,
         }
     }
@@ -138,6 +150,8 @@ impl Pane {
             Pane::PosFolders => pos_folders::ACTIONS,
             Pane::SyncTables => sync_tables::ACTIONS,
             Pane::Sync => sync::ACTIONS,
+            Pane::Tills => tills::ACTIONS,
+            Pane::Health => health::ACTIONS,
             Pane::Audit => audit::ACTIONS,
         }
     }
@@ -151,6 +165,8 @@ impl Pane {
             Pane::PosFolders => pos_folders::notices(conn),
             Pane::SyncTables => sync_tables::notices(conn),
             Pane::Sync => sync::notices(conn),
+            Pane::Tills => tills::notices(conn),
+            Pane::Health => health::notices(conn),
             Pane::Audit => audit::notices(conn),
         }
     }
@@ -164,6 +180,8 @@ impl Pane {
             Pane::PosFolders => strings::panes::POS_FOLDERS_EMPTY,
             Pane::SyncTables => strings::panes::SYNC_TABLES_EMPTY,
             Pane::Sync => strings::panes::SYNC_EMPTY,
+            Pane::Tills => strings::panes::TILLS_EMPTY,
+            Pane::Health => strings::panes::HEALTH_EMPTY,
             Pane::Audit => strings::panes::AUDIT_EMPTY,
         }
     }
@@ -177,6 +195,8 @@ impl Pane {
             Pane::PosFolders => pos_folders::on_notification(n),
             Pane::SyncTables => sync_tables::on_notification(n),
             Pane::Sync => sync::on_notification(n),
+            Pane::Tills => tills::on_notification(n),
+            Pane::Health => health::on_notification(n),
             Pane::Audit => audit::on_notification(n),
         }
     }
