@@ -71,6 +71,49 @@ fn ingest(db: &Path, n: usize) -> Duration {
     t.elapsed()
 }
 
+/// An order whose names, addresses and lines are in eight scripts (the CJK line needs a system font).
+fn order_in_every_script(i: usize) -> serde_json::Value {
+    json!({
+        "order_number": format!("ע-١٢٣-注文-{i:06}"),
+        "date": "2026-11-23",
+        "currency": "EUR",
+        "customer": {"name": "Şükrü Çağlar Öztürk"},
+        "billing_address": {"name": "Łukasz Żółkiewski", "street": "ul. Świętokrzyska 12",
+            "postal_code": "31-000", "city": "Kraków", "country": "PL"},
+        "shipping_address": {"name": "Jiří Dvořák", "street": "Náměstí Míru 7",
+            "postal_code": "261 01", "city": "Příbram", "country": "CZ"},
+        "lines": [
+            {"description": "Χαρτί εκτύπωσης Α4", "quantity": 3, "unit_price": "4.50", "vat_rate": 24},
+            {"description": "Бумага для принтера", "quantity": 1, "unit_price": "3.00", "vat_rate": 20},
+            {"description": "נייר מדפסת", "quantity": 1, "unit_price": "2.00", "vat_rate": 17},
+            {"description": "ورق طباعة ملون", "quantity": 5, "unit_price": "1.00", "vat_rate": 15},
+            {"description": "印刷用紙 東京都千代田区", "quantity": 1, "unit_price": "9.00", "vat_rate": 10}
+        ]
+    })
+}
+
+/// Renders `n` invoices of each kind of order (no database): documents/s and mean size.
+fn render_cost(n: usize) {
+    for (what, make) in [
+        ("Latin", order as fn(usize) -> serde_json::Value),
+        ("eight scripts", order_in_every_script),
+    ] {
+        let payloads: Vec<serde_json::Value> = (0..n).map(make).collect();
+        let t = Instant::now();
+        let mut bytes = 0;
+        for p in &payloads {
+            let doc = outbox::prepare(EventKind::OrderReceived, p, "Bench").expect("render");
+            bytes += doc.document.bytes.len();
+        }
+        let took = t.elapsed().as_secs_f64();
+        println!(
+            "render ({what}): {n} invoices in {took:.2} s = {:.0} documents/s, {:.1} KB each",
+            n as f64 / took,
+            bytes as f64 / n as f64 / 1024.0
+        );
+    }
+}
+
 /// Drains the queue with one dispatcher; returns the time it took.
 async fn drain(db: &Path) -> Duration {
     let mut d = Dispatcher::new(db.to_path_buf(), "bench:1".into());
@@ -243,6 +286,7 @@ fn main() {
     let n_ipp = scaled(1_000);
     let n_latency = scaled(200).min(200);
     println!("printing benchmark (scale {})", scale());
+    render_cost(scaled(2_000));
 
     // 1. spool: a backlog of jobs, drained by one worker.
     let dir = tempfile::tempdir().expect("tmp");

@@ -104,8 +104,23 @@ fn main() {
     let folder = folder_row(&store, &erp, &share, "");
     rt.block_on(backroom::sync::capture::install(&folder))
         .unwrap();
+    // The server's signing key; the till trusts its public key.
+    let key = dir.path().join("signing.key");
+    let public = backroom::sync::sign::keygen(&key).unwrap();
+    let signer = std::sync::Arc::new(backroom::sync::sign::Signer::load(&key).unwrap());
+    let trust = backroom::sync::sign::Trust {
+        key: Some(backroom::sync::sign::parse_public(&public).unwrap()),
+        allow_unsigned: false,
+    };
     // The till's first (empty) full batch, then a million changes captured by the triggers.
-    rt.block_on(backroom::sync::export::run(&store, &folder, false, quiet()))
+    let first = rt
+        .block_on(backroom::sync::export::run(
+            &store,
+            &folder,
+            false,
+            signer.clone(),
+            quiet(),
+        ))
         .unwrap();
     let t = Instant::now();
     fill(&mut server_db, rows);
@@ -117,7 +132,13 @@ fn main() {
     // Export: the changes since the watermark into one verified batch, copied into the share.
     let t = Instant::now();
     let exported = rt
-        .block_on(backroom::sync::export::run(&store, &folder, false, quiet()))
+        .block_on(backroom::sync::export::run(
+            &store,
+            &folder,
+            false,
+            signer.clone(),
+            quiet(),
+        ))
         .unwrap();
     let export = t.elapsed();
     assert_eq!(exported.rows as usize, rows);
@@ -133,12 +154,41 @@ fn main() {
         ],
     );
 
-    // Import: verify and apply in one transaction into a fresh till database.
+    // Import: check the signature, verify and apply in one transaction into a till database
+    // that applied the first (empty) full batch.
     let till = dir.path().join("till/backroom.db");
     let mut conn = backroom::store::open(&till).unwrap();
+    let tables = vec!["ART".to_string()];
+    let expect = |n: i64, kind| backroom::sync::apply::Expect {
+        folder: "BENCH",
+        file_batch: n,
+        file_kind: kind,
+        tables: &tables,
+        trust: &trust,
+    };
+    let first_file = share.join(first.file.clone().unwrap());
+    backroom::sync::apply::apply(
+        &mut conn,
+        &first_file,
+        &expect(1, backroom::sync::batch::Kind::Full),
+        None,
+        false,
+        &quiet(),
+    )
+    .unwrap();
     let t = Instant::now();
-    let applied =
-        backroom::sync::apply::apply(&mut conn, &batch, "BENCH", None, false, &quiet()).unwrap();
+    let applied = backroom::sync::apply::apply(
+        &mut conn,
+        &batch,
+        &expect(
+            exported.batch.unwrap(),
+            backroom::sync::batch::Kind::Incremental,
+        ),
+        None,
+        false,
+        &quiet(),
+    )
+    .unwrap();
     let import = t.elapsed();
     assert_eq!(applied.rows as usize, rows);
 
@@ -241,7 +291,13 @@ fn push(rt: &tokio::runtime::Runtime, dir: &Path, erp: &Path, count: usize) {
     };
     let t = Instant::now();
     let pushed = rt
-        .block_on(backroom::sync::push::run(&till_store, &folder, &me, 500))
+        .block_on(backroom::sync::push::run(
+            &till_store,
+            &folder,
+            &me,
+            500,
+            &|_| {},
+        ))
         .unwrap();
     let took = t.elapsed();
     assert_eq!(pushed.applied as usize, count);

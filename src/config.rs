@@ -93,7 +93,27 @@ pub struct ServerSection {
     pub model_customer: Option<String>,
     /// The server database table that holds customers.
     pub customers_table: String,
+    /// The Ed25519 private key batches and update manifests are signed with (`backroom sync keygen`).
+    pub signing_key: Option<PathBuf>,
+    /// The customer columns a till may set or change (never the key, the model customer, credit or account fields).
+    pub till_customer_columns: Vec<String>,
 }
+
+/// The contact fields of a customer a till may set by default.
+pub const DEFAULT_TILL_CUSTOMER_COLUMNS: &[&str] = &[
+    "name",
+    "first_name",
+    "company",
+    "address",
+    "address2",
+    "postal_code",
+    "zip",
+    "city",
+    "country",
+    "phone",
+    "mobile",
+    "email",
+];
 
 impl Default for ServerSection {
     fn default() -> Self {
@@ -103,6 +123,11 @@ impl Default for ServerSection {
             till_tokens: BTreeMap::new(),
             model_customer: None,
             customers_table: "CLI".to_string(),
+            signing_key: None,
+            till_customer_columns: DEFAULT_TILL_CUSTOMER_COLUMNS
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
         }
     }
 }
@@ -118,6 +143,12 @@ pub struct PortalSection {
     pub outbox_dir: Option<PathBuf>,
     /// Sender of portal e-mails when `[smtp]` is not configured (else `smtp.from`).
     pub mail_from: String,
+    /// Jobs a contact may submit per day through the integration link.
+    pub integration_jobs_per_day: u32,
+    /// Size of one job through the integration link, in MB.
+    pub integration_max_job_mb: u64,
+    /// Size a contact may submit per day through the integration link, in MB.
+    pub integration_max_day_mb: u64,
 }
 
 impl Default for PortalSection {
@@ -127,6 +158,9 @@ impl Default for PortalSection {
             activation_days: 7,
             outbox_dir: None,
             mail_from: "backroom <noreply@localhost>".to_string(),
+            integration_jobs_per_day: 20,
+            integration_max_job_mb: 100,
+            integration_max_day_mb: 1_000,
         }
     }
 }
@@ -188,6 +222,11 @@ pub struct TillSection {
     pub users_till_column: String,
     /// Queued items sent per request to the server.
     pub push_batch: usize,
+    /// The server's Ed25519 public key (base64, as `backroom sync keygen` prints it): batches and
+    /// update manifests must carry its signature.
+    pub server_public_key: Option<String>,
+    /// A test lab's switch: accept unsigned batches and manifests (shown as a warning in `sync status`).
+    pub allow_unsigned: bool,
 }
 
 impl Default for TillSection {
@@ -200,6 +239,8 @@ impl Default for TillSection {
             users_table: "USERS".to_string(),
             users_till_column: "till".to_string(),
             push_batch: 500,
+            server_public_key: None,
+            allow_unsigned: false,
         }
     }
 }

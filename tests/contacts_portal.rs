@@ -174,11 +174,18 @@ async fn an_invitation_through_smtp_registers_once_then_activates_and_submits() 
     );
     let (status, _) = send(activate().json(&json!({ "token": confirm }))).await;
     assert_eq!(status, StatusCode::GONE);
-    let (status, _) = send(activate().json(&json!({ "token": first_confirm }))).await;
+    let (status, replaced) = send(activate().json(&json!({ "token": first_confirm }))).await;
     assert_eq!(
         status,
-        StatusCode::CONFLICT,
-        "the other link finds the account already active"
+        StatusCode::GONE,
+        "the newer activation request revoked the earlier link: {replaced}"
+    );
+    assert!(
+        replaced["error"]
+            .as_str()
+            .unwrap()
+            .contains("replaced by a newer one"),
+        "{replaced}"
     );
     assert_eq!(state(&env, "alice@x.org")["state"], "active");
 
@@ -251,7 +258,7 @@ async fn an_invitation_through_smtp_registers_once_then_activates_and_submits() 
 
     env.ok(&["contacts", "deactivate", "alice@x.org"]);
     let (status, refused) = send(submit(pdf(2000))).await;
-    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
     assert!(
         refused["error"].as_str().unwrap().contains("deactivated"),
         "{refused}"

@@ -580,6 +580,60 @@ fn ws_test_against_backroom_serve() {
     let list = env.json(&["pos", "folders", "list"]);
     assert_eq!(list[0]["last_tests"][0]["target"], "ws");
     assert_eq!(list[0]["last_tests"][0]["failure"], "refused");
+
+    // Another web server answering 200 at /health is not backroom: the test names what answered.
+    let other = TestEnv::new();
+    std::fs::write(other.path().join("health"), "OK\n").unwrap();
+    let port = support::free_port();
+    let mut http = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(other.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    support::wait_for_port(port, "python3 -m http.server");
+    set(
+        &env,
+        "S1",
+        &["--ws-url", &format!("http://127.0.0.1:{port}")],
+    );
+    let v = assert_failed(
+        &env,
+        &["test-ws", "S1"],
+        "protocol",
+        &["200", "SimpleHTTP", "not as backroom serve does"],
+    );
+    let _ = http.kill();
+    let _ = http.wait();
+    assert_eq!(v["ok"], false);
+}
+
+#[test]
+fn a_connection_test_timeout_outside_1_to_300_seconds_is_refused() {
+    let env = admin_env();
+    env.ok(&[
+        "pos",
+        "folders",
+        "add",
+        "S1",
+        "--ws-url",
+        "http://127.0.0.1:9",
+    ]);
+    for bad in ["0", "301", "99999999999"] {
+        let err = env.fails(2, &["pos", "test-ws", "S1", "--timeout", bad]);
+        assert!(
+            err.contains("--timeout") && err.contains("1..=300"),
+            "{bad}: {err}"
+        );
+    }
 }
 
 /// A server that accepts connections and never says a word (a hung peer).
@@ -647,4 +701,60 @@ fn a_silent_server_is_a_timeout_and_all_three_tests_run_together() {
         err.contains("3 of 3 connection tests of S1 failed"),
         "{err}"
     );
+}
+
+/// A real pyftpdlib whose RETR never answers (the handler sleeps, and so the whole server: the
+/// QUIT that follows would hang as well).
+const HANGING_RETR: &str = "
+import sys, time
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+class Hang(FTPHandler):
+    def ftp_RETR(self, file):
+        time.sleep(60)
+a = DummyAuthorizer()
+a.add_user('u', 'p', sys.argv[2], perm='elr')
+Hang.authorizer = a
+FTPServer(('127.0.0.1', int(sys.argv[1])), Hang).serve_forever()
+";
+
+#[test]
+fn an_ftp_server_hanging_in_retr_is_a_timeout_within_the_timeout_given() {
+    support::require_program("python3", "python3");
+    let root = TestEnv::new();
+    std::fs::write(root.path().join("test.txt"), "x").unwrap();
+    let port = support::free_port();
+    let mut ftp = std::process::Command::new("python3")
+        .args(["-c", HANGING_RETR, &port.to_string()])
+        .arg(root.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    support::wait_for_port(port, "a pyftpdlib hanging in RETR");
+    let env = admin_env();
+    env.ok(&[
+        "pos",
+        "folders",
+        "add",
+        "S1",
+        "--ftp-address",
+        &format!("ftp://127.0.0.1:{port}"),
+        "--ftp-user",
+        "u",
+        "--ftp-password",
+        "p",
+    ]);
+    let v = assert_failed(
+        &env,
+        &["test-ftp", "S1"],
+        "timeout",
+        &["within 5 s", "downloading"],
+    );
+    let _ = ftp.kill();
+    let _ = ftp.wait();
+    // The download's timeout holds: the hung server's goodbye is not awaited a second time.
+    let ms = v["elapsed_ms"].as_u64().unwrap();
+    assert!(ms < 10_000, "took {ms} ms for a 5 s timeout");
 }

@@ -23,6 +23,7 @@ fn printer(provider: Provider, target: &str) -> Printer {
         enabled: true,
         is_default: true,
         created_at: String::new(),
+        on_unknown: None,
     }
 }
 

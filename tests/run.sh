@@ -22,6 +22,8 @@ for pair in "${need[@]}"; do
   prog=${pair%%:*}; pkg=${pair#*:}
   if [[ $prog == /* ]]; then [[ -x $prog ]] || missing+=("$pkg"); else command -v "$prog" >/dev/null || missing+=("$pkg"); fi
 done
+# Documents print CJK through an installed system font.
+[[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]] || missing+=(fonts-noto-cjk)
 python3 -c 'import pyftpdlib' 2>/dev/null || missing+=(python3-pyftpdlib)
 python3 -c 'import OpenSSL' 2>/dev/null || missing+=(python3-openssl)
 python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)

@@ -15,24 +15,28 @@ use support::postgres::Postgres;
 
 const ADMIN: &str = "[operators]\ntester = \"admin\"\n";
 
-/// The server side: its own data directory, `[server]` tokens per till and the model customer.
+/// The server side: its own data directory, its signing key, `[server]` tokens per till and the
+/// model customer.
 fn server_env() -> TestEnv {
     let env = TestEnv::new();
     env.write_config(&format!(
-        "{ADMIN}[server]\nmodel_customer = \"MODELE\"\ncustomers_table = \"cli\"\n\
-         [server.till_tokens]\n\"1\" = \"token-of-till-1\"\n\"2\" = \"token-of-till-2\"\n"
+        "{ADMIN}[server]\nmodel_customer = \"MODELE\"\ncustomers_table = \"cli\"\nsigning_key = \"{}\"\n\
+         [server.till_tokens]\n\"1\" = \"token-of-till-1\"\n\"2\" = \"token-of-till-2\"\n",
+        support::keys::server().path.display()
     ));
     env
 }
 
-/// A till: its number and token, and where update packages go.
+/// A till: its number and token, where update packages go, and the server's public key.
 fn till_env(number: &str, token: &str) -> TestEnv {
     let env = TestEnv::new();
     let install = env.path().join("install");
     env.write_config(&format!(
         "{ADMIN}[till]\nnumber = \"{number}\"\ntoken = \"{token}\"\ninstall_dir = \"{}\"\n\
-         customers_table = \"CLI\"\nusers_table = \"USERS\"\nusers_till_column = \"till\"\npush_batch = 3\n",
-        install.display()
+         customers_table = \"CLI\"\nusers_table = \"USERS\"\nusers_till_column = \"till\"\npush_batch = 3\n\
+         server_public_key = \"{}\"\n",
+        install.display(),
+        support::keys::server().public
     ));
     env
 }
@@ -348,7 +352,7 @@ fn a_corrupt_batch_is_refused_and_blocks_later_ones_without_touching_the_till() 
         .unwrap();
     assert_eq!(server.json(&["sync", "run", "export", "NICE"])["batch"], 3);
 
-    // One byte of batch 2's payload changes on the FTP server.
+    // One byte of batch 2's payload changes on the FTP server: its signature no longer holds.
     let path = ftp.path("out/batch-000000002.brb");
     let mut bytes = std::fs::read(&path).unwrap();
     let at = bytes.len() - 5;
@@ -356,7 +360,10 @@ fn a_corrupt_batch_is_refused_and_blocks_later_ones_without_touching_the_till() 
     std::fs::write(&path, bytes).unwrap();
 
     let err = till.fails(4, &["sync", "run", "import", "NICE"]);
-    assert!(err.contains("batch 2") && err.contains("checksum"), "{err}");
+    assert!(
+        err.contains("batch 2") && err.contains("signature of this batch does not match"),
+        "{err}"
+    );
     assert_eq!(
         till_rows(&till, "SELECT code, label, price FROM ART"),
         before
@@ -541,14 +548,16 @@ fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
         "day",
     ]);
     let err = till.fails(5, &["sync", "run", "push", "LYON"]);
-    assert!(err.contains("wait in the queue"), "{err}");
+    // The real depth of the queue, not the size of one request (push_batch = 3).
+    assert!(err.contains("9 item(s) wait in the queue"), "{err}");
     let status = till.json(&["sync", "status", "LYON"]);
     assert_eq!(status[0]["queue"]["waiting"], 9, "{status}");
     assert!(status[0]["oldest_age_secs"].as_i64().is_some(), "{status}");
     let text = till.ok(&["sync", "status", "LYON"]);
     assert!(text.contains("9 waiting, oldest"), "{text}");
 
-    // Creating a customer needs the server: refused offline, clearly.
+    // Creating a customer needs the server: refused offline, clearly. The request may have reached
+    // a server whose reply was lost (here the proxy took it), so it waits with its request UUID.
     let err = till.fails(
         5,
         &[
@@ -560,7 +569,10 @@ fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
             "name=Durand",
         ],
     );
-    assert!(err.contains("needs the server"), "{err}");
+    assert!(
+        err.contains("needs the server") && err.contains("waits here as request"),
+        "{err}"
+    );
 
     // The server is back but every reply is lost after it answered: nothing is acknowledged.
     let serve = Serve::start(&server, serve_port);
@@ -577,9 +589,15 @@ fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
         "the server applied the first batch before the reply was lost: {received}"
     );
 
-    // Replies get through again: everything arrives, each ticket exactly once.
+    // Replies get through again: everything arrives, each ticket exactly once; the waiting
+    // customer creation is sent first and created once.
     proxy.drop_replies.store(false, Ordering::SeqCst);
     let pushed = till.json(&["sync", "run", "push", "LYON"]);
+    assert_eq!(
+        pg.psql("shop", "SELECT code FROM cli WHERE name = 'Durand'")
+            .trim(),
+        "T1-00001"
+    );
     assert!(pushed["duplicates"].as_u64().unwrap() >= 3, "{pushed}");
     assert_eq!(pushed["waiting"], 0, "{pushed}");
     assert_eq!(pg_count(&pg, "SELECT count(*) FROM backroom_tickets"), 7);
@@ -662,7 +680,7 @@ fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
         "city=Villeurbanne",
     ]);
     let code = created["code"].as_str().unwrap().to_string();
-    assert_eq!(code, "T1-00001");
+    assert_eq!(code, "T1-00002");
     assert_eq!(created["row"]["category"], "RETAIL", "{created}");
     assert_eq!(
         pg.psql(
@@ -713,7 +731,7 @@ fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
         "name=Abandon",
     ]);
     let second = second["code"].as_str().unwrap().to_string();
-    assert_eq!(second, "T1-00002");
+    assert_eq!(second, "T1-00003");
     till.ok(&["till", "customer", "abandon", "LYON", &second]);
     till.ok(&["sync", "run", "push", "LYON"]);
     assert_eq!(
@@ -801,12 +819,13 @@ fn publish(ftp: &FtpServer, packages: &[(&str, Vec<u8>, Option<&str>)]) {
             "sha256": bad_sha.map(str::to_string).unwrap_or_else(|| sha(bytes)),
         }));
     }
-    ftp.write(
+    let manifest = ftp.write(
         "out/updates/manifest.json",
         serde_json::json!({ "packages": entries })
             .to_string()
             .as_bytes(),
     );
+    server_env().ok(&["sync", "sign-updates", manifest.to_str().unwrap()]);
 }
 
 fn run_update(
@@ -833,6 +852,12 @@ fn run_update(
             &folder,
             &env.path().join("install"),
             mode,
+            &backroom::sync::sign::Trust {
+                key: Some(
+                    backroom::sync::sign::parse_public(&support::keys::server().public).unwrap(),
+                ),
+                allow_unsigned: false,
+            },
             Some(backroom::sync::updates::Answerer::Local(&mut answer)),
         ))
         .unwrap();

@@ -1,5 +1,5 @@
-//! `backroom contacts ...`: list, show, add, import, template, invite, activate, deactivate,
-//! delete-identities, delete, backup.
+//! `backroom contacts ...`: list, show, add, import, export, template, invite, activate,
+//! deactivate, reactivate, delete-identities, delete, backup.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -44,7 +44,8 @@ pub enum Command {
         #[arg(long, requires = "invite", conflicts_with = "yes")]
         dry_run: bool,
     },
-    /// Import contacts from CSV (all or nothing unless --skip-invalid).
+    /// Import contacts from CSV (any encoding and separator offices write), XLSX or ODS (all or
+    /// nothing unless --skip-invalid).
     Import {
         file: PathBuf,
         /// Import the valid rows and report the others.
@@ -54,11 +55,32 @@ pub enum Command {
         #[arg(long)]
         progress: bool,
     },
+    /// Write the contacts to a CSV or XLSX file that `contacts import` reads back.
+    Export {
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// csv or xlsx (default: xlsx when the file ends in .xlsx, else csv).
+        #[arg(long)]
+        format: Option<contacts::export::Format>,
+        /// CSV separator: comma, semicolon, tab or pipe.
+        #[arg(long, default_value = "comma", value_parser = contacts::export::parse_separator)]
+        separator: u8,
+        /// CSV encoding: utf-8, utf-8-bom, windows-1252 or utf-16le.
+        #[arg(long, default_value = "utf-8")]
+        encoding: contacts::export::TextEncoding,
+        /// Only contacts in this state: not_registered, inactive, active, deactivated.
+        #[arg(long)]
+        state: Option<String>,
+    },
     /// Write users_template.csv (default: into the downloads dir).
     Template {
         /// A file or a folder.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// csv or xlsx (default: xlsx when --out ends in .xlsx, else csv).
+        #[arg(long)]
+        format: Option<contacts::export::Format>,
     },
     /// Send an activation request (invitation, or a new confirmation link to an inactive contact).
     Invite {
@@ -74,6 +96,8 @@ pub enum Command {
     Activate { email: String },
     /// Forbid an active contact to log in.
     Deactivate { email: String },
+    /// Allow a deactivated contact to log in again (administrators only).
+    Reactivate { email: String },
     /// Remove an active contact's login identities (the contact becomes not registered).
     DeleteIdentities { email: String },
     /// Delete contacts and their jobs (irreversible; refused when a job is being processed).
@@ -101,12 +125,15 @@ pub(crate) fn fail(e: ContactError) -> anyhow::Error {
         | ContactError::TokenUnknown
         | ContactError::TokenExpired { .. }
         | ContactError::TokenUsed { .. }
+        | ContactError::TokenRevoked { .. }
+        | ContactError::Deactivated { .. }
         | ContactError::NotAuthenticated
         | ContactError::LinkExpired { .. }
         | ContactError::Limit(_) => super::output::REFUSED,
         ContactError::Duplicate { .. }
         | ContactError::InvalidEmail { .. }
         | ContactError::Required { .. }
+        | ContactError::TooLong { .. }
         | ContactError::BadInput(_) => super::output::USAGE,
         ContactError::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
             return Failure::not_found(format!("{path}: no such file")).into();
@@ -143,7 +170,14 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             skip_invalid,
             progress,
         } => import(ctx, &file, skip_invalid, progress),
-        Command::Template { out } => template(ctx, out),
+        Command::Export {
+            out,
+            format,
+            separator,
+            encoding,
+            state,
+        } => export(ctx, &out, format, separator, encoding, state.as_deref()),
+        Command::Template { out, format } => template(ctx, out, format),
         Command::Invite {
             email,
             yes,
@@ -155,6 +189,9 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         Command::Deactivate { email } => transition(ctx, "deactivate", &email, |c, e| {
             contacts::transitions::deactivate(c, e)
         }),
+        Command::Reactivate { email } => transition(ctx, "reactivate", &email, |c, e| {
+            contacts::transitions::reactivate(c, e)
+        }),
         Command::DeleteIdentities { email } => {
             transition(ctx, "delete identities", &email, |c, e| {
                 contacts::transitions::delete_identities(c, e)
@@ -165,7 +202,8 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
-fn list(ctx: &Context, state: Option<&str>) -> anyhow::Result<()> {
+/// The contacts, only those in `state` when given.
+fn contacts_in(ctx: &Context, state: Option<&str>) -> anyhow::Result<Vec<contacts::Contact>> {
     let filter = match state {
         Some(s) => Some(ContactState::parse(s).ok_or_else(|| {
             Failure::usage(format!(
@@ -175,10 +213,14 @@ fn list(ctx: &Context, state: Option<&str>) -> anyhow::Result<()> {
         None => None,
     };
     let conn = ctx.open_store()?;
-    let rows: Vec<_> = q::list(&conn)?
+    Ok(q::list(&conn)?
         .into_iter()
         .filter(|c| filter.is_none_or(|f| c.state == f))
-        .collect();
+        .collect())
+}
+
+fn list(ctx: &Context, state: Option<&str>) -> anyhow::Result<()> {
+    let rows = contacts_in(ctx, state)?;
     emit(ctx, &rows, || {
         if rows.is_empty() {
             return "no contacts (add one with `backroom contacts add NAME EMAIL`, or import a CSV)"
@@ -218,7 +260,7 @@ fn render_table<const N: usize>(headers: [&str; N], rows: &[[String; N]]) -> Str
         cells
             .iter()
             .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()
@@ -421,33 +463,69 @@ fn import(
     emit(ctx, &report, || {
         if report.committed {
             let mut text = format!(
-                "imported {} of {} rows from {} as not registered (separator {:?})",
-                report.imported, report.rows, report.file, report.separator
+                "imported {} of {} rows from {} as not registered ({})",
+                report.imported,
+                report.rows,
+                report.file,
+                report.dialect()
             );
-            if !report.problems.is_empty() {
-                text.push_str(&format!("\nskipped {} invalid rows", report.problems.len()));
+            if report.invalid_rows > 0 {
+                text.push_str(&format!("\nskipped {} invalid rows", report.invalid_rows));
             }
             text
         } else {
             String::new()
         }
     })?;
-    if !report.problems.is_empty() {
+    if report.committed {
+        if !report.problems.is_empty() {
+            eprintln!("{}", report.describe_problems());
+        }
+        return Ok(());
+    }
+    let mut message = format!(
+        "nothing imported: {} of {} rows are invalid (read as {}; fix them, or import the others with --skip-invalid)",
+        report.invalid_rows,
+        report.rows,
+        report.dialect()
+    );
+    // With --json stderr holds one JSON error: the problems go into its message.
+    if ctx.json {
+        message = format!("{}\n{message}", report.describe_problems());
+    } else {
         eprintln!("{}", report.describe_problems());
     }
-    if !report.committed {
-        return Err(Failure::usage(format!(
-            "nothing imported: {} of {} rows are invalid (fix them, or import the others with --skip-invalid)",
-            report.problems.len(),
-            report.rows
-        ))
-        .into());
-    }
-    Ok(())
+    Err(Failure::usage(message).into())
 }
 
-fn template(ctx: &Context, out: Option<PathBuf>) -> anyhow::Result<()> {
-    let path = contacts::template::write(out.as_deref())
+fn export(
+    ctx: &Context,
+    out: &std::path::Path,
+    format: Option<contacts::export::Format>,
+    separator: u8,
+    encoding: contacts::export::TextEncoding,
+    state: Option<&str>,
+) -> anyhow::Result<()> {
+    let rows = contacts_in(ctx, state)?;
+    let format = format.unwrap_or_else(|| contacts::export::Format::of(out));
+    let written =
+        contacts::export::export(&rows, out, format, separator, encoding).map_err(fail)?;
+    emit(ctx, &written, || {
+        format!(
+            "exported {} contacts to {}",
+            written.rows,
+            written.path.display()
+        )
+    })
+}
+
+fn template(
+    ctx: &Context,
+    out: Option<PathBuf>,
+    format: Option<contacts::export::Format>,
+) -> anyhow::Result<()> {
+    let xlsx = format == Some(contacts::export::Format::Xlsx);
+    let path = contacts::template::write(out.as_deref(), xlsx)
         .with_context(|| format!("writing {}", contacts::template::FILE_NAME))?;
     let value = serde_json::json!({ "path": path });
     emit(ctx, &value, || format!("wrote {}", path.display()))
@@ -462,8 +540,14 @@ fn delete(ctx: &Context, emails: &[String], yes: bool) -> anyhow::Result<()> {
             let jobs = q::jobs_of(&conn, c.id)?.len();
             lines.push(format!("  {} <{}> and {jobs} job(s)", c.name, c.email));
         }
+        let refusal = "nothing deleted: add --yes to confirm";
+        // With --json stderr holds one JSON error: the plan goes into its message.
+        if ctx.json {
+            lines.push(refusal.to_string());
+            return Err(Failure::usage(lines.join("\n")).into());
+        }
         eprintln!("{}", lines.join("\n"));
-        return Err(Failure::usage("nothing deleted: add --yes to confirm").into());
+        return Err(Failure::usage(refusal).into());
     }
     let deleted = contacts::delete::delete(&mut conn, &ctx.db_path, emails).map_err(fail)?;
     for w in &deleted.warnings {

@@ -66,13 +66,26 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
 
 /// Reads a JSON payload from a file or stdin, naming the file, line and column of a syntax error.
 pub fn read_payload(file: &str) -> anyhow::Result<serde_json::Value> {
+    use crate::printing::payload::MAX_PAYLOAD_BYTES;
+    let too_big = |name: &str| {
+        Failure::usage(format!(
+            "{name}: the payload is larger than {MAX_PAYLOAD_BYTES} bytes (1 MB), the limit on the CLI as on the API; nothing was written"
+        ))
+    };
     let (name, text) = if file == "-" {
         let mut s = String::new();
         std::io::stdin()
+            .take(MAX_PAYLOAD_BYTES as u64 + 1)
             .read_to_string(&mut s)
             .context("reading the payload from standard input")?;
+        if s.len() > MAX_PAYLOAD_BYTES {
+            return Err(too_big("standard input").into());
+        }
         ("standard input".to_string(), s)
     } else {
+        if std::fs::metadata(file).is_ok_and(|m| m.len() > MAX_PAYLOAD_BYTES as u64) {
+            return Err(too_big(file).into());
+        }
         let text = std::fs::read_to_string(file).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Failure::not_found(format!("payload file {file} does not exist"))
@@ -110,6 +123,13 @@ fn emit(ctx: &Context, kind: &str, file: &str) -> anyhow::Result<()> {
         }
         Err(e) => return Err(anyhow::Error::new(e).context("recording the event")),
     };
+    if !out.dropped_fields.is_empty() {
+        eprintln!(
+            "warning: {} unknown field(s) dropped, not stored: {}",
+            out.dropped_fields.len(),
+            out.dropped_fields.join(", ")
+        );
+    }
     if let Some(why) = &out.skipped {
         eprintln!("event {} recorded; nothing queued: {why}", out.event_id);
     }

@@ -1,4 +1,5 @@
-//! `backroom jobs ...`: list, show (with attempts), reschedule, reprint, cancel, download, purge.
+//! `backroom jobs ...`: list, show (with attempts), reschedule, reprint, cancel, confirm,
+//! download, purge.
 
 use std::path::PathBuf;
 
@@ -19,7 +20,7 @@ pub struct Args {
 
 #[derive(Debug, clap::Args)]
 pub struct FilterArgs {
-    /// Only jobs in this state (pending, sending, succeeded, failed, cancelled).
+    /// Only jobs in this state (pending, sending, succeeded, failed, cancelled, unconfirmed).
     #[arg(long)]
     pub state: Option<String>,
     /// Only jobs on this printer.
@@ -47,6 +48,19 @@ pub enum Command {
     },
     /// Queue the job's document again as a new job (any state).
     Reprint { id: i64 },
+    /// Decide on unconfirmed jobs (sent before a crash; the printer may have printed them):
+    /// --printed (it came out) or --reprint (print it again). By id, or by filter.
+    Confirm {
+        ids: Vec<i64>,
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// The document came out: the job succeeded.
+        #[arg(long, conflicts_with = "reprint", required_unless_present = "reprint")]
+        printed: bool,
+        /// It did not come out: send it again.
+        #[arg(long)]
+        reprint: bool,
+    },
     /// Cancel pending jobs (by id, or every pending job matching a filter).
     Cancel {
         ids: Vec<i64>,
@@ -100,6 +114,16 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
         Command::List { filter: f, limit } => {
             let list = jobs::list(&conn, &filter(&f, limit)?).context("listing print jobs")?;
+            let unconfirmed = list
+                .iter()
+                .filter(|j| j.state == JobState::Unconfirmed)
+                .count();
+            if unconfirmed > 0 {
+                eprintln!(
+                    "warning: {unconfirmed} job(s) UNCONFIRMED: the printer may have printed them; \
+                     check the output tray, then `backroom jobs confirm ID... --printed` or `--reprint`"
+                );
+            }
             crate::cli::emit(ctx, &list, || list_text(&list))
         }
         Command::Show { id } => {
@@ -149,6 +173,30 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             eprintln!("job {new} queued (reprint of job {id})");
             let job = jobs::get(&conn, new)?.ok_or_else(|| not_found(new))?;
             crate::cli::emit(ctx, &job, || format!("{new}"))
+        }
+        Command::Confirm {
+            ids,
+            filter: f,
+            printed,
+            ..
+        } => {
+            let ids = targets(&conn, ids, &f, JobState::Unconfirmed, "confirm")?;
+            let changed = jobs::confirm(&mut conn, &ids, printed, &ctx.operator)?;
+            let (state, verb) = if printed {
+                (JobState::Succeeded, "marked printed")
+            } else {
+                crate::worker::wake();
+                (JobState::Pending, "queued to print again")
+            };
+            eprintln!("{} job(s) {verb}", changed.len());
+            crate::cli::emit(
+                ctx,
+                &Changed {
+                    changed: changed.clone(),
+                    state,
+                },
+                || ids_text(verb, &changed),
+            )
         }
         Command::Download { id, out } => download(ctx, &conn, id, out),
         Command::Purge => {
@@ -251,6 +299,9 @@ fn list_text(list: &[Job]) -> String {
     ];
     for j in list {
         let mut state = j.state.to_string();
+        if j.state == JobState::Unconfirmed {
+            state = "UNCONFIRMED (may have printed)".to_string();
+        }
         if j.maybe_duplicate {
             state.push_str(" (maybe duplicate)");
         }
@@ -299,12 +350,25 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
     field("job", j.id.to_string());
     field("uuid", j.uuid.clone());
     field("state", j.state.to_string());
+    if j.state == JobState::Unconfirmed {
+        field(
+            "warning",
+            format!(
+                "UNCONFIRMED: sent before a crash, and the printer can no longer say whether it printed; \
+                 check the output tray, then `backroom jobs confirm {} --printed` or `--reprint`",
+                j.id
+            ),
+        );
+    }
     if j.maybe_duplicate {
         field(
             "warning",
             "resent after a crash to a provider that cannot be asked: it may have printed twice"
                 .into(),
         );
+    }
+    if let Some(w) = &j.warning {
+        field("warning", w.clone());
     }
     field("attempts", format!("{} of {}", j.attempts, j.max_attempts));
     field(
@@ -344,6 +408,7 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
         "STARTED".into(),
         "OUTCOME".into(),
         "WORKER".into(),
+        "PRINTER JOB".into(),
         "ERROR".into(),
     ]];
     for (i, a) in history.iter().enumerate() {
@@ -352,7 +417,11 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
             short_time(&a.started_at),
             a.outcome.clone(),
             a.worker.clone(),
-            opt(&a.error),
+            opt(&a.remote_ref),
+            match (&a.error, &a.detail) {
+                (Some(e), Some(d)) if d != e => format!("{e} [{d}]"),
+                (e, _) => opt(e),
+            },
         ]);
     }
     s.push_str(&table(&rows));

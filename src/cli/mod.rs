@@ -140,16 +140,31 @@ pub const DELEGATED_ENV: &str = "BACKROOM_DELEGATED";
 /// The binary's entry point.
 pub fn main() -> ExitCode {
     quiet_broken_pipe();
-    let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(c) => c,
+    // Known before parsing, so that a usage error is JSON too.
+    let json = std::env::args_os().any(|a| a == "--json");
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(both) => both,
+        Err(e) if json && e.use_stderr() => {
+            let message = e.render().to_string();
+            let message = message.trim().trim_start_matches("error: ");
+            eprintln!("{}", output::error_json(output::USAGE, message));
+            return ExitCode::from(output::USAGE);
+        }
         Err(e) => e.exit(),
     };
     crate::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            let message = format!("cannot start the runtime: {e}");
+            if json {
+                eprintln!("{}", output::error_json(1, &message));
+            } else {
+                eprintln!("error: {message}");
+            }
             return ExitCode::from(1);
         }
     };
@@ -167,7 +182,11 @@ pub fn main() -> ExitCode {
             if e.to_string().is_empty() {
                 return ExitCode::from(code);
             }
-            eprintln!("error: {e:#}");
+            if json {
+                eprintln!("{}", output::error_json(code, &format!("{e:#}")));
+            } else {
+                eprintln!("error: {e:#}");
+            }
             tracing::error!("{e:#}");
             ExitCode::from(code)
         }
@@ -214,6 +233,9 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
     let mut config = Config::load(&config_path)?;
     if cli.demo && config.store.name == crate::config::StoreSection::default().name {
         config.store.name = "Demo store".to_string();
+    }
+    if cli.demo {
+        crate::demo::signing(&mut config, &crate::paths::demo_db())?;
     }
     let db_path = match (&cli.db, cli.demo) {
         (_, true) => crate::paths::demo_db(),

@@ -42,6 +42,26 @@ impl Failure {
     }
 }
 
+/// The stable name of an exit code, as `--json` errors give it.
+pub fn code_name(code: u8) -> &'static str {
+    match code {
+        USAGE => "usage",
+        NOT_FOUND => "not_found",
+        REFUSED => "refused",
+        UNREACHABLE => "unreachable",
+        _ => "error",
+    }
+}
+
+/// An error as `--json` prints it on stderr:
+/// `{"error": {"code": "usage", "exit": 2, "message": "..."}}` (one line).
+pub fn error_json(code: u8, message: &str) -> String {
+    serde_json::json!({
+        "error": { "code": code_name(code), "exit": code, "message": message }
+    })
+    .to_string()
+}
+
 /// Prints `value` as JSON with `--json`, else the human text.
 pub fn emit<T: Serialize>(
     ctx: &Context,
@@ -76,10 +96,27 @@ pub fn table(rows: &[Vec<String>]) -> String {
         let line: Vec<String> = r
             .iter()
             .enumerate()
-            .map(|(i, s)| format!("{s:<w$}", w = widths[i]))
+            // Padded by hand: a width argument of format! panics past 65,535.
+            .map(|(i, s)| {
+                format!(
+                    "{s}{}",
+                    " ".repeat(widths[i].saturating_sub(s.chars().count()))
+                )
+            })
             .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cell_wider_than_format_allows_is_padded_without_panicking() {
+        let long = "x".repeat(70_000);
+        let text = super::table(&[vec!["A".into(), "B".into()], vec![long.clone(), "b".into()]]);
+        assert_eq!(text.lines().next().unwrap().len(), 70_000 + 2 + 1);
+        assert!(text.contains(&format!("{long}  b")));
+    }
 }

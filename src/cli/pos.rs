@@ -84,8 +84,8 @@ pub enum FoldersCommand {
 pub struct TestArgs {
     /// The folder's code.
     pub code: String,
-    /// Give up after this many seconds.
-    #[arg(long, default_value_t = 10)]
+    /// Give up on each step (connect, log in, each command, each download) after this many seconds, 1 to 300.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub timeout: u64,
 }
 
@@ -536,7 +536,7 @@ async fn test(ctx: &Context, args: TestArgs, target: Target) -> anyhow::Result<(
         folder_or_not_found(&conn, &args.code)?.id
     };
     let keep = !ctx.read_only;
-    let timeout = Duration::from_secs(args.timeout.max(1));
+    let timeout = Duration::from_secs(args.timeout);
     eprintln!("testing the {} of {} ...", target.label(), args.code);
     let (_, tested) = conntest::run_and_keep(&ctx.db_path, folder_id, target, timeout, keep)
         .await
@@ -579,7 +579,7 @@ async fn test_all(ctx: &Context, args: TestArgs) -> anyhow::Result<()> {
         folder_or_not_found(&conn, &args.code)?.id
     };
     let keep = !ctx.read_only;
-    let timeout = Duration::from_secs(args.timeout.max(1));
+    let timeout = Duration::from_secs(args.timeout);
     eprintln!(
         "testing the DB server, FTP server and web service of {} ...",
         args.code

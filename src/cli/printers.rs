@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::cli::{Failure, emit};
 use crate::context::Context;
 use crate::net::print::SendError;
+use crate::printing::OnUnknown;
 use crate::printing::printer::{
     validate_api_key, validate_copies, validate_name, validate_target, validate_tray,
 };
@@ -72,6 +73,10 @@ pub struct AddArgs {
     /// Add it switched off (jobs are not sent to it).
     #[arg(long)]
     pub disabled: bool,
+    /// A job the printer can no longer account for after a crash: ask (becomes unconfirmed, a
+    /// person decides; the IPP default) or resend (flagged maybe-duplicate; the others' default).
+    #[arg(long, value_name = "ask|resend")]
+    pub on_unknown: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -95,6 +100,10 @@ pub struct EditArgs {
     /// Switch the printer off (jobs are not sent to it).
     #[arg(long)]
     pub disable: bool,
+    /// A job the printer can no longer account for: ask (a person decides) or resend (flagged
+    /// maybe-duplicate); `default` goes back to the provider's default.
+    #[arg(long, value_name = "ask|resend|default")]
+    pub on_unknown: Option<String>,
 }
 
 /// A printer as the CLI shows it: the API key masked.
@@ -110,6 +119,8 @@ pub struct PrinterView {
     pub enabled: bool,
     pub default: bool,
     pub created_at: String,
+    /// ask or resend: what happens to a job this printer can no longer account for.
+    pub on_unknown: OnUnknown,
 }
 
 impl From<&Printer> for PrinterView {
@@ -125,6 +136,7 @@ impl From<&Printer> for PrinterView {
             enabled: p.enabled,
             default: p.is_default,
             created_at: p.created_at.clone(),
+            on_unknown: p.on_unknown(),
         }
     }
 }
@@ -199,6 +211,12 @@ fn add(a: AddArgs, ctx: &Context) -> anyhow::Result<()> {
     if let Some(t) = &a.tray {
         validate_tray(t).map_err(invalid)?;
     }
+    let on_unknown = a
+        .on_unknown
+        .as_deref()
+        .map(str::parse::<OnUnknown>)
+        .transpose()
+        .map_err(Failure::usage)?;
     let mut conn = ctx.open_store()?;
     let printer = store::add(
         &mut conn,
@@ -214,6 +232,10 @@ fn add(a: AddArgs, ctx: &Context) -> anyhow::Result<()> {
         },
     )
     .map_err(refused)?;
+    if on_unknown.is_some() {
+        store::set_on_unknown(&conn, printer.id, on_unknown).context("setting --on-unknown")?;
+    }
+    let printer = find(&conn, &printer.name)?;
     tracing::info!(printer = %printer.name, provider = %printer.provider, "printer added");
     let view = PrinterView::from(&printer);
     emit(ctx, &view, || {
@@ -299,6 +321,15 @@ fn details(p: &Printer) -> String {
         ),
         format!("copies:    {}", p.copies),
         format!("enabled:   {}", if p.enabled { "yes" } else { "no" }),
+        format!(
+            "on unknown: {} ({})",
+            p.on_unknown(),
+            match p.on_unknown() {
+                OnUnknown::Ask => "a job it cannot account for waits for a person",
+                OnUnknown::Resend =>
+                    "a job it cannot account for is resent, flagged maybe-duplicate",
+            }
+        ),
         format!("default:   {}", if p.is_default { "yes" } else { "no" }),
         format!("created:   {}", p.created_at),
     ]);
@@ -381,18 +412,29 @@ fn edit(a: EditArgs, ctx: &Context) -> anyhow::Result<()> {
             _ => None,
         },
     };
-    if change.target.is_none()
-        && change.api_key.is_none()
-        && change.tray.is_none()
-        && change.copies.is_none()
-        && change.enabled.is_none()
-    {
+    let on_unknown = match a.on_unknown.as_deref() {
+        None => None,
+        Some("default") => Some(None),
+        Some(v) => Some(Some(v.parse::<OnUnknown>().map_err(Failure::usage)?)),
+    };
+    let fields = change.target.is_some()
+        || change.api_key.is_some()
+        || change.tray.is_some()
+        || change.copies.is_some()
+        || change.enabled.is_some();
+    if !fields && on_unknown.is_none() {
         return Err(Failure::usage(
-            "nothing to change: give --target, --api-key, --tray/--no-tray, --copies, --enable or --disable",
+            "nothing to change: give --target, --api-key, --tray/--no-tray, --copies, --enable, --disable or --on-unknown",
         )
         .into());
     }
-    let p = store::edit(&conn, &a.name, &change).map_err(refused)?;
+    if fields {
+        store::edit(&conn, &a.name, &change).map_err(refused)?;
+    }
+    if let Some(policy) = on_unknown {
+        store::set_on_unknown(&conn, p.id, policy).context("setting --on-unknown")?;
+    }
+    let p = find(&conn, &a.name)?;
     tracing::info!(printer = %p.name, "printer edited");
     emit(ctx, &PrinterView::from(&p), || details(&p))
 }

@@ -44,6 +44,17 @@ pub enum Command {
     },
     /// Last export and import, queue depth and age, blocked channels and what to do.
     Status { folder: Option<String> },
+    /// Create the server's Ed25519 signing key (mode 0600); prints the public key tills need, last.
+    Keygen {
+        /// Where to write the private key (never over an existing file).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Sign an update manifest (updates/manifest.json) with [server] signing_key, in place.
+    SignUpdates {
+        /// The manifest file to sign.
+        file: std::path::PathBuf,
+    },
     /// The run log (newest first).
     Runs {
         folder: Option<String>,
@@ -84,6 +95,24 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         } => capture(ctx, action, &folder, yes).await,
         Command::Status { folder } => status(ctx, folder.as_deref()),
         Command::Runs { folder, limit } => runs(ctx, folder.as_deref(), limit),
+        Command::Keygen { out } => {
+            let public = crate::sync::sign::keygen(&out).map_err(|e| failure(e.into()))?;
+            let value = serde_json::json!({"private_key": out, "public_key": public});
+            emit(ctx, &value, || {
+                format!(
+                    "private key written to {} (mode 0600): set signing_key = \"{}\" under [server] in the server's config.toml\n\
+                     public key: set server_public_key under [till] in each till's config.toml to\n{public}",
+                    out.display(),
+                    out.display()
+                )
+            })
+        }
+        Command::SignUpdates { file } => {
+            let signer = crate::worker::sync::signer(ctx).map_err(|e| failure(e.into()))?;
+            crate::sync::updates::sign_manifest(&file, &signer).map_err(|e| failure(e.into()))?;
+            let value = serde_json::json!({"signed": file});
+            emit(ctx, &value, || format!("{} signed", file.display()))
+        }
     }
 }
 
@@ -236,6 +265,7 @@ fn capture_text(r: &crate::sync::capture::Report) -> String {
 }
 
 fn status(ctx: &Context, folder: Option<&str>) -> anyhow::Result<()> {
+    crate::sync::status::set_allow_unsigned(ctx.config.till.allow_unsigned);
     let conn = ctx.open_store()?;
     let folders = match folder {
         Some(code) => {

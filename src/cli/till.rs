@@ -321,9 +321,10 @@ async fn customer(ctx: &Context, command: CustomerCommand) -> anyhow::Result<()>
             let f = crate::worker::sync::load_folder(ctx, &folder).map_err(mapped)?;
             let me = Identity::from_config(&ctx.config.till).map_err(mapped)?;
             let fields = parse_fields(&fields)?;
-            let created = crate::sync::customers::create_from_till(&ctx.db_path, &f, &me, &fields)
-                .await
-                .map_err(mapped)?;
+            let created =
+                crate::sync::till_customers::create_from_till(&ctx.db_path, &f, &me, &fields)
+                    .await
+                    .map_err(mapped)?;
             emit(ctx, &created, || {
                 format!(
                     "customer {} created on the server from the model",

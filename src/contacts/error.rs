@@ -26,6 +26,8 @@ pub enum ContactError {
     Duplicate { email: String, existing: String },
     #[error("{value:?} is not a valid e-mail address: {reason}")]
     InvalidEmail { value: String, reason: String },
+    #[error("{field} is too long: {reason}")]
+    TooLong { field: &'static str, reason: String },
     #[error("{field} is required")]
     Required { field: &'static str },
     #[error("nothing deleted: {}", describe_blockers(.0))]
@@ -36,6 +38,12 @@ pub enum ContactError {
     TokenExpired { expired_at: String },
     #[error("this link was already used on {used_at}; ask the print shop for a new one")]
     TokenUsed { used_at: String },
+    #[error(
+        "this link was replaced by a newer one sent on {replaced_at}; use the link in the latest e-mail"
+    )]
+    TokenRevoked { replaced_at: String },
+    #[error("the account {email} is deactivated; ask the print shop to reactivate it")]
+    Deactivated { email: String },
     #[error("missing or unknown access key; register with your invitation link first")]
     NotAuthenticated,
     #[error("the generic link expired on {date}")]

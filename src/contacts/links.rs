@@ -177,10 +177,12 @@ pub fn adjust(conn: &Connection, limit: Limit, steps: i64) -> Result<GenericLink
 /// Which limit a generic-link submission hit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LimitHit {
-    #[error(
-        "jobs per day: {used} of {limit} jobs were already submitted today through the generic link"
-    )]
-    JobsPerDay { used: i64, limit: u32 },
+    #[error("jobs per day: {used} of {limit} jobs were already submitted today {through}")]
+    JobsPerDay {
+        used: i64,
+        limit: u32,
+        through: &'static str,
+    },
     #[error("size per job: this job is more than the {} allowed per job", human_size(*.limit))]
     JobSize { limit: u64 },
     #[error(
@@ -209,6 +211,39 @@ fn start_of_today() -> String {
     crate::store::to_text(start)
 }
 
+/// The limits a submission is checked against: the generic link's (for everyone together) or
+/// the integration link's (for each contact, from `[portal]` in config.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub jobs_per_day: u32,
+    pub max_job_bytes: u64,
+    pub max_day_bytes: u64,
+    /// Whose submissions the daily limits count, as refusals name it.
+    pub through: &'static str,
+}
+
+impl Limits {
+    fn generic(link: &GenericLink) -> Limits {
+        Limits {
+            jobs_per_day: link.jobs_per_day,
+            max_job_bytes: link.max_job_bytes,
+            max_day_bytes: link.max_day_bytes,
+            through: "through the generic link",
+        }
+    }
+
+    /// The integration link's limits for one contact (never below 1 job, 1 MB).
+    pub fn integration(config: &Config) -> Limits {
+        let portal = &config.portal;
+        Limits {
+            jobs_per_day: portal.integration_jobs_per_day.max(1),
+            max_job_bytes: portal.integration_max_job_mb.max(1).saturating_mul(MB),
+            max_day_bytes: portal.integration_max_day_mb.max(1).saturating_mul(MB),
+            through: "by this account",
+        }
+    }
+}
+
 /// Checks the link before a submission of `declared` bytes (when known); returns the budget
 /// the upload must stay within while it streams.
 pub fn check_submission(
@@ -221,34 +256,56 @@ pub fn check_submission(
             date: link.expires_on.map(|d| d.to_string()).unwrap_or_default(),
         });
     }
-    let (jobs, bytes) = crate::store::contacts::usage_since(conn, "generic", &start_of_today())?;
-    if jobs >= i64::from(link.jobs_per_day) {
+    let usage = crate::store::contacts::usage_since(conn, "generic", &start_of_today())?;
+    budget(usage, &Limits::generic(link), declared)
+}
+
+/// Checks a contact's submission through the integration link against `limits` (its own jobs
+/// of today); returns the budget the upload must stay within.
+pub fn check_integration(
+    conn: &Connection,
+    contact_id: i64,
+    limits: &Limits,
+    declared: Option<u64>,
+) -> Result<Budget, ContactError> {
+    let usage = crate::store::contacts::contact_usage_since(conn, contact_id, &start_of_today())?;
+    budget(usage, limits, declared)
+}
+
+/// The budget left after today's `(jobs, bytes)`, or the limit already hit.
+fn budget(
+    (jobs, bytes): (i64, i64),
+    limits: &Limits,
+    declared: Option<u64>,
+) -> Result<Budget, ContactError> {
+    if jobs >= i64::from(limits.jobs_per_day) {
         return Err(LimitHit::JobsPerDay {
             used: jobs,
-            limit: link.jobs_per_day,
+            limit: limits.jobs_per_day,
+            through: limits.through,
         }
         .into());
     }
     let used = u64::try_from(bytes).unwrap_or(0);
-    let day_left = link.max_day_bytes.saturating_sub(used);
+    let day_left = limits.max_day_bytes.saturating_sub(used);
     let job_limit = LimitHit::JobSize {
-        limit: link.max_job_bytes,
+        limit: limits.max_job_bytes,
     };
     let day_limit = LimitHit::DaySize {
         used,
-        limit: link.max_day_bytes,
+        limit: limits.max_day_bytes,
     };
     if let Some(size) = declared {
-        if size > link.max_job_bytes {
+        if size > limits.max_job_bytes {
             return Err(job_limit.into());
         }
         if size > day_left {
             return Err(day_limit.into());
         }
     }
-    Ok(if link.max_job_bytes <= day_left {
+    Ok(if limits.max_job_bytes <= day_left {
         Budget {
-            max_bytes: link.max_job_bytes,
+            max_bytes: limits.max_job_bytes,
             limit: job_limit,
         }
     } else {

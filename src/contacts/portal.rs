@@ -30,6 +30,11 @@ fn valid_token(conn: &Connection, token: &str, purpose: Purpose) -> Result<Token
             used_at: invite::human_time(used_at),
         });
     }
+    if let Some(at) = &row.revoked_at {
+        return Err(ContactError::TokenRevoked {
+            replaced_at: invite::human_time(at),
+        });
+    }
     if row.expires_at <= crate::store::now() {
         return Err(ContactError::TokenExpired {
             expired_at: invite::human_time(&row.expires_at),
@@ -127,11 +132,18 @@ pub fn confirm(conn: &mut Connection, token: &str) -> Result<Contact, ContactErr
     Ok(contact)
 }
 
-/// The contact owning this access key, whatever its state.
+/// The contact owning this access key; a deactivated contact's key is refused (every portal
+/// endpoint authenticates through here).
 pub fn authenticate(conn: &Connection, access_key: &str) -> Result<Contact, ContactError> {
     let id = q::contact_by_secret(conn, &super::token::hash(access_key))?
         .ok_or(ContactError::NotAuthenticated)?;
-    q::by_id(conn, id)?.ok_or(ContactError::NotAuthenticated)
+    let contact = q::by_id(conn, id)?.ok_or(ContactError::NotAuthenticated)?;
+    if contact.state == ContactState::Deactivated {
+        return Err(ContactError::Deactivated {
+            email: contact.email,
+        });
+    }
+    Ok(contact)
 }
 
 /// The contact owning this access key, which must be active (to submit jobs).

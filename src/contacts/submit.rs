@@ -109,13 +109,13 @@ where
 /// Who submits the job.
 #[derive(Debug, Clone)]
 pub enum Submitter {
-    /// A registered, active contact through the integration link.
-    Contact(i64),
+    /// A registered, active contact through the integration link, within its limits.
+    Contact { id: i64, limits: links::Limits },
     /// Anyone with the generic link, leaving an e-mail address.
     Generic { email: Option<String> },
 }
 
-/// Turns a finished upload into a `new` job in one transaction (re-checking the generic link's
+/// Turns a finished upload into a `new` job in one transaction (re-checking the link's
 /// limits, since other uploads may have finished meanwhile) and moves the file into the job's folder.
 pub fn record(
     conn: &mut Connection,
@@ -142,7 +142,10 @@ fn record_inner(
 ) -> Result<ShopJob, ContactError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let (contact_id, via, email) = match submitter {
-        Submitter::Contact(id) => (Some(*id), "integration", None),
+        Submitter::Contact { id, limits } => {
+            links::check_integration(&tx, *id, limits, Some(upload.size))?;
+            (Some(*id), "integration", None)
+        }
         Submitter::Generic { email } => {
             let link = links::load(&tx)?;
             links::check_submission(&tx, &link, Some(upload.size))?;

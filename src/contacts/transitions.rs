@@ -3,6 +3,7 @@
 use rusqlite::Connection;
 
 use super::error::ContactError;
+use super::limits::{COMPANY_MAX, EMAIL_MAX, NAME_MAX, too_long};
 use super::model::{Contact, ContactState};
 use crate::store::contacts as q;
 
@@ -28,6 +29,17 @@ pub fn add(
     if email.is_empty() {
         return Err(ContactError::Required { field: "e-mail" });
     }
+    let company = company.map(str::trim).filter(|c| !c.is_empty());
+    let fields = [
+        ("name", Some(name), NAME_MAX),
+        ("e-mail", Some(email), EMAIL_MAX),
+        ("company", company, COMPANY_MAX),
+    ];
+    for (field, value, max) in fields {
+        if let Some(reason) = value.and_then(|v| too_long(v, max)) {
+            return Err(ContactError::TooLong { field, reason });
+        }
+    }
     super::email::check(email).map_err(|reason| ContactError::InvalidEmail {
         value: email.to_string(),
         reason,
@@ -38,7 +50,6 @@ pub fn add(
             existing: format!("{} <{}>", existing.name, existing.email),
         });
     }
-    let company = company.map(str::trim).filter(|c| !c.is_empty());
     let id = q::insert(conn, name, email, company)?;
     q::by_id(conn, id)?.ok_or_else(|| ContactError::NotFound {
         email: email.to_string(),
@@ -52,6 +63,8 @@ pub enum Action {
     Activate,
     /// active → deactivated.
     Deactivate,
+    /// deactivated → active (administrators only).
+    Reactivate,
     /// active → not registered; the login identities are removed, the account stays.
     DeleteIdentities,
     /// not registered (invitation) or inactive (new confirmation link).
@@ -59,10 +72,11 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [
+    pub const ALL: [Action; 5] = [
         Action::SendActivationRequest,
         Action::Activate,
         Action::Deactivate,
+        Action::Reactivate,
         Action::DeleteIdentities,
     ];
 
@@ -70,6 +84,7 @@ impl Action {
         match self {
             Action::Activate => "activate",
             Action::Deactivate => "deactivate",
+            Action::Reactivate => "reactivate",
             Action::DeleteIdentities => "delete identities",
             Action::SendActivationRequest => "send activation request",
         }
@@ -80,6 +95,7 @@ impl Action {
         match self {
             Action::Activate => "inactive",
             Action::Deactivate | Action::DeleteIdentities => "active",
+            Action::Reactivate => "deactivated",
             Action::SendActivationRequest => "not registered or inactive",
         }
     }
@@ -89,6 +105,7 @@ impl Action {
         match self {
             Action::Activate => state == ContactState::Inactive,
             Action::Deactivate | Action::DeleteIdentities => state == ContactState::Active,
+            Action::Reactivate => state == ContactState::Deactivated,
             Action::SendActivationRequest => {
                 matches!(state, ContactState::NotRegistered | ContactState::Inactive)
             }
@@ -128,6 +145,13 @@ pub fn activate(conn: &Connection, email: &str) -> Result<Contact, ContactError>
 pub fn deactivate(conn: &Connection, email: &str) -> Result<Contact, ContactError> {
     apply(conn, email, Action::Deactivate, |conn, c| {
         q::set_state(conn, c.id, ContactState::Deactivated)
+    })
+}
+
+/// deactivated → active: the contact's login identities and jobs work again.
+pub fn reactivate(conn: &Connection, email: &str) -> Result<Contact, ContactError> {
+    apply(conn, email, Action::Reactivate, |conn, c| {
+        q::set_state(conn, c.id, ContactState::Active)
     })
 }
 
@@ -194,6 +218,9 @@ mod tests {
             actions_for(ContactState::Active),
             vec![Action::Deactivate, Action::DeleteIdentities]
         );
-        assert!(actions_for(ContactState::Deactivated).is_empty());
+        assert_eq!(
+            actions_for(ContactState::Deactivated),
+            vec![Action::Reactivate]
+        );
     }
 }

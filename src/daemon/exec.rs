@@ -73,7 +73,12 @@ pub async fn run(
     let (access, description) = policy::rule(&named.action);
     if let Err(refused) = policy::check(&who, access, &description) {
         record(daemon, &who, &named, &Outcome::Refused(refused.to_string()));
-        protocol::write(stream, &Reply::Stderr(format!("error: {refused}\n"))).await?;
+        let message = if matches.get_flag("json") {
+            crate::cli::output::error_json(crate::cli::output::REFUSED, &refused.to_string())
+        } else {
+            format!("error: {refused}")
+        };
+        protocol::write(stream, &Reply::Stderr(format!("{message}\n"))).await?;
         return protocol::write(
             stream,
             &Reply::Exit {

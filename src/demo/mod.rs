@@ -7,6 +7,30 @@ pub mod sync;
 
 use rusqlite::Connection;
 
+/// Gives the demo a signing key of its own (next to the demo database, created once) when the
+/// config names none, and makes the demo till trust it: the demo's exports and imports are signed.
+pub fn signing(
+    config: &mut crate::config::Config,
+    demo_db: &std::path::Path,
+) -> anyhow::Result<()> {
+    if config.server.signing_key.is_some() {
+        return Ok(());
+    }
+    let key = demo_db.with_file_name("demo-signing.key");
+    if !key.exists() {
+        if let Some(dir) = key.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        crate::sync::sign::keygen(&key)?;
+    }
+    let public = crate::sync::sign::Signer::load(&key)?.public();
+    config.server.signing_key = Some(key);
+    if config.till.server_public_key.is_none() {
+        config.till.server_public_key = Some(public);
+    }
+    Ok(())
+}
+
 /// Fills an empty demo database; does nothing when it already holds rows.
 pub fn seed(conn: &mut Connection) -> anyhow::Result<()> {
     let seeded = crate::store::settings::get(conn, "demo.seeded")?.is_some();

@@ -36,8 +36,9 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
             )?;
             if n <= 3 {
                 conn.execute(
-                    "INSERT INTO till_batches (folder, batch, kind, sha256, rows, applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![code, n, kind, format!("{:064x}", n * 7919 + *id), rows, ago(60 * (5 - n) - 2)],
+                    "INSERT INTO till_batches (folder, batch, kind, sha256, rows, applied_at, from_seq, to_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![code, n, kind, format!("{:064x}", n * 7919 + *id), rows, ago(60 * (5 - n) - 2), (n - 1) * 1000, n * 1000],
                 )?;
             }
             for (process, outcome, message) in [
@@ -96,7 +97,8 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
                 code,
                 "import",
                 Some(4),
-                "batch 4 refused: checksum mismatch: SHA-256 of the payload differs from the manifest (the file is damaged)",
+                "batch 4 refused: the signature of this batch does not match: it was changed after the server signed it, \
+                 or signed by another key than [till] server_public_key",
                 &crate::sync::import::hint(code, 4),
             )?;
         }

@@ -221,7 +221,10 @@ pub async fn send(
         .groups_of(DelimiterTag::JobAttributes)
         .find_map(|g| g.get(IppAttribute::JOB_ID))
         .map(|a| a.value().to_string());
-    Ok(Accepted { remote_ref: job_id })
+    Ok(Accepted {
+        remote_ref: job_id,
+        already_had: false,
+    })
 }
 
 /// Get-Jobs (which-jobs=all): the printer's job with this `job-uuid`, if it has one.

@@ -24,6 +24,9 @@ pub struct PrintRequest<'a> {
 pub struct Accepted {
     /// The provider's job reference (IPP job-id, PrintNode job id, spool path).
     pub remote_ref: Option<String>,
+    /// The provider says it already had this job (PrintNode's 409 to a resend with the same
+    /// idempotency key): proof of one print, not a duplicate.
+    pub already_had: bool,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -124,6 +127,32 @@ pub async fn find_by_uuid(printer: &Printer, job_uuid: &str) -> Result<Lookup, S
         Provider::Spool => crate::net::spool::find_by_uuid(&printer.target, job_uuid).await,
         Provider::Ipp => crate::net::ipp::find_by_uuid(&printer.target, job_uuid).await,
         Provider::Raw | Provider::PrintNode => Ok(Lookup::Unsupported),
+    }
+}
+
+/// Looks a job up by the provider's job id recorded earlier (IPP Get-Job-Attributes), else by
+/// its UUID.
+pub async fn find_by_ref(
+    printer: &Printer,
+    remote_ref: Option<&str>,
+    job_uuid: &str,
+) -> Result<Lookup, SendError> {
+    match (printer.provider, remote_ref) {
+        (Provider::Ipp, Some(r)) => {
+            match crate::net::ipp::remote_state(&printer.target, r).await {
+                Ok(Some(state)) => Ok(Lookup::Found {
+                    remote_ref: r.to_string(),
+                    state,
+                }),
+                // Gone from the printer's history by id: ask by UUID (the id may be reused).
+                Ok(None) => find_by_uuid(printer, job_uuid).await,
+                Err(SendError::Permanent(e)) if e.contains("client-error-not-found") => {
+                    find_by_uuid(printer, job_uuid).await
+                }
+                Err(e) => Err(e),
+            }
+        }
+        _ => find_by_uuid(printer, job_uuid).await,
     }
 }
 

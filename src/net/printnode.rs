@@ -147,7 +147,10 @@ pub async fn send(
         .await
         .map_err(|e| network_error(&url, e))?;
     if response.status() == reqwest::StatusCode::CONFLICT {
-        return Ok(Accepted { remote_ref: None });
+        return Ok(Accepted {
+            remote_ref: None,
+            already_had: true,
+        });
     }
     if !response.status().is_success() {
         return Err(status_error(&url, response).await);
@@ -161,6 +164,7 @@ pub async fn send(
     }
     Ok(Accepted {
         remote_ref: Some(id),
+        already_had: false,
     })
 }
 

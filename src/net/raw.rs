@@ -29,7 +29,10 @@ pub async fn send(target: &str, req: &PrintRequest<'_>) -> Result<Accepted, Send
     for _ in 0..req.copies.max(1) {
         send_once(target, req.document).await?;
     }
-    Ok(Accepted { remote_ref: None })
+    Ok(Accepted {
+        remote_ref: None,
+        already_had: false,
+    })
 }
 
 async fn send_once(target: &str, document: &[u8]) -> Result<(), SendError> {

@@ -23,6 +23,7 @@ pub async fn send(folder: &str, req: &PrintRequest<'_>) -> Result<Accepted, Send
     tokio::fs::rename(&tmp, &path).await.map_err(io)?;
     Ok(Accepted {
         remote_ref: Some(path.display().to_string()),
+        already_had: false,
     })
 }
 

@@ -18,15 +18,19 @@ pub enum JobState {
     Failed,
     /// Cancelled by an operator before it was sent.
     Cancelled,
+    /// Sent before a crash, and the printer can no longer say whether it printed it: a person
+    /// decides (`backroom jobs confirm --printed | --reprint`); never resent in silence.
+    Unconfirmed,
 }
 
 impl JobState {
-    pub const ALL: [JobState; 5] = [
+    pub const ALL: [JobState; 6] = [
         JobState::Pending,
         JobState::Sending,
         JobState::Succeeded,
         JobState::Failed,
         JobState::Cancelled,
+        JobState::Unconfirmed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +40,7 @@ impl JobState {
             JobState::Succeeded => "succeeded",
             JobState::Failed => "failed",
             JobState::Cancelled => "cancelled",
+            JobState::Unconfirmed => "unconfirmed",
         }
     }
 
@@ -62,7 +67,7 @@ impl std::str::FromStr for JobState {
             .find(|k| k.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 format!(
-                    "unknown job state {s:?}: expected pending, sending, succeeded, failed or cancelled"
+                    "unknown job state {s:?}: expected pending, sending, succeeded, failed, cancelled or unconfirmed"
                 )
             })
     }
@@ -98,6 +103,8 @@ pub struct Job {
     pub lease_expires_at: Option<String>,
     pub created_at: String,
     pub finished_at: Option<String>,
+    /// What its document could not print as written (characters no font has).
+    pub warning: Option<String>,
 }
 
 /// One try at sending a job.
@@ -106,9 +113,14 @@ pub struct Attempt {
     pub id: i64,
     pub started_at: String,
     pub finished_at: Option<String>,
-    /// sending, accepted, retryable, permanent, recovered, interrupted.
+    /// claimed, sending, accepted, retryable, permanent, recovered, interrupted, unconfirmed,
+    /// confirmed-printed, confirmed-reprint.
     pub outcome: String,
     pub error: Option<String>,
+    /// The printer's job id, recorded the moment it answered.
+    pub remote_ref: Option<String>,
+    /// The full error behind `error` (the OS error of a refused connection, for example).
+    pub detail: Option<String>,
     pub worker: String,
 }
 

@@ -4,8 +4,10 @@ pub mod check;
 pub mod document;
 pub mod download;
 pub mod event;
+pub mod failure;
 pub mod job;
 pub mod money;
+pub mod on_unknown;
 pub mod outbox;
 pub mod payload;
 pub mod printer;
@@ -16,5 +18,6 @@ pub mod trigger;
 
 pub use event::{DocumentKind, EventKind};
 pub use job::{Job, JobState, RetryPolicy};
+pub use on_unknown::OnUnknown;
 pub use printer::{Printer, PrinterError, Provider};
 pub use retention::PRINT_JOB_RETENTION;

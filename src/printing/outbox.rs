@@ -29,17 +29,21 @@ pub struct Prepared {
     pub order: Order,
     pub payload: String,
     pub document: Rendered,
+    /// Fields backroom does not know, dropped (neither stored nor printed): their JSON paths.
+    pub dropped_fields: Vec<String>,
 }
 
 /// Validates the payload and renders the trigger's document (no database access).
 pub fn prepare(kind: EventKind, payload: &Value, issuer: &str) -> Result<Prepared, InvalidPayload> {
     let order = payload::validate(kind, payload)?;
     let document = document::render(kind.document(), &order, issuer);
+    let (known, dropped_fields) = payload::known_only(payload);
     Ok(Prepared {
         kind,
         order,
-        payload: payload.to_string(),
+        payload: known.to_string(),
         document,
+        dropped_fields,
     })
 }
 
@@ -50,6 +54,8 @@ pub struct DocumentRef {
     pub title: String,
     pub sha256: String,
     pub size: usize,
+    /// What could not be printed as written (characters no font has).
+    pub warning: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,6 +78,8 @@ pub struct Ingested {
     pub skipped: Option<String>,
     pub documents: Vec<DocumentRef>,
     pub jobs: Vec<JobRef>,
+    /// Unknown payload fields that were dropped (not stored): their JSON paths.
+    pub dropped_fields: Vec<String>,
 }
 
 /// Writes the event, its document and its job inside the caller's open transaction `tx` (the
@@ -97,6 +105,7 @@ pub fn record(
         skipped: None,
         documents: Vec::new(),
         jobs: Vec::new(),
+        dropped_fields: p.dropped_fields.clone(),
     };
     let trigger = printing::trigger(tx, p.kind.as_str())?;
     let trigger = match trigger {
@@ -123,12 +132,16 @@ pub fn record(
         &d.sha256,
         &d.bytes,
     )?;
+    if let Some(warning) = &d.warning {
+        printing::set_document_warning(tx, document_id, warning)?;
+    }
     out.documents.push(DocumentRef {
         id: document_id,
         kind: d.kind.as_str().to_string(),
         title: d.title.clone(),
         sha256: d.sha256.clone(),
         size: d.bytes.len(),
+        warning: d.warning.clone(),
     });
     let printer = match trigger.printer_id {
         Some(id) => printers::by_id(tx, id)?,

@@ -71,6 +71,61 @@ pub const MAX_DUNNING_LEVEL: u8 = 3;
 const MAX_LINES: usize = 500;
 const MAX_TEXT: usize = 200;
 
+/// The largest payload accepted, on the CLI as on the API (1 MB).
+pub const MAX_PAYLOAD_BYTES: usize = 1_000_000;
+
+const ORDER_FIELDS: &[&str] = &[
+    "order_number",
+    "invoice_number",
+    "date",
+    "due_date",
+    "currency",
+    "customer",
+    "billing_address",
+    "shipping_address",
+    "lines",
+    "dunning_level",
+];
+const CUSTOMER_FIELDS: &[&str] = &["name", "email", "number"];
+const ADDRESS_FIELDS: &[&str] = &["name", "street", "postal_code", "city", "country"];
+const LINE_FIELDS: &[&str] = &["sku", "description", "quantity", "unit_price", "vat_rate"];
+
+/// The payload without the fields backroom does not know, and the JSON paths of those it
+/// dropped (they are neither stored nor printed; the caller says which).
+pub fn known_only(value: &Value) -> (Value, Vec<String>) {
+    let mut dropped = Vec::new();
+    let mut out = value.clone();
+    if let Value::Object(m) = &mut out {
+        keep(m, "$", ORDER_FIELDS, &mut dropped);
+        if let Some(Value::Object(c)) = m.get_mut("customer") {
+            keep(c, "$.customer", CUSTOMER_FIELDS, &mut dropped);
+        }
+        for key in ["billing_address", "shipping_address"] {
+            if let Some(Value::Object(a)) = m.get_mut(key) {
+                keep(a, &format!("$.{key}"), ADDRESS_FIELDS, &mut dropped);
+            }
+        }
+        if let Some(Value::Array(lines)) = m.get_mut("lines") {
+            for (i, line) in lines.iter_mut().enumerate() {
+                if let Value::Object(l) = line {
+                    keep(l, &format!("$.lines[{i}]"), LINE_FIELDS, &mut dropped);
+                }
+            }
+        }
+    }
+    (out, dropped)
+}
+
+fn keep(m: &mut Map<String, Value>, base: &str, known: &[&str], dropped: &mut Vec<String>) {
+    m.retain(|k, _| {
+        let ok = known.contains(&k.as_str());
+        if !ok {
+            dropped.push(format!("{base}.{k}"));
+        }
+        ok
+    });
+}
+
 /// Validates a payload for `kind`; on error, nothing is kept and every bad field is listed.
 pub fn validate(kind: EventKind, value: &Value) -> Result<Order, InvalidPayload> {
     let mut v = Checker { errors: Vec::new() };
@@ -403,5 +458,28 @@ pub(crate) mod tests {
                 "$.dunning_level"
             ]
         );
+    }
+
+    #[test]
+    fn unknown_fields_are_dropped_and_named() {
+        let p = serde_json::json!({
+            "order_number": "SO-1", "blob": "x",
+            "customer": {"name": "A", "tracking": 1},
+            "billing_address": {"name": "A", "street": "s", "postal_code": "1", "city": "c",
+                "country": "FR", "floor": 3},
+            "lines": [{"description": "d", "quantity": 1, "colour": "red"}]
+        });
+        let (kept, dropped) = known_only(&p);
+        assert_eq!(
+            dropped,
+            [
+                "$.blob",
+                "$.customer.tracking",
+                "$.billing_address.floor",
+                "$.lines[0].colour"
+            ]
+        );
+        assert!(kept.get("blob").is_none());
+        assert_eq!(kept["lines"][0]["quantity"], 1);
     }
 }

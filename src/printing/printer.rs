@@ -66,6 +66,8 @@ pub struct Printer {
     pub enabled: bool,
     pub is_default: bool,
     pub created_at: String,
+    /// What to do with a job this printer can no longer account for (None: the provider's default).
+    pub on_unknown: Option<super::OnUnknown>,
 }
 
 /// What is wrong with a printer configuration (names the field and what was expected).
@@ -203,6 +205,12 @@ pub fn validate_api_key(provider: Provider, api_key: Option<&str>) -> Result<(),
 }
 
 impl Printer {
+    /// The policy this printer follows for jobs it can no longer account for.
+    pub fn on_unknown(&self) -> super::OnUnknown {
+        self.on_unknown
+            .unwrap_or_else(|| super::OnUnknown::default_for(self.provider))
+    }
+
     /// The API key for display: masked, or `(not set)`.
     pub fn api_key_masked(&self) -> Option<String> {
         self.api_key

@@ -14,9 +14,13 @@ use crate::printing::EventKind;
 use crate::printing::outbox::{self, OutboxError};
 
 pub fn routes() -> Router<AppState> {
+    // A payload is capped as on the CLI; the envelope's few bytes more are allowed for.
     Router::new()
         .route("/api/events", post(post_envelope))
         .route("/api/events/{kind}", post(post_kind))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::printing::payload::MAX_PAYLOAD_BYTES + 1_024,
+        ))
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -132,7 +136,12 @@ async fn ingest(state: AppState, kind: &str, payload: Value) -> Response {
     })
     .await;
     match result {
-        Ok(Ok(Ok(out))) => (StatusCode::CREATED, Json(json!(out))).into_response(),
+        Ok(Ok(Ok(out))) => {
+            if !out.dropped_fields.is_empty() {
+                tracing::info!(fields = ?out.dropped_fields, "unknown payload fields dropped");
+            }
+            (StatusCode::CREATED, Json(json!(out))).into_response()
+        }
         Ok(Ok(Err(OutboxError::Invalid(e)))) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({ "error": e.to_string(), "errors": e.errors })),

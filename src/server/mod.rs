@@ -2,6 +2,7 @@
 
 pub mod events;
 pub mod fleet;
+mod json_errors;
 pub mod metrics;
 pub mod portal;
 pub mod till;
@@ -29,7 +30,8 @@ pub fn router(ctx: Context) -> Router {
         .merge(till::routes())
         .merge(fleet::routes())
         .merge(metrics::routes())
-        .with_state(state);
+        .with_state(state)
+        .layer(axum::middleware::from_fn(json_errors::layer));
     if read_only {
         router.layer(axum::middleware::from_fn(refuse_changes))
     } else {

@@ -35,9 +35,6 @@ use crate::contacts::mail::Mailer;
 use crate::contacts::submit::{self, Submitter, UploadError};
 use crate::contacts::{ContactError, portal};
 
-/// Uploads through the integration link stop at this size.
-pub const INTEGRATION_MAX_BYTES: u64 = 2_000_000_000;
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/portal/register", get(inspect_invitation).post(register))
@@ -81,14 +78,17 @@ impl From<ContactError> for ApiError {
             ContactError::TokenUnknown | ContactError::NotAuthenticated => StatusCode::UNAUTHORIZED,
             ContactError::TokenExpired { .. }
             | ContactError::TokenUsed { .. }
+            | ContactError::TokenRevoked { .. }
             | ContactError::LinkExpired { .. } => StatusCode::GONE,
             ContactError::WrongState { .. } => StatusCode::CONFLICT,
+            ContactError::Deactivated { .. } => StatusCode::FORBIDDEN,
             ContactError::Limit(LimitHit::JobsPerDay { .. }) => StatusCode::TOO_MANY_REQUESTS,
             ContactError::Limit(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ContactError::NotFound { .. } => StatusCode::NOT_FOUND,
             ContactError::BadInput(_)
             | ContactError::InvalidEmail { .. }
             | ContactError::Required { .. }
+            | ContactError::TooLong { .. }
             | ContactError::Duplicate { .. } => StatusCode::BAD_REQUEST,
             ContactError::DeleteBlocked(_) => StatusCode::CONFLICT,
             ContactError::Store(_) | ContactError::Io { .. } => return ApiError::internal(e),
@@ -319,22 +319,27 @@ async fn submit_integration(
     body: Body,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let key = access_key(&headers)?;
-    let contact = with_store(&state, move |conn| portal::authenticate_active(conn, &key)).await?;
-    let limit = LimitHit::JobSize {
-        limit: INTEGRATION_MAX_BYTES,
-    };
-    if declared_length(&headers).is_some_and(|n| n > INTEGRATION_MAX_BYTES) {
-        return Err(ContactError::Limit(limit).into());
-    }
+    let limits = links::Limits::integration(&state.ctx.config);
+    let declared = declared_length(&headers);
+    let (contact, budget) = with_store(&state, move |conn| {
+        let contact = portal::authenticate_active(conn, &key)?;
+        let budget = links::check_integration(conn, contact.id, &limits, declared)?;
+        Ok((contact, budget))
+    })
+    .await?;
     let upload = submit::receive(
         &state.ctx.db_path,
         body.into_data_stream(),
-        INTEGRATION_MAX_BYTES,
-        limit,
+        budget.max_bytes,
+        budget.limit,
         submit::Kind::Pdf,
     )
     .await?;
-    finish(state, Submitter::Contact(contact.id), q, upload).await
+    let submitter = Submitter::Contact {
+        id: contact.id,
+        limits,
+    };
+    finish(state, submitter, q, upload).await
 }
 
 async fn attach_support(
@@ -346,13 +351,14 @@ async fn attach_support(
 ) -> ApiResult<Json<serde_json::Value>> {
     let key = access_key(&headers)?;
     let contact = with_store(&state, move |conn| portal::authenticate_active(conn, &key)).await?;
+    let limits = links::Limits::integration(&state.ctx.config);
     let limit = LimitHit::JobSize {
-        limit: INTEGRATION_MAX_BYTES,
+        limit: limits.max_job_bytes,
     };
     let upload = submit::receive(
         &state.ctx.db_path,
         body.into_data_stream(),
-        INTEGRATION_MAX_BYTES,
+        limits.max_job_bytes,
         limit,
         submit::Kind::Any,
     )

@@ -101,6 +101,7 @@ fn customers(state: &AppState) -> Customers {
     Customers {
         table: state.ctx.config.server.customers_table.clone(),
         model: state.ctx.config.server.model_customer.clone(),
+        columns: state.ctx.config.server.till_customer_columns.clone(),
     }
 }
 
@@ -143,6 +144,9 @@ async fn push(
 struct CreateCustomer {
     folder: String,
     till: String,
+    /// The till's request UUID: the same UUID gets the same customer back, created once.
+    #[serde(default)]
+    request: Option<String>,
     #[serde(default)]
     fields: serde_json::Map<String, serde_json::Value>,
 }
@@ -171,7 +175,7 @@ async fn create_customer(
     };
     let customers = customers(&state);
     let result = crate::sync::serverdb::with_ops(&folder, move |ops| {
-        crate::sync::customers::create(ops, &customers, &till, &req.fields)
+        crate::sync::customers::create(ops, &customers, &till, req.request.as_deref(), &req.fields)
     })
     .await;
     match result {

@@ -180,8 +180,11 @@ pub struct TokenRow {
     pub purpose: String,
     pub expires_at: String,
     pub used_at: Option<String>,
+    /// When a newer link for the same contact replaced this unused one.
+    pub revoked_at: Option<String>,
 }
 
+/// Stores a token, revoking the contact's earlier unused ones (only the newest link works).
 pub fn insert_token(
     conn: &Connection,
     contact_id: i64,
@@ -189,17 +192,23 @@ pub fn insert_token(
     token_hash: &str,
     expires_at: &str,
 ) -> rusqlite::Result<()> {
+    let now = super::now();
+    conn.execute(
+        "UPDATE activation_tokens SET revoked_at = ?2
+         WHERE contact_id = ?1 AND used_at IS NULL AND revoked_at IS NULL",
+        params![contact_id, now],
+    )?;
     conn.execute(
         "INSERT INTO activation_tokens (contact_id, purpose, token_hash, expires_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![contact_id, purpose, token_hash, expires_at, super::now()],
+        params![contact_id, purpose, token_hash, expires_at, now],
     )?;
     Ok(())
 }
 
 pub fn token_by_hash(conn: &Connection, token_hash: &str) -> rusqlite::Result<Option<TokenRow>> {
     conn.query_row(
-        "SELECT id, contact_id, purpose, expires_at, used_at FROM activation_tokens
+        "SELECT id, contact_id, purpose, expires_at, used_at, revoked_at FROM activation_tokens
          WHERE token_hash = ?1",
         [token_hash],
         |r| {
@@ -209,6 +218,7 @@ pub fn token_by_hash(conn: &Connection, token_hash: &str) -> rusqlite::Result<Op
                 purpose: r.get(2)?,
                 expires_at: r.get(3)?,
                 used_at: r.get(4)?,
+                revoked_at: r.get(5)?,
             })
         },
     )
@@ -353,6 +363,20 @@ pub fn usage_since(conn: &Connection, via: &str, since: &str) -> rusqlite::Resul
         "SELECT count(*), coalesce(sum(size_bytes), 0) FROM shop_jobs
          WHERE via = ?1 AND created_at >= ?2",
         params![via, since],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// Jobs and bytes a contact submitted through the integration link since `since`.
+pub fn contact_usage_since(
+    conn: &Connection,
+    contact_id: i64,
+    since: &str,
+) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(
+        "SELECT count(*), coalesce(sum(size_bytes), 0) FROM shop_jobs
+         WHERE contact_id = ?1 AND via = 'integration' AND created_at >= ?2",
+        params![contact_id, since],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
 }

@@ -85,20 +85,48 @@ pub struct Claimed {
     pub copies: u32,
     pub attempts: u32,
     pub max_attempts: u32,
-    /// Its previous attempt may have reached the provider (it was `sending` when its lease expired).
+    /// An earlier attempt may have reached the provider (its worker died after the send began,
+    /// or the provider could not be asked since): ask the provider before sending again.
     pub recovering: bool,
+    /// When that earlier send began (the provider's history is trusted only for a while).
+    pub sent_at: Option<String>,
+    /// The provider's job id recorded by an earlier attempt, if any (asked for first).
+    pub remote_ref: Option<String>,
     pub attempt_id: i64,
 }
 
-/// Claims up to `limit` due jobs for `worker` until `lease_until`; each gets a new attempt row.
+/// Claims up to `limit` due jobs for `worker` until `lease_until`; each gets a new attempt row
+/// (outcome `claimed`: it becomes `sending` only when the send begins, see [`begin_send`]).
+///
+/// A `sending` job is due when its lease expired, or at once when `is_dead` says its holder is
+/// gone (a worker process on this host that no longer runs). A previous attempt that never
+/// began its send is dropped and not charged; one that began is `interrupted`, and the job is
+/// recovering.
 pub fn claim(
     conn: &mut Connection,
     worker: &str,
     now: &str,
     lease_until: &str,
     limit: usize,
+    is_dead: &dyn Fn(&str) -> bool,
 ) -> rusqlite::Result<Vec<Claimed>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let holders: Vec<String> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT DISTINCT lease_holder FROM print_jobs
+             WHERE state = 'sending' AND lease_holder IS NOT NULL AND lease_holder <> ?1
+               AND lease_expires_at > ?2",
+        )?;
+        stmt.query_map(params![worker, now], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    for dead in holders.iter().filter(|h| is_dead(h)) {
+        exec(
+            &tx,
+            "UPDATE print_jobs SET lease_expires_at = ?2 WHERE state = 'sending' AND lease_holder = ?1",
+            params![dead, now],
+        )?;
+    }
     let due: Vec<(i64, String, Option<String>, bool)> = {
         let mut stmt = tx.prepare_cached(
             "SELECT id, state, lease_holder, in_doubt FROM (
@@ -109,7 +137,7 @@ pub fn claim(
                  FROM print_jobs j WHERE j.state = 'sending' AND j.lease_expires_at <= ?1)
              WHERE printer_id IS NULL
                 OR EXISTS (SELECT 1 FROM printers p WHERE p.id = printer_id AND p.enabled = 1)
-             ORDER BY next_attempt_at, id LIMIT ?2",
+             ORDER BY state = 'pending', next_attempt_at, id LIMIT ?2",
         )?;
         stmt.query_map(params![now, limit as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -117,39 +145,73 @@ pub fn claim(
         .collect::<rusqlite::Result<_>>()?
     };
     let mut out = Vec::with_capacity(due.len());
-    for (id, state, holder, in_doubt) in due {
-        let recovering = state == "sending" || in_doubt;
+    for (id, state, holder, mut in_doubt) in due {
+        let mut sent_at: Option<String> = None;
         if state == "sending" {
-            exec(
-                &tx,
-                "UPDATE print_attempts SET outcome = 'interrupted', finished_at = ?2, error = ?3
-                 WHERE job_id = ?1 AND outcome = 'sending'",
-                params![
-                    id,
-                    now,
-                    format!(
-                        "worker {} stopped before recording the outcome (its lease expired)",
-                        holder.as_deref().unwrap_or("?")
-                    )
-                ],
-            )?;
+            // The dead holder's attempt: never begun (not charged) or begun (the job is in doubt).
+            let last: Option<(i64, String, String)> = tx
+                .prepare_cached(
+                    "SELECT id, outcome, started_at FROM print_attempts
+                     WHERE job_id = ?1 AND outcome IN ('claimed', 'sending') ORDER BY id DESC LIMIT 1",
+                )?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            match last {
+                Some((attempt, outcome, _)) if outcome == "claimed" => {
+                    exec(&tx, "DELETE FROM print_attempts WHERE id = ?1", [attempt])?;
+                    exec(
+                        &tx,
+                        "UPDATE print_jobs SET attempts = MAX(attempts - 1, 0) WHERE id = ?1",
+                        [id],
+                    )?;
+                }
+                Some((attempt, _, started)) => {
+                    exec(
+                        &tx,
+                        "UPDATE print_attempts SET outcome = 'interrupted', finished_at = ?2, error = ?3
+                         WHERE id = ?1",
+                        params![
+                            attempt,
+                            now,
+                            format!(
+                                "worker {} stopped after the send began, before the printer's answer was recorded",
+                                holder.as_deref().unwrap_or("?")
+                            )
+                        ],
+                    )?;
+                    in_doubt = true;
+                    sent_at = Some(started);
+                }
+                None => {}
+            }
+        }
+        if in_doubt && sent_at.is_none() {
+            sent_at = tx
+                .prepare_cached(
+                    "SELECT started_at FROM print_attempts WHERE job_id = ?1 AND outcome = 'interrupted'
+                     ORDER BY id DESC LIMIT 1",
+                )?
+                .query_row([id], |r| r.get(0))
+                .optional()?;
         }
         exec(
             &tx,
             "UPDATE print_jobs SET state = 'sending', attempts = attempts + 1,
                     lease_holder = ?2, lease_expires_at = ?3, in_doubt = ?4
              WHERE id = ?1",
-            params![id, worker, lease_until, recovering],
+            params![id, worker, lease_until, in_doubt],
         )?;
         exec(
             &tx,
-            "INSERT INTO print_attempts (job_id, started_at, outcome, worker) VALUES (?1, ?2, 'sending', ?3)",
+            "INSERT INTO print_attempts (job_id, started_at, outcome, worker) VALUES (?1, ?2, 'claimed', ?3)",
             params![id, now, worker],
         )?;
         let attempt_id = tx.last_insert_rowid();
         let c = row(
             &tx,
-            "SELECT j.uuid, j.document_id, d.title, j.printer_id, j.copies, j.attempts, j.max_attempts
+            "SELECT j.uuid, j.document_id, d.title, j.printer_id, j.copies, j.attempts, j.max_attempts,
+                    (SELECT a.remote_ref FROM print_attempts a WHERE a.job_id = j.id
+                     AND a.remote_ref IS NOT NULL ORDER BY a.id DESC LIMIT 1)
              FROM print_jobs j JOIN documents d ON d.id = j.document_id WHERE j.id = ?1",
             [id],
             |r| {
@@ -162,7 +224,9 @@ pub fn claim(
                     copies: r.get(4)?,
                     attempts: r.get(5)?,
                     max_attempts: r.get(6)?,
-                    recovering,
+                    recovering: in_doubt,
+                    sent_at: sent_at.clone(),
+                    remote_ref: r.get(7)?,
                     attempt_id,
                 })
             },
@@ -171,6 +235,22 @@ pub fn claim(
     }
     tx.commit()?;
     Ok(out)
+}
+
+/// Marks attempts as begun, just before their send (a crash from here on leaves the job in doubt).
+pub fn begin_send(conn: &mut Connection, attempt_ids: &[i64]) -> rusqlite::Result<()> {
+    record(conn, "", &[], attempt_ids).map(|_| ())
+}
+
+fn begin_in(tx: &Transaction<'_>, attempt_ids: &[i64], now: &str) -> rusqlite::Result<()> {
+    for id in attempt_ids {
+        exec(
+            tx,
+            "UPDATE print_attempts SET outcome = 'sending', started_at = ?2 WHERE id = ?1 AND outcome = 'claimed'",
+            params![id, now],
+        )?;
+    }
+    Ok(())
 }
 
 /// How an attempt ended.
@@ -188,11 +268,24 @@ pub enum Finish {
     /// could not be asked whether an earlier attempt reached it, so ask again next time.
     Retry {
         error: String,
+        detail: Option<String>,
         next_attempt_at: String,
         in_doubt: bool,
     },
     /// Permanent error, attempts exhausted, or no printer: `failed`.
-    Failed { error: String, retryable: bool },
+    Failed {
+        error: String,
+        detail: Option<String>,
+        retryable: bool,
+    },
+    /// Never sent in this pass (the printer's previous job failed, or the lease ran short):
+    /// back to `pending` at `next_attempt_at`, the attempt is not charged.
+    NotSent {
+        reason: String,
+        next_attempt_at: String,
+    },
+    /// The printer can no longer say whether an earlier send printed: a person decides.
+    Unconfirmed { error: String },
 }
 
 /// One finished attempt to record.
@@ -204,82 +297,171 @@ pub struct Outcome {
     pub finish: Finish,
 }
 
-/// Records outcomes in one transaction; a job whose lease this worker lost is left alone.
+/// Records outcomes in one transaction — and marks the attempts in `begin` as begun (the next
+/// sends), saving a commit per job; a job whose lease this worker lost is left alone.
 /// Returns the new state of each job it changed.
 pub fn record(
     conn: &mut Connection,
     worker: &str,
     outcomes: &[Outcome],
+    begin: &[i64],
 ) -> rusqlite::Result<Vec<(i64, JobState)>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = super::now();
     let mut changed = Vec::new();
     for o in outcomes {
-        let (state, attempt_outcome, error) = match &o.finish {
-            Finish::Accepted {
-                recovered: true, ..
-            } => (JobState::Succeeded, "recovered", None),
-            Finish::Accepted { .. } => (JobState::Succeeded, "accepted", None),
-            Finish::Retry { error, .. } => (JobState::Pending, "retryable", Some(error.clone())),
-            Finish::Failed { error, retryable } => (
-                JobState::Failed,
-                if *retryable { "retryable" } else { "permanent" },
-                Some(error.clone()),
-            ),
-        };
-        let n = match &o.finish {
-            Finish::Accepted {
-                remote_ref,
-                remote_state,
-                follow,
-                maybe_duplicate,
-                ..
-            } => exec(
-                &tx,
-                "UPDATE print_jobs SET state = 'succeeded', printer_id = COALESCE(?3, printer_id),
-                        remote_ref = ?4, remote_state = ?5, follow_remote = ?6,
-                        maybe_duplicate = maybe_duplicate OR ?7, last_error = NULL, in_doubt = 0,
-                        lease_holder = NULL, lease_expires_at = NULL, finished_at = ?8
-                 WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
-                params![o.job_id, worker, o.printer_id, remote_ref, remote_state, follow, maybe_duplicate, now],
-            )?,
-            Finish::Retry {
-                error,
-                next_attempt_at,
-                in_doubt,
-            } => exec(
-                &tx,
-                "UPDATE print_jobs SET state = 'pending', printer_id = COALESCE(?3, printer_id),
-                        last_error = ?4, next_attempt_at = ?5, in_doubt = ?6,
-                        lease_holder = NULL, lease_expires_at = NULL
-                 WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
-                params![o.job_id, worker, o.printer_id, error, next_attempt_at, in_doubt],
-            )?,
-            Finish::Failed { error, .. } => exec(
-                &tx,
-                "UPDATE print_jobs SET state = 'failed', printer_id = COALESCE(?3, printer_id),
-                        last_error = ?4, lease_holder = NULL, lease_expires_at = NULL, finished_at = ?5
-                 WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
-                params![o.job_id, worker, o.printer_id, error, now],
-            )?,
-        };
-        exec(
-            &tx,
-            "UPDATE print_attempts SET outcome = ?2, error = ?3, finished_at = ?4 WHERE id = ?1",
-            params![o.attempt_id, attempt_outcome, error, now],
-        )?;
+        let (state, n) = record_one(&tx, worker, &now, o)?;
         if n == 1 {
             changed.push((o.job_id, state));
         }
     }
+    begin_in(&tx, begin, &now)?;
     tx.commit()?;
     Ok(changed)
+}
+
+fn record_one(
+    tx: &Transaction<'_>,
+    worker: &str,
+    now: &str,
+    o: &Outcome,
+) -> rusqlite::Result<(JobState, usize)> {
+    let mut attempt_ref: Option<String> = None;
+    let (state, attempt_outcome, error, detail) = match &o.finish {
+        Finish::Accepted {
+            recovered,
+            remote_ref,
+            ..
+        } => {
+            attempt_ref = remote_ref.clone();
+            let outcome = if *recovered { "recovered" } else { "accepted" };
+            (JobState::Succeeded, outcome, None, None)
+        }
+        Finish::Retry { error, detail, .. } => (
+            JobState::Pending,
+            "retryable",
+            Some(error.clone()),
+            detail.clone(),
+        ),
+        Finish::Failed {
+            error,
+            detail,
+            retryable,
+        } => (
+            JobState::Failed,
+            if *retryable { "retryable" } else { "permanent" },
+            Some(error.clone()),
+            detail.clone(),
+        ),
+        Finish::NotSent { .. } => (JobState::Pending, "not-sent", None, None),
+        Finish::Unconfirmed { error } => (
+            JobState::Unconfirmed,
+            "unconfirmed",
+            Some(error.clone()),
+            None,
+        ),
+    };
+    let n = match &o.finish {
+        Finish::Accepted {
+            remote_ref,
+            remote_state,
+            follow,
+            maybe_duplicate,
+            ..
+        } => exec(
+            tx,
+            "UPDATE print_jobs SET state = 'succeeded', printer_id = COALESCE(?3, printer_id),
+                    remote_ref = ?4, remote_state = ?5, follow_remote = ?6,
+                    maybe_duplicate = maybe_duplicate OR ?7, last_error = NULL, in_doubt = 0,
+                    lease_holder = NULL, lease_expires_at = NULL, finished_at = ?8
+             WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
+            params![
+                o.job_id,
+                worker,
+                o.printer_id,
+                remote_ref,
+                remote_state,
+                follow,
+                maybe_duplicate,
+                now
+            ],
+        )?,
+        Finish::Retry {
+            error,
+            next_attempt_at,
+            in_doubt,
+            ..
+        } => exec(
+            tx,
+            "UPDATE print_jobs SET state = 'pending', printer_id = COALESCE(?3, printer_id),
+                    last_error = ?4, next_attempt_at = ?5, in_doubt = ?6,
+                    lease_holder = NULL, lease_expires_at = NULL
+             WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
+            params![
+                o.job_id,
+                worker,
+                o.printer_id,
+                error,
+                next_attempt_at,
+                in_doubt
+            ],
+        )?,
+        Finish::Failed { error, .. } => exec(
+            tx,
+            "UPDATE print_jobs SET state = 'failed', printer_id = COALESCE(?3, printer_id),
+                    last_error = ?4, lease_holder = NULL, lease_expires_at = NULL, finished_at = ?5
+             WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
+            params![o.job_id, worker, o.printer_id, error, now],
+        )?,
+        Finish::NotSent {
+            reason,
+            next_attempt_at,
+        } => exec(
+            tx,
+            "UPDATE print_jobs SET state = 'pending', printer_id = COALESCE(?3, printer_id),
+                    attempts = MAX(attempts - 1, 0), last_error = ?4, next_attempt_at = ?5,
+                    lease_holder = NULL, lease_expires_at = NULL
+             WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
+            params![o.job_id, worker, o.printer_id, reason, next_attempt_at],
+        )?,
+        Finish::Unconfirmed { error } => exec(
+            tx,
+            "UPDATE print_jobs SET state = 'unconfirmed', printer_id = COALESCE(?3, printer_id),
+                    last_error = ?4, lease_holder = NULL, lease_expires_at = NULL
+             WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
+            params![o.job_id, worker, o.printer_id, error],
+        )?,
+    };
+    if matches!(o.finish, Finish::NotSent { .. }) {
+        // Never sent: no attempt to show, none charged.
+        exec(
+            tx,
+            "DELETE FROM print_attempts WHERE id = ?1 AND outcome IN ('claimed', 'sending')",
+            [o.attempt_id],
+        )?;
+    } else {
+        exec(
+            tx,
+            "UPDATE print_attempts SET outcome = ?2, error = ?3, finished_at = ?4, remote_ref = ?5,
+                    detail = ?6
+             WHERE id = ?1",
+            params![
+                o.attempt_id,
+                attempt_outcome,
+                error,
+                now,
+                attempt_ref,
+                detail
+            ],
+        )?;
+    }
+    Ok((state, n))
 }
 
 const JOB_COLUMNS: &str = "j.id, j.uuid, j.state, j.attempts, j.max_attempts, p.name, j.printer_id,
     j.event_id, e.kind, e.reference, j.document_id, d.title, d.kind, j.copies, j.next_attempt_at,
     j.last_error, j.remote_ref, j.remote_state, j.maybe_duplicate, j.reprint_of, j.lease_holder,
-    j.lease_expires_at, j.created_at, j.finished_at";
+    j.lease_expires_at, j.created_at, j.finished_at, d.warning";
 
 const JOB_FROM: &str = "print_jobs j JOIN documents d ON d.id = j.document_id
     LEFT JOIN printers p ON p.id = j.printer_id LEFT JOIN events e ON e.id = j.event_id";
@@ -315,6 +497,7 @@ fn job_row(r: &Row<'_>) -> rusqlite::Result<Job> {
         lease_expires_at: r.get(21)?,
         created_at: r.get(22)?,
         finished_at: r.get(23)?,
+        warning: r.get(24)?,
     })
 }
 
@@ -353,8 +536,8 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Job>> {
 /// A job's attempts, oldest first.
 pub fn attempts(conn: &Connection, job_id: i64) -> rusqlite::Result<Vec<Attempt>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, started_at, finished_at, outcome, error, worker FROM print_attempts
-         WHERE job_id = ?1 ORDER BY id",
+        "SELECT id, started_at, finished_at, outcome, error, worker, remote_ref, detail
+         FROM print_attempts WHERE job_id = ?1 ORDER BY id",
     )?;
     stmt.query_map([job_id], |r| {
         Ok(Attempt {
@@ -364,6 +547,8 @@ pub fn attempts(conn: &Connection, job_id: i64) -> rusqlite::Result<Vec<Attempt>
             outcome: r.get(3)?,
             error: r.get(4)?,
             worker: r.get(5)?,
+            remote_ref: r.get(6)?,
+            detail: r.get(7)?,
         })
     })?
     .collect()
@@ -410,6 +595,59 @@ pub fn cancel(conn: &mut Connection, ids: &[i64]) -> rusqlite::Result<Vec<i64>> 
     )?;
     tx.commit()?;
     Ok(done)
+}
+
+/// A person's decision on unconfirmed jobs: `printed` (it came out: succeeded) or not (print
+/// it again: pending, due now, attempts reset, no longer in doubt). Each decision is an attempt
+/// row naming who decided. Returns the ids changed.
+pub fn confirm(
+    conn: &mut Connection,
+    ids: &[i64],
+    printed: bool,
+    who: &str,
+) -> rusqlite::Result<Vec<i64>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let set = if printed {
+        "state = 'succeeded', in_doubt = 0, last_error = NULL, finished_at = ?3"
+    } else {
+        "state = 'pending', in_doubt = 0, attempts = 0, next_attempt_at = ?3, last_error = NULL"
+    };
+    let done = transition(&tx, ids, JobState::Unconfirmed, set)?;
+    let (outcome, error) = if printed {
+        ("confirmed-printed", "marked printed by a person")
+    } else {
+        ("confirmed-reprint", "print again, asked by a person")
+    };
+    let now = super::now();
+    for id in &done {
+        exec(
+            &tx,
+            "INSERT INTO print_attempts (job_id, started_at, finished_at, outcome, error, worker)
+             VALUES (?1, ?2, ?2, ?3, ?4, ?5)",
+            params![id, now, outcome, error, who],
+        )?;
+    }
+    tx.commit()?;
+    Ok(done)
+}
+
+/// Makes every pending job of a printer due now (the printer is back); returns how many.
+pub fn due_now_for_printer(conn: &Connection, printer_id: i64) -> rusqlite::Result<usize> {
+    exec(
+        conn,
+        "UPDATE print_jobs SET next_attempt_at = ?2
+         WHERE state = 'pending' AND printer_id = ?1 AND next_attempt_at > ?2",
+        params![printer_id, super::now()],
+    )
+}
+
+/// Printers with jobs waiting for a later attempt (the worker probes them).
+pub fn waiting_printers(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT printer_id FROM print_jobs
+         WHERE state = 'pending' AND printer_id IS NOT NULL AND next_attempt_at > ?1",
+    )?;
+    stmt.query_map([super::now()], |r| r.get(0))?.collect()
 }
 
 /// A new pending job for the same document, printer and copies as job `id`.
@@ -471,12 +709,15 @@ pub struct Depth {
     pub pending: u64,
     pub sending: u64,
     pub failed: u64,
+    /// Jobs the printer may have printed: a person decides.
+    pub unconfirmed: u64,
 }
 
 pub fn depth(conn: &Connection) -> rusqlite::Result<Depth> {
     let mut d = Depth::default();
     let mut stmt = conn.prepare_cached(
-        "SELECT state, COUNT(*) FROM print_jobs WHERE state IN ('pending', 'sending', 'failed') GROUP BY state",
+        "SELECT state, COUNT(*) FROM print_jobs
+         WHERE state IN ('pending', 'sending', 'failed', 'unconfirmed') GROUP BY state",
     )?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     for row in rows {
@@ -484,6 +725,7 @@ pub fn depth(conn: &Connection) -> rusqlite::Result<Depth> {
         match state.as_str() {
             "pending" => d.pending = n as u64,
             "sending" => d.sending = n as u64,
+            "unconfirmed" => d.unconfirmed = n as u64,
             _ => d.failed = n as u64,
         }
     }

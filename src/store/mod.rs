@@ -16,7 +16,7 @@ pub mod views;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 /// Migrations in order; the database's `user_version` is the number applied.
 pub const MIGRATIONS: &[&str] = &[
@@ -28,6 +28,10 @@ pub const MIGRATIONS: &[&str] = &[
         include_str!("schema/sync.sql"),
     ),
     include_str!("schema/support.sql"),
+    include_str!("schema/sync_trust.sql"),
+    include_str!("schema/print_fonts.sql"),
+    include_str!("schema/office.sql"),
+    include_str!("schema/print_truth.sql"),
     include_str!("schema/gate.sql"),
 ];
 
@@ -160,6 +164,17 @@ fn migrate(conn: &Connection, target: usize) -> Result<(), StoreError> {
             supported: SCHEMA_VERSION,
         });
     }
+    // Foreign keys are off while migrating (SQLite's table-rebuild procedure: a dropped table
+    // must not cascade), checked before each commit, and on again afterwards.
+    if current < target {
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+    }
+    let result = apply_migrations(conn, current, target);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    result
+}
+
+fn apply_migrations(conn: &Connection, current: usize, target: usize) -> Result<(), StoreError> {
     for (index, sql) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
         let version = index + 1;
         // Another process may migrate the same file at the same moment: the version is read
@@ -172,6 +187,15 @@ fn migrate(conn: &Connection, target: usize) -> Result<(), StoreError> {
                 return Ok(false);
             }
             conn.execute_batch(sql)?;
+            let broken: Option<String> = conn
+                .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+                .optional()?;
+            if let Some(table) = broken {
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+                    Some(format!("a row of {table} refers to a row that is gone")),
+                ));
+            }
             conn.pragma_update(None, "user_version", version as i64)?;
             conn.execute_batch("COMMIT")?;
             Ok(true)

@@ -4,8 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::printing::{Printer, Provider};
 
-const COLUMNS: &str =
-    "id, name, provider, target, api_key, tray, copies, enabled, is_default, created_at";
+const COLUMNS: &str = "id, name, provider, target, api_key, tray, copies, enabled, is_default, created_at, on_unknown";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Printer> {
     let provider: String = r.get(2)?;
@@ -22,6 +21,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Printer> {
         enabled: r.get(7)?,
         is_default: r.get(8)?,
         created_at: r.get(9)?,
+        on_unknown: r
+            .get::<_, Option<String>>(10)?
+            .map(|s| s.parse())
+            .transpose()
+            .map_err(|e: String| {
+                rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, e.into())
+            })?,
     })
 }
 
@@ -266,6 +272,19 @@ pub fn edit(conn: &Connection, name: &str, e: &PrinterEdit) -> Result<Printer, C
 pub const PRINTING_ENABLED_KEY: &str = "printing.enabled";
 
 /// Whether printing is switched on for the store (default: on).
+/// Sets a printer's policy for jobs it can no longer account for (None: the provider's default).
+pub fn set_on_unknown(
+    conn: &Connection,
+    id: i64,
+    policy: Option<crate::printing::OnUnknown>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE printers SET on_unknown = ?2 WHERE id = ?1",
+        params![id, policy.map(|p| p.as_str())],
+    )?;
+    Ok(())
+}
+
 pub fn printing_enabled(conn: &Connection) -> rusqlite::Result<bool> {
     Ok(crate::store::settings::get(conn, PRINTING_ENABLED_KEY)?.as_deref() != Some("false"))
 }

@@ -130,6 +130,15 @@ pub fn insert_document(
     Ok(conn.last_insert_rowid())
 }
 
+/// Records what document `id` could not print as written.
+pub fn set_document_warning(conn: &Connection, id: i64, warning: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE documents SET warning = ?2 WHERE id = ?1",
+        params![id, warning],
+    )?;
+    Ok(())
+}
+
 /// A document's bytes and its recorded SHA-256.
 pub fn document_bytes(conn: &Connection, id: i64) -> rusqlite::Result<Option<(Vec<u8>, String)>> {
     conn.query_row(

@@ -260,20 +260,6 @@ pub fn last_applied(conn: &Connection, folder: &str) -> rusqlite::Result<Option<
     .optional()
 }
 
-/// Whether a batch was already applied (with its checksum).
-pub fn applied_sha(
-    conn: &Connection,
-    folder: &str,
-    batch: i64,
-) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "SELECT sha256 FROM till_batches WHERE folder = ?1 AND batch = ?2",
-        params![folder, batch],
-        |r| r.get(0),
-    )
-    .optional()
-}
-
 /// A channel blocked by an error.
 #[derive(Debug, Clone, Serialize)]
 pub struct Block {

@@ -4,6 +4,8 @@
 //! `U\t<JSON array of the row's values>` or `D\t<JSON array of the primary key's values>`.
 //! The manifest carries the batch number, the tables with their columns and row counts, and
 //! the payload's size and SHA-256, so a damaged or truncated file is refused before it is applied.
+//! The server signs the whole file (a first line, see [`super::sign`]); a till checks that
+//! signature before it reads anything else.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -13,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::SyncError;
+use super::sign::{self, Domain, Signer, Trust};
 
 /// The first line of every batch file.
 pub const MAGIC: &str = "backroom-batch 1";
@@ -180,9 +183,10 @@ impl Writer {
         self.tables.iter().map(|t| t.upserts + t.deletes).sum()
     }
 
-    /// Writes the final file; returns its manifest and size in bytes.
+    /// Writes the final file, signed when a signer is given; returns its manifest and size in bytes.
     pub fn finish(
         self,
+        signer: Option<&Signer>,
         folder: &str,
         batch: i64,
         kind: Kind,
@@ -220,21 +224,59 @@ impl Writer {
                 .map_err(|e| SyncError::batch(&path.display().to_string(), e.to_string()))?
         );
         let mut file = File::create(&path).map_err(SyncError::io(ctx("creating")))?;
+        let sig_len = if signer.is_some() { sign::LINE_LEN } else { 0 };
+        // Room for the signature line, written once the digest of the rest is known.
+        file.write_all(&vec![b'#'; sig_len])
+            .map_err(SyncError::io(ctx("writing")))?;
         file.write_all(header.as_bytes())
             .map_err(SyncError::io(ctx("writing")))?;
+        let mut whole = Sha256::new();
+        whole.update(header.as_bytes());
         let mut payload =
             File::open(&payload_path).map_err(SyncError::io(ctx("reading payload of")))?;
-        std::io::copy(&mut payload, &mut file).map_err(SyncError::io(ctx("writing")))?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = payload
+                .read(&mut buf)
+                .map_err(SyncError::io(ctx("reading payload of")))?;
+            if n == 0 {
+                break;
+            }
+            whole.update(&buf[..n]);
+            file.write_all(&buf[..n])
+                .map_err(SyncError::io(ctx("writing")))?;
+        }
+        if let Some(signer) = signer {
+            let line = signer.line(Domain::Batch, &whole.finalize().into());
+            file.seek(SeekFrom::Start(0))
+                .map_err(SyncError::io(ctx("writing")))?;
+            file.write_all(line.as_bytes())
+                .map_err(SyncError::io(ctx("writing")))?;
+        }
         file.sync_all().map_err(SyncError::io(ctx("writing")))?;
         let _ = std::fs::remove_file(&payload_path);
-        Ok((manifest, header.len() as u64 + bytes))
+        Ok((manifest, (sig_len + header.len()) as u64 + bytes))
     }
 }
 
-/// Reads the manifest of a batch file; returns it with the payload's offset in the file.
-pub fn read_manifest(path: &Path) -> Result<(Manifest, u64), SyncError> {
+/// Where the parts of a checked batch file are.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub manifest: Manifest,
+    /// The payload's offset in the file.
+    pub offset: u64,
+    /// The file's line number of the manifest (2 unsigned, 3 signed).
+    pub manifest_line: u64,
+    pub signed: bool,
+}
+
+/// Reads the manifest of a batch file starting at `start` (after the signature line, if any);
+/// returns it with the payload's offset in the file.
+fn read_manifest(path: &Path, start: u64, first_line: u64) -> Result<(Manifest, u64), SyncError> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(SyncError::io(format!("opening {name}")))?;
+    let mut file = File::open(path).map_err(SyncError::io(format!("opening {name}")))?;
+    file.seek(SeekFrom::Start(start))
+        .map_err(SyncError::io(format!("reading {name}")))?;
     let mut reader = BufReader::new(file);
     let mut magic = String::new();
     reader
@@ -244,7 +286,7 @@ pub fn read_manifest(path: &Path) -> Result<(Manifest, u64), SyncError> {
         return Err(SyncError::batch(
             &name,
             format!(
-                "line 1: expected `{MAGIC}`, found {:?}; not a backroom batch file",
+                "line {first_line}: expected `{MAGIC}`, found {:?}; not a backroom batch file",
                 truncate(&magic)
             ),
         ));
@@ -254,19 +296,40 @@ pub fn read_manifest(path: &Path) -> Result<(Manifest, u64), SyncError> {
         .read_line(&mut line)
         .map_err(SyncError::io(format!("reading {name}")))?;
     let manifest: Manifest = serde_json::from_str(line.trim_end())
-        .map_err(|e| SyncError::batch(&name, format!("line 2 (manifest): {e}")))?;
-    Ok((manifest, (magic.len() + line.len()) as u64))
+        .map_err(|e| SyncError::batch(&name, format!("line {} (manifest): {e}", first_line + 1)))?;
+    Ok((manifest, start + (magic.len() + line.len()) as u64))
 }
 
 fn truncate(s: &str) -> String {
     s.trim_end().chars().take(40).collect()
 }
 
-/// Checks a batch file against its manifest (size and SHA-256 of the payload); returns the manifest.
-pub fn verify(path: &Path) -> Result<Manifest, SyncError> {
+/// Checks a batch file: its signature first (before anything else is read), then the payload's
+/// size and SHA-256 against the manifest.
+pub fn verify(path: &Path, trust: &Trust) -> Result<Verified, SyncError> {
     let name = path.display().to_string();
-    let (manifest, offset) = read_manifest(path)?;
     let mut file = File::open(path).map_err(SyncError::io(format!("opening {name}")))?;
+    let mut head = Vec::with_capacity(sign::LINE_LEN);
+    (&mut file)
+        .take(sign::LINE_LEN as u64)
+        .read_to_end(&mut head)
+        .map_err(SyncError::io(format!("reading {name}")))?;
+    let signature = head
+        .starts_with(sign::PREFIX.as_bytes())
+        .then(|| String::from_utf8_lossy(&head).into_owned());
+    let start = if signature.is_some() {
+        sign::LINE_LEN as u64
+    } else {
+        0
+    };
+    file.seek(SeekFrom::Start(start))
+        .map_err(SyncError::io(format!("reading {name}")))?;
+    let digest = sign::digest_of(&mut file, &name)?;
+    trust
+        .check(Domain::Batch, signature.as_deref(), &digest, "this batch")
+        .map_err(|m| SyncError::batch(&name, m))?;
+    let first_line = if signature.is_some() { 2 } else { 1 };
+    let (manifest, offset) = read_manifest(path, start, first_line)?;
     file.seek(SeekFrom::Start(offset))
         .map_err(SyncError::io(format!("reading {name}")))?;
     let mut hasher = Sha256::new();
@@ -301,7 +364,12 @@ pub fn verify(path: &Path) -> Result<Manifest, SyncError> {
             ),
         ));
     }
-    Ok(manifest)
+    Ok(Verified {
+        manifest,
+        offset,
+        manifest_line: first_line + 1,
+        signed: signature.is_some(),
+    })
 }
 
 /// One change read back from a payload.
@@ -319,7 +387,9 @@ pub struct Lines {
 }
 
 impl Lines {
-    pub fn open(path: &Path, offset: u64) -> Result<Lines, SyncError> {
+    /// Opens the payload of a checked batch.
+    pub fn open(path: &Path, v: &Verified) -> Result<Lines, SyncError> {
+        let offset = v.offset;
         let name = path.display().to_string();
         let mut file = File::open(path).map_err(SyncError::io(format!("opening {name}")))?;
         file.seek(SeekFrom::Start(offset))
@@ -328,7 +398,7 @@ impl Lines {
             name,
             reader: BufReader::with_capacity(1 << 20, file),
             line: String::new(),
-            number: 2,
+            number: v.manifest_line,
         })
     }
 
@@ -374,6 +444,13 @@ impl Lines {
 mod tests {
     use super::*;
 
+    fn lab() -> Trust {
+        Trust {
+            key: None,
+            allow_unsigned: true,
+        }
+    }
+
     fn sample(dir: &Path) -> PathBuf {
         let path = dir.join(file_name(7, Kind::Incremental));
         let mut w = Writer::create(&path).unwrap();
@@ -385,7 +462,9 @@ mod tests {
         );
         w.upsert(r#"["A1","Pen"]"#).unwrap();
         w.delete(r#"["A2"]"#).unwrap();
-        let (m, size) = w.finish("LYON", 7, Kind::Incremental, 10, 12).unwrap();
+        let (m, size) = w
+            .finish(None, "LYON", 7, Kind::Incremental, 10, 12)
+            .unwrap();
         assert_eq!(m.rows(), 2);
         assert_eq!(size, std::fs::metadata(&path).unwrap().len());
         path
@@ -395,13 +474,13 @@ mod tests {
     fn a_written_batch_verifies_and_reads_back_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let path = sample(dir.path());
-        let m = verify(&path).unwrap();
+        let v = verify(&path, &lab()).unwrap();
+        let m = &v.manifest;
         assert_eq!(
             (m.batch, m.tables[0].upserts, m.tables[0].deletes),
             (7, 1, 1)
         );
-        let (_, offset) = read_manifest(&path).unwrap();
-        let mut lines = Lines::open(&path, offset).unwrap();
+        let mut lines = Lines::open(&path, &v).unwrap();
         assert!(matches!(
             lines.next_change().unwrap(),
             Change::Upsert(r#"["A1","Pen"]"#)
@@ -421,9 +500,37 @@ mod tests {
         let last = bytes.len() - 3;
         bytes[last] = b'X';
         std::fs::write(&path, bytes).unwrap();
-        let err = verify(&path).unwrap_err().to_string();
+        let err = verify(&path, &lab()).unwrap_err().to_string();
         assert!(err.contains("checksum mismatch"), "{err}");
         assert!(err.contains("batch-000000007.brb"), "{err}");
+    }
+
+    #[test]
+    fn a_signed_batch_verifies_with_its_key_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let public = sign::keygen(&dir.path().join("key")).unwrap();
+        let signer = Signer::load(&dir.path().join("key")).unwrap();
+        let path = dir.path().join(file_name(1, Kind::Full));
+        let mut w = Writer::create(&path).unwrap();
+        w.begin_table("ART", vec!["code".into()], vec!["code".into()], true);
+        w.upsert(r#"["A1"]"#).unwrap();
+        let (_, size) = w
+            .finish(Some(&signer), "LYON", 1, Kind::Full, 0, 1)
+            .unwrap();
+        assert_eq!(size, std::fs::metadata(&path).unwrap().len());
+        let trust = Trust {
+            key: Some(sign::parse_public(&public).unwrap()),
+            allow_unsigned: false,
+        };
+        let v = verify(&path, &trust).unwrap();
+        assert!(v.signed);
+        let mut lines = Lines::open(&path, &v).unwrap();
+        assert!(matches!(
+            lines.next_change().unwrap(),
+            Change::Upsert(r#"["A1"]"#)
+        ));
+        let err = verify(&path, &Trust::default()).unwrap_err().to_string();
+        assert!(err.contains("no server public key"), "{err}");
     }
 
     #[test]

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::apply::{self, Applied, UsersFilter};
+use super::apply::{self, Applied, Expect, UsersFilter};
 use super::batch::{self, Kind};
 use super::runs::Reporter;
 use super::serverdb::blocking;
+use super::sign::{SET_KEY_HINT, Trust};
 use super::transport::Remote;
 use super::{Folder, SyncError};
 
@@ -82,21 +83,44 @@ fn inbox(db: &Path, folder: &str) -> Result<PathBuf, SyncError> {
 pub fn hint(folder: &str, batch: i64) -> String {
     format!(
         "the till keeps its data as it was and applies no later batch until batch {batch} applies. \
-         If the file was damaged in transit the next run retries it; if it is damaged on the FTP server, \
-         export a full batch on the server (`backroom sync run export {folder} --full`), then run \
+         If the file was damaged in transit the next run retries it; if the file on the FTP server was \
+         changed, replaced or damaged, put the original batch {batch} back there (the next run applies it), \
+         or export a full batch on the server (`backroom sync run export {folder} --full`), then run \
          `backroom sync run import {folder} --full` on this till"
     )
 }
 
-/// Runs one import of `folder` into the till database `store`.
+fn open_store(store: &Path) -> Result<rusqlite::Connection, SyncError> {
+    crate::store::open(store).map_err(|e| SyncError::Config(e.to_string()))
+}
+
+/// Runs one import of `folder` into the till database `store`; `moved` hears what was applied
+/// after each batch, so a run that fails later still counts it.
 pub async fn run(
     store: &Path,
     folder: &Folder,
     users: Option<UsersFilter>,
     full: bool,
+    trust: &Trust,
     reporter: Reporter,
+    moved: &(dyn Fn(&Imported) + Send + Sync),
 ) -> Result<Imported, SyncError> {
     let code = folder.code.clone();
+    if trust.key.is_none() && !trust.allow_unsigned {
+        let message = format!(
+            "import of folder {code} refused: this till has no server public key to check the batches' signatures"
+        );
+        crate::store::sync::block(
+            &open_store(store)?,
+            &code,
+            "import",
+            None,
+            &message,
+            SET_KEY_HINT,
+        )?;
+        return Err(SyncError::Refused(format!("{message}: {SET_KEY_HINT}")));
+    }
+    let tables: Vec<String> = folder.outgoing().map(|t| t.name.clone()).collect();
     let last = {
         let conn = crate::store::open(store).map_err(|e| SyncError::Config(e.to_string()))?;
         crate::store::sync::last_applied(&conn, &code)?.map(|a| a.batch)
@@ -140,17 +164,26 @@ pub async fn run(
         let local = dir.join(&b.name);
         let step = async {
             let bytes = remote.get(&b.name, &local).await?;
-            let (store, code, users, reporter, local) = (
+            let (store, code, users, reporter, local, tables, trust) = (
                 store.to_path_buf(),
                 code.clone(),
                 users.clone(),
                 reporter.clone(),
                 local.clone(),
+                tables.clone(),
+                trust.clone(),
             );
+            let (number, kind) = (b.number, b.kind);
             let applied = blocking(move || {
-                let mut conn =
-                    crate::store::open(&store).map_err(|e| SyncError::Config(e.to_string()))?;
-                apply::apply(&mut conn, &local, &code, users.as_ref(), full, &reporter)
+                let mut conn = open_store(&store)?;
+                let expect = Expect {
+                    folder: &code,
+                    file_batch: number,
+                    file_kind: kind,
+                    tables: &tables,
+                    trust: &trust,
+                };
+                apply::apply(&mut conn, &local, &expect, users.as_ref(), full, &reporter)
             })
             .await?;
             Ok::<_, SyncError>((bytes, applied))
@@ -164,11 +197,13 @@ pub async fn run(
                 result.users_removed += applied.users_removed;
                 result.last_batch = Some(applied.batch);
                 result.applied.push(applied);
+                moved(&result);
             }
             Err(e) => {
                 remote.close().await;
-                let kept = local.with_extension("rejected");
-                let _ = std::fs::rename(&local, &kept);
+                // Nothing of a refused file stays on the till.
+                let _ = std::fs::remove_file(&local);
+                let _ = std::fs::remove_file(local.with_extension("download"));
                 let message = format!("batch {} refused: {e}", b.number);
                 let conn =
                     crate::store::open(store).map_err(|e| SyncError::Config(e.to_string()))?;
@@ -181,8 +216,8 @@ pub async fn run(
                     &hint(&code, b.number),
                 )?;
                 return Err(SyncError::Blocked(format!(
-                    "{message}; the till was left as it was (the file is kept at {})",
-                    kept.display()
+                    "{message}; the till was left as it was. What to do: {}",
+                    hint(&code, b.number)
                 )));
             }
         }

@@ -34,6 +34,8 @@ pub struct ItemResult {
 pub struct Customers {
     pub table: String,
     pub model: Option<String>,
+    /// The columns a till may set or change (`[server] till_customer_columns`).
+    pub columns: Vec<String>,
 }
 
 fn str_field<'a>(v: &'a Value, key: &str) -> Result<&'a str, SyncError> {
@@ -183,7 +185,10 @@ fn apply_one(
         "customer_update" => {
             let info = ops.describe(&customers.table)?;
             let code = str_field(p, "code")?;
-            let n = ops::update(ops, &info, code, obj_field(p, "fields")?)?;
+            super::customers::owned_by(ops, customers, code, till)?;
+            let fields =
+                super::customers::allowed_fields(customers, &info, obj_field(p, "fields")?)?;
+            let n = ops::update(ops, &info, code, &fields)?;
             if n == 0 {
                 return Err(SyncError::Rejected(format!(
                     "customer {code} does not exist in {} on the server",
@@ -193,16 +198,8 @@ fn apply_one(
         }
         "customer_delete" => {
             let code = str_field(p, "code")?;
-            let created = ops.query_pair(
-                "SELECT till FROM backroom_till_customers WHERE code = $1",
-                "SELECT till FROM backroom_till_customers WHERE code = ?1",
-                &[Value::from(code)],
-            )?;
-            if created.is_empty() {
-                // Kept: only a creation made from a till can be abandoned. Recorded, not retried.
-                set_note(ops, &item.uuid, "kept: not created from a till")?;
-                return Ok(());
-            }
+            // Only this till's own creations can be abandoned.
+            super::customers::owned_by(ops, customers, code, till)?;
             let info = ops.describe(&customers.table)?;
             let mut key = Map::new();
             if let [k] = info.pk.as_slice() {

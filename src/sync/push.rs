@@ -104,14 +104,30 @@ pub async fn refusal(url: &str, resp: reqwest::Response) -> SyncError {
     }
 }
 
-/// Pushes everything queued for `folder`, `batch` items per request.
+/// The number of items waiting in the queue of `folder` (for messages: the real depth).
+async fn depth(db: &Path, folder: &str) -> Result<i64, SyncError> {
+    let (db, folder) = (db.to_path_buf(), folder.to_string());
+    blocking(move || {
+        let conn = crate::store::open(&db).map_err(|e| SyncError::Config(e.to_string()))?;
+        Ok(crate::store::sync::queue_depth(&conn, &folder)?.waiting)
+    })
+    .await
+}
+
+/// Pushes everything queued for `folder`, `batch` items per request (customer creations whose
+/// reply was lost go first). `moved` hears what was moved after each request, so a push that
+/// fails later still counts it.
 pub async fn run(
     store: &Path,
     folder: &Folder,
     me: &Identity,
     batch: usize,
+    moved: &(dyn Fn(&Pushed) + Send + Sync),
 ) -> Result<Pushed, SyncError> {
     let url = endpoint(folder, "/api/till/push")?;
+    if let Err(e) = super::till_customers::send_pending(store, folder, me).await {
+        tracing::info!(folder = %folder.code, error = %e, "pending customer creations wait");
+    }
     let http = client()?;
     // Each push carries the till's status (at most every few seconds); its failure is the push's to tell.
     if let Err(e) = super::fleet::report(store, folder, me).await {
@@ -150,11 +166,11 @@ pub async fn run(
         let resp = match sent {
             Ok(r) => r,
             Err(e) => {
+                let waiting = depth(&db, &code).await?;
                 let err = SyncError::Unreachable {
                     url: url.clone(),
                     message: format!(
-                        "{e}; {} item(s) wait in the queue and will be sent when it is back",
-                        items.len()
+                        "{e}; {waiting} item(s) wait in the queue and will be sent when it is back"
                     ),
                 };
                 note(&db, &code, None, &err.to_string()).await?;
@@ -209,6 +225,7 @@ pub async fn run(
             queue::ack(&mut conn, &acked2)
         })
         .await?;
+        moved(&out);
         if let Some(r) = rejected {
             let message = r.message.unwrap_or_else(|| "rejected by the server".into());
             note(&db, &code, Some(&r.uuid), &message).await?;

@@ -192,6 +192,17 @@ pub fn record_customer_abandon(
     code: &str,
 ) -> Result<String, SyncError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mine = tx.execute(
+        "UPDATE till_customer_requests SET abandoned_at = ?3
+         WHERE folder = ?1 AND code = ?2 AND abandoned_at IS NULL",
+        rusqlite::params![folder, code, crate::store::now()],
+    )?;
+    if mine == 0 {
+        return Err(SyncError::Refused(format!(
+            "customer {code} was not created from this till: only a creation made here can be abandoned \
+             (change it with backroom till customer update)"
+        )));
+    }
     let (table, pk) = key_column(&tx, table)?;
     if let [key] = pk.as_slice() {
         tx.execute(

@@ -53,11 +53,16 @@ pub fn quiet() -> Reporter {
     Arc::new(|_| {})
 }
 
-/// Opens the run's log line, runs `work`, and closes the line with its outcome.
+/// What a run moved so far, so a run that fails late still counts what it moved.
+pub type Moved = Arc<std::sync::Mutex<RunTotals>>;
+
+/// Opens the run's log line, runs `work`, and closes the line with its outcome; a failed run
+/// keeps the totals `moved` holds.
 pub async fn logged<T, F>(
     db: &Path,
     folder_id: Option<i64>,
     process: Process,
+    moved: Moved,
     work: F,
 ) -> anyhow::Result<T>
 where
@@ -76,14 +81,10 @@ where
         }
         Err(e) => {
             let message = format!("{e:#}");
-            if !crate::store::sync::fold_repeated_error(&conn, id, &message)? {
-                crate::store::sync::run_finish(
-                    &conn,
-                    id,
-                    &RunTotals::default(),
-                    "error",
-                    &message,
-                )?;
+            let totals = moved.lock().map(|t| t.clone()).unwrap_or_default();
+            let nothing_moved = totals.rows == 0 && totals.batches == 0 && totals.bytes == 0;
+            if !(nothing_moved && crate::store::sync::fold_repeated_error(&conn, id, &message)?) {
+                crate::store::sync::run_finish(&conn, id, &totals, "error", &message)?;
             }
             Err(e)
         }

@@ -16,8 +16,44 @@ pub struct FolderStatus {
     /// Seconds since the oldest waiting item was queued.
     pub oldest_age_secs: Option<i64>,
     pub blocks: Vec<Block>,
+    /// The channel that waits for someone, import first: what blocks it and what to do.
+    pub blocked: Option<Blocked>,
+    /// `[till] allow_unsigned` is set: this machine accepts batches nobody signed (a test lab only).
+    pub unsigned_batches_allowed: bool,
+    /// Warnings for people (the unsigned switch).
+    pub warnings: Vec<String>,
     /// The last run of each process (export, import, push, update) that ran here.
     pub runs: Vec<Run>,
+}
+
+/// A blocked channel, as `sync status --json` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Blocked {
+    /// import, update, push or export.
+    pub channel: String,
+    /// The batch the channel waits on, when there is one.
+    pub batch: Option<i64>,
+    pub reason: String,
+    /// What to do.
+    pub fix: String,
+    pub since: String,
+}
+
+/// The warning shown wherever a folder's status is, while `[till] allow_unsigned` is set.
+pub const UNSIGNED_WARNING: &str = "WARNING: [till] allow_unsigned is set: this till accepts unsigned batches and \
+     update manifests, so anyone who can write into the FTP folder can change its data. Only for a test lab: \
+     remove it and set server_public_key under [till]";
+
+static ALLOW_UNSIGNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Tells the status views of this process (the TUI's Sync pane) whether `[till] allow_unsigned` is set.
+pub fn set_allow_unsigned(on: bool) {
+    ALLOW_UNSIGNED.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether `[till] allow_unsigned` was set for this process's status views.
+pub fn allow_unsigned() -> bool {
+    ALLOW_UNSIGNED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Reads the status of a folder.
@@ -34,13 +70,32 @@ pub fn of(conn: &Connection, folder_id: i64, code: &str) -> rusqlite::Result<Fol
             runs.push(r);
         }
     }
+    let blocks = q::blocks(conn, code)?;
+    let blocked = ["import", "update", "push", "export"]
+        .iter()
+        .find_map(|c| blocks.iter().find(|b| b.channel == *c))
+        .map(|b| Blocked {
+            channel: b.channel.clone(),
+            batch: b.batch,
+            reason: b.error.clone(),
+            fix: b.hint.clone(),
+            since: b.since.clone(),
+        });
+    let unsigned = allow_unsigned();
     Ok(FolderStatus {
         folder: code.to_string(),
         last_export: q::last_export(conn, folder_id)?,
         last_import: q::last_applied(conn, code)?,
         queue,
         oldest_age_secs,
-        blocks: q::blocks(conn, code)?,
+        blocks,
+        blocked,
+        unsigned_batches_allowed: unsigned,
+        warnings: if unsigned {
+            vec![UNSIGNED_WARNING.to_string()]
+        } else {
+            Vec::new()
+        },
         runs,
     })
 }
@@ -58,6 +113,9 @@ pub fn age_text(secs: i64) -> String {
 /// The human text of a folder's status.
 pub fn text(s: &FolderStatus) -> String {
     let mut out = format!("folder {}\n", s.folder);
+    for w in &s.warnings {
+        out.push_str(&format!("  {w}\n"));
+    }
     match &s.last_export {
         Some(e) => out.push_str(&format!(
             "  last export   batch {} ({}) at {}: {} rows, {} bytes, changes {}..{}\n",

@@ -2,6 +2,10 @@
 //! a version and a SHA-256 per package) are downloaded, ALL verified, then installed into
 //! `[till] install_dir` in version order, asking as the confirmation mode says:
 //! Always (each package), Once (the first), Never (piloted, no question).
+//!
+//! The manifest is signed like a batch (`backroom sync sign-updates`); a version must match a
+//! strict pattern, every install path stays under `install_dir`, and a refused package leaves
+//! nothing behind.
 
 use std::cmp::Ordering;
 use std::io::Read;
@@ -10,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::sign::{self, Domain, Signer, Trust};
 use super::transport::Remote;
 use super::{Folder, SyncError};
 use crate::pos::ConfirmMode;
@@ -40,6 +45,43 @@ pub struct Updated {
     pub already: Vec<String>,
     pub bytes: u64,
     pub install_dir: String,
+}
+
+/// Checks a version or file name: letters, digits, dots, dashes (and `_` in file names), starting
+/// with a letter or digit, never `..`; `what` names it in the error.
+fn plain_name(text: &str, what: &str, underscore: bool) -> Result<(), SyncError> {
+    let ok = !text.is_empty()
+        && text.len() <= 100
+        && text.as_bytes()[0].is_ascii_alphanumeric()
+        && !text.contains("..")
+        && text.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || (underscore && b == b'_')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(SyncError::Rejected(format!(
+            "{DIR}/manifest.json on the FTP server: {what} {text:?} is refused: expected letters, digits, dots and dashes{}, \
+             starting with a letter or digit, without `..`; nothing was installed",
+            if underscore { " (and `_`)" } else { "" }
+        )))
+    }
+}
+
+/// Signs an update manifest in place (a signature line in front of its JSON; an old one is replaced).
+pub fn sign_manifest(path: &Path, signer: &Signer) -> Result<(), SyncError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(SyncError::io(format!("reading {}", path.display())))?;
+    let (_, body) = sign::split(&text);
+    serde_json::from_str::<Manifest>(body).map_err(|e| {
+        SyncError::Rejected(format!(
+            "{}: {e} (expected {{\"packages\": [{{\"version\", \"file\", \"sha256\"}}]}})",
+            path.display()
+        ))
+    })?;
+    let digest: [u8; 32] = Sha256::digest(body.as_bytes()).into();
+    let signed = format!("{}{body}", signer.line(Domain::Updates, &digest));
+    std::fs::write(path, signed).map_err(SyncError::io(format!("writing {}", path.display())))
 }
 
 /// Compares versions part by part, numbers as numbers (`10.5.10` > `10.5.9`).
@@ -109,6 +151,7 @@ pub async fn run(
     folder: &Folder,
     install_dir: &Path,
     mode: ConfirmMode,
+    trust: &Trust,
     mut confirm: Confirmer<'_>,
 ) -> Result<Updated, SyncError> {
     if mode != ConfirmMode::Never && confirm.is_none() {
@@ -140,10 +183,39 @@ pub async fn run(
     let text = std::fs::read_to_string(&manifest_path).map_err(SyncError::io(format!(
         "reading {}",
         manifest_path.display()
-    )))?;
-    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
-        SyncError::Rejected(format!("{DIR}/manifest.json on the FTP server: {e} (expected {{\"packages\": [{{\"version\", \"file\", \"sha256\"}}]}})"))
-    })?;
+    )));
+    let _ = std::fs::remove_file(&manifest_path);
+    let text = text?;
+    let (signature, body) = sign::split(&text);
+    let digest: [u8; 32] = Sha256::digest(body.as_bytes()).into();
+    if let Err(m) = trust.check(
+        Domain::Updates,
+        signature,
+        &digest,
+        &format!("{DIR}/manifest.json on the FTP server"),
+    ) {
+        remote.close().await;
+        return Err(SyncError::Rejected(format!(
+            "{m}; nothing was installed (sign it on the server: backroom sync sign-updates FILE)"
+        )));
+    }
+    let manifest: Manifest = match serde_json::from_str(body) {
+        Ok(m) => m,
+        Err(e) => {
+            remote.close().await;
+            return Err(SyncError::Rejected(format!(
+                "{DIR}/manifest.json on the FTP server: {e} (expected {{\"packages\": [{{\"version\", \"file\", \"sha256\"}}]}})"
+            )));
+        }
+    };
+    for p in &manifest.packages {
+        let checked = plain_name(&p.version, "version", false)
+            .and_then(|()| plain_name(&p.file, &format!("package {}: file name", p.version), true));
+        if let Err(e) = checked {
+            remote.close().await;
+            return Err(e);
+        }
+    }
     let installed: Vec<String> = {
         let conn = crate::store::open(store).map_err(|e| SyncError::Config(e.to_string()))?;
         let mut stmt = conn.prepare("SELECT version FROM till_updates WHERE folder = ?1")?;
@@ -161,20 +233,19 @@ pub async fn run(
     todo.sort_by(|a, b| compare_versions(&a.version, &b.version));
     // Download and verify everything first: one bad package and nothing is installed.
     let mut local = Vec::new();
-    for p in &todo {
-        if p.file.contains('/') || p.file.starts_with('.') {
-            remote.close().await;
-            return Err(SyncError::Rejected(format!(
-                "package {}: file name {:?} must be a plain name in {DIR}/",
-                p.version, p.file
-            )));
+    let cleanup = |local: &[(Package, PathBuf)]| {
+        for (_, path) in local {
+            let _ = std::fs::remove_file(path);
         }
+    };
+    for p in &todo {
         let path = work.join(&p.file);
         let got = remote.get(&format!("{DIR}/{}", p.file), &path).await;
         let bytes = match got {
             Ok(b) => b,
             Err(e) => {
                 remote.close().await;
+                cleanup(&local);
                 return Err(e);
             }
         };
@@ -183,11 +254,20 @@ pub async fn run(
         if !sha.eq_ignore_ascii_case(&p.sha256) {
             remote.close().await;
             let _ = std::fs::remove_file(&path);
+            cleanup(&local);
             return Err(SyncError::Rejected(format!(
                 "package {} ({}) failed its checksum: SHA-256 is {sha}, the manifest says {}; nothing was installed. \
                  Publish the package again on the FTP server",
                 p.version, p.file, p.sha256
             )));
+        }
+        if p.file.to_ascii_lowercase().ends_with(".zip")
+            && let Err(e) = checked_zip(p, &path)
+        {
+            remote.close().await;
+            let _ = std::fs::remove_file(&path);
+            cleanup(&local);
+            return Err(e);
         }
         local.push((p.clone(), path));
     }
@@ -211,10 +291,17 @@ pub async fn run(
             if !yes {
                 out.declined
                     .extend(local[i..].iter().map(|(p, _)| p.version.clone()));
+                cleanup(&local[i..]);
                 break;
             }
         }
-        let dest = install(install_dir, p, path)?;
+        let dest = match install(install_dir, p, path) {
+            Ok(d) => d,
+            Err(e) => {
+                cleanup(&local[i..]);
+                return Err(e);
+            }
+        };
         let conn = crate::store::open(store).map_err(|e| SyncError::Config(e.to_string()))?;
         conn.execute(
             "INSERT INTO till_updates (folder, version, file, sha256, path, installed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -228,22 +315,27 @@ pub async fn run(
 
 /// Installs one verified package into `install_dir/<version>/` (a ZIP is extracted, any other
 /// file copied), through a temporary folder renamed at the end; `current` names the version.
+/// Every path stays under `install_dir`; a refused package leaves nothing behind.
 fn install(install_dir: &Path, p: &Package, file: &Path) -> Result<PathBuf, SyncError> {
     let dest = install_dir.join(&p.version);
     let tmp = install_dir.join(format!(".{}.part", p.version));
+    for path in [&dest, &tmp] {
+        if path.parent() != Some(install_dir) {
+            return Err(SyncError::Rejected(format!(
+                "package {}: {} is not directly under {}",
+                p.version,
+                path.display(),
+                install_dir.display()
+            )));
+        }
+    }
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(SyncError::io(format!("creating {}", tmp.display())))?;
-    if p.file.to_ascii_lowercase().ends_with(".zip") {
-        let f = std::fs::File::open(file)
-            .map_err(SyncError::io(format!("opening {}", file.display())))?;
-        let mut zip = zip::ZipArchive::new(f).map_err(|e| {
-            SyncError::Rejected(format!("package {} is not a readable ZIP: {e}", p.version))
-        })?;
-        zip.extract(&tmp)
-            .map_err(|e| SyncError::Rejected(format!("extracting package {}: {e}", p.version)))?;
-    } else {
-        std::fs::copy(file, tmp.join(&p.file))
-            .map_err(SyncError::io(format!("copying {}", p.file)))?;
+    let filled = fill(&tmp, p, file);
+    let _ = std::fs::remove_file(file);
+    if let Err(e) = filled {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
     }
     let _ = std::fs::remove_dir_all(&dest);
     std::fs::rename(&tmp, &dest).map_err(SyncError::io(format!(
@@ -255,6 +347,45 @@ fn install(install_dir: &Path, p: &Package, file: &Path) -> Result<PathBuf, Sync
         SyncError::io(format!("writing {}", install_dir.join("current").display())),
     )?;
     Ok(dest)
+}
+
+/// Opens a package's ZIP and checks that every entry stays under the folder it is extracted into.
+fn checked_zip(p: &Package, file: &Path) -> Result<zip::ZipArchive<std::fs::File>, SyncError> {
+    let f =
+        std::fs::File::open(file).map_err(SyncError::io(format!("opening {}", file.display())))?;
+    let mut zip = zip::ZipArchive::new(f).map_err(|e| {
+        SyncError::Rejected(format!("package {} is not a readable ZIP: {e}", p.version))
+    })?;
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(i)
+            .map_err(|e| SyncError::Rejected(format!("package {}: entry {i}: {e}", p.version)))?;
+        let raw = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        let safe = entry.enclosed_name().is_some_and(|n| {
+            n.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        });
+        if !safe {
+            return Err(SyncError::Rejected(format!(
+                "package {}: entry {raw:?} would be written outside the install folder; nothing was installed",
+                p.version
+            )));
+        }
+    }
+    Ok(zip)
+}
+
+/// Writes a package's files into `tmp`: a ZIP's entries (each checked to stay under `tmp`),
+/// or the file itself.
+fn fill(tmp: &Path, p: &Package, file: &Path) -> Result<(), SyncError> {
+    if !p.file.to_ascii_lowercase().ends_with(".zip") {
+        std::fs::copy(file, tmp.join(&p.file))
+            .map_err(SyncError::io(format!("copying {}", p.file)))?;
+        return Ok(());
+    }
+    let mut zip = checked_zip(p, file)?;
+    zip.extract(tmp)
+        .map_err(|e| SyncError::Rejected(format!("extracting package {}: {e}", p.version)))
 }
 
 #[cfg(test)]

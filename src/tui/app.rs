@@ -88,6 +88,7 @@ impl App {
         worker: Option<UnboundedSender<WorkerCommand>>,
         no_color: bool,
     ) -> App {
+        crate::sync::status::set_allow_unsigned(ctx.config.till.allow_unsigned);
         let (keymap, keymap_errors) = Keymap::load(&ctx.config.ui.keymap);
         let (theme, theme_errors) = Theme::load(&ctx.config.ui.theme);
         let reads_lease = worker.is_none();

@@ -483,6 +483,11 @@ pub mod print_jobs {
     pub const CANCEL: &str = "Cancel the marked (or selected) pending jobs";
     pub const CANCEL_FILTERED: &str = "Cancel every pending job the filter shows";
     pub const DOWNLOAD: &str = "Download the exact bytes that were sent (to the downloads dir)";
+    pub const CONFIRM_PRINTED: &str =
+        "Unconfirmed jobs: it came out of the printer, mark the marked (or selected) jobs printed";
+    pub const CONFIRM_REPRINT: &str =
+        "Unconfirmed jobs: it did not come out, print the marked (or selected) jobs again";
+    pub const CONFIRMING: &str = "Recording the decision";
 
     pub const RESCHEDULING: &str = "Rescheduling";
     pub const REPRINTING: &str = "Queueing a reprint";
@@ -498,6 +503,14 @@ pub mod print_jobs {
     pub fn retention(days: u64) -> String {
         format!(
             "Finished jobs are purged after {days} days (PRINT_JOB_RETENTION, not configurable)."
+        )
+    }
+
+    /// The loud notice over the list while jobs wait for a person's decision.
+    pub fn unconfirmed_count(n: i64) -> String {
+        format!(
+            "⚠ {n} UNCONFIRMED print job(s): sent before a crash, the printer may have printed them. \
+             Check the output tray, then m: it printed · u: print it again."
         )
     }
 
@@ -528,6 +541,12 @@ pub mod print_jobs {
 
     pub fn confirm_bulk(verb: &str, n: usize) -> String {
         format!("{verb} {n} job(s)")
+    }
+
+    pub fn job_unconfirmed(id: i64) -> String {
+        format!(
+            "Print job {id} is UNCONFIRMED: the printer may have printed it (m: it printed · u: print it again)."
+        )
     }
 
     pub fn job_failed(id: i64) -> String {

@@ -26,7 +26,7 @@ pub fn acquire(db: &Path, holder: &str, ttl: Duration) -> anyhow::Result<Outcome
         let live = chrono::DateTime::parse_from_rfc3339(expires)
             .map(|t| t.with_timezone(&chrono::Utc) > now)
             .unwrap_or(false);
-        if other != holder && live {
+        if other != holder && live && !holder_is_dead(other) {
             return Ok(Outcome::HeldBy(other.clone()));
         }
     }
@@ -38,6 +38,21 @@ pub fn acquire(db: &Path, holder: &str, ttl: Duration) -> anyhow::Result<Outcome
     )?;
     tx.commit()?;
     Ok(Outcome::Held)
+}
+
+/// True when `holder` (`host:pid`) is a process of this host that no longer runs: its lease and
+/// its jobs can be taken over at once instead of waiting for them to expire. A holder on
+/// another host is never judged dead here (only its lease's expiry tells).
+pub fn holder_is_dead(holder: &str) -> bool {
+    let Some((host, pid)) = holder.rsplit_once(':') else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    host == gethostname::gethostname().to_string_lossy()
+        && pid != std::process::id()
+        && !Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Gives the lease up if `holder` has it.
@@ -60,6 +75,37 @@ pub fn holder(conn: &rusqlite::Connection) -> rusqlite::Result<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gone_process_of_this_host_is_dead_and_others_are_not_judged() {
+        let host = gethostname::gethostname().to_string_lossy().to_string();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(holder_is_dead(&format!("{host}:{pid}")));
+        assert!(!holder_is_dead(&format!("{host}:{}", std::process::id())));
+        assert!(!holder_is_dead(&format!("{host}:1")));
+        assert!(!holder_is_dead(&format!("another-host-{host}:{pid}")));
+        assert!(!holder_is_dead("garbage"));
+    }
+
+    #[test]
+    fn the_lease_of_a_dead_process_on_this_host_is_taken_over_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("b.db");
+        let host = gethostname::gethostname().to_string_lossy().to_string();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = format!("{host}:{}", child.id());
+        child.wait().unwrap();
+        assert!(matches!(
+            acquire(&db, &dead, Duration::from_secs(15)).unwrap(),
+            Outcome::Held
+        ));
+        assert!(matches!(
+            acquire(&db, "me:2", Duration::from_secs(15)).unwrap(),
+            Outcome::Held
+        ));
+    }
 
     #[test]
     fn a_live_lease_is_refused_to_another_holder_and_an_expired_one_is_taken_over() {

@@ -1,9 +1,11 @@
 //! The printing part of the worker: the dispatch loop, its commands and its notifications.
 //!
 //! A pass claims due jobs (leased to this worker), sends them through their printer's provider,
-//! and records every attempt. Jobs for different printers go out concurrently; one printer's
-//! jobs go out in order. A job whose earlier attempt may have reached the provider is first
-//! looked up by its UUID, so a crash does not print it twice where the provider can tell.
+//! and records each attempt: written before the send, its outcome the moment the provider
+//! answers. Jobs for different printers go out concurrently; one printer's jobs go out in
+//! order. A job whose earlier send may have reached the provider is first looked up
+//! ([`recover`]); a printer with waiting jobs is probed so they go out as soon as it is back
+//! ([`probe`]).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -13,8 +15,15 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use rusqlite::Connection;
 
+mod probe;
+mod recover;
+
+use std::collections::{HashSet, VecDeque};
+
+use self::recover::Decision;
 use super::Shared;
-use crate::net::print::{self, Lookup, PrintRequest, SendError};
+use crate::net::print::{self, PrintRequest, SendError};
+use crate::printing::failure;
 use crate::printing::job::{JobState, NO_DEFAULT_PRINTER, RetryPolicy};
 use crate::printing::{Printer, Provider, retention};
 use crate::store::jobs::{self, Claimed, Depth, Finish, Outcome};
@@ -29,6 +38,8 @@ pub enum Command {
     Cancel(Vec<i64>),
     /// A new job for the same document.
     Reprint(i64),
+    /// A person's decision on unconfirmed jobs: it printed (`printed`), or print it again.
+    Confirm { ids: Vec<i64>, printed: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -43,8 +54,8 @@ pub enum Notification {
 
 /// Longest sleep between two looks at the queue (another process may have queued jobs).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
-/// Jobs claimed per transaction.
-const BATCH: usize = 256;
+/// Jobs claimed per transaction: few, so a crash leaves few jobs to ask the printer about.
+const BATCH: usize = 32;
 /// Files a spool printer writes at once.
 const SPOOL_CONCURRENCY: usize = 16;
 /// How often the remote state of accepted IPP jobs is asked for.
@@ -61,6 +72,9 @@ pub struct Dispatcher {
     worker: String,
     last_follow: Option<Instant>,
     last_purge: Option<Instant>,
+    prober: probe::Prober,
+    /// Printers whose last send failed with a retryable error.
+    troubled: Mutex<HashSet<i64>>,
 }
 
 impl Dispatcher {
@@ -71,6 +85,8 @@ impl Dispatcher {
             worker,
             last_follow: None,
             last_purge: None,
+            prober: probe::Prober::default(),
+            troubled: Mutex::new(HashSet::new()),
         }
     }
 
@@ -100,16 +116,25 @@ impl Dispatcher {
         .context("the printing worker's database task failed")?
     }
 
-    /// One pass: claims due jobs, sends them, records the outcomes; returns how many it handled.
+    /// One pass: probes printers with waiting jobs, claims a small batch of due jobs, sends
+    /// them, and records each outcome the moment the provider answers; returns how many it
+    /// handled.
     pub async fn pass(&mut self, notify: &(dyn Fn(Notification) + Sync)) -> anyhow::Result<usize> {
         let worker = self.worker.clone();
-        let (claimed, policy, printers, docs) = self
+        let (claimed, policy, printers, docs, waiting) = self
             .db(move |c| {
                 let policy = RetryPolicy::load(c);
                 if !crate::store::printers::printing_enabled(c)? {
                     // Printing is switched off for the store: jobs wait until it is on again.
-                    return Ok((Vec::new(), policy, HashMap::new(), HashMap::new()));
+                    return Ok((
+                        Vec::new(),
+                        policy,
+                        HashMap::new(),
+                        HashMap::new(),
+                        Vec::new(),
+                    ));
                 }
+                let waiting = jobs::waiting_printers(c)?;
                 let now = chrono::Utc::now();
                 let until = now + chrono::Duration::from_std(policy.lease)?;
                 let claimed = jobs::claim(
@@ -118,6 +143,7 @@ impl Dispatcher {
                     &crate::store::to_text(now),
                     &crate::store::to_text(until),
                     BATCH,
+                    &super::lease::holder_is_dead,
                 )?;
                 let mut printers: HashMap<Option<i64>, Option<Printer>> = HashMap::new();
                 let mut docs: HashMap<i64, Arc<Vec<u8>>> = HashMap::new();
@@ -137,9 +163,10 @@ impl Dispatcher {
                         e.insert(Arc::new(bytes));
                     }
                 }
-                Ok((claimed, policy, printers, docs))
+                Ok((claimed, policy, printers, docs, waiting))
             })
             .await?;
+        self.prober.run(&self.db, waiting);
         if claimed.is_empty() {
             return Ok(0);
         }
@@ -149,81 +176,217 @@ impl Dispatcher {
         for j in claimed {
             groups.entry(j.printer_id).or_default().push(j);
         }
+        let this = &*self;
         let sends = groups.into_iter().map(|(key, group)| {
             let printer = printers.get(&key).cloned().flatten();
             let docs = &docs;
+            let policy = &policy;
             async move {
-                let mut out = Vec::with_capacity(group.len());
-                let outcome = |job: &Claimed, finish| Outcome {
-                    job_id: job.id,
-                    attempt_id: job.attempt_id,
-                    printer_id: printer.as_ref().map(|p| p.id),
-                    finish,
-                };
-                // A spool folder has no order to keep: write several files at once.
-                let width = match printer.as_ref().map(|p| p.provider) {
-                    Some(Provider::Spool) => SPOOL_CONCURRENCY,
-                    _ => 1,
-                };
-                // Once a job to this printer fails with a retryable error, the rest of the
-                // group is not sent in this pass (it would fail the same way, slowly).
-                let mut blocked: Option<String> = None;
-                let mut rest = group.into_iter().peekable();
-                while rest.peek().is_some() {
-                    let chunk: Vec<Claimed> = rest.by_ref().take(width).collect();
-                    let why_not = if Instant::now() > deadline {
-                        Some("not sent: this worker's lease on the job ran out".to_string())
-                    } else {
-                        blocked
-                            .as_ref()
-                            .map(|err| format!("not sent: the previous job failed: {err}"))
-                    };
-                    if let Some(why) = why_not {
-                        for job in &chunk {
-                            let finish = retry(job, &policy, why.clone(), job.recovering);
-                            out.push(outcome(job, finish));
-                        }
-                        continue;
-                    }
-                    let finishes = futures::future::join_all(chunk.iter().map(|job| {
-                        let bytes = docs.get(&job.document_id).cloned().unwrap_or_default();
-                        let printer = printer.as_ref();
-                        let policy = &policy;
-                        async move { attempt(printer, job, &bytes, policy).await }
-                    }))
-                    .await;
-                    for (job, finish) in chunk.iter().zip(finishes) {
-                        if let Finish::Retry { error, .. }
-                        | Finish::Failed {
-                            error,
-                            retryable: true,
-                        } = &finish
-                        {
-                            blocked = Some(error.clone());
-                        }
-                        out.push(outcome(job, finish));
-                    }
-                }
-                out
+                this.send_group(printer.as_ref(), group, docs, policy, deadline, notify)
+                    .await
             }
         });
-        let outcomes: Vec<Outcome> = futures::future::join_all(sends)
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
+        for result in futures::future::join_all(sends).await {
+            result?;
+        }
+        let depth = self.db(|c| Ok(jobs::depth(c)?)).await?;
+        notify(Notification::QueueDepth(depth));
+        Ok(count)
+    }
+
+    /// Sends one printer's claimed jobs in order (a spool folder: several at once), recording
+    /// each chunk's outcomes as soon as they are known.
+    async fn send_group(
+        &self,
+        printer: Option<&Printer>,
+        group: Vec<Claimed>,
+        docs: &HashMap<i64, Arc<Vec<u8>>>,
+        policy: &RetryPolicy,
+        deadline: Instant,
+        notify: &(dyn Fn(Notification) + Sync),
+    ) -> anyhow::Result<()> {
+        let printer_id = printer.map(|p| p.id);
+        let outcome = |job: &Claimed, finish| Outcome {
+            job_id: job.id,
+            attempt_id: job.attempt_id,
+            printer_id,
+            finish,
+        };
+        // A spool folder has no order to keep: write several files at once.
+        let width = match printer.map(|p| p.provider) {
+            Some(Provider::Spool) => SPOOL_CONCURRENCY,
+            _ => 1,
+        };
+        // Once a job to this printer fails with a retryable error, the rest of the group is
+        // not sent in this pass (it would fail the same way, slowly): those jobs wait for the
+        // failed one's next attempt, uncharged.
+        let mut blocked: Option<(String, String)> = None;
+        let mut queue: VecDeque<Claimed> = group.into();
+        // Attempts already marked begun with the previous outcome's commit.
+        let mut begun_ahead: Vec<i64> = Vec::new();
+        while !queue.is_empty() {
+            let why_not = if Instant::now() > deadline {
+                Some((
+                    "not sent yet: this worker's lease on the job ran short".to_string(),
+                    crate::store::now(),
+                ))
+            } else {
+                blocked.clone()
+            };
+            if let Some((reason, next_attempt_at)) = why_not {
+                // Nothing more goes to this printer in this pass: put the rest back at once.
+                let outs = queue
+                    .drain(..)
+                    .map(|job| {
+                        outcome(
+                            &job,
+                            Finish::NotSent {
+                                reason: reason.clone(),
+                                next_attempt_at: next_attempt_at.clone(),
+                            },
+                        )
+                    })
+                    .collect();
+                self.record(outs, None, Vec::new(), notify).await?;
+                break;
+            }
+            let chunk: Vec<Claimed> = queue.drain(..width.min(queue.len())).collect();
+            let Some(printer) = printer else {
+                let outs = chunk
+                    .iter()
+                    .map(|job| {
+                        outcome(
+                            job,
+                            Finish::Failed {
+                                error: NO_DEFAULT_PRINTER.to_string(),
+                                detail: None,
+                                retryable: false,
+                            },
+                        )
+                    })
+                    .collect();
+                self.record(outs, None, Vec::new(), notify).await?;
+                continue;
+            };
+            let mut decisions = Vec::with_capacity(chunk.len());
+            for job in &chunk {
+                decisions.push(recover::decide(printer, job, policy).await);
+            }
+            let begun: Vec<i64> = chunk
+                .iter()
+                .zip(&decisions)
+                .filter(|(job, d)| {
+                    matches!(d, Decision::Send { .. }) && !begun_ahead.contains(&job.attempt_id)
+                })
+                .map(|(job, _)| job.attempt_id)
+                .collect();
+            if !begun.is_empty() {
+                // Written before the send: a crash from here on leaves the job in doubt.
+                self.db(move |c| Ok(jobs::begin_send(c, &begun)?)).await?;
+            }
+            let finishes =
+                futures::future::join_all(chunk.iter().zip(decisions).map(|(job, decision)| {
+                    let bytes = docs.get(&job.document_id).cloned().unwrap_or_default();
+                    async move {
+                        match decision {
+                            Decision::Done(finish) => finish,
+                            Decision::Send { maybe_duplicate } => {
+                                send_one(printer, job, &bytes, policy, maybe_duplicate).await
+                            }
+                        }
+                    }
+                }))
+                .await;
+            let mut accepted = false;
+            let mut outs = Vec::with_capacity(chunk.len());
+            for (job, finish) in chunk.iter().zip(finishes) {
+                match &finish {
+                    Finish::Retry {
+                        error,
+                        next_attempt_at,
+                        ..
+                    } => {
+                        blocked = Some((
+                            format!("waiting: the job before it failed: {error}"),
+                            next_attempt_at.clone(),
+                        ));
+                    }
+                    Finish::Failed {
+                        error,
+                        retryable: true,
+                        ..
+                    } => {
+                        let next = chrono::Utc::now()
+                            + chrono::Duration::from_std(policy.backoff(1)).unwrap_or_default();
+                        blocked = Some((
+                            format!("waiting: the job before it failed: {error}"),
+                            crate::store::to_text(next),
+                        ));
+                    }
+                    Finish::Accepted {
+                        recovered: false, ..
+                    } => accepted = true,
+                    _ => {}
+                }
+                outs.push(outcome(job, finish));
+            }
+            if blocked.is_some() {
+                self.troubled(printer.id, true);
+            }
+            // The next sends (jobs not in doubt, so no lookup first) are marked begun in the
+            // same commit as these outcomes.
+            begun_ahead = if blocked.is_none() && Instant::now() <= deadline {
+                queue
+                    .iter()
+                    .take(width)
+                    .take_while(|job| !job.recovering)
+                    .map(|job| job.attempt_id)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            // The first success after trouble: the printer is back, its waiting jobs are due now.
+            let back = (accepted && self.troubled(printer.id, false)).then_some(printer.id);
+            self.record(outs, back, begun_ahead.clone(), notify).await?;
+        }
+        Ok(())
+    }
+
+    /// Marks a printer as failing (`true`) or not; returns whether it was failing before.
+    fn troubled(&self, printer_id: i64, failing: bool) -> bool {
+        let Ok(mut set) = self.troubled.lock() else {
+            return false;
+        };
+        if failing {
+            !set.insert(printer_id)
+        } else {
+            set.remove(&printer_id)
+        }
+    }
+
+    /// Records outcomes at once (and, for a printer that is back, makes its waiting jobs due;
+    /// `begin`: the next attempts to mark begun in the same commit).
+    async fn record(
+        &self,
+        outcomes: Vec<Outcome>,
+        back: Option<i64>,
+        begin: Vec<i64>,
+        notify: &(dyn Fn(Notification) + Sync),
+    ) -> anyhow::Result<()> {
         let worker = self.worker.clone();
-        let (changed, depth) = self
+        let changed = self
             .db(move |c| {
-                let changed = jobs::record(c, &worker, &outcomes)?;
-                Ok((changed, jobs::depth(c)?))
+                let changed = jobs::record(c, &worker, &outcomes, &begin)?;
+                if let Some(id) = back {
+                    jobs::due_now_for_printer(c, id)?;
+                }
+                Ok(changed)
             })
             .await?;
         for (id, state) in changed {
             notify(Notification::JobChanged { id, state });
         }
-        notify(Notification::QueueDepth(depth));
-        Ok(count)
+        Ok(())
     }
 
     /// Asks providers for the state of accepted jobs that are not final yet.
@@ -307,44 +470,15 @@ impl Dispatcher {
     }
 }
 
-/// One attempt at one job: look it up first if an earlier attempt may have reached the provider.
-async fn attempt(
-    printer: Option<&Printer>,
+/// Sends one job and says how it ended, in words that name the printer.
+async fn send_one(
+    printer: &Printer,
     job: &Claimed,
     bytes: &[u8],
     policy: &RetryPolicy,
+    maybe_duplicate: bool,
 ) -> Finish {
-    let Some(printer) = printer else {
-        return Finish::Failed {
-            error: NO_DEFAULT_PRINTER.to_string(),
-            retryable: false,
-        };
-    };
     let follow = matches!(printer.provider, Provider::Ipp | Provider::PrintNode);
-    let mut maybe_duplicate = false;
-    if job.recovering {
-        match print::find_by_uuid(printer, &job.uuid).await {
-            Ok(Lookup::Found { remote_ref, state }) => {
-                return Finish::Accepted {
-                    remote_ref: Some(remote_ref),
-                    remote_state: Some(state.as_str().to_string()),
-                    follow: follow && !state.is_final(),
-                    maybe_duplicate: false,
-                    recovered: true,
-                };
-            }
-            Ok(Lookup::NotFound) => {}
-            Ok(Lookup::Unsupported) => maybe_duplicate = true,
-            Err(e) => {
-                return retry(
-                    job,
-                    policy,
-                    format!("looking the job up on {}: {e}", printer.name),
-                    true,
-                );
-            }
-        }
-    }
     let req = PrintRequest {
         job_uuid: &job.uuid,
         title: &job.title,
@@ -363,16 +497,24 @@ async fn attempt(
                 remote_ref: accepted.remote_ref,
                 remote_state: None,
                 follow,
-                maybe_duplicate,
+                // The provider said it already had the job: one print, not two.
+                maybe_duplicate: maybe_duplicate && !accepted.already_had,
                 recovered: false,
             }
         }
-        // Still in doubt when the provider could not be asked: the next attempt asks again.
-        Err(SendError::Retryable(e)) => retry(job, policy, e, maybe_duplicate),
-        Err(SendError::Permanent(e)) => Finish::Failed {
-            error: e,
-            retryable: false,
-        },
+        Err(SendError::Retryable(e)) => {
+            let e = failure::explain(&printer.name, &printer.target, &e);
+            // A resend that failed is still in doubt: the next attempt asks again.
+            retry(job, policy, e.message, Some(e.detail), maybe_duplicate)
+        }
+        Err(SendError::Permanent(e)) => {
+            let e = failure::explain(&printer.name, &printer.target, &e);
+            Finish::Failed {
+                error: e.message,
+                detail: Some(e.detail),
+                retryable: false,
+            }
+        }
     }
 }
 
@@ -405,10 +547,17 @@ async fn send_patiently(
     }
 }
 
-fn retry(job: &Claimed, policy: &RetryPolicy, error: String, in_doubt: bool) -> Finish {
+fn retry(
+    job: &Claimed,
+    policy: &RetryPolicy,
+    error: String,
+    detail: Option<String>,
+    in_doubt: bool,
+) -> Finish {
     if job.attempts >= job.max_attempts {
         return Finish::Failed {
             error: format!("gave up after {} attempts: {error}", job.attempts),
+            detail,
             retryable: true,
         };
     }
@@ -416,6 +565,7 @@ fn retry(job: &Claimed, policy: &RetryPolicy, error: String, in_doubt: bool) -> 
         + chrono::Duration::from_std(policy.backoff(job.attempts)).unwrap_or_default();
     Finish::Retry {
         error,
+        detail,
         next_attempt_at: crate::store::to_text(next),
         in_doubt,
     }
@@ -482,6 +632,7 @@ async fn dispatch_loop(shared: Arc<Shared>) {
 pub fn handle(shared: Arc<Shared>, command: Command) {
     tokio::spawn(async move {
         let db = shared.ctx.db_path.clone();
+        let operator = shared.ctx.operator.clone();
         let result =
             tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<(i64, JobState)>> {
                 let mut conn = crate::store::open(&db)?;
@@ -495,6 +646,17 @@ pub fn handle(shared: Arc<Shared>, command: Command) {
                         .into_iter()
                         .map(|id| (id, JobState::Cancelled))
                         .collect(),
+                    Command::Confirm { ids, printed } => {
+                        let state = if printed {
+                            JobState::Succeeded
+                        } else {
+                            JobState::Pending
+                        };
+                        jobs::confirm(&mut conn, &ids, printed, &operator)?
+                            .into_iter()
+                            .map(|id| (id, state))
+                            .collect()
+                    }
                     Command::Reprint(id) => {
                         let policy = RetryPolicy::load(&conn);
                         jobs::reprint(&mut conn, id, policy.max_attempts)?

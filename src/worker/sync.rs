@@ -18,6 +18,7 @@ use crate::context::Context;
 use crate::pos::{ConfirmMode, ProcessKind};
 use crate::store::sync::RunTotals;
 use crate::sync::runs::{self, Process, Progress, Reporter};
+use crate::sync::sign::{Signer, Trust};
 use crate::sync::{Folder, SyncError, apply::UsersFilter, export, import, push, updates};
 
 #[derive(Debug)]
@@ -166,6 +167,19 @@ impl Outcome {
     }
 }
 
+/// The server's signing key from `[server] signing_key`; exports are refused without one.
+pub fn signer(ctx: &Context) -> Result<Arc<Signer>, SyncError> {
+    let Some(path) = ctx.config.server.signing_key.as_deref() else {
+        return Err(SyncError::Refused(
+            "this server has no signing key, and tills accept only signed batches: create one with \
+             `backroom sync keygen --out PATH`, set signing_key = \"PATH\" under [server] in config.toml, \
+             and give the printed public key to each till ([till] server_public_key)"
+                .into(),
+        ));
+    };
+    Ok(Arc::new(Signer::load(path)?))
+}
+
 /// Loads a folder for the sync processes.
 pub fn load_folder(ctx: &Context, code: &str) -> Result<Folder, SyncError> {
     let conn = crate::store::open(&ctx.db_path).map_err(|e| SyncError::Config(e.to_string()))?;
@@ -195,9 +209,13 @@ pub async fn run_once(
     let folder = load_folder(ctx, code)?;
     let db = ctx.db_path.clone();
     let till = ctx.config.till.clone();
+    let moved = runs::Moved::default();
     let work = async {
         let outcome = match process {
-            Process::Export => Outcome::Export(export::run(&db, &folder, full, reporter).await?),
+            Process::Export => {
+                let signer = signer(ctx)?;
+                Outcome::Export(export::run(&db, &folder, full, signer, reporter).await?)
+            }
             Process::Import => {
                 let users =
                     (!till.number.trim().is_empty() && !till.users_table.is_empty()).then(|| {
@@ -207,11 +225,26 @@ pub async fn run_once(
                             till: till.number.trim().to_string(),
                         }
                     });
-                Outcome::Import(import::run(&db, &folder, users, full, reporter).await?)
+                let trust = Trust::from_config(&till)?;
+                let moved = moved.clone();
+                let count = move |i: &import::Imported| {
+                    if let Ok(mut t) = moved.lock() {
+                        *t = Outcome::Import(i.clone()).totals();
+                    }
+                };
+                Outcome::Import(
+                    import::run(&db, &folder, users, full, &trust, reporter, &count).await?,
+                )
             }
             Process::Push => {
                 let me = push::Identity::from_config(&till)?;
-                Outcome::Push(push::run(&db, &folder, &me, till.push_batch).await?)
+                let moved = moved.clone();
+                let count = move |p: &push::Pushed| {
+                    if let Ok(mut t) = moved.lock() {
+                        *t = Outcome::Push(p.clone()).totals();
+                    }
+                };
+                Outcome::Push(push::run(&db, &folder, &me, till.push_batch, &count).await?)
             }
             Process::Update => {
                 let Some(dir) = till.install_dir.clone() else {
@@ -220,7 +253,8 @@ pub async fn run_once(
                     )));
                 };
                 let mode = confirm_mode(ctx, &folder)?;
-                let result = updates::run(&db, &folder, &dir, mode, confirm).await;
+                let trust = Trust::from_config(&till)?;
+                let result = updates::run(&db, &folder, &dir, mode, &trust, confirm).await;
                 if let Err(e) = &result {
                     let conn = ctx.open_store()?;
                     crate::store::sync::block(
@@ -242,7 +276,7 @@ pub async fn run_once(
         let summary = outcome.summary();
         Ok((outcome, totals, summary))
     };
-    runs::logged(&ctx.db_path, Some(folder.id), process, work)
+    runs::logged(&ctx.db_path, Some(folder.id), process, moved.clone(), work)
         .await
         .with_context(|| format!("{} of folder {code}", process.as_str()))
 }

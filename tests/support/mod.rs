@@ -4,6 +4,7 @@
 pub mod env;
 pub mod ftp;
 pub mod ipp;
+pub mod keys;
 pub mod postgres;
 pub mod printnode;
 pub mod smtp;

@@ -1,23 +1,31 @@
-//! CSV import of contacts: UTF-8 with or without BOM, comma or semicolon (sniffed), quoted
-//! fields with separators and line breaks. Every row is validated; all or nothing unless the
-//! caller skips invalid rows. One transaction, one prepared statement.
+//! Import of contacts from what offices write: delimited text in UTF-8 (with or without BOM),
+//! UTF-16 or Windows-1252, separated by comma, semicolon, tab or vertical bar (detected, or named
+//! by an Excel `sep=` line), and `.xlsx` / `.ods` spreadsheets. Every row is validated; all or
+//! nothing unless the caller skips invalid rows. One transaction, one prepared statement.
 
 mod columns;
+mod decode;
+mod dialect;
 mod insert;
 mod parse;
+mod sheet;
 
-use std::io::{BufRead, BufReader};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use rusqlite::Connection;
 use serde::Serialize;
 
-use columns::{columns, skip_preamble, sniff};
+use columns::columns;
+pub use dialect::separator_name;
 use insert::insert_stream;
 use parse::Parser;
 
 /// Progress is reported every this many rows.
 pub const PROGRESS_EVERY: u64 = 10_000;
+
+/// Values are echoed in problems up to this many characters.
+pub const ECHO_CHARS: usize = 80;
 
 /// How far an import is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,7 +35,7 @@ pub struct Progress {
     pub total_bytes: u64,
 }
 
-/// A bad row: where, which column, the value, and why.
+/// A bad row: where, which column, the value (at most [`ECHO_CHARS`] characters), and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub line: u64,
@@ -38,13 +46,28 @@ pub struct Problem {
     pub reason: String,
 }
 
+/// A value as a problem echoes it: at most [`ECHO_CHARS`] characters, then `…`.
+pub fn echo(value: &str) -> String {
+    match value.char_indices().nth(ECHO_CHARS) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_string(),
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub file: String,
-    pub separator: char,
+    /// `CSV`, `XLSX`, `XLS` or `ODS`.
+    pub format: String,
+    /// The text encoding detected (`None` for spreadsheets).
+    pub encoding: Option<String>,
+    /// The separator detected or declared (`None` for spreadsheets).
+    pub separator: Option<char>,
     /// Data rows read (blank rows not counted).
     pub rows: u64,
+    /// Rows with at least one problem.
+    pub invalid_rows: u64,
     pub imported: u64,
     pub problems: Vec<Problem>,
     /// False when bad rows stopped the import (nothing written).
@@ -65,6 +88,17 @@ impl Report {
             .collect::<Vec<_>>()
             .join("\n")
     }
+
+    /// How the file was read: `CSV, windows-1252, separator semicolon` or `XLSX`.
+    pub fn dialect(&self) -> String {
+        let mut parts = vec![self.format.clone()];
+        parts.extend(self.encoding.clone());
+        parts.extend(
+            self.separator
+                .map(|s| format!("separator {}", separator_name(s))),
+        );
+        parts.join(", ")
+    }
 }
 
 /// A problem with the whole file (nothing is imported).
@@ -79,6 +113,16 @@ pub enum ImportError {
     Header {
         file: String,
         line: u64,
+        message: String,
+    },
+    #[error(
+        "{file}:{line}: a quoted field opens here and is never closed (add the closing \" or remove the opening one; nothing was imported)"
+    )]
+    UnclosedQuote { file: String, line: u64 },
+    #[error("{file}: not a readable {format} spreadsheet: {message}")]
+    Sheet {
+        file: String,
+        format: &'static str,
         message: String,
     },
     #[error("{file}: {source}")]
@@ -98,12 +142,43 @@ enum Field {
 }
 
 impl Field {
+    /// The field a header names, in English, French or German (case, accents and spacing
+    /// as offices write them).
     fn parse(header: &str) -> Option<Field> {
-        let h = header.trim().to_lowercase();
+        let h = header
+            .trim()
+            .to_lowercase()
+            .replace(['_', '.'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         match h.as_str() {
-            "name" | "contact name" | "nom" | "nom du contact" => Some(Field::Name),
-            "email" | "e-mail" | "mail" | "adresse électronique" => Some(Field::Email),
-            "company" | "société" | "societe" | "firma" => Some(Field::Company),
+            "name"
+            | "full name"
+            | "contact name"
+            | "contact"
+            | "nom"
+            | "nom complet"
+            | "nom du contact"
+            | "vollständiger name"
+            | "kontakt"
+            | "ansprechpartner" => Some(Field::Name),
+            "email"
+            | "e-mail"
+            | "mail"
+            | "email address"
+            | "e-mail address"
+            | "courriel"
+            | "adresse e-mail"
+            | "adresse email"
+            | "adresse mail"
+            | "adresse électronique"
+            | "e-mail-adresse"
+            | "email-adresse"
+            | "e-mail adresse"
+            | "mailadresse" => Some(Field::Email),
+            "company" | "organisation" | "organization" | "société" | "societe" | "entreprise"
+            | "firma" | "unternehmen" | "firmenname" => Some(Field::Company),
             _ => None,
         }
     }
@@ -121,7 +196,10 @@ struct Columns {
     name: usize,
     email: usize,
     company: Option<usize>,
+    /// Columns read: the header's, without trailing unnamed ones.
     count: usize,
+    /// Columns without a header name: ignored while they stay empty.
+    unnamed: Vec<usize>,
 }
 
 /// A valid row on its way to the database.
@@ -142,6 +220,10 @@ struct Parsed {
     problems: Vec<Problem>,
 }
 
+/// The next record and its (line, byte offset), or `None` at the end.
+type NextRecord<'a> =
+    dyn FnMut(&mut csv::ByteRecord) -> Result<Option<(u64, u64)>, csv::Error> + Send + 'a;
+
 /// Imports `path`; `progress` is called every [`PROGRESS_EVERY`] rows and at the end.
 ///
 /// One thread parses and validates while the caller's thread inserts the valid rows into one
@@ -152,40 +234,127 @@ pub fn import(
     skip_invalid: bool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, ImportError> {
-    let file_label = path.display().to_string();
-    let io = |source| ImportError::Io {
-        file: file_label.clone(),
+    let file = path.display().to_string();
+    if let Some(format) = sheet::format_of(path) {
+        return import_sheet(conn, path, format, skip_invalid, progress);
+    }
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+        file: file.clone(),
         source,
+    })?;
+    let decoded = decode::decode(bytes);
+    let dialect = dialect::detect(&decoded.text);
+    let body = &decoded.text[dialect.header_at..];
+    let header_line = dialect.lines_before + 1;
+    if let Some(line) = dialect::unclosed_quote(body, dialect.separator, header_line) {
+        return Err(ImportError::UnclosedQuote { file, line });
+    }
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(dialect.separator)
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let headers = csv
+        .byte_headers()
+        .map_err(|source| ImportError::Csv {
+            file: file.clone(),
+            source,
+        })?
+        .clone();
+    let (lines_before, bytes_before) = (dialect.lines_before, dialect.header_at as u64);
+    let mut next = |record: &mut csv::ByteRecord| {
+        if !csv.read_byte_record(record)? {
+            return Ok(None);
+        }
+        let at = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+        Ok(Some((at.0 + lines_before, at.1 + bytes_before)))
     };
+    let shape = Shape {
+        file,
+        format: "CSV",
+        encoding: Some(decoded.encoding.clone()),
+        separator: Some(dialect.separator),
+        header_line,
+        total_bytes: decoded.text.len() as u64,
+    };
+    load(conn, shape, &headers, &mut next, skip_invalid, progress)
+}
+
+/// Imports the first sheet of a spreadsheet; line numbers are its row numbers.
+fn import_sheet(
+    conn: &mut Connection,
+    path: &Path,
+    format: &'static str,
+    skip_invalid: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, ImportError> {
+    let file = path.display().to_string();
+    let rows = sheet::rows(path).map_err(|message| ImportError::Sheet {
+        file: file.clone(),
+        format,
+        message,
+    })?;
+    let mut rows = rows.into_iter().skip_while(|(_, cells)| {
+        cells
+            .first()
+            .is_some_and(|c| c.trim_start().starts_with('#'))
+    });
+    let (header_line, headers) = rows.next().unwrap_or((1, Vec::new()));
+    let headers = csv::ByteRecord::from(headers);
+    let mut next = move |record: &mut csv::ByteRecord| {
+        Ok(rows.next().map(|(line, cells)| {
+            record.clear();
+            for cell in &cells {
+                record.push_field(cell.as_bytes());
+            }
+            (line, 0)
+        }))
+    };
+    let shape = Shape {
+        file,
+        format,
+        encoding: None,
+        separator: None,
+        header_line,
+        total_bytes: 0,
+    };
+    load(conn, shape, &headers, &mut next, skip_invalid, progress)
+}
+
+/// What the file is, as the report names it.
+struct Shape {
+    file: String,
+    format: &'static str,
+    encoding: Option<String>,
+    separator: Option<u8>,
+    header_line: u64,
+    total_bytes: u64,
+}
+
+/// Validates the records `next` gives and inserts the valid ones, all or nothing.
+fn load(
+    conn: &mut Connection,
+    shape: Shape,
+    headers: &csv::ByteRecord,
+    next: &mut NextRecord<'_>,
+    skip_invalid: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, ImportError> {
+    let file_label = shape.file.clone();
     let store = |source| ImportError::Store {
         file: file_label.clone(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let (skipped_lines, skipped_bytes) = skip_preamble(&mut reader).map_err(io)?;
-    let separator = sniff(reader.fill_buf().map_err(io)?);
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(separator)
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(reader);
-    let headers = csv.byte_headers().map_err(|source| ImportError::Csv {
-        file: file_label.clone(),
-        source,
-    })?;
     let columns = columns(headers).map_err(|message| ImportError::Header {
         file: file_label.clone(),
-        line: skipped_lines + 1,
+        line: shape.header_line,
         message,
     })?;
+    let total_bytes = shape.total_bytes;
     let existing = crate::store::contacts::lowercase_emails(conn).map_err(store)?;
     let parser = Parser {
         columns,
-        separator,
-        skipped_lines,
-        skipped_bytes,
+        separator: shape.separator.unwrap_or(b','),
         total_bytes,
         existing: &existing,
         skip_invalid,
@@ -198,7 +367,7 @@ pub fn import(
         .map_err(store)?;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Message>(8);
     let outcome = std::thread::scope(|scope| {
-        let parsing = scope.spawn(move || parser.run(&mut csv, sender));
+        let parsing = scope.spawn(move || parser.run(next, sender));
         let inserted = insert_stream(conn, receiver, progress, existing.len(), total_bytes);
         let parsed = parsing.join().unwrap_or_else(|_| {
             Err(csv::Error::from(std::io::Error::other(
@@ -227,10 +396,19 @@ pub fn import(
         transaction.abandon(conn);
         0
     };
+    let invalid_rows = parsed
+        .problems
+        .iter()
+        .map(|p| p.line)
+        .collect::<BTreeSet<_>>()
+        .len() as u64;
     Ok(Report {
-        file: file_label,
-        separator: separator as char,
+        file: shape.file,
+        format: shape.format.to_string(),
+        encoding: shape.encoding,
+        separator: shape.separator.map(char::from),
         rows: parsed.rows,
+        invalid_rows,
         imported,
         problems: parsed.problems,
         committed: commit,
@@ -254,7 +432,11 @@ mod tests {
     fn bom_semicolons_and_quoted_multiline_fields() {
         let csv = "\u{FEFF}name;email;company\n\"Dupont; Jean\";jean@x.fr;\"Imprimerie\nLyon\"\nAnna;anna@x.de;\n";
         let (conn, report) = run(csv.as_bytes(), false);
-        assert_eq!((report.separator, report.imported), (';', 2), "{report:?}");
+        assert_eq!(
+            (report.separator, report.imported),
+            (Some(';'), 2),
+            "{report:?}"
+        );
         let c = crate::store::contacts::by_email(&conn, "JEAN@x.fr")
             .unwrap()
             .unwrap();
@@ -280,6 +462,22 @@ mod tests {
     }
 
     const CONTENT_FOR_TEST: &str = super::super::template::CONTENT;
+
+    #[test]
+    fn an_empty_file_or_a_huge_header_is_refused_briefly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        let mut conn = crate::store::open_in_memory().unwrap();
+        for content in [
+            String::new(),
+            format!("name,email,{}\n", "h".repeat(100_000)),
+        ] {
+            std::fs::write(&path, &content).unwrap();
+            let err = import(&mut conn, &path, false, &mut |_| {}).unwrap_err();
+            assert!(matches!(err, ImportError::Header { line: 1, .. }), "{err}");
+            assert!(err.to_string().len() < 400, "{err}");
+        }
+    }
 
     #[test]
     fn a_large_import_rebuilds_the_same_unique_email_index() {

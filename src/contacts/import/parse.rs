@@ -1,25 +1,26 @@
 //! Reading and validating the rows of an import, on its own thread.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
 
-use super::{BATCH, Columns, Field, GoodRow, Message, PROGRESS_EVERY, Parsed, Problem, Progress};
+use super::{
+    BATCH, Columns, Field, GoodRow, Message, NextRecord, PROGRESS_EVERY, Parsed, Problem, Progress,
+    echo,
+};
+use crate::contacts::limits::{COMPANY_MAX, EMAIL_MAX, NAME_MAX, too_long};
 
 /// Reads and validates rows, sending the valid ones on.
 pub(super) struct Parser<'a> {
     pub(super) columns: Columns,
     pub(super) separator: u8,
-    pub(super) skipped_lines: u64,
-    pub(super) skipped_bytes: u64,
     pub(super) total_bytes: u64,
     pub(super) existing: &'a HashSet<String>,
     pub(super) skip_invalid: bool,
 }
 
 impl Parser<'_> {
-    pub(super) fn run<R: Read>(
+    pub(super) fn run(
         &self,
-        csv: &mut csv::Reader<R>,
+        next: &mut NextRecord<'_>,
         sender: std::sync::mpsc::SyncSender<Message>,
     ) -> Result<Parsed, csv::Error> {
         // About 60 bytes a row: sized once instead of growing (and rehashing) as rows come.
@@ -31,13 +32,12 @@ impl Parser<'_> {
         let mut record = csv::ByteRecord::new();
         // The receiver only goes away on a database error, reported by the other side.
         let send = |m: Message| sender.send(m).is_ok();
-        while csv.read_byte_record(&mut record)? {
+        while let Some((line, bytes)) = next(&mut record)? {
             if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                 continue;
             }
             rows += 1;
             if rows.is_multiple_of(PROGRESS_EVERY) {
-                let bytes = record.position().map(|p| p.byte()).unwrap_or(0) + self.skipped_bytes;
                 let p = Progress {
                     rows,
                     bytes,
@@ -47,7 +47,6 @@ impl Parser<'_> {
                     break;
                 }
             }
-            let line = record.position().map(|p| p.line()).unwrap_or(0) + self.skipped_lines;
             if let Some(row) = self.check(&record, line, &mut seen, &mut problems) {
                 // After a bad row without --skip-invalid nothing will be committed: only validate.
                 if problems.is_empty() || self.skip_invalid {
@@ -74,18 +73,29 @@ impl Parser<'_> {
     ) -> Option<GoodRow> {
         let columns = &self.columns;
         let before = problems.len();
-        if record.len() > columns.count {
+        let filled = |i: &usize| record.get(*i).is_some_and(|f| !f.trim_ascii().is_empty());
+        if let Some(extra) = (columns.count..record.len()).find(filled) {
             problems.push(Problem {
                 line,
-                column: columns.count + 1,
+                column: extra + 1,
                 field: "extra".into(),
-                value: String::from_utf8_lossy(&record[columns.count]).into_owned(),
+                value: echo(&String::from_utf8_lossy(&record[extra])),
                 reason: format!(
                     "{} fields, the header has {} (quote fields that contain the separator {:?})",
                     record.len(),
                     columns.count,
                     self.separator as char
                 ),
+            });
+            return None;
+        }
+        if let Some(&i) = columns.unnamed.iter().find(|i| filled(i)) {
+            problems.push(Problem {
+                line,
+                column: i + 1,
+                field: "unnamed".into(),
+                value: echo(&String::from_utf8_lossy(&record[i])),
+                reason: "this column has no name in the header (name it, or empty it)".into(),
             });
             return None;
         }
@@ -99,7 +109,7 @@ impl Parser<'_> {
                         line,
                         column: index.map(|i| i + 1).unwrap_or(0),
                         field: field.label().into(),
-                        value: String::from_utf8_lossy(bytes).into_owned(),
+                        value: echo(&String::from_utf8_lossy(bytes)),
                         reason: "not valid UTF-8 (save the file as UTF-8)".into(),
                     });
                     None
@@ -117,19 +127,17 @@ impl Parser<'_> {
                 line,
                 column: column + 1,
                 field: field.label().into(),
-                value: value.to_string(),
+                value: echo(value),
                 reason,
             })
         };
         if name.is_empty() {
             problem(columns.name, Field::Name, name, "required".into());
-        } else if name.len() > 200 && name.chars().count() > 200 {
-            problem(
-                columns.name,
-                Field::Name,
-                name,
-                "longer than 200 characters".into(),
-            );
+        } else if let Some(reason) = too_long(name, NAME_MAX) {
+            problem(columns.name, Field::Name, name, reason);
+        }
+        if let (Some(column), Some(reason)) = (columns.company, too_long(company, COMPANY_MAX)) {
+            problem(column, Field::Company, company, reason);
         }
         // ASCII addresses (nearly all) are folded without Unicode tables; the result is the same.
         let key = if email.is_ascii() {
@@ -139,6 +147,8 @@ impl Parser<'_> {
         };
         if email.is_empty() {
             problem(columns.email, Field::Email, email, "required".into());
+        } else if let Some(reason) = too_long(email, EMAIL_MAX) {
+            problem(columns.email, Field::Email, email, reason);
         } else if let Err(reason) = crate::contacts::email::check(email) {
             problem(
                 columns.email,

@@ -1,5 +1,6 @@
-//! The web service test: GET the URL's `/health` (served by `backroom serve`), report the status
-//! and the time.
+//! The web service test: GET the URL's `/health` (served by `backroom serve`), check that backroom
+//! answered (it names itself and its version), report the status and the time, or name what
+//! answered instead.
 
 use std::time::{Duration, Instant};
 
@@ -43,30 +44,25 @@ pub async fn test(till: &TillSettings, timeout: Duration) -> Verdict {
         Err(e) => return failed(&url, &e),
     };
     let status = response.status();
+    let server = response
+        .headers()
+        .get(reqwest::header::SERVER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let body = response.text().await.unwrap_or_default();
     let ms = started.elapsed().as_millis();
     let about = serde_json::from_str::<serde_json::Value>(&body)
         .ok()
-        .map(|v| {
-            let service = v["service"].as_str().unwrap_or("?").to_string();
-            let version = v["version"].as_str().unwrap_or("?").to_string();
-            format!("{service} {version}")
+        .and_then(|v| {
+            let service = v["service"].as_str()?.to_string();
+            let version = v["version"].as_str()?.to_string();
+            (service == "backroom" && !version.is_empty()).then(|| format!("{service} {version}"))
         });
     let detail = Some(format!(
         "HTTP {status}{}",
         about.as_ref().map(|a| format!(", {a}")).unwrap_or_default()
     ));
-    if status.is_success() {
-        let mut v = Verdict::ok(
-            Target::Ws,
-            format!("GET {url} answered {status} in {ms} ms"),
-            detail,
-        );
-        if let Some(a) = about {
-            v.message = format!("{} ({a})", v.message);
-        }
-        v
-    } else {
+    if !status.is_success() {
         let mut v = Verdict::failed(
             Target::Ws,
             Failure::HttpStatus,
@@ -75,7 +71,37 @@ pub async fn test(till: &TillSettings, timeout: Duration) -> Verdict {
             ),
         );
         v.detail = detail;
-        v
+        return v;
+    }
+    match about {
+        Some(a) => Verdict::ok(
+            Target::Ws,
+            format!("GET {url} answered {status} in {ms} ms ({a})"),
+            detail,
+        ),
+        None => {
+            let mut v = Verdict::failed(
+                Target::Ws,
+                Failure::Protocol,
+                format!(
+                    "GET {url} answered {status} in {ms} ms, but not as backroom serve does (it names itself and its version): \
+                     what answered is {}; check the host and port of the URL",
+                    what_answered(server.as_deref(), &body)
+                ),
+            );
+            v.detail = detail;
+            v
+        }
+    }
+}
+
+/// Names what answered instead of backroom: its `Server` header, else the start of its reply.
+fn what_answered(server: Option<&str>, body: &str) -> String {
+    let start: String = body.chars().filter(|c| !c.is_control()).take(60).collect();
+    match server {
+        Some(s) => format!("server {s:?} (reply starts {start:?})"),
+        None if start.is_empty() => "a server sending an empty reply".to_string(),
+        None => format!("a server whose reply starts {start:?}"),
     }
 }
 

@@ -1,10 +1,10 @@
 //! The delivery slip: the shipping address and what is in the parcel, without prices.
 
 use super::layout::{self, Sheet};
-use super::pdf::{MARGIN, WIDTH, Weight};
+use super::pdf::{Finished, MARGIN, WIDTH, Weight};
 use crate::printing::payload::Order;
 
-pub fn render(order: &Order, issuer: &str) -> (String, Vec<u8>) {
+pub fn render(order: &Order, issuer: &str) -> (String, Finished) {
     let title = format!("Delivery slip {}", order.order_number);
     let mut s = Sheet::new(&title);
     let refs = [
@@ -31,11 +31,14 @@ pub fn render(order: &Order, issuer: &str) -> (String, Vec<u8>) {
     s.ensure(45.0);
     head(&mut s);
     for line in &order.lines {
-        if s.ensure(15.0) {
+        let sku = layout::cell(line.sku.as_deref().unwrap_or("-"), 100.0);
+        let desc = layout::cell(&line.description, 300.0);
+        let height = layout::row_height(sku.len().max(desc.len()));
+        if s.ensure(height) {
             head(&mut s);
         }
-        s.w.text_fit(MARGIN, s.y, 10.0, 100.0, line.sku.as_deref().unwrap_or("-"));
-        s.w.text_fit(MARGIN + 110.0, s.y, 10.0, 300.0, &line.description);
+        layout::draw_cell(&mut s, MARGIN, &sku);
+        layout::draw_cell(&mut s, MARGIN + 110.0, &desc);
         s.w.text_right(
             right,
             s.y,
@@ -43,7 +46,7 @@ pub fn render(order: &Order, issuer: &str) -> (String, Vec<u8>) {
             Weight::Regular,
             &line.quantity.to_string(),
         );
-        s.gap(15.0);
+        s.gap(height);
     }
     let items: i64 = order.lines.iter().map(|l| l.quantity).sum();
     s.w.rule(MARGIN, right, s.y + 11.0);

@@ -1,10 +1,11 @@
 //! The invoice: addresses, lines with VAT, the VAT breakdown and the totals.
 
 use super::layout::{self, Sheet};
+use super::pdf::Finished;
 use crate::printing::payload::Order;
 use crate::printing::totals::Totals;
 
-pub fn render(order: &Order, issuer: &str) -> (String, Vec<u8>) {
+pub fn render(order: &Order, issuer: &str) -> (String, Finished) {
     let number = order
         .invoice_number
         .as_deref()

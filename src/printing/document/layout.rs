@@ -1,6 +1,7 @@
 //! Blocks shared by the documents: header, address blocks, the lines table and the totals.
 
-use super::pdf::{MARGIN, WIDTH, Weight, Writer};
+use super::pdf::{Align, MARGIN, WIDTH, Weight, Writer, width};
+use super::wrap;
 use crate::printing::money::{format_cents, format_rate};
 use crate::printing::payload::{Address, Order};
 use crate::printing::totals::Totals;
@@ -38,21 +39,38 @@ impl Sheet {
     }
 }
 
-/// Store name, document title and the reference rows (label, value) on the right.
+/// Where reference values start: right of their labels, which end at `RIGHT - 110`.
+const X_VALUE: f32 = RIGHT - 105.0;
+
+/// Store name, document title and the reference rows (label, value) on the right; a long value
+/// shrinks, then wraps inside its box.
 pub fn header(s: &mut Sheet, issuer: &str, title: &str, refs: &[(&str, String)]) {
-    s.w.text(MARGIN, s.y, 16.0, Weight::Bold, issuer);
+    let title_width = width(title, 20.0) * 1.1;
     s.w.text_right(RIGHT, s.y, 20.0, Weight::Bold, title);
-    s.gap(30.0);
+    let room = RIGHT - MARGIN - title_width - 20.0;
+    let extra =
+        s.w.text_box(MARGIN, s.y, room, 16.0, Weight::Bold, Align::Left, issuer);
+    s.gap(30.0 + extra);
     for (label, value) in refs {
+        s.ensure(ROW);
         s.w.text_right(RIGHT - 110.0, s.y, 10.0, Weight::Bold, label);
-        s.w.text_right(RIGHT, s.y, 10.0, Weight::Regular, value);
-        s.gap(ROW);
+        let extra = s.w.text_box(
+            X_VALUE,
+            s.y,
+            RIGHT - X_VALUE,
+            10.0,
+            Weight::Regular,
+            Align::Right,
+            value,
+        );
+        s.gap(ROW + extra);
     }
     s.gap(10.0);
 }
 
-/// Address blocks side by side (label, address).
+/// Address blocks side by side (label, address); long lines wrap inside their block.
 pub fn addresses(s: &mut Sheet, blocks: &[(&str, &Address)]) {
+    s.ensure(90.0);
     let top = s.y;
     let mut lowest = top;
     for (i, (label, a)) in blocks.iter().enumerate() {
@@ -66,20 +84,48 @@ pub fn addresses(s: &mut Sheet, blocks: &[(&str, &Address)]) {
             format!("{} {}", a.postal_code, a.city),
             a.country.clone(),
         ] {
-            s.w.text_fit(x, y, 10.0, 240.0, &line);
-            y -= 13.0;
+            let extra =
+                s.w.text_box(x, y, 240.0, 10.0, Weight::Regular, Align::Left, &line);
+            y -= 13.0 + extra;
         }
         lowest = lowest.min(y);
     }
     s.y = lowest - 15.0;
 }
 
-/// One paragraph line of body text.
+/// A paragraph of body text, wrapped to the page's width.
 pub fn paragraph(s: &mut Sheet, text: &str) {
-    s.ensure(ROW);
-    s.w.text(MARGIN, s.y, 10.0, Weight::Regular, text);
-    s.gap(ROW);
+    for line in wrap::lines(text, 10.0, Weight::Regular, RIGHT - MARGIN) {
+        s.ensure(ROW);
+        s.w.text(MARGIN, s.y, 10.0, Weight::Regular, &line);
+        s.gap(ROW);
+    }
 }
+
+/// The lines of `text` in a column `max` points wide at 10 pt, for rows that grow with them.
+pub fn cell(text: &str, max: f32) -> Vec<String> {
+    wrap::lines(text, 10.0, Weight::Regular, max)
+}
+
+/// Draws the lines of a [`cell`] from the row's baseline down.
+pub fn draw_cell(s: &mut Sheet, x: f32, lines: &[String]) {
+    for (i, line) in lines.iter().enumerate() {
+        s.w.text(
+            x,
+            s.y - CELL_LEADING * i as f32,
+            10.0,
+            Weight::Regular,
+            line,
+        );
+    }
+}
+
+/// The height a row needs for its tallest cell of `n` lines.
+pub fn row_height(n: usize) -> f32 {
+    ROW + CELL_LEADING * (n.max(1) - 1) as f32
+}
+
+const CELL_LEADING: f32 = 12.0;
 
 const X_QTY: f32 = 330.0;
 const X_PRICE: f32 = 410.0;
@@ -100,14 +146,16 @@ pub fn priced_lines(s: &mut Sheet, order: &Order, totals: &Totals) {
     s.ensure(3.0 * ROW);
     priced_header(s, &order.currency);
     for (line, net) in order.lines.iter().zip(&totals.line_net) {
-        if s.ensure(ROW) {
-            priced_header(s, &order.currency);
-        }
         let desc = match &line.sku {
             Some(sku) => format!("{sku}  {}", line.description),
             None => line.description.clone(),
         };
-        s.w.text_fit(MARGIN, s.y, 10.0, X_QTY - MARGIN - 40.0, &desc);
+        let desc = cell(&desc, X_QTY - MARGIN - 40.0);
+        let height = row_height(desc.len());
+        if s.ensure(height) {
+            priced_header(s, &order.currency);
+        }
+        draw_cell(s, MARGIN, &desc);
         s.w.text_right(
             X_QTY,
             s.y,
@@ -130,7 +178,7 @@ pub fn priced_lines(s: &mut Sheet, order: &Order, totals: &Totals) {
             &format_rate(line.vat_rate),
         );
         s.w.text_right(RIGHT, s.y, 10.0, Weight::Regular, &format_cents(*net));
-        s.gap(ROW);
+        s.gap(height);
     }
     s.w.rule(MARGIN, RIGHT, s.y + ROW - 4.0);
     s.gap(6.0);

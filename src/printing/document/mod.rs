@@ -1,10 +1,14 @@
 //! Documents: real PDFs rendered from an order payload, stored with their SHA-256.
 
 mod delivery_slip;
+mod embed;
+mod faces;
 mod invoice;
 mod layout;
 pub mod pdf;
 mod reminder;
+mod shape;
+mod wrap;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -20,16 +24,19 @@ pub struct Rendered {
     #[serde(skip)]
     pub bytes: Vec<u8>,
     pub sha256: String,
+    /// What could not be printed as written (characters no font has), stored with the document.
+    pub warning: Option<String>,
 }
 
 impl Rendered {
-    fn new(kind: DocumentKind, title: String, bytes: Vec<u8>) -> Rendered {
-        let sha256 = sha256_hex(&bytes);
+    fn new(kind: DocumentKind, title: String, pdf: pdf::Finished) -> Rendered {
+        let sha256 = sha256_hex(&pdf.bytes);
         Rendered {
             kind,
             title,
-            bytes,
+            bytes: pdf.bytes,
             sha256,
+            warning: pdf.warning,
         }
     }
 }
@@ -41,12 +48,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Renders `kind` for `order`; `issuer` is the store's name printed in the header.
 pub fn render(kind: DocumentKind, order: &Order, issuer: &str) -> Rendered {
-    let (title, bytes) = match kind {
+    let (title, pdf) = match kind {
         DocumentKind::Invoice => invoice::render(order, issuer),
         DocumentKind::DeliverySlip => delivery_slip::render(order, issuer),
         DocumentKind::Reminder => reminder::render(order, issuer),
     };
-    Rendered::new(kind, title, bytes)
+    Rendered::new(kind, title, pdf)
 }
 
 #[cfg(test)]

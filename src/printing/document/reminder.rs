@@ -1,6 +1,7 @@
 //! The payment reminder: its wording follows the dunning level (1 reminder, 2 second, 3 final).
 
 use super::layout::{self, Sheet};
+use super::pdf::Finished;
 use crate::printing::money::format_cents;
 use crate::printing::payload::Order;
 use crate::printing::totals::Totals;
@@ -13,7 +14,7 @@ fn heading(level: u8) -> &'static str {
     }
 }
 
-pub fn render(order: &Order, issuer: &str) -> (String, Vec<u8>) {
+pub fn render(order: &Order, issuer: &str) -> (String, Finished) {
     let level = order.dunning_level.unwrap_or(1);
     let number = order
         .invoice_number

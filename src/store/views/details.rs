@@ -138,7 +138,19 @@ pub fn print_job(conn: &Connection, id: i64) -> rusqlite::Result<Option<Detail>>
          ORDER BY started_at, id",
         id,
     )?;
-    Ok(detail(format!("print job {id}"), f, vec![attempts]))
+    let warning = section(
+        conn,
+        "warning",
+        "SELECT d.warning FROM print_jobs j JOIN documents d ON d.id = j.document_id
+         WHERE j.id = ?1 AND d.warning IS NOT NULL",
+        id,
+    )?;
+    let sections = if warning.lines.is_empty() {
+        vec![attempts]
+    } else {
+        vec![warning, attempts]
+    };
+    Ok(detail(format!("print job {id}"), f, sections))
 }
 
 pub fn contact(conn: &Connection, id: i64) -> rusqlite::Result<Option<Detail>> {

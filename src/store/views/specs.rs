@@ -70,7 +70,7 @@ pub static PRINT_JOBS: View = View {
             Match::Exact,
             16,
         ),
-        col("state", "j.state", "j.state", Match::Exact, 9),
+        col("state", "j.state", "j.state", Match::Exact, 11),
         col(
             "printer",
             "COALESCE(p.name, '(default)')",

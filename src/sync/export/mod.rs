@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::batch::{self, Kind, Writer};
 use super::runs::Reporter;
 use super::serverdb::{ServerDb, blocking};
+use super::sign::Signer;
 use super::transport::Remote;
 use super::{Folder, SyncError, capture};
 use crate::store::sync::Export;
@@ -56,11 +57,12 @@ fn work_dir(folder: &Folder, db: &Path) -> Result<PathBuf, SyncError> {
     Ok(dir)
 }
 
-/// Runs one export of `folder`; `full` asks for a full batch (every table whole).
+/// Runs one export of `folder`, signed with `signer`; `full` asks for a full batch (every table whole).
 pub async fn run(
     store: &Path,
     folder: &Folder,
     full: bool,
+    signer: std::sync::Arc<Signer>,
     reporter: Reporter,
 ) -> Result<Exported, SyncError> {
     let last = {
@@ -147,7 +149,8 @@ pub async fn run(
     let code = folder.code.clone();
     let local2 = local.clone();
     let (manifest, bytes) =
-        blocking(move || writer.finish(&code, number, kind, from_seq, to_seq)).await?;
+        blocking(move || writer.finish(Some(&signer), &code, number, kind, from_seq, to_seq))
+            .await?;
     let _ = local2;
     let sent = remote.put(&local, &name).await;
     remote.close().await;

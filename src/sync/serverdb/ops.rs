@@ -39,6 +39,16 @@ CREATE TABLE IF NOT EXISTS backroom_till_customers (
     code       TEXT PRIMARY KEY,
     till       TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS backroom_till_customer_requests (
+    uuid       TEXT PRIMARY KEY,
+    till       TEXT NOT NULL,
+    code       TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS backroom_till_customer_seq (
+    till TEXT PRIMARY KEY,
+    last BIGINT NOT NULL
 );";
 
 /// The same tables for an SQLite server database.
@@ -71,6 +81,16 @@ CREATE TABLE IF NOT EXISTS backroom_till_customers (
     code       TEXT PRIMARY KEY,
     till       TEXT NOT NULL,
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS backroom_till_customer_requests (
+    uuid       TEXT PRIMARY KEY,
+    till       TEXT NOT NULL,
+    code       TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS backroom_till_customer_seq (
+    till TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
 );";
 
 /// What the till endpoints need of a server database, inside one transaction.

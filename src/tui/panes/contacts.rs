@@ -23,10 +23,12 @@ mod s {
     pub const INVITE: &str = "Send an activation request (e-mail reviewed before sending)";
     pub const ACTIVATE: &str = "Activate the contact (inactive only)";
     pub const DEACTIVATE: &str = "Deactivate the contact (active only)";
+    pub const REACTIVATE: &str = "Reactivate the contact (deactivated only, administrators)";
     pub const DELETE_IDENTITIES: &str = "Delete the login identities (active only)";
     pub const DELETE: &str = "Delete the marked contacts and their jobs (confirmed)";
-    pub const IMPORT: &str = "Import contacts from a CSV file";
-    pub const TEMPLATE: &str = "Write users_template.csv into the downloads folder";
+    pub const IMPORT: &str = "Import contacts from a CSV, XLSX or ODS file";
+    pub const TEMPLATE: &str =
+        "Write users_template.csv and users_template.xlsx into the downloads folder";
     pub const BACKUP: &str = "Back up the contact's data as a ZIP in the downloads folder";
     pub const COPY_LINK: &str = "Copy the integration link (OSC 52)";
     pub const COPY_GENERIC: &str = "Copy the generic link (OSC 52)";
@@ -37,7 +39,12 @@ mod s {
     pub const MORE: &str = "Raise the chosen generic-link limit";
     pub const LESS: &str = "Lower the chosen generic-link limit";
     pub const TERMS: &str = "Upload new terms of service (resets every acceptance)";
-    pub const NO_ACTION: &str = "no action is valid for a deactivated contact except delete (d)";
+    pub const NO_ACTION: &str = "no action is valid for this contact except delete (d)";
+
+    /// The confirmation that names the contact a reactivation is for.
+    pub fn reactivate_question(name: &str, email: &str) -> String {
+        format!("Reactivate {name} ({email})? Their access key and jobs work again.")
+    }
 }
 
 /// Row actions of the contacts pane.
@@ -58,6 +65,13 @@ pub static ACTIONS: &[RowAction] = &[
         Access::Write,
         Needs::Row,
         deactivate,
+    ),
+    action(
+        "reactivate",
+        s::REACTIVATE,
+        Access::Write,
+        Needs::Row,
+        reactivate,
     ),
     action(
         "delete_identities",
@@ -237,6 +251,7 @@ fn actions_menu(sel: &Selection<'_>) -> Effect {
                     Some(Action::SendActivationRequest) => invite_email(ctx, email),
                     Some(Action::Activate) => change(&ctx, email, Action::Activate),
                     Some(Action::Deactivate) => change(&ctx, email, Action::Deactivate),
+                    Some(Action::Reactivate) => confirm_reactivate(&ctx, email),
                     Some(Action::DeleteIdentities) => change(&ctx, email, Action::DeleteIdentities),
                     None => Effect::None,
                 }
@@ -252,6 +267,7 @@ fn change(ctx: &Context, email: String, action: Action) -> Effect {
         let contact = match action {
             Action::Activate => transitions::activate(conn, &email)?,
             Action::Deactivate => transitions::deactivate(conn, &email)?,
+            Action::Reactivate => transitions::reactivate(conn, &email)?,
             Action::DeleteIdentities => transitions::delete_identities(conn, &email)?,
             Action::SendActivationRequest => transitions::find(conn, &email)?,
         };
@@ -265,6 +281,28 @@ fn activate(sel: &Selection<'_>) -> Effect {
 
 fn deactivate(sel: &Selection<'_>) -> Effect {
     with_email(sel, |email| change(sel.ctx, email, Action::Deactivate))
+}
+
+fn reactivate(sel: &Selection<'_>) -> Effect {
+    with_email(sel, |email| confirm_reactivate(sel.ctx, email))
+}
+
+/// Asks, naming the contact, then reactivates (administrators only).
+fn confirm_reactivate(ctx: &Context, email: String) -> Effect {
+    if let Err(e) = ctx.allowed(crate::service::Access::Admin, "reactivating a contact") {
+        return Effect::error(e.to_string());
+    }
+    let ctx = ctx.clone();
+    Effect::db_then("Reading the contact", move |conn, _| {
+        let contact = transitions::find(conn, &email)?;
+        Action::Reactivate.check(&contact)?;
+        Ok(Effect::confirm(
+            "Reactivate contact",
+            vec![s::reactivate_question(&contact.name, &contact.email)],
+            "Reactivate",
+            change(&ctx, contact.email, Action::Reactivate),
+        ))
+    })
 }
 
 fn delete_identities(sel: &Selection<'_>) -> Effect {
@@ -397,7 +435,7 @@ fn import(_sel: &Selection<'_>) -> Effect {
     Effect::Form(
         Form::new("Import contacts")
             .field(
-                Field::text("file", "CSV file")
+                Field::text("file", "CSV, XLSX or ODS file")
                     .required()
                     .validate(|v| {
                         if std::path::Path::new(v.trim()).is_file() {
@@ -422,14 +460,17 @@ fn import(_sel: &Selection<'_>) -> Effect {
                     let report = contacts::import::import(conn, &file, skip, &mut on)?;
                     let summary = if report.committed {
                         format!(
-                            "imported {} of {} rows as not registered",
-                            report.imported, report.rows
+                            "imported {} of {} rows as not registered ({})",
+                            report.imported,
+                            report.rows,
+                            report.dialect()
                         )
                     } else {
                         format!(
-                            "nothing imported: {} of {} rows are invalid",
-                            report.problems.len(),
-                            report.rows
+                            "nothing imported: {} of {} rows are invalid ({})",
+                            report.invalid_rows,
+                            report.rows,
+                            report.dialect()
                         )
                     };
                     if report.problems.is_empty() {
@@ -453,8 +494,9 @@ fn import(_sel: &Selection<'_>) -> Effect {
 
 fn template(_sel: &Selection<'_>) -> Effect {
     Effect::db("Writing the template", |_| {
-        let path = contacts::template::write(None)?;
-        Ok(format!("wrote {}", path.display()))
+        let csv = contacts::template::write(None, false)?;
+        let xlsx = contacts::template::write(None, true)?;
+        Ok(format!("wrote {} and {}", csv.display(), xlsx.display()))
     })
 }
 

@@ -1,5 +1,6 @@
 //! The print jobs pane: every job with its state, attempts, next attempt, remote state and last
-//! error; reschedule, reprint, cancel (one, marked, or everything the filter shows) and download.
+//! error; reschedule, reprint, cancel (one, marked, or everything the filter shows), download,
+//! and the decision on unconfirmed jobs (it printed / print it again).
 //! The detail view (enter) shows the attempt history; worker notifications refresh it live.
 
 use rusqlite::Connection;
@@ -51,6 +52,20 @@ pub static ACTIONS: &[RowAction] = &[
         run: cancel_filtered,
     },
     RowAction {
+        name: "confirm_printed",
+        description: s::CONFIRM_PRINTED,
+        access: Access::Write,
+        needs: Needs::Rows,
+        run: confirm_printed,
+    },
+    RowAction {
+        name: "confirm_reprint",
+        description: s::CONFIRM_REPRINT,
+        access: Access::Write,
+        needs: Needs::Rows,
+        run: confirm_reprint,
+    },
+    RowAction {
         name: "download",
         description: s::DOWNLOAD,
         access: Access::Read,
@@ -63,6 +78,11 @@ pub static ACTIONS: &[RowAction] = &[
 pub fn notices(conn: &Connection) -> rusqlite::Result<Vec<Notice>> {
     let mut out = Vec::new();
     let depth = jobs::depth(conn)?;
+    if depth.unconfirmed > 0 {
+        out.push(Notice::warning(s::unconfirmed_count(
+            depth.unconfirmed as i64,
+        )));
+    }
     if depth.failed > 0 {
         out.push(Notice::warning(format!(
             "{} {}",
@@ -92,6 +112,13 @@ pub fn on_notification(n: &Notification) -> Option<Effect> {
             state: JobState::Failed,
         }) => Some(Effect::All(vec![
             Effect::error(s::job_failed(*id)),
+            Effect::Reload,
+        ])),
+        Notification::Printing(Printing::JobChanged {
+            id,
+            state: JobState::Unconfirmed,
+        }) => Some(Effect::All(vec![
+            Effect::error(s::job_unconfirmed(*id)),
             Effect::Reload,
         ])),
         Notification::Printing(_) => Some(Effect::Reload),
@@ -128,6 +155,39 @@ fn cancel_ids(conn: &mut Connection, ids: &[i64]) -> anyhow::Result<String> {
     let (ok, skipped) = in_state(conn, ids, JobState::Pending)?;
     let done = jobs::cancel(conn, &ok)?;
     Ok(s::done("cancelled", &done, &skipped))
+}
+
+/// A person's decision on unconfirmed jobs (the others among the ids are left alone).
+fn confirm_ids(
+    conn: &mut Connection,
+    ids: &[i64],
+    printed: bool,
+    who: &str,
+) -> anyhow::Result<String> {
+    let (ok, skipped) = in_state(conn, ids, JobState::Unconfirmed)?;
+    let done = jobs::confirm(conn, &ok, printed, who)?;
+    if printed {
+        Ok(s::done("marked printed", &done, &skipped))
+    } else {
+        crate::worker::wake();
+        Ok(s::done("queued to print again", &done, &skipped))
+    }
+}
+
+fn confirm_printed(sel: &Selection<'_>) -> Effect {
+    let ids = sel.ids();
+    let who = sel.ctx.operator.clone();
+    Effect::db(s::CONFIRMING, move |conn| {
+        confirm_ids(conn, &ids, true, &who)
+    })
+}
+
+fn confirm_reprint(sel: &Selection<'_>) -> Effect {
+    let ids = sel.ids();
+    let who = sel.ctx.operator.clone();
+    Effect::db(s::CONFIRMING, move |conn| {
+        confirm_ids(conn, &ids, false, &who)
+    })
 }
 
 fn reschedule(sel: &Selection<'_>) -> Effect {

@@ -282,6 +282,12 @@ fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Detail>> {
         },
     ));
     let mut sections = Vec::new();
+    if !st.warnings.is_empty() {
+        sections.push(Section {
+            title: "warning".into(),
+            lines: st.warnings.clone(),
+        });
+    }
     if !st.blocks.is_empty() {
         sections.push(Section {
             title: "blocked".into(),

@@ -1,0 +1,92 @@
+//! Turning the bytes an office wrote into text: the encoding detected (BOM, UTF-8, else the
+//! legacy single-byte encoding `chardetng` guesses) and every line ending made `\n`.
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+
+/// A file's text and the encoding it was read in.
+pub(super) struct Decoded {
+    pub(super) text: String,
+    /// How the report names the encoding, e.g. `UTF-8 with BOM`, `windows-1252`.
+    pub(super) encoding: String,
+}
+
+/// Decodes `bytes`: a BOM decides (UTF-8, UTF-16 LE or BE); else valid UTF-8 is UTF-8; else the
+/// legacy encoding `chardetng` finds most likely (for Western European files, windows-1252).
+/// CRLF and lone CR line endings become LF, so that line numbers count what editors show.
+/// A UTF-8 file (the common case) is taken over without a copy.
+pub(super) fn decode(bytes: Vec<u8>) -> Decoded {
+    let (text, encoding) = match Encoding::for_bom(&bytes) {
+        Some((encoding, bom_len)) => {
+            let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+            (text.into_owned(), format!("{} with BOM", label(encoding)))
+        }
+        None => match String::from_utf8(bytes) {
+            Ok(text) => (text, label(UTF_8).to_string()),
+            Err(e) => {
+                let bytes = e.into_bytes();
+                let mut detector =
+                    chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+                detector.feed(&bytes, true);
+                let encoding = detector.guess(None, chardetng::Utf8Detection::Deny);
+                let (text, _) = encoding.decode_without_bom_handling(&bytes);
+                (text.into_owned(), label(encoding).to_string())
+            }
+        },
+    };
+    Decoded {
+        text: unify_line_endings(text),
+        encoding,
+    }
+}
+
+fn label(encoding: &'static Encoding) -> &'static str {
+    if encoding == UTF_16LE {
+        "UTF-16LE"
+    } else if encoding == UTF_16BE {
+        "UTF-16BE"
+    } else {
+        encoding.name()
+    }
+}
+
+/// CRLF and CR become LF (the text is returned unchanged when it has no CR).
+fn unify_line_endings(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boms_utf8_and_windows_1252_are_told_apart() {
+        let d = decode(b"\xEF\xBB\xBFnom;soci\xC3\xA9t\xC3\xA9\r\n".to_vec());
+        assert_eq!(
+            (d.text.as_str(), d.encoding.as_str()),
+            ("nom;société\n", "UTF-8 with BOM")
+        );
+        let d = decode(b"\xFF\xFEn\0o\0m\0\r\0\n\0".to_vec());
+        assert_eq!(
+            (d.text.as_str(), d.encoding.as_str()),
+            ("nom\n", "UTF-16LE with BOM")
+        );
+        let d = decode(b"nom;Soci\xE9t\xE9\rDupont;Imprimerie G\xE9n\xE9rale\r".to_vec());
+        assert_eq!(d.encoding, "windows-1252");
+        assert_eq!(d.text, "nom;Société\nDupont;Imprimerie Générale\n");
+    }
+}
