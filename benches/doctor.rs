@@ -17,6 +17,7 @@ fn backroom(home: &std::path::Path, args: &[&str]) -> std::process::Output {
         .env_remove("BACKROOM_DB")
         .env_remove("BACKROOM_CONFIG")
         .env_remove("BACKROOM_SOCKET")
+        .env("USER", "bencher")
         .args(args)
         .output()
         .expect("run backroom")
@@ -55,10 +56,7 @@ fn main() {
     std::fs::create_dir_all(home.join("config/backroom")).expect("config dir");
     std::fs::write(
         home.join("config/backroom/config.toml"),
-        format!(
-            "[operators]\n{} = \"admin\"\n",
-            std::env::var("USER").unwrap_or_else(|_| "root".into())
-        ),
+        "[operators]\nbencher = \"admin\"\n",
     )
     .expect("config");
     let (_ipp, ipp) = silent();

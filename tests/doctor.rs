@@ -930,3 +930,153 @@ fn own_address() -> Option<std::net::Ipv4Addr> {
         .filter_map(|a| a.parse::<std::net::Ipv4Addr>().ok())
         .find(|a| !a.is_loopback())
 }
+
+/// A raw (AppSocket) printer: a loopback TCP sink counting the PDFs it receives.
+fn raw_printer() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::Read;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = Vec::new();
+            if s.read_to_end(&mut buf).is_ok() && buf.starts_with(b"%PDF") {
+                c.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    (port, count)
+}
+
+/// A worker killed right after its send leaves the job `sending` under a dead holder
+/// (`queue_stuck`); the worker that takes it over cannot ask a raw printer, so with
+/// `--on-unknown ask` the job becomes `unconfirmed` (`jobs_unconfirmed`) until a person decides.
+#[test]
+fn a_worker_killed_after_its_send_leaves_a_stuck_then_an_unconfirmed_job() {
+    use std::sync::atomic::Ordering;
+    let env = admin_env();
+    let (port, count) = raw_printer();
+    env.ok(&[
+        "printers",
+        "add",
+        "counter",
+        "--provider",
+        "raw",
+        "--target",
+        &format!("127.0.0.1:{port}"),
+        "--on-unknown",
+        "ask",
+    ]);
+    emit(&env, "SO-KILL-1");
+    let mut worker = env
+        .command()
+        .arg("worker")
+        .env("BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS", "600000")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while count.load(Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker never sent the job"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+
+    let (code, findings) = doctor(&env, &["--area", "printing"]);
+    assert_eq!(code, 2);
+    assert_fix(
+        one(&findings, "queue_stuck"),
+        &["1 print job(s)", "worker died", "start a worker"],
+    );
+
+    env.ok(&["worker", "--until-idle"]);
+    let (_, findings) = doctor(&env, &["--area", "printing"]);
+    assert!(flagged(&findings, "queue_stuck").is_empty(), "{findings:?}");
+    assert_fix(
+        one(&findings, "jobs_unconfirmed"),
+        &["1 print job(s) may or may not have printed", "jobs confirm"],
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 1, "never sent twice");
+
+    env.ok(&["jobs", "confirm", "--state", "unconfirmed", "--printed"]);
+    let (_, findings) = doctor(&env, &["--area", "printing"]);
+    assert!(flagged(&findings, "jobs_unconfirmed").is_empty());
+}
+
+#[test]
+fn a_till_that_accepts_unsigned_batches_is_warned() {
+    let till = TestEnv::new();
+    till.write_config(&format!(
+        "{ADMIN}[till]\nnumber = \"1\"\ntoken = \"t\"\nallow_unsigned = true\n"
+    ));
+    till.ok(&["printers", "list"]);
+    let (code, findings) = doctor(&till, &["--area", "sync"]);
+    assert_eq!(code, 1, "{findings:?}");
+    let f = one(&findings, "unsigned_batches_allowed");
+    assert_eq!(f["severity"], "warning");
+    assert_fix(f, &["allow_unsigned", "server_public_key"]);
+}
+
+/// With no system font (fontconfig pointed at an empty folder), Japanese prints as boxes: the
+/// doctor says which scripts, and counts the documents that came out with boxes.
+#[test]
+fn without_a_cjk_font_the_doctor_names_the_missing_scripts() {
+    let env = admin_env();
+    spool_printer(&env, "front");
+    let (_, findings) = doctor(&env, &["--area", "printing"]);
+    assert!(
+        flagged(&findings, "missing_fonts").is_empty(),
+        "this machine has a CJK font (bash tests/run.sh installs fonts-noto-cjk): {findings:?}"
+    );
+
+    let empty = env.path().join("no-fonts");
+    std::fs::create_dir_all(&empty).unwrap();
+    let conf = env.path().join("fonts.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "<?xml version=\"1.0\"?>\n<fontconfig><dir>{}</dir></fontconfig>\n",
+            empty.display()
+        ),
+    )
+    .unwrap();
+    let mut japanese = order("SO-JP-1");
+    japanese["lines"][0]["description"] = json!("和紙 A4");
+    let p = env.path().join("jp.json");
+    std::fs::write(&p, serde_json::to_vec(&japanese).unwrap()).unwrap();
+    let out = env
+        .command()
+        .env("FONTCONFIG_FILE", &conf)
+        .args(["events", "emit", "order.received", "--file"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = env
+        .command()
+        .env("FONTCONFIG_FILE", &conf)
+        .args(["--json", "doctor", "--area", "printing"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap().clone();
+    assert_fix(
+        one(&findings, "missing_fonts"),
+        &[
+            "Japanese, Chinese, Korean",
+            "1 document(s)",
+            "fonts-noto-cjk",
+        ],
+    );
+}

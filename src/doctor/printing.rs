@@ -14,6 +14,8 @@ struct Facts {
     unconfirmed: i64,
     stuck: Vec<i64>,
     due: i64,
+    /// Documents of the last 7 days that hold characters no font has.
+    boxed_documents: i64,
     worker: Option<String>,
 }
 
@@ -115,13 +117,14 @@ pub async fn check(subject: &Subject) -> Vec<Finding> {
             Severity::Problem,
             Area::Printing,
             format!(
-                "{} print job(s) are still sending after their lease ran out",
+                "{} print job(s) are still sending after their lease ran out or their worker died",
                 facts.stuck.len()
             ),
             format!("jobs {}", ids.join(", ")),
             "start a worker (backroom worker, or the daemon): it takes the jobs over and asks the printer",
         ));
     }
+    out.push(fonts(facts.boxed_documents));
     if facts.due > 0 && facts.worker.is_none() {
         out.push(Finding::new(
             "worker_not_running",
@@ -142,6 +145,38 @@ pub async fn check(subject: &Subject) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// CJK prints only through an installed font; documents that came out with boxes say so.
+fn fonts(boxed_documents: i64) -> Finding {
+    let missing = crate::printing::document::scripts_without_font();
+    if missing.is_empty() && boxed_documents == 0 {
+        return Finding::ok(
+            "missing_fonts",
+            Area::Printing,
+            "every script has a font (Japanese, Chinese and Korean through a system font)",
+        );
+    }
+    let mut evidence = Vec::new();
+    if !missing.is_empty() {
+        evidence.push(format!(
+            "no installed font has {} characters",
+            missing.join(", ")
+        ));
+    }
+    if boxed_documents > 0 {
+        evidence.push(format!(
+            "{boxed_documents} document(s) of the last 7 days hold characters no font has (their jobs carry a warning)"
+        ));
+    }
+    Finding::new(
+        "missing_fonts",
+        Severity::Warning,
+        Area::Printing,
+        "some characters print as empty boxes on documents",
+        evidence.join("; "),
+        "install a font that has them (apt-get install fonts-noto-cjk for Japanese, Chinese and Korean), then reprint the jobs concerned",
+    )
 }
 
 fn unreachable(p: &Printer, detail: &str) -> Finding {
@@ -176,12 +211,29 @@ fn read(subject: &Subject) -> Result<Facts, Box<Finding>> {
 fn read_facts(conn: &Connection) -> rusqlite::Result<Facts> {
     let now = crate::store::now();
     let count = |sql: &str| -> rusqlite::Result<i64> { conn.query_row(sql, [], |r| r.get(0)) };
+    // Sending past their lease, or held by a process of this host that is gone.
     let mut stuck_stmt = conn.prepare(
-        "SELECT id FROM print_jobs WHERE state = 'sending' AND lease_expires_at < ?1 ORDER BY id LIMIT 1000",
+        "SELECT id, lease_holder, lease_expires_at < ?1 FROM print_jobs WHERE state = 'sending' ORDER BY id LIMIT 1000",
     )?;
     let stuck = stuck_stmt
-        .query_map([&now], |r| r.get(0))?
+        .query_map([&now], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<bool>>(2)?,
+            ))
+        })?
+        .filter_map(|row| match row {
+            Ok((id, holder, expired)) => {
+                let dead = holder
+                    .as_deref()
+                    .is_some_and(crate::worker::lease::holder_is_dead);
+                (expired.unwrap_or(true) || dead).then_some(Ok(id))
+            }
+            Err(e) => Some(Err(e)),
+        })
         .collect::<rusqlite::Result<Vec<i64>>>()?;
+    let week_ago = crate::store::to_text(chrono::Utc::now() - chrono::Duration::days(7));
     Ok(Facts {
         enabled: crate::store::printers::printing_enabled(conn)?,
         printers: crate::store::printers::list(conn)?,
@@ -194,5 +246,10 @@ fn read_facts(conn: &Connection) -> rusqlite::Result<Facts> {
             |r| r.get(0),
         )?,
         worker: crate::worker::lease::holder(conn)?,
+        boxed_documents: conn.query_row(
+            "SELECT COUNT(*) FROM documents WHERE warning IS NOT NULL AND created_at > ?1",
+            [&week_ago],
+            |r| r.get(0),
+        )?,
     })
 }

@@ -29,11 +29,38 @@ pub async fn check(subject: &Subject) -> Vec<Finding> {
     };
     let till = !subject.config.till.number.trim().is_empty();
     let checks = folders.iter().map(|f| folder(f, till));
-    futures::future::join_all(checks)
+    let mut out: Vec<Finding> = futures::future::join_all(checks)
         .await
         .into_iter()
         .flatten()
-        .collect()
+        .collect();
+    if till {
+        out.push(unsigned(subject));
+    }
+    out
+}
+
+/// A till that accepts unsigned batches takes whatever anyone writes into the FTP folder.
+fn unsigned(subject: &Subject) -> Finding {
+    if subject.config.till.allow_unsigned {
+        Finding::new(
+            "unsigned_batches_allowed",
+            Severity::Warning,
+            Area::Sync,
+            "this till accepts unsigned batches: anyone who can write to the FTP folder writes into it",
+            format!(
+                "[till] allow_unsigned = true in {}",
+                subject.config_path.display()
+            ),
+            "remove allow_unsigned and set [till] server_public_key to the server's key (backroom sync keygen prints it)",
+        )
+    } else {
+        Finding::ok(
+            "unsigned_batches_allowed",
+            Area::Sync,
+            "only batches signed by the server's key are applied",
+        )
+    }
 }
 
 async fn folder(f: &FolderFacts, till: bool) -> Vec<Finding> {

@@ -41,6 +41,19 @@ impl Rendered {
     }
 }
 
+/// Scripts that only print through an installed system font, with a sample character each.
+pub const SYSTEM_FONT_SCRIPTS: [(&str, char); 3] =
+    [("Japanese", '日'), ("Chinese", '中'), ("Korean", '한')];
+
+/// The scripts of [`SYSTEM_FONT_SCRIPTS`] that no font here can print (they come out as boxes).
+pub fn scripts_without_font() -> Vec<&'static str> {
+    SYSTEM_FONT_SCRIPTS
+        .iter()
+        .filter(|(_, c)| faces::for_char(*c, pdf::Weight::Regular).is_none())
+        .map(|(name, _)| *name)
+        .collect()
+}
+
 /// The hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
