@@ -33,6 +33,7 @@ pub struct Config {
     pub smtp: Option<SmtpSection>,
     pub till: TillSection,
     pub ui: UiSection,
+    pub tls: TlsSection,
     pub daemon: DaemonSection,
 }
 
@@ -93,6 +94,18 @@ pub struct ServerSection {
     pub model_customer: Option<String>,
     /// The server database table that holds customers.
     pub customers_table: String,
+    /// TLS certificate chain (PEM) of the web service; with `tls_key`, it serves HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) of the web service.
+    pub tls_key: Option<PathBuf>,
+    /// Allows plain HTTP on an address other than loopback.
+    pub allow_plain_http: bool,
+    /// Seconds a client has to send a request's headers (slow clients are closed after it).
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may stay without a byte arriving.
+    pub body_timeout_secs: u64,
+    /// Open connections at most; beyond, idle ones are closed first, then new ones get a 503.
+    pub max_connections: usize,
     /// The Ed25519 private key batches and update manifests are signed with (`backroom sync keygen`).
     pub signing_key: Option<PathBuf>,
     /// The customer columns a till may set or change (never the key, the model customer, credit or account fields).
@@ -123,6 +136,12 @@ impl Default for ServerSection {
             till_tokens: BTreeMap::new(),
             model_customer: None,
             customers_table: "CLI".to_string(),
+            tls_cert: None,
+            tls_key: None,
+            allow_plain_http: false,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            max_connections: 1024,
             signing_key: None,
             till_customer_columns: DEFAULT_TILL_CUSTOMER_COLUMNS
                 .iter()
@@ -130,6 +149,15 @@ impl Default for ServerSection {
                 .collect(),
         }
     }
+}
+
+/// Trust for backroom's own HTTPS clients (PrintNode, till pushes, web service tests).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSection {
+    /// A PEM file of CA certificates trusted in addition to the system's (a private CA, a
+    /// proxy's self-signed certificate).
+    pub extra_ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -257,11 +285,12 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Loads `path`; a missing file gives the defaults.
+    /// Loads `path` (a missing file gives the defaults), then lays the secrets file next to it
+    /// over it (see [`crate::config_secrets`]).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(source) => {
                 return Err(ConfigError::Read {
                     path: path.display().to_string(),
@@ -269,7 +298,19 @@ impl Config {
                 });
             }
         };
-        Self::parse(&text, path)
+        let config = Self::parse(&text, path)?;
+        let Some((secrets_path, secrets)) = crate::config_secrets::read(path)? else {
+            return Ok(config);
+        };
+        let mut table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        crate::config_secrets::lay_over(&mut table, secrets);
+        Config::deserialize(table).map_err(|e| ConfigError::Parse {
+            path: secrets_path.display().to_string(),
+            message: e.to_string(),
+        })
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {

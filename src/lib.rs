@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod config_secrets;
 pub mod contacts;
 pub mod context;
 pub mod daemon;
@@ -13,9 +14,11 @@ pub mod net;
 pub mod paths;
 pub mod pos;
 pub mod printing;
+pub mod private_files;
 pub mod secret;
 pub mod server;
 pub mod service;
+pub mod setup;
 pub mod store;
 pub mod sync;
 pub mod tui;

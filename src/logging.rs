@@ -5,14 +5,10 @@ use std::sync::Mutex;
 /// Starts file logging; the level comes from `BACKROOM_LOG` (default `info`).
 pub fn init() {
     let dir = crate::paths::state_dir();
-    if std::fs::create_dir_all(&dir).is_err() {
+    if crate::private_files::create_dir(&dir).is_err() {
         return;
     }
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("backroom.log"))
-    else {
+    let Ok(file) = crate::private_files::open_append(&dir.join("backroom.log")) else {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("BACKROOM_LOG")

@@ -699,7 +699,7 @@ async fn the_contacts_pane_offers_valid_actions_reviews_invitations_and_confirms
     );
 
     // Only the actions valid for Alice (active) are offered.
-    h.press(&["a"]).await.unwrap();
+    h.press(&["m"]).await.unwrap();
     let screen = h.screen();
     assert!(
         screen.contains("Actions for alice@x.org (active)"),
@@ -718,7 +718,7 @@ async fn the_contacts_pane_offers_valid_actions_reviews_invitations_and_confirms
         "only two actions: {}",
         h.screen()
     );
-    h.press(&["esc", "i"]).await.unwrap();
+    h.press(&["esc", "v"]).await.unwrap();
     assert!(h.screen().contains("send activation request is only for not registered or inactive contacts; alice@x.org is active"), "{}", h.screen());
 
     // + / - change the chosen limit; L chooses the next one.
@@ -730,7 +730,7 @@ async fn the_contacts_pane_offers_valid_actions_reviews_invitations_and_confirms
     );
 
     // Bob: the invitation is shown for review, then written as .eml (no SMTP here).
-    h.press(&["j", "i"]).await.unwrap();
+    h.press(&["j", "v"]).await.unwrap();
     let screen = h.screen();
     assert!(screen.contains("Review the activation request"), "{screen}");
     assert!(

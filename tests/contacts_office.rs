@@ -409,7 +409,17 @@ fn json_errors_are_json_on_stderr_with_a_stable_code() {
     let err = parse(&env.fails(3, &["--json", "contacts", "show", "nobody@x.org"]));
     assert_eq!(err["error"]["code"], "not_found");
     assert_eq!(err["error"]["exit"], 3);
-    let err = parse(&env.fails(4, &["--json", "contacts", "reactivate", "nobody@x.org"]));
+    // A refusal (read-only here: on one's own database the owner is admin).
+    let err = parse(&env.fails(
+        4,
+        &[
+            "--json",
+            "--read-only",
+            "contacts",
+            "reactivate",
+            "nobody@x.org",
+        ],
+    ));
     assert_eq!(err["error"]["code"], "refused");
     let err = parse(&env.fails(2, &["--json", "contacts", "frobnicate"]));
     assert_eq!(err["error"]["code"], "usage");

@@ -72,7 +72,7 @@ async fn the_health_pane_lists_findings_and_applies_a_fix() {
     h.press(&["esc"]).await.unwrap();
 
     // `f` asks, then reschedules every failed job for real.
-    h.press(&["f"]).await.unwrap();
+    h.press(&["!"]).await.unwrap();
     assert_shows(&h, "Reschedule every failed job");
     h.press(&["y"]).await.unwrap();
     let failed: i64 = conn(&ctx)
@@ -86,7 +86,7 @@ async fn the_health_pane_lists_findings_and_applies_a_fix() {
     assert_shows(&h, "2 job(s) rescheduled");
 
     // `r` checks again: the finding is gone.
-    h.press(&["esc", "r"]).await.unwrap();
+    h.press(&["esc", "t"]).await.unwrap();
     h.press(&["ctrl-r"]).await.unwrap();
     assert!(
         !h.screen().contains("2 print job(s) failed"),

@@ -524,7 +524,13 @@ impl Serve {
         let port = support::free_port();
         let child = env
             .command()
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            // Only the web service is under test: no worker in serve.
+            .args([
+                "serve",
+                "--no-worker",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -146,7 +146,7 @@ fn the_panes_warn_about_failed_tests_and_missing_tables() {
             "{screen}"
         );
         // Toggle the type from the pane.
-        h.press(&["t"]).await.unwrap();
+        h.press(&["F"]).await.unwrap();
         assert!(
             h.screen()
                 .contains("ZZZ (server → till) is now incremental."),
@@ -154,7 +154,7 @@ fn the_panes_warn_about_failed_tests_and_missing_tables() {
             h.screen()
         );
         // The folder's processes: one tab each; updates get their confirmation mode.
-        h.press(&["4", "p"]).await.unwrap();
+        h.press(&["4", "ctrl-p"]).await.unwrap();
         let screen = h.screen();
         assert!(
             screen.contains("Processes of S1") && screen.contains("import_updatecaisse"),

@@ -236,6 +236,13 @@ fn printnode_posts_base64_pdf_with_basic_auth_and_a_wrong_key_is_permanent() {
     let uuid = uuid::Uuid::new_v4().to_string();
     let mut req = request(&uuid, &doc);
     req.copies = 3;
+    // Its certificate is self-signed: not trusted until the CA file is added.
+    match rt.block_on(print::send(&p, &req)) {
+        Err(SendError::Permanent(e)) => assert!(e.contains("not trusted"), "{e}"),
+        other => panic!("an untrusted certificate must be a permanent error: {other:?}"),
+    }
+    assert!(server.jobs().is_empty());
+    backroom::net::trust::add_ca_file(&server.ca_file).expect("trust the test CA");
     let accepted = rt.block_on(print::send(&p, &req)).expect("accepted");
     let jobs = server.jobs();
     assert_eq!(jobs.len(), 1);
@@ -723,7 +730,7 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
     );
     assert!(screen.contains("purged after 30 days"), "{screen}");
 
-    h.press(&["j", "d"]).await.unwrap();
+    h.press(&["j", "*"]).await.unwrap();
     assert!(stored(&env, "front").is_default);
     assert!(!stored(&env, "back").is_default);
     assert!(
@@ -732,7 +739,7 @@ async fn tui_printers_pane_moves_the_default_switches_printers_and_printing() {
         h.screen()
     );
 
-    h.press(&["n"]).await.unwrap();
+    h.press(&["E"]).await.unwrap();
     assert!(!stored(&env, "front").enabled);
     assert!(
         h.screen().contains("front is switched off"),
@@ -910,12 +917,12 @@ async fn tui_printers_pane_checks_chooses_a_tray_and_prints_a_test_page() {
         .unwrap();
     }
     let mut h = harness(ctx).await;
-    h.press(&["c"]).await.unwrap();
+    h.press(&["t"]).await.unwrap();
     let screen = h.screen();
     assert!(screen.contains("counter: idle, ready"), "{screen}");
 
     // The tray form offers what the printer listed: (printer default), auto, main, manual, …
-    h.press(&["t"]).await.unwrap();
+    h.press(&["b"]).await.unwrap();
     let screen = h.screen();
     assert!(screen.contains("Tray of counter"), "{screen}");
     assert!(screen.contains("‹ (printer default) ›"), "{screen}");
@@ -982,7 +989,7 @@ async fn tui_printers_pane_adds_and_removes_printers_with_the_default_rule() {
     assert!(!stored(&env, "back").is_default);
 
     // Remove the default (front, second row by name): the form asks who takes over.
-    h.press(&["j", "x"]).await.unwrap();
+    h.press(&["j", "d"]).await.unwrap();
     let screen = h.screen();
     assert!(
         screen.contains("Remove front, the default printer"),
@@ -998,7 +1005,7 @@ async fn tui_printers_pane_adds_and_removes_printers_with_the_default_rule() {
     assert!(stored(&env, "back").is_default);
 
     // The last printer goes after a confirmation that says what it means.
-    h.press(&["g", "x"]).await.unwrap();
+    h.press(&["g", "d"]).await.unwrap();
     assert!(
         h.screen().contains("It is the last printer"),
         "{}",
@@ -1033,9 +1040,9 @@ fn tui_in_a_terminal_checks_a_printer_picks_its_tray_and_prints_a_test_page() {
     assert!(add.status.success(), "{add:?}");
     let t = Tmux::start(&env, &format!("'{}'", bin.display()), &[]);
     t.wait_for("counter");
-    t.keys(&["c"]);
-    t.wait_for("counter: idle, ready");
     t.keys(&["t"]);
+    t.wait_for("counter: idle, ready");
+    t.keys(&["b"]);
     t.wait_for("‹ (printer default) ›");
     t.keys(&["Right", "Right"]);
     t.wait_for("‹ main ›");

@@ -587,7 +587,11 @@ fn the_events_api_wants_the_token_and_names_bad_fields() {
     assert_eq!(status, 201, "{v}");
     let events = env.json(&["events", "list"]);
     assert_eq!(events.as_array().unwrap().len(), 2, "{events}");
-    env.ok(&["worker", "--until-idle"]);
+    // serve runs the worker: both documents reach the spool printer without another process.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while files(&dir).len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert_eq!(files(&dir).len(), 2);
 }
 
@@ -761,7 +765,7 @@ mod pane {
         assert_eq!(state(&ctx, 4), "pending");
 
         // Cancel it (pending), after confirming.
-        h.press(&["x"]).await.unwrap();
+        h.press(&["c"]).await.unwrap();
         assert!(h.screen().contains("Cancel 1 job(s)"), "{}", h.screen());
         h.press(&["y"]).await.unwrap();
         assert_eq!(state(&ctx, 4), "cancelled");

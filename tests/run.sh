@@ -58,5 +58,10 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   echo "tests/run.sh: installing cargo-nextest"
   cargo install --locked cargo-nextest
 fi
+# cargo-deb packages backroom for the Debian package test (tests/system_setup.rs).
+if ! cargo deb --version >/dev/null 2>&1; then
+  echo "tests/run.sh: installing cargo-deb"
+  cargo install --locked cargo-deb
+fi
 cargo test --locked --doc
 cargo nextest run --locked --retries 1 --no-fail-fast "$@"

@@ -182,7 +182,7 @@ fn rows_of_the_database_are_listed_filtered_and_detailed() {
 }
 
 #[test]
-fn read_only_mode_shows_a_badge_runs_no_worker_and_can_be_switched() {
+fn read_only_mode_shows_a_badge_runs_no_worker_and_cannot_be_lifted_from_inside() {
     let env = TestEnv::new();
     let t = console(&env, "--demo --read-only", &[]);
     t.wait_for("READ-ONLY");
@@ -190,8 +190,13 @@ fn read_only_mode_shows_a_badge_runs_no_worker_and_can_be_switched() {
     t.keys(&[":"]);
     t.type_text("readonly");
     t.keys(&["Enter"]);
-    t.wait_for("Read-write: changes are allowed again.");
-    t.wait_gone("READ-ONLY");
+    t.wait_for("Read-only stays on");
+    // Still read-only: deleting a contact is refused, nothing is asked.
+    t.keys(&["3"]);
+    t.wait_for("clara.weber@weber-design.de");
+    t.keys(&["d"]);
+    t.wait_for("is refused: backroom runs read-only");
+    assert!(t.screen().contains("READ-ONLY"), "{}", t.screen());
     t.keys(&["C-c"]);
     t.wait_output("backroom exited with 0");
 }

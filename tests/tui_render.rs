@@ -188,7 +188,7 @@ async fn the_header_names_the_store_operator_worker_and_queue() {
     assert!(header.contains("worker: not running"), "{header}");
     assert!(header.contains("queue: 2 print, 1 till"), "{header}");
     assert!(!header.contains("READ-ONLY"), "{header}");
-    h.app.toggle_read_only();
+    h.app.read_only_on();
     h.draw().unwrap();
     assert!(h.lines()[0].contains("READ-ONLY"), "{}", h.lines()[0]);
 }
@@ -301,8 +301,9 @@ async fn the_filter_takes_words_and_fields_and_explains_mistakes() {
     );
     h.press(&["enter"]).await.unwrap();
     assert_hides(&h, "succeeded");
-    // The error column is too narrow: the selected row's full text is on the bottom border.
-    assert_shows(&h, "└ error: connection refused ─");
+    // The error column is as wide as its content: shown whole, nothing on the bottom border.
+    assert_shows(&h, "8/8                  connection refused");
+    assert_hides(&h, "└ error: connection refused ─");
 
     h.press(&["/", "ctrl-u"]).await.unwrap();
     h.type_text("colour:red").await.unwrap();
@@ -355,7 +356,15 @@ async fn help_is_generated_from_the_active_keymap() {
     h.press(&["?"]).await.unwrap();
     assert_shows(&h, "Keys (keymap default)");
     assert_shows(&h, "Everywhere [global]");
-    assert_shows(&h, "quit            Quit backroom");
+    // Aligned columns: every description starts at the same cell.
+    let at = |text: &str| {
+        h.lines()
+            .iter()
+            .find_map(|l| l.find(text).map(|i| l[..i].chars().count()))
+            .unwrap_or_else(|| panic!("`{text}` on screen:\n{}", h.screen()))
+    };
+    assert_eq!(at("Quit backroom"), at("Show this help"));
+    assert_eq!(at("Quit backroom"), at("Move one page down"));
     assert_shows(&h, "down j");
     assert_shows(&h, "Printers [printers]");
     h.press(&["G"]).await.unwrap();
@@ -378,12 +387,25 @@ async fn the_palette_completes_remembers_and_switches_theme_and_panes() {
     h.type_text("th").await.unwrap();
     h.press(&["tab"]).await.unwrap();
     assert_shows(&h, ":theme");
-    h.type_text(" l").await.unwrap();
+    // The command took its space: tab goes on with the argument.
+    h.type_text("l").await.unwrap();
     h.press(&["tab"]).await.unwrap();
     assert_shows(&h, ":theme light");
     h.press(&["enter"]).await.unwrap();
     assert_eq!(h.app.theme.name, "light");
     assert_shows(&h, "Theme light.");
+
+    // Filter fields and state values complete too.
+    h.press(&[":"]).await.unwrap();
+    h.type_text("jobs").await.unwrap();
+    h.press(&["enter", ":"]).await.unwrap();
+    h.type_text("filter sta").await.unwrap();
+    h.press(&["tab"]).await.unwrap();
+    assert_shows(&h, ":filter state:");
+    h.type_text("fa").await.unwrap();
+    h.press(&["tab"]).await.unwrap();
+    assert_shows(&h, ":filter state:failed");
+    h.press(&["esc"]).await.unwrap();
 
     h.press(&[":"]).await.unwrap();
     h.type_text("contacts").await.unwrap();
@@ -392,7 +414,7 @@ async fn the_palette_completes_remembers_and_switches_theme_and_panes() {
 
     h.press(&[":", "up"]).await.unwrap();
     assert_shows(&h, ":contacts");
-    h.press(&["up"]).await.unwrap();
+    h.press(&["up", "up"]).await.unwrap();
     assert_shows(&h, ":theme light");
     h.press(&["esc", ":"]).await.unwrap();
     h.type_text("frobnicate").await.unwrap();
@@ -921,20 +943,19 @@ mod row_actions {
             "Purge finished jobs is for administrators; test is staff",
         );
 
-        h.app.toggle_read_only();
-        h.app.run_action(&RETRY);
-        h.draw().unwrap();
-        assert_shows(
-            &h,
-            "Retry the print jobs is refused: backroom runs read-only",
-        );
-
-        h.app.toggle_read_only();
         h.press(&["/"]).await.unwrap();
         h.type_text("state:cancelled").await.unwrap();
         h.press(&["enter"]).await.unwrap();
         h.app.run_action(&RETRY);
         h.draw().unwrap();
         assert_shows(&h, "No row is selected.");
+
+        h.app.read_only_on();
+        h.app.run_action(&RETRY);
+        h.draw().unwrap();
+        assert_shows(
+            &h,
+            "Retry the print jobs is refused: backroom runs read-only",
+        );
     }
 }

@@ -27,7 +27,10 @@ pub enum Command {
         state: Option<String>,
     },
     /// One contact with its login identities and jobs.
-    Show { email: String },
+    Show {
+        #[arg(add = crate::cli::complete::contacts())]
+        email: String,
+    },
     /// Add a contact (not registered).
     Add {
         name: String,
@@ -84,6 +87,7 @@ pub enum Command {
     },
     /// Send an activation request (invitation, or a new confirmation link to an inactive contact).
     Invite {
+        #[arg(add = crate::cli::complete::contacts())]
         email: String,
         /// Send it (without this, the message is shown and not sent).
         #[arg(long)]
@@ -93,16 +97,28 @@ pub enum Command {
         dry_run: bool,
     },
     /// Allow an inactive contact to log in.
-    Activate { email: String },
+    Activate {
+        #[arg(add = crate::cli::complete::contacts())]
+        email: String,
+    },
     /// Forbid an active contact to log in.
-    Deactivate { email: String },
+    Deactivate {
+        #[arg(add = crate::cli::complete::contacts())]
+        email: String,
+    },
     /// Allow a deactivated contact to log in again (administrators only).
-    Reactivate { email: String },
+    Reactivate {
+        #[arg(add = crate::cli::complete::contacts())]
+        email: String,
+    },
     /// Remove an active contact's login identities (the contact becomes not registered).
-    DeleteIdentities { email: String },
+    DeleteIdentities {
+        #[arg(add = crate::cli::complete::contacts())]
+        email: String,
+    },
     /// Delete contacts and their jobs (irreversible; refused when a job is being processed).
     Delete {
-        #[arg(required = true)]
+        #[arg(required = true, add = crate::cli::complete::contacts())]
         emails: Vec<String>,
         /// Confirm the deletion.
         #[arg(long)]
@@ -110,6 +126,7 @@ pub enum Command {
     },
     /// Back up a contact's data as <name>.zip (default: into the downloads dir).
     Backup {
+        #[arg(add = crate::cli::complete::contacts())]
         email: String,
         #[arg(long)]
         out: Option<PathBuf>,

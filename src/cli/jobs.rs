@@ -21,10 +21,10 @@ pub struct Args {
 #[derive(Debug, clap::Args)]
 pub struct FilterArgs {
     /// Only jobs in this state (pending, sending, succeeded, failed, cancelled, unconfirmed).
-    #[arg(long)]
+    #[arg(long, add = crate::cli::complete::job_states())]
     pub state: Option<String>,
     /// Only jobs on this printer.
-    #[arg(long)]
+    #[arg(long, add = crate::cli::complete::printers())]
     pub printer: Option<String>,
 }
 

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod audit;
+pub mod complete;
 pub mod contacts;
 pub mod doctor;
 pub mod events;
@@ -17,6 +18,7 @@ pub mod password;
 pub mod pos;
 pub mod printers;
 pub mod remote;
+pub mod setup;
 pub mod sync;
 pub mod sync_processes;
 pub mod sync_tables;
@@ -105,6 +107,8 @@ pub enum Noun {
     Worker(WorkerArgs),
     /// Run the web service.
     Serve(ServeArgs),
+    /// Prepare a store server: `setup --system`.
+    Setup(setup::Args),
     /// Check everything and say what is wrong and how to fix it (exit 0 ok, 1 warnings, 2 problems).
     Doctor(doctor::DoctorArgs),
     /// Write a ZIP for support: the doctor's report, versions, redacted config and log, recent runs.
@@ -132,6 +136,9 @@ pub struct ServeArgs {
     /// Address to listen on (default: [server] listen in config.toml).
     #[arg(long)]
     pub listen: Option<String>,
+    /// Do not run the worker in this process (another process runs it).
+    #[arg(long)]
+    pub no_worker: bool,
 }
 
 /// Set by the daemon on the process that runs a client's command: the client's name.
@@ -140,6 +147,8 @@ pub const DELEGATED_ENV: &str = "BACKROOM_DELEGATED";
 /// The binary's entry point.
 pub fn main() -> ExitCode {
     quiet_broken_pipe();
+    // `COMPLETE=bash backroom …`: the shell asks for completions (states, names, folders).
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     // Known before parsing, so that a usage error is JSON too.
     let json = std::env::args_os().any(|a| a == "--json");
     let parsed = Cli::command()
@@ -169,6 +178,11 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(run(cli, matches));
+    if result.is_ok() {
+        // Whatever the command changed (a printer switched on, a trigger set), the running
+        // worker looks at once; commands that queued work woke it already.
+        crate::worker::wake();
+    }
     // Work still in flight (a pane load, a printer check waiting on a dead host) must not keep
     // the process alive once the operator quit or the command finished.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
@@ -231,6 +245,10 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
         .clone()
         .unwrap_or_else(crate::config::default_path);
     let mut config = Config::load(&config_path)?;
+    if let Some(ca) = &config.tls.extra_ca_file {
+        crate::net::trust::add_ca_file(ca)
+            .map_err(|e| Failure::usage(format!("{e} (in {})", config_path.display())))?;
+    }
     if cli.demo && config.store.name == crate::config::StoreSection::default().name {
         config.store.name = "Demo store".to_string();
     }
@@ -242,6 +260,7 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
         (Some(p), false) => p.clone(),
         (None, false) => crate::paths::default_db(),
     };
+    crate::worker::wake::register(&db_path);
     let identity = Identity::personal(&db_path, &config, cli.read_only);
     // A daemon runs this command for a client it already judged: name the client, not the
     // service account.
@@ -267,6 +286,9 @@ async fn run(cli: Cli, matches: clap::ArgMatches) -> anyhow::Result<()> {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
             _ => Ok(()),
         };
+    }
+    if let Some(Noun::Setup(a)) = cli.command {
+        return setup::run(a, cli.json);
     }
     let named = action::name(&Cli::command(), &matches);
     let delegated = std::env::var_os(DELEGATED_ENV).is_some();
@@ -377,12 +399,13 @@ async fn dispatch(cli: Cli, ctx: Context) -> anyhow::Result<()> {
         }
         Some(Noun::Serve(a)) => {
             let listen = a.listen.unwrap_or_else(|| ctx.config.server.listen.clone());
-            crate::server::serve(ctx, &listen).await
+            let worker = !(a.no_worker || ctx.read_only);
+            crate::worker::alongside(ctx.clone(), worker, crate::server::serve(ctx, &listen)).await
         }
         Some(Noun::Tills(a)) => tills::run(a, &ctx).await,
         Some(Noun::Doctor(a)) => doctor::run(a, &ctx).await,
         Some(Noun::SupportBundle(a)) => doctor::bundle(a, &ctx).await,
         Some(Noun::Daemon) => crate::daemon::run(ctx, cli.socket).await,
-        Some(Noun::Completions { .. }) => Ok(()),
+        Some(Noun::Completions { .. }) | Some(Noun::Setup(_)) => Ok(()),
     }
 }

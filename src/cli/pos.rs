@@ -34,6 +34,7 @@ pub enum Command {
     /// The kept connection test results of a folder, newest first.
     TestHistory {
         /// The folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         code: String,
         /// How many results to show.
         #[arg(long, default_value_t = 20)]
@@ -61,11 +62,13 @@ pub enum FoldersCommand {
     /// Show a folder's four tabs, processes, tables and last connection tests.
     Show {
         /// The folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         code: String,
     },
     /// Change fields of a folder (only the flags given).
     Set {
         /// The folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         code: String,
         /// Rename the folder.
         #[arg(long)]
@@ -76,6 +79,7 @@ pub enum FoldersCommand {
     /// Remove a folder with its sync tables, processes and test results.
     Remove {
         /// The folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         code: String,
     },
 }
@@ -83,6 +87,7 @@ pub enum FoldersCommand {
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
     /// The folder's code.
+    #[arg(add = crate::cli::complete::folders())]
     pub code: String,
     /// Give up on each step (connect, log in, each command, each download) after this many seconds, 1 to 300.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]

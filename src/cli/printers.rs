@@ -27,11 +27,18 @@ pub enum Command {
     /// List the printer configurations.
     List,
     /// Show one printer configuration (the API key masked).
-    Show { name: String },
+    Show {
+        #[arg(add = crate::cli::complete::printers())]
+        name: String,
+    },
     /// Make a printer the default (the flag moves in one transaction).
-    SetDefault { name: String },
+    SetDefault {
+        #[arg(add = crate::cli::complete::printers())]
+        name: String,
+    },
     /// Remove a printer; removing the default needs --successor.
     Remove {
+        #[arg(add = crate::cli::complete::printers())]
         name: String,
         /// The printer that becomes the default when NAME is the default.
         #[arg(long, value_name = "NAME")]
@@ -40,9 +47,15 @@ pub enum Command {
     /// Change a printer's target, API key, tray, copies or enabled flag.
     Edit(EditArgs),
     /// Ask the printer whether it is there and ready, and which trays it offers.
-    Check { name: String },
+    Check {
+        #[arg(add = crate::cli::complete::printers())]
+        name: String,
+    },
     /// Print a one-page test PDF straight through the printer's provider.
-    TestPage { name: String },
+    TestPage {
+        #[arg(add = crate::cli::complete::printers())]
+        name: String,
+    },
     /// Switch printing on for the store (admin).
     Enable,
     /// Switch printing off for the store: no job is sent until it is switched on (admin).
@@ -81,6 +94,7 @@ pub struct AddArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct EditArgs {
+    #[arg(add = crate::cli::complete::printers())]
     pub name: String,
     #[arg(long)]
     pub target: Option<String>,

@@ -24,6 +24,7 @@ pub enum Command {
     Run {
         #[arg(value_enum)]
         process: RunProcess,
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
         /// export: a full batch (every table whole); import: a full re-import from the latest full batch.
         #[arg(long)]
@@ -37,6 +38,7 @@ pub enum Command {
         #[arg(value_enum)]
         action: CaptureAction,
         /// The POS folder whose server database is concerned.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
         /// remove: confirm that the recorded changes and the log tables are dropped.
         #[arg(long)]

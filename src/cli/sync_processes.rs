@@ -18,11 +18,13 @@ pub enum Command {
     /// List a folder's processes with their schedule and last result.
     List {
         /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
     },
     /// Change a process's schedule, switch, or (import_updatecaisse) confirmation mode.
     Set {
         /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
         /// export_caisseauto, import_caisseauto or import_updatecaisse.
         kind: String,

@@ -23,6 +23,7 @@ pub enum Command {
     /// Add a table to synchronise (a table both ways is added once per direction).
     Add {
         /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
         /// The table name (ART, CLI, T012 ...).
         table: String,
@@ -36,19 +37,36 @@ pub enum Command {
     /// List a folder's tables; warns about tables missing on the DB server when its test works.
     List {
         /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
     },
     /// Check every table against the DB server (exit 3 when some are missing, 5 when unreachable).
     Check {
         /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
         /// Give up after this many seconds.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
     },
+    /// Switch a table between full and incremental synchronisation (the TUI's `F`).
+    SetType {
+        /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
+        folder: String,
+        /// The table name.
+        table: String,
+        /// server-to-till or till-to-server.
+        #[arg(long)]
+        direction: String,
+        /// full or incremental.
+        #[arg(long = "type")]
+        sync_type: String,
+    },
     /// Remove a table in one direction.
     Remove {
         /// The POS folder's code.
+        #[arg(add = crate::cli::complete::folders())]
         folder: String,
         /// The table name.
         table: String,
@@ -68,6 +86,12 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         } => add(ctx, &folder, &table, &sync_type, &direction).await,
         Command::List { folder } => list(ctx, &folder).await,
         Command::Check { folder, timeout } => check(ctx, &folder, timeout).await,
+        Command::SetType {
+            folder,
+            table,
+            direction,
+            sync_type,
+        } => set_type(ctx, &folder, &table, &direction, &sync_type),
         Command::Remove {
             folder,
             table,
@@ -264,6 +288,40 @@ fn remove(ctx: &Context, code: &str, name: &str, direction: &str) -> anyhow::Res
     emit(
         ctx,
         &serde_json::json!({ "removed": name, "direction": direction }),
+        String::new,
+    )
+}
+
+fn set_type(
+    ctx: &Context,
+    code: &str,
+    name: &str,
+    direction: &str,
+    sync_type: &str,
+) -> anyhow::Result<()> {
+    let direction = parse_direction(direction)?;
+    let sync_type: SyncType = sync_type
+        .parse()
+        .map_err(|e| Failure::usage(format!("--type: {e}")))?;
+    let conn = ctx.open_store()?;
+    let folder = folder_or_not_found(&conn, code)?;
+    let found = store::tables(&conn, folder.id)?
+        .into_iter()
+        .find(|t| t.table_name.eq_ignore_ascii_case(name) && t.direction == direction);
+    let Some(t) = found else {
+        return Err(Failure::not_found(format!(
+            "folder {code} does not synchronise {name} {direction}"
+        ))
+        .into());
+    };
+    store::set_table_type(&conn, t.id, sync_type)?;
+    eprintln!(
+        "folder {code}: {} {direction} is now {sync_type}",
+        t.table_name
+    );
+    emit(
+        ctx,
+        &serde_json::json!({ "table": t.table_name, "direction": direction, "type": sync_type }),
         String::new,
     )
 }

@@ -66,7 +66,7 @@ pub fn backup(
 ) -> Result<Written, ContactError> {
     let contact = super::transitions::find(conn, email)?;
     let jobs = q::jobs_of(conn, contact.id)?;
-    std::fs::create_dir_all(out_dir).map_err(|e| ContactError::io(out_dir, e))?;
+    super::private::create_missing_dir(out_dir).map_err(|e| ContactError::io(out_dir, e))?;
     let base = component(&contact.name, "contact");
     let path = free_path(out_dir, &base);
     let part = path.with_extension("zip.part");

@@ -107,7 +107,7 @@ pub fn export(
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".part");
     let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(|e| ContactError::io(&tmp, e))?;
+    super::private::write(&tmp, &bytes).map_err(|e| ContactError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         ContactError::io(path, e)

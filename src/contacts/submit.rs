@@ -65,10 +65,17 @@ where
         let path = path.display().to_string();
         move |source| UploadError::Io { path, source }
     };
-    tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
+    super::private::create_dir(&dir).map_err(io(&dir))?;
     let path = dir.join(format!("{}.part", uuid::Uuid::new_v4()));
     let result = async {
-        let mut file = tokio::fs::File::create(&path).await.map_err(io(&path))?;
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(super::private::FILE_MODE)
+            .open(&path)
+            .await
+            .map_err(io(&path))?;
         let mut size: u64 = 0;
         let mut head: Vec<u8> = Vec::with_capacity(5);
         while let Some(chunk) = body.next().await {
@@ -168,7 +175,7 @@ fn record_inner(
         },
     )?;
     let dir = super::files::job_dir(db_path, id);
-    std::fs::create_dir_all(&dir).map_err(|e| ContactError::io(&dir, e))?;
+    super::private::create_dir(&dir).map_err(|e| ContactError::io(&dir, e))?;
     let dest = dir.join("input.pdf");
     std::fs::rename(&upload.path, &dest).map_err(|e| ContactError::io(&dest, e))?;
     q::set_job_input(&tx, id, &dest.display().to_string(), &safe_input, size)?;
@@ -208,7 +215,7 @@ pub fn attach_support(
         let tx = conn.transaction()?;
         own_open_job(&tx, contact_id, job_id)?;
         let dir = super::files::job_dir(db_path, job_id);
-        std::fs::create_dir_all(&dir).map_err(|e| ContactError::io(&dir, e))?;
+        super::private::create_dir(&dir).map_err(|e| ContactError::io(&dir, e))?;
         let dest = dir.join("support");
         std::fs::rename(&upload.path, &dest).map_err(|e| ContactError::io(&dest, e))?;
         let safe = super::safe_name::component(name, "support");

@@ -39,14 +39,14 @@ pub fn write(out: Option<&Path>, xlsx: bool) -> std::io::Result<PathBuf> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        super::private::create_missing_dir(dir)?;
     }
     if xlsx {
         let bytes = super::export::xlsx_bytes(&super::export::HEADER, &[EXAMPLE])
             .map_err(|e| std::io::Error::other(e.to_string()))?;
-        std::fs::write(&path, bytes)?;
+        super::private::write(&path, &bytes)?;
     } else {
-        std::fs::write(&path, CONTENT)?;
+        super::private::write(&path, CONTENT.as_bytes())?;
     }
     Ok(path)
 }

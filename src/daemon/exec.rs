@@ -16,7 +16,7 @@ use crate::service::protocol::{self, CHUNK, CommandLine, FrameError, Reply};
 use crate::service::{Identity, policy};
 
 /// Commands that run on their own, never on a client's behalf.
-const NOT_REMOTE: &[&str] = &["daemon", "worker", "serve", "completions"];
+const NOT_REMOTE: &[&str] = &["daemon", "worker", "serve", "completions", "setup"];
 
 pub async fn run(
     daemon: &Daemon,

@@ -9,3 +9,4 @@ pub mod printnode;
 pub mod raw;
 pub mod spool;
 pub mod tcp;
+pub mod trust;

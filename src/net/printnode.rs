@@ -26,7 +26,7 @@ pub struct Target {
 }
 
 impl Target {
-    /// Parses `ID` or `http(s)://host[:port][/prefix]/printers/ID`.
+    /// Parses `ID` or `https://host[:port][/prefix]/printers/ID` (plain `http://` is refused).
     pub fn parse(target: &str) -> Result<Target, String> {
         let target = target.trim();
         if let Ok(printer_id) = target.parse::<u64>() {
@@ -36,7 +36,12 @@ impl Target {
             });
         }
         let expected = "expected a PrintNode printer id (a number, e.g. 34567) or an API URL ending in /printers/ID";
-        if !(target.starts_with("https://") || target.starts_with("http://")) {
+        if target.starts_with("http://") {
+            return Err(format!(
+                "bad PrintNode target {target:?}: PrintNode targets must use https:// (the API key would travel in clear over http://)"
+            ));
+        }
+        if !target.starts_with("https://") {
             return Err(format!("bad PrintNode target {target:?}: {expected}"));
         }
         let (base, id) = target
@@ -72,7 +77,7 @@ fn target_and_key<'a>(
 }
 
 fn client() -> Result<reqwest::Client, SendError> {
-    reqwest::Client::builder()
+    super::trust::client_builder()
         .timeout(TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT)
         .user_agent(concat!("backroom/", env!("CARGO_PKG_VERSION")))
@@ -82,6 +87,11 @@ fn client() -> Result<reqwest::Client, SendError> {
 
 fn network_error(url: &str, e: reqwest::Error) -> SendError {
     // reqwest's message may carry the URL; never the key (basic auth travels in a header).
+    if is_untrusted_certificate(&e) {
+        return SendError::Permanent(format!(
+            "PrintNode {url}: the server's TLS certificate is not trusted (add its CA to [tls] extra_ca_file in config.toml)"
+        ));
+    }
     let what = if e.is_timeout() {
         "timed out".to_string()
     } else if e.is_connect() {
@@ -90,6 +100,19 @@ fn network_error(url: &str, e: reqwest::Error) -> SendError {
         e.without_url().to_string()
     };
     SendError::Retryable(format!("PrintNode {url}: {what}"))
+}
+
+/// True when the TLS handshake failed on the server's certificate.
+fn is_untrusted_certificate(e: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if text.contains("invalid peer certificate") || text.contains("UnknownIssuer") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// Turns a non-success HTTP status into retryable (5xx, 429, 408) or permanent.
@@ -304,11 +327,16 @@ mod tests {
             }
         );
         assert_eq!(
-            Target::parse("http://127.0.0.1:9/api/printers/12/").unwrap(),
+            Target::parse("https://127.0.0.1:9/api/printers/12/").unwrap(),
             Target {
-                base: "http://127.0.0.1:9/api".into(),
+                base: "https://127.0.0.1:9/api".into(),
                 printer_id: 12
             }
+        );
+        assert!(
+            Target::parse("http://127.0.0.1:9/api/printers/12")
+                .unwrap_err()
+                .contains("must use https://")
         );
         assert!(
             Target::parse("front-desk")

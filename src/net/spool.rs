@@ -19,12 +19,26 @@ pub async fn send(folder: &str, req: &PrintRequest<'_>) -> Result<Accepted, Send
     let path = dir.join(file_name(req.job_uuid));
     let tmp = dir.join(format!(".{}.part", req.job_uuid));
     let io = |e: std::io::Error| SendError::Retryable(format!("writing {}: {e}", path.display()));
-    tokio::fs::write(&tmp, req.document).await.map_err(io)?;
+    write_private(&tmp, req.document).await.map_err(io)?;
     tokio::fs::rename(&tmp, &path).await.map_err(io)?;
     Ok(Accepted {
         remote_ref: Some(path.display().to_string()),
         already_had: false,
     })
+}
+
+/// Writes a spool file 0600: invoices carry customers' names and addresses.
+async fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt as _;
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(crate::private_files::FILE_MODE)
+        .open(path)
+        .await?;
+    file.write_all(bytes).await?;
+    file.flush().await
 }
 
 /// A spooled file with this UUID means the job was already delivered.

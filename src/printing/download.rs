@@ -55,14 +55,16 @@ pub fn write(
     let path = match out {
         Some(p) => p.to_path_buf(),
         None => {
-            std::fs::create_dir_all(dir).map_err(|source| DownloadError::Write {
-                path: dir.display().to_string(),
-                source,
+            crate::private_files::create_missing_dir(dir).map_err(|source| {
+                DownloadError::Write {
+                    path: dir.display().to_string(),
+                    source,
+                }
             })?;
             dir.join(file_name(id, &title))
         }
     };
-    std::fs::write(&path, &bytes).map_err(|source| DownloadError::Write {
+    crate::private_files::write(&path, &bytes).map_err(|source| DownloadError::Write {
         path: path.display().to_string(),
         source,
     })?;

@@ -218,7 +218,13 @@ fn create_private(path: &Path) -> Result<(), StoreError> {
         source,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(err)?;
+        use std::os::unix::fs::DirBuilderExt;
+        // Missing folders are created owner-only; an existing one is left as it is.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(err)?;
     }
     if !path.exists() {
         use std::os::unix::fs::OpenOptionsExt;

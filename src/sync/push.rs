@@ -78,7 +78,7 @@ pub fn endpoint(folder: &Folder, path: &str) -> Result<String, SyncError> {
 
 /// An HTTP client with the synchroniser's timeouts.
 pub fn client() -> Result<reqwest::Client, SyncError> {
-    reqwest::Client::builder()
+    crate::net::trust::client_builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(60))
         .build()

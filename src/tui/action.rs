@@ -29,6 +29,8 @@ pub enum Action {
     MarkAll,
     Clear,
     Yank,
+    ScrollLeft,
+    ScrollRight,
     Close,
     Confirm,
     /// A row action declared by a pane (`panes/<pane>.rs`), by name.
@@ -94,6 +96,8 @@ impl Section {
                 ("mark_all", Action::MarkAll),
                 ("clear", Action::Clear),
                 ("yank", Action::Yank),
+                ("scroll_left", Action::ScrollLeft),
+                ("scroll_right", Action::ScrollRight),
             ],
             Section::Popup => vec![
                 ("close", Action::Close),
@@ -148,6 +152,8 @@ impl Action {
             Action::MarkAll => s::MARK_ALL,
             Action::Clear => s::CLEAR,
             Action::Yank => s::YANK,
+            Action::ScrollLeft => s::SCROLL_LEFT,
+            Action::ScrollRight => s::SCROLL_RIGHT,
             Action::Close => s::CLOSE,
             Action::Confirm => s::CONFIRM,
             Action::Row(pane, name) => pane

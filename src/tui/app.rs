@@ -66,6 +66,8 @@ pub struct App {
     pub pending: usize,
     /// A row action asked for before the active pane's first rows arrived (pane, action name).
     pub deferred: Option<(Pane, &'static str)>,
+    /// The marked rows an action runs on, by pane: unmarked once its change is done.
+    pub acting: Option<(Pane, Vec<i64>)>,
     /// Text last put on the clipboard.
     pub clipboard: Option<String>,
     /// Escape sequences to write to the terminal after the next draw (OSC 52 copies).
@@ -109,6 +111,7 @@ impl App {
             quit: false,
             pending: 0,
             deferred: None,
+            acting: None,
             clipboard: None,
             terminal_writes: Vec::new(),
             tx,
@@ -167,6 +170,8 @@ impl App {
         }
         if self.active != pane {
             self.deferred = None;
+            // Messages are about the pane they came from.
+            self.status.clear();
         }
         self.active = pane;
         let table = self.table_mut();
@@ -244,6 +249,7 @@ impl App {
             Event::Done { label, result } => {
                 self.pending = self.pending.saturating_sub(1);
                 self.status.busy.remove(&label);
+                self.unmark_acted(&result);
                 self.apply(result);
             }
             Event::Look(look, errors) => {
@@ -312,14 +318,31 @@ impl App {
         }
     }
 
-    /// Switches read-only mode (`:readonly`).
-    pub fn toggle_read_only(&mut self) {
-        self.ctx.read_only = !self.ctx.read_only;
-        self.status.info(if self.ctx.read_only {
-            s::READ_ONLY_ON
+    /// Marks go with the rows they marked: once an action on the marked rows has changed
+    /// something (its work ends with a reload), they are unmarked; none survive a delete.
+    fn unmark_acted(&mut self, result: &Effect) {
+        let changed = match result {
+            Effect::Reload => true,
+            Effect::All(v) => v.iter().any(|e| matches!(e, Effect::Reload)),
+            _ => false,
+        };
+        if changed && let Some((pane, ids)) = self.acting.take() {
+            let table = &mut self.tables[pane.index()];
+            for id in ids {
+                table.marked.remove(&id);
+            }
+        }
+    }
+
+    /// Turns read-only mode on (`:readonly`). Nothing inside the console turns it off: an
+    /// operator started with `--read-only` stays read-only until backroom restarts.
+    pub fn read_only_on(&mut self) {
+        if self.ctx.read_only {
+            self.status.info(s::READ_ONLY_STAYS);
         } else {
-            s::READ_ONLY_OFF
-        });
+            self.ctx.read_only = true;
+            self.status.info(s::READ_ONLY_ON);
+        }
     }
 
     /// Switches theme (`:theme NAME`): the user's file is read off the loop; a bad file is

@@ -38,12 +38,15 @@ impl App {
             self.quit = true;
             return;
         }
+        self.status.key_pressed();
         if let Some(popup) = self.popups.last_mut() {
             let action = self.keymap.lookup(Section::Popup, key);
             match popup.handle(key, action) {
                 Outcome::Ignored | Outcome::Consumed => {}
                 Outcome::Close => {
                     self.popups.pop();
+                    // A cancelled question: the marked rows were not acted on.
+                    self.acting = None;
                 }
                 Outcome::Run(effect) => {
                     self.popups.pop();
@@ -152,6 +155,16 @@ impl App {
                 }
                 None => self.status.error(s::NO_ROW),
             },
+            Action::ScrollLeft => {
+                let table = self.table_mut();
+                table.scroll = table.scroll.saturating_sub(1);
+            }
+            Action::ScrollRight => {
+                let table = self.table_mut();
+                if table.hidden_right > 0 {
+                    table.scroll += 1;
+                }
+            }
             Action::Close | Action::Confirm => {}
             Action::Row(_, name) => self.run_row_action(name),
         }
@@ -239,7 +252,7 @@ impl App {
                 }
             }
             Command::Filter(text) => self.apply_filter(&text),
-            Command::ReadOnly => self.toggle_read_only(),
+            Command::ReadOnly => self.read_only_on(),
             Command::Reload => self.dispatch(Action::Reload),
             Command::Help => self.open_help(),
             Command::Quit => self.quit = true,

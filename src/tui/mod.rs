@@ -7,6 +7,8 @@
 
 pub mod action;
 pub mod app;
+pub mod columns;
+pub mod completion;
 pub mod effect;
 pub mod event;
 pub mod harness;
@@ -25,6 +27,7 @@ pub mod status;
 pub mod strings;
 pub mod terminal;
 pub mod theme;
+pub mod time;
 pub mod ui;
 
 use std::time::Duration;

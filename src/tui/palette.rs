@@ -66,6 +66,15 @@ impl Palette {
             KeyCode::Tab | KeyCode::BackTab => {
                 if self.completion_at.is_none() {
                     self.completions = candidates(self.input.text());
+                    // First what every candidate shares (shells do so); one left: done.
+                    let common = super::completion::common_prefix(&self.completions);
+                    if common.len() > self.input.text().len() || self.completions.len() == 1 {
+                        self.input.set(&common);
+                        if self.completions.len() == 1 {
+                            self.completions.clear();
+                        }
+                        return Step::Editing;
+                    }
                 }
                 let n = self.completions.len();
                 if n > 0 {
@@ -114,36 +123,9 @@ impl Palette {
     }
 }
 
-/// Every full command line that extends `text`, for the active `pane`.
+/// Every full command line that extends `text`, for the active `pane` (see `completion.rs`).
 pub fn candidates(text: &str, pane: Pane, themes: &[String], keymaps: &[String]) -> Vec<String> {
-    let lower = text.to_lowercase();
-    let with_arg = |cmd: &str, args: &mut dyn Iterator<Item = String>| -> Vec<String> {
-        args.map(|a| format!("{cmd} {a}"))
-            .filter(|c| c.starts_with(&lower))
-            .collect()
-    };
-    if lower.starts_with("theme ") {
-        return with_arg("theme", &mut themes.iter().cloned());
-    }
-    if lower.starts_with("keymap ") {
-        return with_arg("keymap", &mut keymaps.iter().cloned());
-    }
-    if lower.starts_with("sort ") {
-        return with_arg(
-            "sort",
-            &mut pane.view().columns.iter().map(|c| c.name.to_string()),
-        );
-    }
-    let mut all: Vec<String> = s::COMMANDS.iter().map(|(c, _)| c.to_string()).collect();
-    for p in Pane::ALL {
-        for a in p.aliases() {
-            if !all.iter().any(|c| c == a) {
-                all.push(a.to_string());
-            }
-        }
-    }
-    all.extend(pane.actions().iter().map(|a| a.name.to_string()));
-    all.into_iter().filter(|c| c.starts_with(&lower)).collect()
+    super::completion::candidates(text, pane, themes, keymaps)
 }
 
 /// Parses a command line for the active `pane`.
@@ -226,7 +208,7 @@ mod tests {
         let themes = vec!["dark".to_string(), "light".to_string()];
         assert_eq!(
             candidates("th", Pane::Printers, &themes, &[]),
-            vec!["theme"]
+            vec!["theme "]
         );
         assert_eq!(
             candidates("theme l", Pane::Printers, &themes, &[]),

@@ -93,11 +93,12 @@ impl App {
             self.status.error(s::NO_ROW);
             return;
         }
-        let marked = if action.needs == Needs::Rows {
+        let marked: Vec<i64> = if action.needs == Needs::Rows {
             table.marked.iter().copied().collect()
         } else {
             Vec::new()
         };
+        self.acting = (!marked.is_empty()).then(|| (pane, marked.clone()));
         let selection = Selection {
             ctx: &self.ctx,
             view: pane.view(),

@@ -11,8 +11,8 @@ use ratatui::widgets::Paragraph;
 use super::strings::status as s;
 use super::theme::{Slot, Theme};
 
-const INFO_FOR: Duration = Duration::from_secs(8);
-const ERROR_FOR: Duration = Duration::from_secs(30);
+/// How long a result stays; an error stays until the next key.
+pub const INFO_FOR: Duration = Duration::from_secs(8);
 
 /// Spinner frames shown before each busy label, one per tick.
 pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -57,14 +57,26 @@ impl Status {
         self.frame = (self.frame + 1) % SPINNER.len();
     }
 
-    /// Forgets messages that have been shown long enough.
+    /// Forgets a result shown long enough; an error waits for the next key.
     pub fn expire(&mut self) {
-        if let Some(m) = &self.message {
-            let keep = if m.error { ERROR_FOR } else { INFO_FOR };
-            if m.at.elapsed() > keep {
-                self.message = None;
-            }
+        if let Some(m) = &self.message
+            && !m.error
+            && m.at.elapsed() > INFO_FOR
+        {
+            self.message = None;
         }
+    }
+
+    /// A key was pressed: the error shown before it has been read.
+    pub fn key_pressed(&mut self) {
+        if self.message.as_ref().is_some_and(|m| m.error) {
+            self.message = None;
+        }
+    }
+
+    /// Forgets the message (another pane is shown: it was about this one).
+    pub fn clear(&mut self) {
+        self.message = None;
     }
 
     pub fn text(&self) -> Option<&str> {

@@ -24,6 +24,8 @@ pub mod actions {
     pub const MARK_ALL: &str = "Mark or unmark the loaded rows";
     pub const CLEAR: &str = "Clear the marks, then the filter";
     pub const YANK: &str = "Copy the selected row to the clipboard (OSC 52)";
+    pub const SCROLL_LEFT: &str = "Scroll the columns left (ids and states stay)";
+    pub const SCROLL_RIGHT: &str = "Scroll the columns right (ids and states stay)";
     pub const CLOSE: &str = "Close the popup (cancel)";
     pub const CONFIRM: &str = "Confirm";
 }
@@ -91,6 +93,31 @@ pub mod panes {
             t.push_str(&format!(" · {marked} marked"));
         }
         t
+    }
+
+    /// `2 columns hidden: next, error · < >`, at the top right of a table too narrow for all.
+    pub fn hidden_columns(left: &[&str], right: &[&str]) -> String {
+        let n = left.len() + right.len();
+        let all: Vec<&str> = left.iter().chain(right).copied().collect();
+        format!(
+            "{n} column{} hidden: {} · {}",
+            if n == 1 { "" } else { "s" },
+            all.join(", "),
+            scroll_keys(left.len(), right.len())
+        )
+    }
+
+    /// `+4 hidden >`, when the sentence does not fit.
+    pub fn hidden_short(left: usize, right: usize) -> String {
+        format!("+{} hidden {}", left + right, scroll_keys(left, right))
+    }
+
+    fn scroll_keys(left: usize, right: usize) -> &'static str {
+        match (left > 0, right > 0) {
+            (true, true) => "< >",
+            (true, false) => "<",
+            _ => ">",
+        }
     }
 
     /// `1234567` as `1,234,567`.
@@ -343,8 +370,9 @@ pub mod status {
     pub const FILTER_PROMPT: &str = "/";
     pub const PALETTE_PROMPT: &str = ":";
     pub const READ_ONLY_ON: &str =
-        "Read-only: every change is refused (:readonly switches it off).";
-    pub const READ_ONLY_OFF: &str = "Read-write: changes are allowed again.";
+        "Read-only from now on: every change is refused until backroom restarts.";
+    pub const READ_ONLY_STAYS: &str = "Read-only stays on: nothing inside the console lifts it \
+         (restart backroom without --read-only to change things).";
     pub const CLEARED_MARKS: &str = "Marks cleared.";
     pub const CLEARED_FILTER: &str = "Filter cleared.";
     pub const NO_DETAIL: &str = "The row is gone (deleted meanwhile); the pane was reloaded.";
@@ -406,7 +434,10 @@ pub mod palette {
         ("keymap", "switch keymap: :keymap NAME"),
         ("sort", "sort by a column: :sort NAME [desc]"),
         ("filter", "filter the pane: :filter TEXT"),
-        ("readonly", "switch read-only mode on or off"),
+        (
+            "readonly",
+            "turn read-only mode on (until backroom restarts)",
+        ),
         ("reload", "reload the pane"),
         ("help", "show the keys"),
         ("quit", "quit backroom"),
@@ -472,7 +503,7 @@ pub mod form {
 
 pub mod refused {
     pub fn read_only(action: &str) -> String {
-        format!("{action} is refused: backroom runs read-only (switch with :readonly)")
+        format!("{action} is refused: backroom runs read-only (restart without --read-only)")
     }
 }
 
@@ -510,7 +541,7 @@ pub mod print_jobs {
     pub fn unconfirmed_count(n: i64) -> String {
         format!(
             "⚠ {n} UNCONFIRMED print job(s): sent before a crash, the printer may have printed them. \
-             Check the output tray, then m: it printed · u: print it again."
+             Check the output tray, then O: it printed · Z: print it again."
         )
     }
 
@@ -539,13 +570,30 @@ pub mod print_jobs {
         format!("Job {id}: {bytes} bytes written to {}.", path.display())
     }
 
+    /// `Cancel print job 1000000 (Invoice INV-10486 on front-desk)?`
+    pub fn cancel_one(id: i64, document: &str, printer: &str) -> String {
+        format!("Cancel print job {id} ({document} on {printer})?")
+    }
+
+    /// `Cancel print jobs 12, 15 and 18?` (the first ten ids, then how many more).
+    pub fn cancel_many(ids: &[i64]) -> String {
+        let shown: Vec<String> = ids.iter().take(10).map(|i| i.to_string()).collect();
+        let more = ids.len().saturating_sub(10);
+        let list = match (shown.split_last(), more) {
+            (Some((last, [])), 0) => last.clone(),
+            (Some((last, rest)), 0) => format!("{} and {last}", rest.join(", ")),
+            (_, more) => format!("{} and {more} more", shown.join(", ")),
+        };
+        format!("Cancel print jobs {list}?")
+    }
+
     pub fn confirm_bulk(verb: &str, n: usize) -> String {
         format!("{verb} {n} job(s)")
     }
 
     pub fn job_unconfirmed(id: i64) -> String {
         format!(
-            "Print job {id} is UNCONFIRMED: the printer may have printed it (m: it printed · u: print it again)."
+            "Print job {id} is UNCONFIRMED: the printer may have printed it (O: it printed · Z: print it again)."
         )
     }
 
@@ -632,7 +680,7 @@ pub mod health {
 
     pub fn checked_at(at: &str) -> String {
         format!(
-            "Checked at {} · r checks again · f applies the fix · enter shows evidence and fix",
+            "Checked at {} · t checks again · ! applies the fix · enter shows evidence and fix",
             at.replace('T', " ")
         )
     }

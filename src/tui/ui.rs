@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 
 use super::action::{Action, Section};
 use super::app::{App, Mode};
+use super::columns;
 use super::panes::Pane;
 use super::panes::table::Table as PaneTable;
 use super::strings::{panes as s, status};
@@ -57,17 +58,60 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
 }
 
 fn draw_tabs(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
+    let keys: Vec<String> = Pane::ALL
+        .iter()
+        .map(|pane| {
+            app.keymap
+                .key_for(Section::Global, Action::Show(*pane))
+                .map(|k| k.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    let full = |i: usize, pane: Pane| -> String {
+        match keys[i].as_str() {
+            "" => format!(" {} ", pane.title()),
+            k => format!(" {k} {} ", pane.title()),
+        }
+    };
+    // Narrow: the other tabs collapse to their keys, then the active one too.
+    let short = |i: usize, pane: Pane| -> String {
+        match keys[i].as_str() {
+            "" => format!(" {} ", pane.title().chars().next().unwrap_or(' ')),
+            k => format!(" {k} "),
+        }
+    };
+    let total = |labels: &[String]| -> usize { labels.iter().map(|l| columns::cells(l) + 1).sum() };
+    let width = usize::from(area.width);
+    let mut labels: Vec<String> = Pane::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, p)| full(i, *p))
+        .collect();
+    if total(&labels) > width {
+        labels = Pane::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if *p == app.active {
+                    full(i, *p)
+                } else {
+                    short(i, *p)
+                }
+            })
+            .collect();
+    }
+    if total(&labels) > width {
+        labels = Pane::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, p)| short(i, *p))
+            .collect();
+    }
     let mut spans = Vec::new();
     let mut x = area.x;
     app.hits.tabs.clear();
-    for pane in Pane::ALL {
-        let key = app
-            .keymap
-            .key_for(Section::Global, Action::Show(pane))
-            .map(|k| format!("{k} "))
-            .unwrap_or_default();
-        let label = format!(" {key}{} ", pane.title());
-        let width = label.chars().count() as u16;
+    for (pane, label) in Pane::ALL.into_iter().zip(labels) {
+        let width = columns::cells(&label) as u16;
         let style = if pane == app.active {
             app.theme.style(Slot::TabsActive)
         } else {
@@ -115,6 +159,17 @@ fn draw_table(
         table.query.desc,
         table.marked.len(),
     );
+    let inner_width = area.width.saturating_sub(2);
+    let layout = columns::layout(
+        view,
+        &table.window.rows,
+        inner_width,
+        table.scroll,
+        table.query.sort,
+    );
+    // `<` / `>` cannot scroll past the last column.
+    table.scroll = layout.left.len();
+    table.hidden_right = layout.right.len();
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Slot::PopupBorder))
@@ -122,7 +177,23 @@ fn draw_table(
             format!(" {title} "),
             theme.style(Slot::PopupTitle),
         ));
-    if let Some(cut) = cut_cells(table, area.width.saturating_sub(2)) {
+    if layout.hidden() > 0 && !table.window.rows.is_empty() {
+        let names =
+            |ids: &[usize]| -> Vec<&str> { ids.iter().map(|i| view.columns[*i].name).collect() };
+        // The full sentence when it fits beside the title, else the count and the keys.
+        let room = usize::from(inner_width).saturating_sub(columns::cells(&title) + 4);
+        let full = s::hidden_columns(&names(&layout.left), &names(&layout.right));
+        let short = s::hidden_short(layout.left.len(), layout.right.len());
+        let text = [full, short]
+            .into_iter()
+            .find(|t| columns::cells(t) + 2 <= room);
+        if let Some(text) = text {
+            block = block.title(
+                Line::styled(format!(" {text} "), theme.style(Slot::ListEmpty)).right_aligned(),
+            );
+        }
+    }
+    if let Some(cut) = cut_cells(table, &layout) {
         block = block.title_bottom(Line::styled(cut, theme.style(Slot::ListEmpty)));
     }
     let inner = block.inner(area);
@@ -154,35 +225,36 @@ fn draw_table(
         frame.render_widget(p, inner);
         return rows_area;
     }
-    let shown = fitting_columns(view, inner.width);
-    let header_cells = std::iter::once(Cell::from(" ")).chain(
-        view.columns[..shown].iter().enumerate().map(|(i, c)| {
-            let arrow = match (i == table.query.sort, table.query.desc) {
-                (true, true) => " ↓",
-                (true, false) => " ↑",
-                _ => "",
-            };
-            Cell::from(format!("{}{arrow}", c.name.to_uppercase()))
-        }),
-    );
-    let header = Row::new(header_cells).style(theme.style(Slot::ListHeader));
+    let header = Row::new(
+        std::iter::once(Cell::from(" ")).chain(layout.shown.iter().map(|p| {
+            Cell::from(columns::header(
+                view,
+                p.index,
+                table.query.sort,
+                table.query.desc,
+            ))
+        })),
+    )
+    .style(theme.style(Slot::ListHeader));
     let end = (table.offset + table.height).min(table.window.rows.len());
     let rows: Vec<Row<'static>> = table.window.rows[table.offset..end]
         .iter()
         .map(|r| {
             let marked = table.marked.contains(&r.id);
             let mark = Cell::from(if marked { "•" } else { " " });
-            let cells = std::iter::once(mark).chain(r.cells[..shown].iter().enumerate().map(
-                |(i, text)| {
-                    let name = view.columns[i].name;
-                    let style = if STATE_COLUMNS.contains(&name) {
-                        theme.state(text).unwrap_or_default()
-                    } else {
-                        Style::default()
-                    };
-                    Cell::from(Span::styled(text.clone(), style))
-                },
-            ));
+            let cells = std::iter::once(mark).chain(layout.shown.iter().map(|p| {
+                let text = r.cells.get(p.index).map(String::as_str).unwrap_or("");
+                let name = view.columns[p.index].name;
+                let style = if STATE_COLUMNS.contains(&name) {
+                    theme.state(text).unwrap_or_default()
+                } else {
+                    Style::default()
+                };
+                Cell::from(Span::styled(
+                    columns::cut(text, usize::from(p.width)),
+                    style,
+                ))
+            }));
             let style = if marked {
                 theme.style(Slot::ListMarked)
             } else {
@@ -191,15 +263,10 @@ fn draw_table(
             Row::new(cells).style(style)
         })
         .collect();
-    let widths =
-        std::iter::once(Constraint::Length(1)).chain(view.columns[..shown].iter().map(|c| {
-            if c.width == 0 {
-                Constraint::Fill(1)
-            } else {
-                Constraint::Length(c.width)
-            }
-        }));
+    let widths = std::iter::once(Constraint::Length(columns::MARK))
+        .chain(layout.shown.iter().map(|p| Constraint::Length(p.width)));
     let widget = Table::new(rows, widths)
+        .column_spacing(columns::SPACING)
         .header(header)
         .row_highlight_style(theme.style(Slot::ListSelected));
     let mut state =
@@ -210,46 +277,23 @@ fn draw_table(
 
 /// The selected row's cells that the table cuts or hides (`error: connection refused by ...`),
 /// shown in full on the table's bottom border.
-fn cut_cells(table: &PaneTable, width: u16) -> Option<String> {
+fn cut_cells(table: &PaneTable, layout: &columns::Layout) -> Option<String> {
     let row = table.selected_row()?;
-    let view = table.view;
-    let shown = fitting_columns(view, width);
-    let fixed: u16 = view.columns[..shown]
-        .iter()
-        .map(|c| c.width + 1)
-        .sum::<u16>()
-        + 2;
-    let parts: Vec<String> = view
+    let parts: Vec<String> = table
+        .view
         .columns
         .iter()
         .zip(&row.cells)
         .enumerate()
-        .filter(|(i, (c, text))| {
-            let room = if c.width == 0 {
-                width.saturating_sub(fixed)
-            } else {
-                c.width
-            };
-            !text.is_empty() && (*i >= shown || text.chars().count() > room as usize)
+        .filter(|(i, (_, text))| {
+            !text.is_empty()
+                && layout
+                    .width_of(*i)
+                    .is_none_or(|w| columns::cells(text) > usize::from(w))
         })
         .map(|(_, (c, text))| format!("{}: {text}", c.name))
         .collect();
     (!parts.is_empty()).then(|| format!(" {} ", parts.join(" · ")))
-}
-
-/// How many columns fit in `width` at their preferred widths: the rightmost go first, and a
-/// column that takes the rest (width 0) is kept only with room for at least 10 cells.
-fn fitting_columns(view: &crate::store::views::View, width: u16) -> usize {
-    const SPACING: u16 = 1;
-    let mut used = 1 + SPACING;
-    for (i, c) in view.columns.iter().enumerate() {
-        let need = if c.width == 0 { 10 } else { c.width };
-        if used + need > width && i > 0 {
-            return i;
-        }
-        used += need + SPACING;
-    }
-    view.columns.len()
 }
 
 /// `? help  : command  / filter  q quit`, with the keys of the active keymap.

@@ -8,12 +8,13 @@ pub mod lease;
 pub mod pos;
 pub mod printing;
 pub mod sync;
+pub mod wake;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 use crate::context::Context;
 
@@ -68,10 +69,22 @@ impl Shared {
 
     /// Sleeps until `d` passes, the worker is woken by a commit, or shutdown; returns false on shutdown.
     pub async fn idle(&self, d: Duration) -> bool {
+        let woken = wake::in_process_signal().notified();
+        tokio::pin!(woken);
+        self.idle_armed(d, woken).await
+    }
+
+    /// Like [`Shared::idle`], with a wake-up armed (`Notified::enable`) before the work that
+    /// preceded it: a commit that lands during that work is not missed.
+    pub async fn idle_armed(
+        &self,
+        d: Duration,
+        woken: std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>,
+    ) -> bool {
         let mut shutdown = self.shutdown.clone();
         tokio::select! {
             _ = tokio::time::sleep(d) => {}
-            _ = wake_signal().notified() => {}
+            _ = woken => {}
             _ = shutdown.changed() => {}
         }
         !self.stopping()
@@ -92,14 +105,10 @@ impl Shared {
     }
 }
 
-fn wake_signal() -> &'static Notify {
-    static WAKE: std::sync::OnceLock<Notify> = std::sync::OnceLock::new();
-    WAKE.get_or_init(Notify::new)
-}
-
-/// Wakes this process's worker loops at once (called after a commit that queued work).
+/// Wakes the worker at once, in this process and through the wake socket of the database this
+/// process registered (called after a commit that queued work); see [`wake::Waker`].
 pub fn wake() {
-    wake_signal().notify_waiters();
+    wake::wake();
 }
 
 /// A running worker: send commands, and wait for it to stop.
@@ -134,6 +143,7 @@ pub fn spawn(ctx: Context, notify: mpsc::UnboundedSender<Notification>) -> Handl
         tasks.spawn(printing::run(shared.clone()));
         tasks.spawn(pos::run(shared.clone()));
         tasks.spawn(sync::run(shared.clone()));
+        tasks.spawn(wake::listen(shared.clone()));
         tasks.spawn(health::run(shared.clone()));
         while let Some(cmd) = cmd_rx.recv().await {
             match cmd {
@@ -215,6 +225,33 @@ pub async fn run_headless(ctx: Context) -> anyhow::Result<()> {
     let _ = handle.join.await;
     log.abort();
     Ok(())
+}
+
+/// Runs `work` (e.g. the web service) with the worker in the same process when `run_worker` is
+/// set, so that a change committed there is sent at once; stops the worker when `work` ends.
+pub async fn alongside<T>(
+    ctx: Context,
+    run_worker: bool,
+    work: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    if !run_worker {
+        return work.await;
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handle = spawn(ctx, tx);
+    let log = tokio::spawn(async move {
+        while let Some(n) = rx.recv().await {
+            match n {
+                Notification::Error(e) => tracing::warn!(error = %e, "worker"),
+                other => tracing::debug!(?other, "notification"),
+            }
+        }
+    });
+    let result = work.await;
+    let _ = handle.commands.send(Command::Shutdown);
+    let _ = handle.join.await;
+    log.abort();
+    result
 }
 
 /// The header's words for a worker status.

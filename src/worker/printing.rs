@@ -52,8 +52,9 @@ pub enum Notification {
     RemoteState { id: i64, state: String },
 }
 
-/// Longest sleep between two looks at the queue (another process may have queued jobs).
-pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// Longest sleep between two looks at the queue. Commits wake the worker at once (in-process, or
+/// through its wake socket); this slow poll only catches changes made by other means.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// Jobs claimed per transaction: few, so a crash leaves few jobs to ask the printer about.
 const BATCH: usize = 32;
 /// Files a spool printer writes at once.
@@ -598,6 +599,10 @@ async fn dispatch_loop(shared: Arc<Shared>) {
     let mut d = Dispatcher::new(shared.ctx.db_path.clone(), shared.holder.clone());
     let notify = |n: Notification| shared.send(super::Notification::Printing(n));
     loop {
+        // Armed before the pass: a commit during the pass wakes the next idle at once.
+        let woken = super::wake::in_process_signal().notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
         let mut busy = false;
         if shared.lease_held() {
             match d.pass(&notify).await {
@@ -622,7 +627,7 @@ async fn dispatch_loop(shared: Arc<Shared>) {
         } else {
             POLL_INTERVAL
         };
-        if !shared.idle(wait).await {
+        if !shared.idle_armed(wait, woken).await {
             break;
         }
     }

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod postgres;
 pub mod printnode;
 pub mod smtp;
+pub mod tls;
 pub mod tmux;
 pub mod users;
 

@@ -2,6 +2,8 @@
 //! for real): `POST /printjobs` with HTTP basic auth (API key as user, empty password) and
 //! `pdf_base64` content, `X-Idempotency-Key` (409 on a repeat), `GET /printjobs/{id}/states`,
 //! `GET /printers/{id}`. Records what it receives; can be told to fail with a status code.
+//! It serves HTTPS (PrintNode targets must be `https://`) with a self-signed certificate made by
+//! `openssl`, through backroom's own TLS listener.
 
 use std::sync::{Arc, Mutex};
 
@@ -39,6 +41,9 @@ type Shared = Arc<Mutex<Inner>>;
 
 pub struct PrintNode {
     pub port: u16,
+    /// The server's self-signed certificate: trust it with `backroom::net::trust::add_ca_file`.
+    pub ca_file: std::path::PathBuf,
+    _certs: tempfile::TempDir,
     inner: Shared,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -58,6 +63,9 @@ impl PrintNode {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind printnode server");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("local addr").port();
+        let certs = tempfile::tempdir().expect("cert dir");
+        let pair = super::tls::self_signed(certs.path(), "printnode");
+        let tls = backroom::server::tls::Reloadable::load(&pair.cert, &pair.key).expect("tls");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = axum::Router::new()
             .route("/printjobs", post(create_job))
@@ -71,16 +79,20 @@ impl PrintNode {
                 .expect("printnode runtime");
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .expect("printnode server");
+                let limits = backroom::server::listener::Limits {
+                    header_timeout: std::time::Duration::from_secs(10),
+                    max_connections: 64,
+                };
+                backroom::server::listener::run(listener, app, limits, Some(tls), async {
+                    let _ = rx.await;
+                })
+                .await;
             });
         });
         PrintNode {
             port,
+            ca_file: pair.ca.clone(),
+            _certs: certs,
             inner,
             shutdown: Some(tx),
             thread: Some(thread),
@@ -90,7 +102,7 @@ impl PrintNode {
     /// The backroom `printnode` target for the printer on this server.
     pub fn target(&self) -> String {
         let id = self.inner.lock().expect("lock").printer_id;
-        format!("http://127.0.0.1:{}/printers/{id}", self.port)
+        format!("https://127.0.0.1:{}/printers/{id}", self.port)
     }
 
     pub fn jobs(&self) -> Vec<ReceivedJob> {

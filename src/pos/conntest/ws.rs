@@ -28,7 +28,7 @@ pub async fn test(till: &TillSettings, timeout: Duration) -> Verdict {
         Ok(u) => u,
         Err(e) => return Verdict::failed(Target::Ws, Failure::NotConfigured, e),
     };
-    let client = match reqwest::Client::builder().timeout(timeout).build() {
+    let client = match crate::net::trust::client_builder().timeout(timeout).build() {
         Ok(c) => c,
         Err(e) => {
             return Verdict::failed(

@@ -211,7 +211,7 @@ pub fn pos_folder(conn: &Connection, id: i64) -> rusqlite::Result<Option<Detail>
     let tables = section(
         conn,
         "sync tables",
-        "SELECT table_name, sync_type, replace(direction, '_', ' ') FROM sync_tables
+        "SELECT table_name, sync_type, CASE direction WHEN 'server_to_till' THEN 'server → till' ELSE 'till → server' END FROM sync_tables
          WHERE folder_id = ?1 ORDER BY table_name, direction",
         id,
     )?;
@@ -240,7 +240,7 @@ pub fn pos_folder(conn: &Connection, id: i64) -> rusqlite::Result<Option<Detail>
 pub fn sync_table(conn: &Connection, id: i64) -> rusqlite::Result<Option<Detail>> {
     let f = fields(
         conn,
-        "SELECT f.code, t.table_name, t.sync_type, replace(t.direction, '_', ' ')
+        "SELECT f.code, t.table_name, t.sync_type, CASE t.direction WHEN 'server_to_till' THEN 'server → till' ELSE 'till → server' END
          FROM sync_tables t JOIN pos_folders f ON f.id = t.folder_id WHERE t.id = ?1",
         id,
         &["folder", "table", "sync type", "direction"],

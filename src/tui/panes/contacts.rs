@@ -40,6 +40,30 @@ mod s {
     pub const LESS: &str = "Lower the chosen generic-link limit";
     pub const TERMS: &str = "Upload new terms of service (resets every acceptance)";
     pub const NO_ACTION: &str = "no action is valid for this contact except delete (d)";
+    pub const READING: &str = "Reading the contact";
+
+    /// The question before a one-way action: title, lines, and the confirm button.
+    pub fn one_way(
+        action: super::Action,
+        name: &str,
+        email: &str,
+    ) -> (String, Vec<String>, String) {
+        let (verb, what) = match action {
+            super::Action::Deactivate => (
+                "Deactivate",
+                "The contact can no longer sign in nor send jobs.",
+            ),
+            _ => (
+                "Delete the login identities of",
+                "The contact goes back to not registered and must be invited again.",
+            ),
+        };
+        (
+            format!("{verb} {name}?"),
+            vec![format!("{verb} {name} ({email})?"), what.to_string()],
+            format!("{verb} {name}"),
+        )
+    }
 
     /// The confirmation that names the contact a reactivation is for.
     pub fn reactivate_question(name: &str, email: &str) -> String {
@@ -263,6 +287,23 @@ fn change(ctx: &Context, email: String, action: Action) -> Effect {
     if let Err(e) = ctx.allowed(crate::service::Access::Write, action.name()) {
         return Effect::error(e.to_string());
     }
+    if one_way(action) {
+        // Asked first, naming the contact: "Deactivate Clara Weber (clara.weber@…)?"
+        return Effect::db_then(s::READING, move |conn, _| {
+            let c = transitions::find(conn, &email)?;
+            let (title, lines, button) = s::one_way(action, &c.name, &c.email);
+            Ok(Effect::confirm(title, lines, button, apply(email, action)))
+        });
+    }
+    apply(email, action)
+}
+
+/// Actions with no way back from the console: they are confirmed first.
+fn one_way(action: Action) -> bool {
+    matches!(action, Action::Deactivate | Action::DeleteIdentities)
+}
+
+fn apply(email: String, action: Action) -> Effect {
     Effect::db(format!("{} {email}", action.name()), move |conn| {
         let contact = match action {
             Action::Activate => transitions::activate(conn, &email)?,

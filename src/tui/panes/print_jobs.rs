@@ -197,10 +197,19 @@ fn reschedule(sel: &Selection<'_>) -> Effect {
 
 fn cancel(sel: &Selection<'_>) -> Effect {
     let ids = sel.ids();
-    let lines = vec![format!(
-        "Pending jobs among the {} selected will not print; others are left alone.",
-        ids.len()
-    )];
+    // The dialog names the job: `Cancel print job 1000000 (Invoice … on front-desk)?`.
+    let question = match (ids.as_slice(), sel.id()) {
+        ([one], Some(row)) if *one == row => s::cancel_one(
+            row,
+            sel.cell("document").unwrap_or(""),
+            sel.cell("printer").unwrap_or(""),
+        ),
+        _ => s::cancel_many(&ids),
+    };
+    let lines = vec![
+        question,
+        "Pending jobs among them will not print; others are left alone.".to_string(),
+    ];
     Effect::confirm(
         s::CANCEL,
         lines,

@@ -112,19 +112,30 @@ fn add(sel: &Selection<'_>) -> Effect {
 fn remove(sel: &Selection<'_>) -> Effect {
     let ids = sel.ids();
     let n = ids.len();
-    Effect::confirm(
-        s::REMOVE,
-        s::remove_lines(n),
-        s::remove_confirm(n),
-        Effect::db(s::REMOVE, move |conn| {
-            let tx = conn.transaction()?;
-            for id in &ids {
-                tx.execute("DELETE FROM sync_tables WHERE id = ?1", [id])?;
+    // The question names the tables (`ART (server → till)`), read off the loop.
+    Effect::db_then(s::REMOVE, move |conn, _| {
+        let mut names = Vec::new();
+        for id in &ids {
+            if let Some(t) = store::table_by_id(conn, *id)? {
+                names.push(format!("{} ({})", t.table_name, t.direction.arrow()));
             }
-            tx.commit()?;
-            Ok(s::removed(n))
-        }),
-    )
+        }
+        let mut lines = s::remove_lines(n);
+        lines.insert(1, names.join(", "));
+        Ok(Effect::confirm(
+            s::REMOVE,
+            lines,
+            s::remove_confirm(n),
+            Effect::db(s::REMOVE, move |conn| {
+                let tx = conn.transaction()?;
+                for id in &ids {
+                    tx.execute("DELETE FROM sync_tables WHERE id = ?1", [id])?;
+                }
+                tx.commit()?;
+                Ok(s::removed(n))
+            }),
+        ))
+    })
 }
 
 fn toggle_type(sel: &Selection<'_>) -> Effect {

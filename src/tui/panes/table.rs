@@ -37,6 +37,10 @@ pub struct Table {
     pub height: usize,
     pub total: Option<u64>,
     pub marked: BTreeSet<i64>,
+    /// Columns scrolled off to the left (`<` / `>`).
+    pub scroll: usize,
+    /// Columns that did not fit at the right in the last draw (`>` stops at none).
+    pub hidden_right: usize,
     pub notices: Vec<Notice>,
     pub error: Option<String>,
     /// The newest load asked for; older answers are dropped.
@@ -75,6 +79,8 @@ impl Table {
             height: 20,
             total: None,
             marked: BTreeSet::new(),
+            scroll: 0,
+            hidden_right: 0,
             notices: Vec::new(),
             error: None,
             seq: 0,
@@ -146,6 +152,12 @@ impl Table {
         };
         let current = self.selected_row().map(|r| r.id);
         self.window = window;
+        // The store keeps UTC; the screen shows local time.
+        for row in self.window.rows.iter_mut() {
+            for cell in row.cells.iter_mut() {
+                *cell = crate::tui::time::table(cell);
+            }
+        }
         let kept = match (self.pin, current) {
             (Pin::Selection, Some(id)) => self.window.rows.iter().position(|r| r.id == id),
             _ => None,

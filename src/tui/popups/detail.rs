@@ -10,6 +10,7 @@ use crate::tui::action::Action;
 use crate::tui::keymap::Keymap;
 use crate::tui::strings::popups as s;
 use crate::tui::theme::{Slot, Theme};
+use crate::tui::time;
 
 pub struct DetailView {
     pub title: String,
@@ -32,7 +33,7 @@ impl DetailView {
                 let value = if v.is_empty() {
                     s::NONE.to_string()
                 } else {
-                    v.clone()
+                    time::detail(v)
                 };
                 let styled = theme.state(v).unwrap_or(theme.style(Slot::PopupText));
                 Line::from(vec![
@@ -50,7 +51,12 @@ impl DetailView {
             if section.lines.is_empty() {
                 lines.push(Line::styled(format!("  {}", s::NONE), label));
             }
-            lines.extend(section.lines.iter().map(|l| Line::from(format!("  {l}"))));
+            lines.extend(
+                section
+                    .lines
+                    .iter()
+                    .map(|l| Line::from(format!("  {}", time::detail(l)))),
+            );
         }
         DetailView {
             title: detail.title.clone(),
@@ -60,11 +66,13 @@ impl DetailView {
 
     pub fn draw(&mut self, frame: &mut Frame<'_>, theme: &Theme, keymap: &Keymap) {
         let full = frame.area();
-        let height = (self.text.lines.len() as u16 + 2).min(full.height.saturating_sub(4));
+        let width = full.width - full.width / 5;
+        let lines = self.text.wrapped_len(width.saturating_sub(2));
+        let height = (lines as u16 + 2).min(full.height.saturating_sub(4));
         let area = Rect {
             x: full.x + full.width / 10,
             y: full.y + 2,
-            width: full.width - full.width / 5,
+            width,
             height,
         };
         let footer = hints(

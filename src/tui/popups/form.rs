@@ -13,7 +13,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Outcome, centered, frame_box};
+use super::{Outcome, centered, frame_box, wrap};
 use crate::tui::effect::Effect;
 use crate::tui::input::LineInput;
 use crate::tui::key::KeyPress;
@@ -323,10 +323,7 @@ impl Form {
     pub fn draw(&mut self, frame: &mut Frame<'_>, theme: &Theme) {
         let fields = &self.tabs[self.tab].1;
         let tabbed = self.tabs.len() > 1 || !self.tabs[0].0.is_empty();
-        let height = fields.len() as u16 * 2 + 4 + u16::from(tabbed) * 2;
-        let area = centered(frame.area(), 76, height);
-        let footer = Line::styled(s::KEYS, theme.style(Slot::PopupLabel));
-        let inner = frame_box(frame, area, &self.title, theme, Some(footer));
+        let inner_width = 76.min(frame.area().width).saturating_sub(2);
         let mut lines: Vec<Line<'static>> = Vec::new();
         if tabbed {
             let spans: Vec<Span<'static>> = self
@@ -361,12 +358,12 @@ impl Form {
             };
             let label = format!("{:>label_width$} ", f.label);
             let shown = f.shown();
-            let width = (inner.width as usize)
+            let width = (inner_width as usize)
                 .saturating_sub(label_width + 2)
                 .max(1);
             if focused && !matches!(f.kind, Kind::Choice(_)) {
-                let x = inner.x + (label_width + 1) as u16 + f.input.cursor().min(width) as u16;
-                cursor = Some(Position::new(x, inner.y + lines.len() as u16));
+                let x = (label_width + 1) as u16 + f.input.cursor().min(width) as u16;
+                cursor = Some((x, lines.len() as u16));
             }
             lines.push(Line::from(vec![
                 Span::styled(label, theme.style(Slot::PopupLabel)),
@@ -383,12 +380,20 @@ impl Form {
                 ),
                 (None, None) => Span::raw(""),
             };
-            lines.push(Line::from(under));
+            // Errors and hints wrap under the value.
+            lines.extend(wrap(&Line::from(under), usize::from(inner_width)));
         }
         if let Some(m) = &self.message {
-            lines.push(Line::styled(m.clone(), theme.style(Slot::PopupError)));
+            let line = Line::styled(m.clone(), theme.style(Slot::PopupError));
+            lines.extend(wrap(&line, usize::from(inner_width)));
         }
+        let height =
+            (lines.len() as u16 + 4).max(fields.len() as u16 * 2 + 4 + u16::from(tabbed) * 2);
+        let area = centered(frame.area(), 76, height);
+        let footer = Line::styled(s::KEYS, theme.style(Slot::PopupLabel));
+        let inner = frame_box(frame, area, &self.title, theme, Some(footer));
         frame.render_widget(Paragraph::new(lines), inner);
+        let cursor = cursor.map(|(x, y)| Position::new(inner.x + x, inner.y + y));
         if let Some(p) = cursor {
             let inside = Rect::new(inner.x, inner.y, inner.width, inner.height);
             if inside.contains(p) {

@@ -20,46 +20,40 @@ impl Help {
     pub fn new(keymap: &Keymap, pane: Pane, theme: &Theme) -> Help {
         let key_style = theme.style(Slot::PopupKey);
         let label = theme.style(Slot::PopupLabel);
+        let table = rows(keymap, pane);
+        // Aligned columns: the widest keys and the widest name set them, two spaces between.
+        let keys_width = table
+            .iter()
+            .flat_map(|(_, rows)| rows)
+            .map(|r| cells(&r.keys))
+            .chain(s::FIXED.iter().map(|(k, _)| cells(k)))
+            .max()
+            .unwrap_or(0);
+        let name_width = table
+            .iter()
+            .flat_map(|(_, rows)| rows)
+            .map(|r| cells(&r.name))
+            .max()
+            .unwrap_or(0);
         let mut lines: Vec<Line<'static>> = Vec::new();
-        let sections = [
-            Section::Global,
-            Section::List,
-            Section::Pane(pane),
-            Section::Popup,
-        ];
-        for section in sections {
-            lines.push(Line::styled(
-                s::section_title(section, pane),
-                theme.style(Slot::PopupTitle),
-            ));
-            for b in keymap.bindings(section) {
-                let keys: Vec<String> = b.keys.iter().map(|k| k.to_string()).collect();
+        for (title, rows) in &table {
+            lines.push(Line::styled(title.clone(), theme.style(Slot::PopupTitle)));
+            for r in rows {
                 lines.push(Line::from(vec![
-                    Span::styled(format!("  {:<26}", keys.join(" ")), key_style),
-                    Span::styled(format!("{:<16}", b.run), label),
-                    Span::raw(b.description().to_string()),
+                    Span::styled(format!("  {}  ", pad(&r.keys, keys_width)), key_style),
+                    Span::styled(format!("{}  ", pad(&r.name, name_width)), label),
+                    Span::raw(r.description.clone()),
                 ]));
             }
-            if let Section::Pane(p) = section {
-                for a in p.actions() {
-                    if !keymap.bindings(section).iter().any(|b| b.run == a.name) {
-                        lines.push(Line::from(vec![
-                            Span::styled(format!("  {:<26}", format!(":{}", a.name)), key_style),
-                            Span::styled(format!("{:<16}", a.name), label),
-                            Span::raw(a.description.to_string()),
-                        ]));
-                    }
-                }
-                if p.actions().is_empty() {
-                    lines.push(Line::styled(format!("  {}", s::NO_ROW_ACTIONS), label));
-                }
+            if rows.is_empty() {
+                lines.push(Line::styled(format!("  {}", s::NO_ROW_ACTIONS), label));
             }
             lines.push(Line::default());
         }
         lines.push(Line::styled(s::FIXED_TITLE, theme.style(Slot::PopupTitle)));
         for (keys, what) in s::FIXED {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<26}"), key_style),
+                Span::styled(format!("  {}  ", pad(keys, keys_width)), key_style),
                 Span::raw(what.to_string()),
             ]));
         }
@@ -79,4 +73,93 @@ impl Help {
         let inner = frame_box(frame, area, &title, theme, None);
         self.text.draw(frame, inner);
     }
+}
+
+/// One line of the help: the keys, the action's name and what it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpRow {
+    pub keys: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// The help's sections for `pane`, with their rows: global keys, list keys, the pane's row
+/// actions (unbound ones by their palette command), popup keys. The README's key table is
+/// checked against this.
+pub fn rows(keymap: &Keymap, pane: Pane) -> Vec<(String, Vec<HelpRow>)> {
+    let sections = [
+        Section::Global,
+        Section::List,
+        Section::Pane(pane),
+        Section::Popup,
+    ];
+    sections
+        .into_iter()
+        .map(|section| {
+            let mut rows: Vec<HelpRow> = keymap
+                .bindings(section)
+                .iter()
+                .map(|b| HelpRow {
+                    keys: b
+                        .keys
+                        .iter()
+                        .map(|k| k.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    name: b.run.clone(),
+                    description: b.description().to_string(),
+                })
+                .collect();
+            if let Section::Pane(p) = section {
+                for a in p.actions() {
+                    if !keymap.bindings(section).iter().any(|b| b.run == a.name) {
+                        rows.push(HelpRow {
+                            keys: format!(":{}", a.name),
+                            name: a.name.to_string(),
+                            description: a.description.to_string(),
+                        });
+                    }
+                }
+            }
+            (s::section_title(section, pane), rows)
+        })
+        .collect()
+}
+
+fn cells(text: &str) -> usize {
+    crate::tui::columns::cells(text)
+}
+
+/// `text` padded with spaces to `width` cells.
+fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(cells(text))))
+}
+
+/// The key table of `keymap` as the README shows it (Markdown): every section of the help, for
+/// every pane. `tests/tui_keys.rs` checks that the README's table is this one.
+pub fn markdown(keymap: &Keymap) -> String {
+    let mut out =
+        String::from("| where | keys | action | what it does |\n| --- | --- | --- | --- |\n");
+    // Global, list and popup keys once, then each pane's row actions.
+    let all: Vec<Vec<(String, Vec<HelpRow>)>> =
+        Pane::ALL.iter().map(|p| rows(keymap, *p)).collect();
+    let mut order: Vec<&(String, Vec<HelpRow>)> = Vec::new();
+    if let Some(first) = all.first() {
+        order.extend([0, 1, 3].iter().filter_map(|i| first.get(*i)));
+    }
+    order.extend(all.iter().filter_map(|sections| sections.get(2)));
+    let sections = order
+        .into_iter()
+        .flat_map(|(title, rows)| rows.iter().map(move |r| (title.clone(), r.clone())));
+    for (title, r) in sections {
+        let keys: Vec<String> = r.keys.split(' ').map(|k| format!("`{k}`")).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            title,
+            keys.join(" "),
+            r.name,
+            r.description.replace('|', "\\|")
+        ));
+    }
+    out
 }

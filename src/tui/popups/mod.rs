@@ -3,7 +3,7 @@
 mod confirm;
 mod detail;
 mod form;
-mod help;
+pub mod help;
 mod review;
 mod text;
 
@@ -12,7 +12,7 @@ pub use detail::DetailView;
 pub use form::{Field, Form, FormValues, Validator};
 pub use help::Help;
 pub use review::Review;
-pub use text::TextView;
+pub use text::{TextView, wrap};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
