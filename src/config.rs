@@ -26,14 +26,44 @@ impl std::fmt::Display for Role {
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub store: StoreSection,
-    /// OS user name → role.
-    pub operators: BTreeMap<String, Role>,
+    /// OS user name → role, admin groups and shared terminal accounts.
+    pub operators: OperatorsSection,
     pub server: ServerSection,
     pub portal: PortalSection,
     pub smtp: Option<SmtpSection>,
     pub till: TillSection,
     pub ui: UiSection,
     pub tls: TlsSection,
+    pub daemon: DaemonSection,
+}
+
+/// `[operators]`: roles by OS user name, the groups whose members are admins, and the shared
+/// terminal accounts whose users sign in as an operator (`backroom operators add`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct OperatorsSection {
+    pub admin_groups: Vec<String>,
+    pub shared_accounts: Vec<String>,
+    #[serde(flatten)]
+    pub roles: BTreeMap<String, Role>,
+}
+
+impl Default for OperatorsSection {
+    fn default() -> Self {
+        OperatorsSection {
+            admin_groups: vec!["backroom-admin".to_string()],
+            shared_accounts: Vec::new(),
+            roles: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[daemon]`: where `backroom daemon` listens for its clients.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaemonSection {
+    /// The control socket (default `/run/backroom/backroom.sock`).
+    pub socket: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -292,7 +322,26 @@ impl Config {
 
     /// The role of an OS user: as listed in `[operators]`, else `staff`.
     pub fn role_of(&self, user: &str) -> Role {
-        self.operators.get(user).copied().unwrap_or(Role::Staff)
+        self.operators
+            .roles
+            .get(user)
+            .copied()
+            .unwrap_or(Role::Staff)
+    }
+
+    /// The role of an OS user who belongs to `groups`: by name, else admin through an
+    /// `admin_groups` group, else staff.
+    pub fn role_of_member(&self, user: &str, groups: &[String]) -> Role {
+        if let Some(role) = self.operators.roles.get(user) {
+            return *role;
+        }
+        if groups
+            .iter()
+            .any(|g| self.operators.admin_groups.contains(g))
+        {
+            return Role::Admin;
+        }
+        Role::Staff
     }
 }
 
@@ -317,6 +366,22 @@ mod tests {
         let cfg = Config::parse("[operators]\nmarie = \"admin\"\n", Path::new("c.toml")).unwrap();
         assert_eq!(cfg.role_of("marie"), Role::Admin);
         assert_eq!(cfg.role_of("paul"), Role::Staff);
+    }
+
+    #[test]
+    fn admin_groups_and_shared_accounts_sit_beside_the_roles() {
+        let text = "[operators]\nmarie = \"admin\"\nadmin_groups = [\"office\"]\nshared_accounts = [\"till1\"]\n";
+        let cfg = Config::parse(text, Path::new("c.toml")).unwrap();
+        assert_eq!(cfg.role_of("marie"), Role::Admin);
+        assert_eq!(
+            cfg.role_of_member("paul", &["office".to_string()]),
+            Role::Admin
+        );
+        assert_eq!(
+            cfg.role_of_member("paul", &["staff".to_string()]),
+            Role::Staff
+        );
+        assert_eq!(cfg.operators.shared_accounts, vec!["till1".to_string()]);
     }
 
     #[test]

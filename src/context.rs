@@ -18,18 +18,7 @@ pub struct Context {
     pub demo: bool,
 }
 
-/// A refusal the operator can act on: read-only mode or a missing role.
-#[derive(Debug, thiserror::Error)]
-pub enum Refused {
-    #[error(
-        "{action} is refused: backroom runs read-only (started with --read-only or switched with :readonly)"
-    )]
-    ReadOnly { action: String },
-    #[error(
-        "{action} is for administrators; {operator} is staff (ask an admin, or add `{operator} = \"admin\"` under [operators] in config.toml)"
-    )]
-    NotAdmin { action: String, operator: String },
-}
+pub use crate::service::Refused;
 
 impl Context {
     /// A context for tests and tools: the given database, default config, an admin operator.
@@ -61,25 +50,18 @@ impl Context {
             .with_context(|| format!("opening the store {}", self.db_path.display()))
     }
 
-    /// Refuses a change when running read-only.
-    pub fn require_writable(&self, action: &str) -> Result<(), Refused> {
-        if self.read_only {
-            return Err(Refused::ReadOnly {
-                action: action.to_string(),
-            });
+    /// Who this run acts as, for the service's policy (personal mode, or the TUI's own run).
+    pub fn identity(&self) -> crate::service::Identity {
+        crate::service::Identity {
+            user: self.operator.clone(),
+            role: self.role,
+            read_only: self.read_only,
+            ..crate::service::Identity::admin(&self.operator)
         }
-        Ok(())
     }
 
-    /// Refuses an admin-only action (and any change when read-only).
-    pub fn require_admin(&self, action: &str) -> Result<(), Refused> {
-        self.require_writable(action)?;
-        if self.role != Role::Admin {
-            return Err(Refused::NotAdmin {
-                action: action.to_string(),
-                operator: self.operator.clone(),
-            });
-        }
-        Ok(())
+    /// Asks the service whether this run may do an action needing `access`.
+    pub fn allowed(&self, access: crate::service::Access, action: &str) -> Result<(), Refused> {
+        crate::service::policy::check(&self.identity(), access, action)
     }
 }

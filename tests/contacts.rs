@@ -567,9 +567,13 @@ fn terms_upload_is_for_admins_and_resets_every_acceptance_date() {
         }
     }
     let terms = write(&env, "cgv-2026.pdf", b"%PDF-1.4 terms v2");
-    let err = env.fails(4, &["terms", "upload", terms.to_str().unwrap()]);
+    // Staff refusals need the daemon (tests/gate.rs); on one's own database, read-only refuses.
+    let err = env.fails(
+        4,
+        &["--read-only", "terms", "upload", terms.to_str().unwrap()],
+    );
     assert!(
-        err.contains("uploading terms of service is for administrators; tester is staff"),
+        err.contains("uploading terms of service is refused: backroom runs read-only"),
         "{err}"
     );
     assert!(
@@ -632,9 +636,10 @@ fn link_settings_show_set_and_regenerate_for_admins_only() {
     assert!(err.contains("--max-job-size"), "{err}");
     env.fails(2, &["links", "set", "--expires", "31/12/2031"]);
 
-    let err = env.fails(4, &["links", "regenerate"]);
+    // Staff refusals need the daemon (tests/gate.rs); on one's own database, read-only refuses.
+    let err = env.fails(4, &["--read-only", "links", "regenerate"]);
     assert!(
-        err.contains("regenerating the generic link is for administrators"),
+        err.contains("regenerating the generic link is refused: backroom runs read-only"),
         "{err}"
     );
     assert_eq!(

@@ -272,7 +272,12 @@ fn set_changes_only_the_given_fields_and_remove_cascades() {
 
 #[test]
 fn changes_need_an_admin_and_a_writable_store() {
+    // Personal mode on a database someone else owns (here `nobody`): the role comes from
+    // [operators], and this user is not listed, so staff.
     let env = TestEnv::new();
+    env.ok(&["pos", "folders", "list"]);
+    std::os::unix::fs::chown(env.db(), Some(65534), None)
+        .expect("chown the database to nobody (the tests run as root, as CI does)");
     let err = env.fails(4, &["pos", "folders", "add", "S1"]);
     assert!(err.contains("administrators"), "{err}");
     let admin = admin_env();

@@ -4,6 +4,8 @@
 //! (read-only, role, or a state that does not allow the action), 5 a peer could not be reached
 //! or a connection test failed.
 
+pub mod action;
+pub mod audit;
 pub mod complete;
 pub mod contacts;
 pub mod doctor;
@@ -11,9 +13,12 @@ pub mod events;
 pub mod jobs;
 pub mod links;
 pub mod listing;
+pub mod operators;
 pub mod output;
+pub mod password;
 pub mod pos;
 pub mod printers;
+pub mod remote;
 pub mod setup;
 pub mod sync;
 pub mod sync_processes;
@@ -26,10 +31,11 @@ pub mod triggers;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::Config;
-use crate::context::{Context, Refused};
+use crate::context::Context;
+use crate::service::{Identity, Refused};
 
 pub use output::{Failure, emit};
 
@@ -55,6 +61,21 @@ pub struct Cli {
     /// Machine-readable output on stdout.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The daemon's control socket (default: [daemon] socket, else /run/backroom/backroom.sock).
+    #[arg(long, global = true, env = "BACKROOM_SOCKET")]
+    pub socket: Option<PathBuf>,
+    /// Use the database directly (personal mode) even when a daemon answers.
+    #[arg(
+        long,
+        global = true,
+        env = "BACKROOM_NO_DAEMON",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub no_daemon: bool,
+    /// The operator to sign in as on a shared terminal account (password: prompted, or
+    /// BACKROOM_OPERATOR_PASSWORD).
+    #[arg(long, global = true, env = "BACKROOM_OPERATOR")]
+    pub operator: Option<String>,
     #[command(subcommand)]
     pub command: Option<Noun>,
 }
@@ -93,6 +114,13 @@ pub enum Noun {
     Doctor(doctor::DoctorArgs),
     /// Write a ZIP for support: the doctor's report, versions, redacted config and log, recent runs.
     SupportBundle(doctor::BundleArgs),
+    /// Run the store server: worker, web service and the control socket clients go through.
+    /// (`--socket PATH`, else [daemon] socket in config.toml, else /run/backroom/backroom.sock).
+    Daemon,
+    /// The audit log of changes and refusals (administrators).
+    Audit(audit::Args),
+    /// Operators who sign in on shared terminal accounts (administrators).
+    Operators(operators::Args),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
 }
@@ -114,6 +142,9 @@ pub struct ServeArgs {
     pub no_worker: bool,
 }
 
+/// Set by the daemon on the process that runs a client's command: the client's name.
+pub const DELEGATED_ENV: &str = "BACKROOM_DELEGATED";
+
 /// The binary's entry point.
 pub fn main() -> ExitCode {
     quiet_broken_pipe();
@@ -121,8 +152,11 @@ pub fn main() -> ExitCode {
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     // Known before parsing, so that a usage error is JSON too.
     let json = std::env::args_os().any(|a| a == "--json");
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(both) => both,
         Err(e) if json && e.use_stderr() => {
             let message = e.render().to_string();
             let message = message.trim().trim_start_matches("error: ");
@@ -144,7 +178,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let result = runtime.block_on(run(cli));
+    let result = runtime.block_on(run(cli, matches));
     if result.is_ok() {
         // Whatever the command changed (a printer switched on, a trigger set), the running
         // worker looks at once; commands that queued work woke it already.
@@ -155,6 +189,9 @@ pub fn main() -> ExitCode {
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<remote::Exit>().is_some() => {
+            ExitCode::from(e.downcast_ref::<remote::Exit>().map_or(1, |x| x.0))
+        }
         Err(e) => {
             let code = exit_code(&e);
             if e.to_string().is_empty() {
@@ -225,21 +262,23 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
         (None, false) => crate::paths::default_db(),
     };
     crate::worker::wake::register(&db_path);
-    let operator = crate::config::current_user();
-    let role = config.role_of(&operator);
+    let identity = Identity::personal(&db_path, &config, cli.read_only);
+    // A daemon runs this command for a client it already judged: name the client, not the
+    // service account.
+    let operator = std::env::var(DELEGATED_ENV).unwrap_or_else(|_| identity.who());
     Ok(Context {
         db_path,
         config_path,
         config,
         operator,
-        role,
+        role: identity.role,
         read_only: cli.read_only,
         json: cli.json,
         demo: cli.demo,
     })
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli, matches: clap::ArgMatches) -> anyhow::Result<()> {
     if let Some(Noun::Completions { shell }) = &cli.command {
         let mut script = Vec::new();
         clap_complete::generate(*shell, &mut Cli::command(), "backroom", &mut script);
@@ -252,11 +291,91 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Noun::Setup(a)) = cli.command {
         return setup::run(a, cli.json);
     }
+    let named = action::name(&Cli::command(), &matches);
+    let delegated = std::env::var_os(DELEGATED_ENV).is_some();
+    let serves = matches!(
+        cli.command,
+        Some(Noun::Daemon | Noun::Worker(_) | Noun::Serve(_))
+    );
+    if !cli.no_daemon && !delegated && !serves {
+        let config = cli
+            .config
+            .clone()
+            .unwrap_or_else(crate::config::default_path);
+        let (path, explicit) = remote::socket_path(cli.socket.as_deref(), Some(&config));
+        if let Some(mut stream) = remote::connect(&path, explicit).await? {
+            let _who = remote::open(&mut stream, cli.operator.as_deref()).await?;
+            if cli.command.is_none() {
+                return Err(output::Failure::refused(
+                    "a backroom daemon answers on this machine and the TUI cannot run through it yet: use the CLI (backroom <noun> <verb>), or --no-daemon on your own database",
+                )
+                .into());
+            }
+            let argv: Vec<String> = std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            return match remote::run(&mut stream, argv, &named).await? {
+                0 => Ok(()),
+                code => Err(remote::Exit(code).into()),
+            };
+        }
+    }
     let ctx = context(&cli)?;
     if ctx.demo {
         let mut conn = crate::store::open(&ctx.db_path)?;
         crate::demo::seed(&mut conn)?;
     }
+    if matches!(cli.command, Some(Noun::Daemon)) {
+        return crate::daemon::run(ctx, cli.socket.clone()).await;
+    }
+    if cli.command.is_none() || delegated {
+        return dispatch(cli, ctx).await;
+    }
+    // Personal mode: the same gate the daemon applies, on the user's own database.
+    let who = Identity::personal(&ctx.db_path, &ctx.config, ctx.read_only);
+    let (access, description) = crate::service::policy::rule(&named.action);
+    let audited = access.changes();
+    if let Err(refused) = crate::service::policy::check(&who, access, &description) {
+        personal_audit(
+            &ctx,
+            &who,
+            &named,
+            &crate::service::audit::Outcome::Refused(refused.to_string()),
+        );
+        return Err(refused.into());
+    }
+    let result = dispatch(cli, ctx.clone()).await;
+    if audited {
+        let outcome = match &result {
+            Ok(()) => crate::service::audit::Outcome::Ok,
+            Err(e) => crate::service::audit::Outcome::Failed(format!("exit {}", exit_code(e))),
+        };
+        personal_audit(&ctx, &who, &named, &outcome);
+    }
+    result
+}
+
+/// Writes an audit entry in personal mode (only into a database that exists).
+fn personal_audit(
+    ctx: &Context,
+    who: &Identity,
+    named: &action::Named,
+    outcome: &crate::service::audit::Outcome,
+) {
+    if !ctx.db_path.is_file() {
+        return;
+    }
+    match crate::store::open(&ctx.db_path) {
+        Ok(conn) => {
+            crate::service::audit::record(&conn, who, &named.action, &named.target, outcome)
+        }
+        Err(e) => tracing::warn!(error = %e, "opening the store for the audit log"),
+    }
+}
+
+/// Runs the parsed command on this process's database (personal mode, or for the daemon).
+async fn dispatch(cli: Cli, ctx: Context) -> anyhow::Result<()> {
     match cli.command {
         None => crate::tui::run(ctx).await,
         Some(Noun::Printers(a)) => printers::run(a, &ctx).await,
@@ -269,10 +388,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Noun::Pos(a)) => pos::run(a, &ctx).await,
         Some(Noun::Sync(a)) => sync::run(a, &ctx).await,
         Some(Noun::Till(a)) => till::run(a, &ctx).await,
+        Some(Noun::Audit(a)) => audit::run(a, &ctx),
+        Some(Noun::Operators(a)) => operators::run(a, &ctx),
         Some(Noun::Worker(a)) => {
-            ctx.require_writable(
-                "running the worker (it sends print jobs and synchronises tills)",
-            )?;
             ctx.open_store()?;
             if a.until_idle {
                 crate::worker::printing::run_until_idle(&ctx).await
@@ -288,6 +406,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Noun::Tills(a)) => tills::run(a, &ctx).await,
         Some(Noun::Doctor(a)) => doctor::run(a, &ctx).await,
         Some(Noun::SupportBundle(a)) => doctor::bundle(a, &ctx).await,
+        Some(Noun::Daemon) => crate::daemon::run(ctx, cli.socket).await,
         Some(Noun::Completions { .. }) | Some(Noun::Setup(_)) => Ok(()),
     }
 }

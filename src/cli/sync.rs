@@ -131,7 +131,6 @@ async fn run_process(
         RunProcess::Push => Process::Push,
         RunProcess::Update => Process::Update,
     };
-    ctx.require_writable(&format!("sync run {}", process.as_str()))?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let mut ask = |p: &crate::sync::updates::Package| -> bool {
         if yes {
@@ -196,7 +195,6 @@ async fn capture(
     let folder = crate::worker::sync::load_folder(ctx, code).map_err(|e| failure(e.into()))?;
     match action {
         CaptureAction::Install => {
-            ctx.require_admin("installing change capture")?;
             let report = crate::sync::capture::install(&folder)
                 .await
                 .map_err(|e| failure(e.into()))?;
@@ -220,7 +218,6 @@ async fn capture(
             Ok(())
         }
         CaptureAction::Remove => {
-            ctx.require_admin("removing change capture")?;
             if !yes {
                 return Err(Failure::usage(format!(
                     "removing change capture of folder {code} drops its triggers and the changes recorded and not yet exported \

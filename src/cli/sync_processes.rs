@@ -107,7 +107,6 @@ fn set(
     enabled: Option<bool>,
     confirm: Option<String>,
 ) -> anyhow::Result<()> {
-    ctx.require_admin("changing a sync process")?;
     let kind: ProcessKind = kind.parse().map_err(Failure::usage)?;
     let conn = ctx.open_store()?;
     let folder = folder_or_not_found(&conn, code)?;

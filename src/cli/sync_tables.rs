@@ -162,7 +162,6 @@ async fn add(
     sync_type: &str,
     direction: &str,
 ) -> anyhow::Result<()> {
-    ctx.require_admin("adding a sync table")?;
     check_table_name(name).map_err(|e| Failure::usage(format!("TABLE: {e}")))?;
     let sync_type: SyncType = sync_type
         .parse()
@@ -276,7 +275,6 @@ async fn check(ctx: &Context, code: &str, timeout: u64) -> anyhow::Result<()> {
 }
 
 fn remove(ctx: &Context, code: &str, name: &str, direction: &str) -> anyhow::Result<()> {
-    ctx.require_admin("removing a sync table")?;
     let direction = parse_direction(direction)?;
     let conn = ctx.open_store()?;
     let folder = folder_or_not_found(&conn, code)?;
@@ -301,7 +299,6 @@ fn set_type(
     direction: &str,
     sync_type: &str,
 ) -> anyhow::Result<()> {
-    ctx.require_admin("switching a sync table's type")?;
     let direction = parse_direction(direction)?;
     let sync_type: SyncType = sync_type
         .parse()

@@ -2,10 +2,12 @@
 //!
 //! Each area keeps its schema in `schema/<area>.sql` and its queries in `store/<area>.rs`.
 
+pub mod audit;
 pub mod collation;
 pub mod contacts;
 pub mod counts;
 pub mod jobs;
+pub mod operators;
 pub mod pos;
 pub mod printers;
 pub mod printing;
@@ -33,6 +35,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/office.sql"),
     include_str!("schema/print_truth.sql"),
     include_str!("schema/scale.sql"),
+    include_str!("schema/gate.sql"),
 ];
 
 /// The schema version a fully migrated database has.

@@ -159,6 +159,15 @@ impl App {
 
     /// Shows `pane`, loading it when it was never loaded or changed since.
     pub fn show(&mut self, pane: Pane) {
+        if pane == Pane::Audit
+            && let Err(e) = self.ctx.allowed(
+                crate::service::Access::AdminRead,
+                super::strings::audit::READ,
+            )
+        {
+            self.status.error(e.to_string());
+            return;
+        }
         if self.active != pane {
             self.deferred = None;
             // Messages are about the pane they came from.

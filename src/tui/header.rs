@@ -58,7 +58,10 @@ impl Header {
             Span::styled("│ ", base),
             Span::styled(self.host.clone(), base),
             sep.clone(),
-            Span::styled(format!("{} ({})", ctx.operator, ctx.role), base),
+            Span::styled(
+                s::operator(true, &ctx.operator, &ctx.role.to_string()),
+                base,
+            ),
             sep.clone(),
         ]);
         let up = matches!(

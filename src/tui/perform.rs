@@ -3,7 +3,7 @@
 use super::app::App;
 use super::effect::Effect;
 use super::loader;
-use super::panes::{Access, Needs, Pane, RowAction, Selection};
+use super::panes::{Needs, Pane, RowAction, Selection};
 use super::popups::Popup;
 use super::strings::status as s;
 
@@ -79,12 +79,7 @@ impl App {
     /// refused without a selected row when it needs one; otherwise its effect is applied.
     pub fn run_action(&mut self, action: &RowAction) {
         let pane = self.active;
-        let refused = match action.access {
-            Access::Read => Ok(()),
-            Access::Write => self.ctx.require_writable(action.description),
-            Access::Admin => self.ctx.require_admin(action.description),
-        };
-        if let Err(e) = refused {
+        if let Err(e) = self.ctx.allowed(action.access, action.description) {
             self.status.error(e.to_string());
             return;
         }

@@ -43,6 +43,9 @@ pub mod panes {
         "No till has reported to this server yet: tills report their status each time they push";
     pub const HEALTH_EMPTY: &str =
         "Not checked yet: r checks now (the worker checks every minute; or backroom doctor)";
+    pub const AUDIT: &str = "Audit";
+    pub const AUDIT_EMPTY: &str =
+        "Nothing audited yet: every change and refusal will be listed here (backroom audit list)";
     pub const PRINTERS_EMPTY: &str =
         "No printer configured yet. Add one with a, or: backroom printers add --help";
     pub const PRINT_JOBS_EMPTY: &str =
@@ -331,11 +334,25 @@ pub mod printers {
     }
 }
 
+pub mod audit {
+    pub const RETENTION: &str = "Every change and refusal, newest first; kept 400 days";
+    pub const READ: &str = "Reading the audit log";
+}
+
 pub mod header {
     pub const READ_ONLY: &str = " READ-ONLY ";
     pub const WORKER: &str = "worker";
     pub const WORKER_STARTING: &str = "starting";
     pub const WORKER_OFF_READ_ONLY: &str = "not running (read-only)";
+
+    /// Who is at the console: personal mode (the user's own database) names the mode first.
+    pub fn operator(personal: bool, who: &str, role: &str) -> String {
+        if personal {
+            format!("personal · {who} ({role})")
+        } else {
+            format!("{who} ({role})")
+        }
+    }
 
     pub fn queue(print_jobs: u64, till: u64) -> String {
         format!("queue: {print_jobs} print, {till} till")

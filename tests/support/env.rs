@@ -46,13 +46,17 @@ impl TestEnv {
             ("XDG_DOWNLOAD_DIR".into(), p("home/Downloads")),
             ("USER".into(), "tester".into()),
             ("NO_COLOR".into(), "1".into()),
+            // A daemon on this machine (the system service) must not answer a test's client.
+            ("BACKROOM_NO_DAEMON".into(), "1".into()),
         ]
     }
 
     /// A `backroom` command in this environment.
     pub fn command(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_backroom"));
-        c.env_remove("BACKROOM_DB").env_remove("BACKROOM_CONFIG");
+        c.env_remove("BACKROOM_DB")
+            .env_remove("BACKROOM_CONFIG")
+            .env_remove("BACKROOM_SOCKET");
         for (k, v) in self.vars() {
             c.env(k, v);
         }

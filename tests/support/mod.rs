@@ -10,6 +10,7 @@ pub mod printnode;
 pub mod smtp;
 pub mod tls;
 pub mod tmux;
+pub mod users;
 
 pub use env::TestEnv;
 

@@ -284,7 +284,7 @@ fn actions_menu(sel: &Selection<'_>) -> Effect {
 }
 
 fn change(ctx: &Context, email: String, action: Action) -> Effect {
-    if let Err(e) = ctx.require_writable(action.name()) {
+    if let Err(e) = ctx.allowed(crate::service::Access::Write, action.name()) {
         return Effect::error(e.to_string());
     }
     if one_way(action) {
@@ -330,7 +330,7 @@ fn reactivate(sel: &Selection<'_>) -> Effect {
 
 /// Asks, naming the contact, then reactivates (administrators only).
 fn confirm_reactivate(ctx: &Context, email: String) -> Effect {
-    if let Err(e) = ctx.require_admin("reactivating a contact") {
+    if let Err(e) = ctx.allowed(crate::service::Access::Admin, "reactivating a contact") {
         return Effect::error(e.to_string());
     }
     let ctx = ctx.clone();

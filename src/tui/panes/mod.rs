@@ -41,6 +41,7 @@
 //!    the command palette (`:make_default`), and `?` lists them.
 //! 4. Test it in `tests/tui_render.rs` with the `Harness` (seed rows, press keys, assert lines).
 
+pub mod audit;
 pub mod contacts;
 pub mod health;
 pub mod pos_folders;
@@ -71,10 +72,11 @@ pub enum Pane {
     Sync,
     Tills,
     Health,
+    Audit,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 8] = [
+    pub const ALL: [Pane; 9] = [
         Pane::Printers,
         Pane::PrintJobs,
         Pane::Contacts,
@@ -83,6 +85,7 @@ impl Pane {
         Pane::Sync,
         Pane::Tills,
         Pane::Health,
+        Pane::Audit,
     ];
 
     /// The pane's position in `ALL` (and in the tab bar).
@@ -105,6 +108,7 @@ impl Pane {
             Pane::Sync => strings::panes::SYNC,
             Pane::Tills => strings::panes::TILLS,
             Pane::Health => strings::panes::HEALTH,
+            Pane::Audit => strings::panes::AUDIT,
         }
     }
 
@@ -119,6 +123,7 @@ impl Pane {
             Pane::Sync => &["sync", "status"],
             Pane::Tills => &["tills"],
             Pane::Health => &["health", "doctor"],
+            Pane::Audit => &["audit"],
         }
     }
 
@@ -132,6 +137,7 @@ impl Pane {
             Pane::Sync => &sync::VIEW,
             Pane::Tills => &tills::VIEW,
             Pane::Health => &health::VIEW,
+            Pane::Audit => &audit::VIEW,
         }
     }
 
@@ -146,6 +152,7 @@ impl Pane {
             Pane::Sync => sync::ACTIONS,
             Pane::Tills => tills::ACTIONS,
             Pane::Health => health::ACTIONS,
+            Pane::Audit => audit::ACTIONS,
         }
     }
 
@@ -160,6 +167,7 @@ impl Pane {
             Pane::Sync => sync::notices(conn),
             Pane::Tills => tills::notices(conn),
             Pane::Health => health::notices(conn),
+            Pane::Audit => audit::notices(conn),
         }
     }
 
@@ -174,6 +182,7 @@ impl Pane {
             Pane::Sync => strings::panes::SYNC_EMPTY,
             Pane::Tills => strings::panes::TILLS_EMPTY,
             Pane::Health => strings::panes::HEALTH_EMPTY,
+            Pane::Audit => strings::panes::AUDIT_EMPTY,
         }
     }
 
@@ -188,6 +197,7 @@ impl Pane {
             Pane::Sync => sync::on_notification(n),
             Pane::Tills => tills::on_notification(n),
             Pane::Health => health::on_notification(n),
+            Pane::Audit => audit::on_notification(n),
         }
     }
 
@@ -221,16 +231,8 @@ impl Notice {
     }
 }
 
-/// Who may run an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Reads only: allowed read-only.
-    Read,
-    /// Changes something: refused read-only.
-    Write,
-    /// Changes something and is for administrators.
-    Admin,
-}
+/// Who may run an action: the service's access levels, judged by its policy.
+pub use crate::service::Access;
 
 /// What an action needs selected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,7 +19,7 @@ use crate::tui::strings::printers as s;
 pub(super) fn edit_triggers(sel: &Selection<'_>) -> Effect {
     let refusal = sel
         .ctx
-        .require_admin(s::EDIT_TRIGGERS)
+        .allowed(crate::service::Access::Admin, s::EDIT_TRIGGERS)
         .err()
         .map(|e| e.to_string());
     Effect::db_then(s::READING_TRIGGERS, move |conn, _| {

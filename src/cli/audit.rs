@@ -1,0 +1,94 @@
+//! `backroom audit list`: the audit log of changes and refusals (administrators).
+
+use anyhow::Context as _;
+use clap::Subcommand;
+
+use super::output::{Failure, emit, table};
+use crate::context::Context;
+use crate::store::audit::{self as store, Filter};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Entries, newest first: time, user (and operator), role, action, target, outcome.
+    List {
+        /// Only entries since this date or time (`2026-11-01`, RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only this OS user or operator.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only this action (`printers.add`), or a prefix ending in `.` (`printers.`).
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+    },
+}
+
+pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    match args.command {
+        Command::List {
+            since,
+            user,
+            action,
+            limit,
+        } => {
+            let since = since.map(|s| parse_since(&s)).transpose()?;
+            let conn = ctx.open_store()?;
+            let entries = store::list(
+                &conn,
+                &Filter {
+                    since,
+                    user,
+                    action,
+                    limit,
+                },
+            )
+            .context("reading the audit log")?;
+            emit(ctx, &entries, || {
+                let mut rows = vec![
+                    ["time", "user", "role", "action", "target", "outcome"]
+                        .map(String::from)
+                        .to_vec(),
+                ];
+                rows.extend(entries.iter().map(|e| {
+                    let user = match &e.operator {
+                        Some(op) => format!("{op} ({})", e.user),
+                        None => e.user.clone(),
+                    };
+                    vec![
+                        e.time.clone(),
+                        user,
+                        e.role.clone(),
+                        e.action.clone(),
+                        e.target.clone(),
+                        e.outcome.clone(),
+                    ]
+                }));
+                table(&rows)
+            })
+        }
+    }
+}
+
+/// `--since`: a date (midnight UTC) or an RFC 3339 time, as the sortable text the log stores.
+fn parse_since(text: &str) -> anyhow::Result<String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(crate::store::to_text(t.with_timezone(&chrono::Utc)));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(crate::store::to_text(t.and_utc()));
+    }
+    Err(Failure::usage(format!(
+        "--since {text}: expected a date like 2026-11-01 or a time like 2026-11-01T08:00:00Z"
+    ))
+    .into())
+}

@@ -1,0 +1,125 @@
+//! `backroom daemon`: the store server. One process holds the worker, the web service and the
+//! control socket; clients are identified by the kernel (peer credentials), judged by the
+//! service's policy, audited, and their commands run against the daemon's own database.
+
+mod exec;
+mod files;
+mod session;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context as _;
+use tokio::net::UnixListener;
+
+use crate::context::Context;
+
+/// What every session shares.
+pub struct Daemon {
+    pub ctx: Context,
+    /// The binary that runs each client's command.
+    pub exe: PathBuf,
+    /// The daemon's own connection (audit log, sign-in, secrets to mask).
+    pub conn: Mutex<rusqlite::Connection>,
+}
+
+/// Runs until Ctrl-C or SIGTERM.
+pub async fn run(ctx: Context, socket: Option<PathBuf>) -> anyhow::Result<()> {
+    let path = socket
+        .or_else(|| ctx.config.daemon.socket.clone())
+        .unwrap_or_else(|| PathBuf::from(crate::cli::remote::DEFAULT_SOCKET));
+    let conn = ctx.open_store()?;
+    let listener = bind(&path).await?;
+    let exe = std::env::current_exe().context("finding the backroom binary")?;
+    let daemon = Arc::new(Daemon {
+        ctx: ctx.clone(),
+        exe,
+        conn: Mutex::new(conn),
+    });
+
+    let (notify_tx, mut notify_rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = crate::worker::spawn(ctx.clone(), notify_tx);
+    tokio::spawn(async move {
+        while let Some(n) = notify_rx.recv().await {
+            tracing::debug!(?n, "worker notification");
+        }
+    });
+
+    // The web service as `backroom serve` runs it (its limits and timeouts), in this process.
+    let listen = ctx.config.server.listen.clone();
+    let web_ctx = ctx.clone();
+    let mut web = tokio::spawn(async move { crate::server::serve(web_ctx, &listen).await });
+    tokio::spawn(purge_audit(daemon.clone()));
+
+    eprintln!("backroom daemon: socket {}, worker started", path.display());
+    tracing::info!(socket = %path.display(), "daemon started");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut outcome = Ok(());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(session::serve(daemon.clone(), stream));
+                }
+                Err(e) => tracing::warn!(error = %e, "accepting a client"),
+            },
+            ended = &mut web => {
+                // The web service stops on the same signals; anything else is the daemon's error.
+                outcome = match ended {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(e.context("the daemon's web service stopped")),
+                    Err(e) => Err(anyhow::anyhow!("the daemon's web service failed: {e}")),
+                };
+                break;
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    let _ = worker.commands.send(crate::worker::Command::Shutdown);
+    let _ = worker.join.await;
+    web.abort();
+    outcome
+}
+
+/// Binds the socket: a stale file no daemon answers on is replaced; a live daemon is an error.
+/// Anyone may connect (mode 0666): who they are comes from the kernel, not from the file mode.
+async fn bind(path: &std::path::Path) -> anyhow::Result<UnixListener> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    if path.exists() {
+        if tokio::net::UnixStream::connect(path).await.is_ok() {
+            anyhow::bail!(
+                "another backroom daemon already answers on {} (stop it first, or choose --socket PATH)",
+                path.display()
+            );
+        }
+        std::fs::remove_file(path)
+            .with_context(|| format!("removing the stale socket {}", path.display()))?;
+    }
+    let listener = UnixListener::bind(path)
+        .with_context(|| format!("cannot listen on the socket {}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))
+        .with_context(|| format!("opening the socket {} to local users", path.display()))?;
+    Ok(listener)
+}
+
+/// Purges audit entries past their retention once an hour.
+async fn purge_audit(daemon: Arc<Daemon>) {
+    loop {
+        let purged = daemon
+            .conn
+            .lock()
+            .map_err(|_| "the daemon's connection lock is poisoned".to_string())
+            .and_then(|conn| crate::service::audit::purge(&conn).map_err(|e| e.to_string()));
+        match purged {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, "audit entries purged"),
+            Err(e) => tracing::warn!(error = %e, "purging the audit log"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}

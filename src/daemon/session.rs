@@ -1,0 +1,138 @@
+//! One client on the control socket: the kernel says who it is, it says hello (same protocol
+//! or a clear refusal), signs in when it is a shared account, then sends commands.
+
+use std::sync::Arc;
+
+use tokio::net::UnixStream;
+
+use super::Daemon;
+use crate::service::Identity;
+use crate::service::audit::{self, Outcome};
+use crate::service::operators::{self, SignInError};
+use crate::service::protocol::{self, FrameError, PROTOCOL, Reply, Request};
+
+const REFUSED: u8 = crate::cli::output::REFUSED;
+
+pub async fn serve(daemon: Arc<Daemon>, mut stream: UnixStream) {
+    if let Err(e) = session(&daemon, &mut stream).await {
+        match e {
+            FrameError::Closed => {}
+            other => tracing::warn!(error = %other, "client session"),
+        }
+    }
+}
+
+async fn session(daemon: &Daemon, stream: &mut UnixStream) -> Result<(), FrameError> {
+    let uid = stream.peer_cred()?.uid();
+    let mut who = Identity::of_peer(uid, &daemon.ctx.config);
+    match protocol::read::<_, Request>(stream).await? {
+        Request::Hello {
+            protocol: p,
+            version,
+        } if p == PROTOCOL => {
+            tracing::debug!(user = %who.user, %version, "client connected");
+        }
+        Request::Hello {
+            protocol: p,
+            version,
+        } => {
+            let message = format!(
+                "this client is backroom {version} (protocol {p}) and the daemon is backroom {} (protocol {PROTOCOL}): use the same backroom version for both",
+                env!("CARGO_PKG_VERSION")
+            );
+            return protocol::write(stream, &Reply::Error { code: 1, message }).await;
+        }
+        other => {
+            let message = format!("the first frame must be Hello, not {other:?}");
+            return protocol::write(stream, &Reply::Error { code: 2, message }).await;
+        }
+    }
+    let shared = daemon
+        .ctx
+        .config
+        .operators
+        .shared_accounts
+        .contains(&who.user);
+    protocol::write(
+        stream,
+        &Reply::Welcome {
+            protocol: PROTOCOL,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            identity: who.clone(),
+            sign_in: shared,
+        },
+    )
+    .await?;
+    if shared {
+        let Request::SignIn { operator, password } = protocol::read(stream).await? else {
+            let message = format!("{} is a shared terminal account: sign in first", who.user);
+            return protocol::write(
+                stream,
+                &Reply::Error {
+                    code: REFUSED,
+                    message,
+                },
+            )
+            .await;
+        };
+        match sign_in(daemon, &who, &operator, &password) {
+            Ok(role) => {
+                who.operator = Some(operator);
+                who.role = role;
+                protocol::write(
+                    stream,
+                    &Reply::SignedIn {
+                        identity: who.clone(),
+                    },
+                )
+                .await?;
+            }
+            Err(message) => {
+                return protocol::write(
+                    stream,
+                    &Reply::Error {
+                        code: REFUSED,
+                        message,
+                    },
+                )
+                .await;
+            }
+        }
+    }
+    loop {
+        match protocol::read(stream).await? {
+            Request::Command(line) => super::exec::run(daemon, &who, line, stream).await?,
+            other => {
+                let message = format!("unexpected request {other:?}");
+                protocol::write(stream, &Reply::Error { code: 2, message }).await?;
+            }
+        }
+    }
+}
+
+/// Checks the operator's password; every attempt is audited under the OS user.
+fn sign_in(
+    daemon: &Daemon,
+    who: &Identity,
+    operator: &str,
+    password: &str,
+) -> Result<crate::config::Role, String> {
+    let conn = daemon
+        .conn
+        .lock()
+        .map_err(|_| "the daemon's connection lock is poisoned".to_string())?;
+    let result = operators::sign_in(&conn, operator, password);
+    let outcome = match &result {
+        Ok(_) => Outcome::Ok,
+        Err(e @ (SignInError::Wrong | SignInError::Locked { .. })) => {
+            Outcome::Refused(e.to_string())
+        }
+        Err(e) => Outcome::Failed(e.to_string()),
+    };
+    let attempt = Identity {
+        operator: Some(operator.to_string()),
+        ..who.clone()
+    };
+    audit::record(&conn, &attempt, "operators.sign-in", operator, &outcome);
+    result.map_err(|e| e.to_string())
+}

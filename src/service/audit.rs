@@ -1,0 +1,93 @@
+//! The audit log: every change and every refusal that passes the service, with who asked,
+//! kept [`RETENTION_DAYS`] days and purged in small transactions.
+
+use rusqlite::Connection;
+
+use super::Identity;
+use crate::store::audit::{self as store, Entry};
+
+/// How long audit entries are kept.
+pub const RETENTION_DAYS: i64 = 400;
+/// Entries deleted per purge transaction (the store stays responsive while a backlog goes).
+pub const PURGE_BATCH: usize = 500;
+
+/// How a change or refusal ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Refused(String),
+    Failed(String),
+}
+
+impl Outcome {
+    pub fn text(&self) -> String {
+        match self {
+            Outcome::Ok => "ok".to_string(),
+            Outcome::Refused(why) => format!("refused: {why}"),
+            Outcome::Failed(why) => format!("failed: {why}"),
+        }
+    }
+}
+
+/// The entry for `who` doing `action` on `target`.
+pub fn entry(who: &Identity, action: &str, target: &str, outcome: &Outcome) -> Entry {
+    Entry {
+        time: crate::store::now(),
+        user: who.user.clone(),
+        operator: who.operator.clone(),
+        role: who.role.to_string(),
+        action: action.to_string(),
+        target: target.to_string(),
+        outcome: outcome.text(),
+    }
+}
+
+/// Appends an entry; a failure to audit is logged (the change itself already happened).
+pub fn record(conn: &Connection, who: &Identity, action: &str, target: &str, outcome: &Outcome) {
+    if let Err(e) = store::append(conn, &entry(who, action, target, outcome)) {
+        tracing::error!(error = %e, action, "writing the audit log");
+    }
+}
+
+/// Purges entries older than the retention, batch after batch; returns how many went.
+pub fn purge(conn: &Connection) -> rusqlite::Result<usize> {
+    let before = crate::store::to_text(chrono::Utc::now() - chrono::Duration::days(RETENTION_DAYS));
+    let mut total = 0;
+    loop {
+        let n = store::purge_batch(conn, &before, PURGE_BATCH)?;
+        total += n;
+        if n < PURGE_BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::audit::Filter;
+
+    #[test]
+    fn entries_older_than_the_retention_go_in_batches_and_recent_ones_stay() {
+        let conn = crate::store::open_in_memory().unwrap();
+        let who = Identity::admin("marie");
+        let old = crate::store::to_text(chrono::Utc::now() - chrono::Duration::days(401));
+        for i in 0..1200 {
+            let mut e = entry(&who, "printers.add", &format!("p{i}"), &Outcome::Ok);
+            e.time = old.clone();
+            store::append(&conn, &e).unwrap();
+        }
+        record(&conn, &who, "printers.remove", "p1", &Outcome::Ok);
+        assert_eq!(purge(&conn).unwrap(), 1200);
+        let left = store::list(
+            &conn,
+            &Filter {
+                limit: 10,
+                ..Filter::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].action, "printers.remove");
+    }
+}

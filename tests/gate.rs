@@ -1,0 +1,670 @@
+//! The daemon as the one gate, with real OS users: a service account runs `backroom daemon`,
+//! clients run as an admin, a staff member and a shared terminal account (`runuser`), and the
+//! kernel (peer credentials) says who they are. Needs root (CI runs as root).
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::users::{OsUser, require_root};
+
+const API_TOKEN: &str = "api-token-never-shown-4711";
+const TILL_TOKEN: &str = "till-token-never-shown-0815";
+const API_KEY: &str = "printnode-key-never-shown-1234";
+
+/// A daemon under its own service account and the users who talk to it.
+struct Gate {
+    daemon: std::process::Child,
+    root: PathBuf,
+    bin: PathBuf,
+    socket: PathBuf,
+    web: u16,
+    spool: PathBuf,
+    service: OsUser,
+    admin: OsUser,
+    staff: OsUser,
+    shared: OsUser,
+    _group: OsUser,
+}
+
+impl Gate {
+    fn start() -> Gate {
+        require_root();
+        let group = OsUser::group("grp");
+        let service = OsUser::create("svc", &[]);
+        let admin = OsUser::create("adm", &[&group.name]);
+        let staff = OsUser::create("stf", &[]);
+        let shared = OsUser::create("tty", &[]);
+        let root = std::env::temp_dir().join(support::users::unique("gate"));
+        for dir in ["bin", "run", "data", "spool", "etc"] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        for user in [&admin, &staff, &shared] {
+            let home = root.join("home").join(&user.name);
+            std::fs::create_dir_all(home.join("Downloads")).unwrap();
+            user.own(&home);
+        }
+        set_mode(&root, 0o755);
+        set_mode(&root.join("home"), 0o755);
+        let bin = root.join("bin/backroom");
+        std::fs::copy(env!("CARGO_BIN_EXE_backroom"), &bin).unwrap();
+        set_mode(&bin, 0o755);
+        let web = support::free_port();
+        let socket = root.join("run/backroom.sock");
+        let config = format!(
+            "[operators]\n{admin} = \"admin\"\nadmin_groups = [\"{group}\"]\nshared_accounts = [\"{shared}\"]\n\
+             [server]\nlisten = \"127.0.0.1:{web}\"\napi_token = \"{API_TOKEN}\"\n\
+             [server.till_tokens]\n\"7\" = \"{TILL_TOKEN}\"\n",
+            admin = "nobody-by-name",
+            group = group.name,
+            shared = shared.name,
+        );
+        std::fs::write(root.join("etc/config.toml"), config).unwrap();
+        for dir in ["run", "data", "spool", "etc"] {
+            service.own(&root.join(dir));
+        }
+        set_mode(&root.join("data"), 0o700);
+        set_mode(&root.join("etc"), 0o700);
+        set_mode(&root.join("run"), 0o755);
+        let daemon = Command::new("runuser")
+            .args(["-m", "-u", &service.name, "--"])
+            .arg(&bin)
+            .arg("--config")
+            .arg(root.join("etc/config.toml"))
+            .arg("--db")
+            .arg(root.join("data/backroom.db"))
+            .arg("daemon")
+            .arg("--socket")
+            .arg(&socket)
+            .env("HOME", root.join("data"))
+            .env("XDG_STATE_HOME", root.join("data/state"))
+            .env_remove("BACKROOM_NO_DAEMON")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the daemon");
+        let gate = Gate {
+            daemon,
+            spool: root.join("spool"),
+            root,
+            bin,
+            socket,
+            web,
+            service,
+            admin,
+            staff,
+            shared,
+            _group: group,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::os::unix::net::UnixStream::connect(&gate.socket).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the daemon never answered on its socket"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        gate
+    }
+
+    fn home(&self, user: &OsUser) -> PathBuf {
+        self.root.join("home").join(&user.name)
+    }
+
+    /// `backroom ARGS` run as `user` through the daemon's socket, with extra environment.
+    fn client(&self, user: &OsUser, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
+        let home = self.home(user);
+        let mut c = Command::new("runuser");
+        // -m: keep the environment (HOME, and the USER a client may claim).
+        c.args(["-m", "-u", &user.name, "--"])
+            .arg(&self.bin)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
+            .env("HOME", &home)
+            .env("USER", &user.name)
+            .env("XDG_DOWNLOAD_DIR", home.join("Downloads"))
+            .env("BACKROOM_SOCKET", &self.socket)
+            .current_dir(&home)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c.spawn().expect("run a client");
+        {
+            use std::io::Write as _;
+            let mut input = child.stdin.take().unwrap();
+            input.write_all(stdin).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    fn run(&self, user: &OsUser, args: &[&str]) -> Output {
+        self.client(user, args, &[], b"")
+    }
+
+    fn ok(&self, user: &OsUser, args: &[&str]) -> String {
+        let out = self.run(user, args);
+        assert!(
+            out.status.success(),
+            "{} {args:?}: exit {:?}\n{}{}",
+            user.name,
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn json(&self, user: &OsUser, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.ok(user, &all);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: bad JSON ({e}): {out}"))
+    }
+
+    /// True when `printers list` says printing is switched off for the store.
+    fn printing_off(&self) -> bool {
+        let out = self.run(&self.staff, &["printers", "list"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out).contains("printing is switched off")
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        self.json(&self.admin, &["audit", "list", "--limit", "1000"])
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.daemon.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.daemon.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+        // runuser's child may outlive it for a moment: nothing of the service account may run
+        // when its user is removed.
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-u", &self.service.name])
+            .status();
+        std::thread::sleep(Duration::from_millis(100));
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn code(out: &Output) -> Option<i32> {
+    out.status.code()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A way a client may claim a role: extra flags and environment.
+type Trick<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
+/// Admin-only actions staff must be refused, whatever the client claims.
+const ADMIN_ONLY: &[&[&str]] = &[
+    &["printers", "disable"],
+    &["triggers", "disable", "order.received"],
+    &["jobs", "purge"],
+    &["links", "regenerate"],
+    &["pos", "folders", "remove", "NOPE"],
+    &[
+        "sync",
+        "tables",
+        "remove",
+        "NOPE",
+        "ART",
+        "--direction",
+        "server-to-till",
+    ],
+    &["audit", "list"],
+    &["operators", "list"],
+];
+
+#[test]
+fn staff_is_refused_every_admin_only_action_whatever_it_claims_and_the_admin_is_allowed() {
+    let gate = Gate::start();
+    // A config of the staff member's own that names them admin, and a database of their own.
+    let evil = gate.home(&gate.staff).join("evil.toml");
+    std::fs::write(
+        &evil,
+        format!("[operators]\n{} = \"admin\"\n", gate.staff.name),
+    )
+    .unwrap();
+    gate.staff.own(&evil);
+    let evil = evil.display().to_string();
+    let admin_name = gate.admin.name.clone();
+    let tricks: [Trick; 4] = [
+        (&[], &[]),
+        (
+            &[],
+            &[
+                ("USER", admin_name.as_str()),
+                ("LOGNAME", admin_name.as_str()),
+            ],
+        ),
+        (&["--config", evil.as_str()], &[]),
+        (&[], &[("BACKROOM_CONFIG", evil.as_str())]),
+    ];
+    for action in ADMIN_ONLY {
+        for (flags, env) in &tricks {
+            let mut args: Vec<&str> = flags.to_vec();
+            args.extend_from_slice(action);
+            let out = gate.client(&gate.staff, &args, env, b"");
+            assert_eq!(
+                code(&out),
+                Some(4),
+                "staff {args:?} {env:?}: {}",
+                stderr(&out)
+            );
+            assert!(
+                stderr(&out).contains("is for administrators"),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+    // Printing is still on: none of the refused changes happened.
+    assert!(!gate.printing_off());
+
+    // The admin (by group) may.
+    gate.ok(&gate.admin, &["printers", "disable"]);
+    assert!(gate.printing_off());
+
+    // Every refusal and the change are in the audit log, with the kernel's user names.
+    let audit = gate.audit();
+    let refused = audit
+        .iter()
+        .filter(|e| {
+            e["user"] == gate.staff.name.as_str()
+                && e["role"] == "staff"
+                && e["outcome"].as_str().unwrap_or("").starts_with("refused")
+        })
+        .count();
+    assert_eq!(refused, ADMIN_ONLY.len() * tricks.len(), "{audit:#?}");
+    assert!(audit.iter().any(|e| e["user"] == gate.admin.name.as_str()
+        && e["role"] == "admin"
+        && e["action"] == "printers.disable"
+        && e["outcome"] == "ok"));
+    for e in &audit {
+        for key in ["time", "user", "role", "action", "target", "outcome"] {
+            assert!(e.get(key).is_some(), "{key} missing in {e}");
+        }
+    }
+    let mine = gate.json(
+        &gate.admin,
+        &[
+            "audit",
+            "list",
+            "--user",
+            &gate.staff.name,
+            "--action",
+            "printers.disable",
+        ],
+    );
+    assert_eq!(mine.as_array().unwrap().len(), tricks.len(), "{mine}");
+}
+
+#[test]
+fn staff_cannot_open_the_database_the_data_folder_or_the_config() {
+    let gate = Gate::start();
+    let db = gate.root.join("data/backroom.db");
+    assert!(db.is_file());
+    for (prog, path) in [
+        ("cat", db.clone()),
+        ("ls", gate.root.join("data")),
+        ("cat", gate.root.join("etc/config.toml")),
+    ] {
+        let out = Command::new("runuser")
+            .args(["-u", &gate.staff.name, "--", prog])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "staff could read {}", path.display());
+    }
+    // Personal mode on the daemon's database is no way around it.
+    let out = gate.run(
+        &gate.staff,
+        &[
+            "--no-daemon",
+            "--db",
+            db.to_str().unwrap(),
+            "printers",
+            "disable",
+        ],
+    );
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(!gate.printing_off());
+}
+
+#[test]
+fn files_travel_over_the_socket_and_the_worker_prints_at_once() {
+    let gate = Gate::start();
+    let spool = gate.spool.display().to_string();
+    gate.ok(
+        &gate.admin,
+        &[
+            "printers",
+            "add",
+            "archive",
+            "--provider",
+            "spool",
+            "--target",
+            &spool,
+        ],
+    );
+    // The payload is the staff member's own file (0600): the daemon could not open it.
+    let order = gate.home(&gate.staff).join("order.json");
+    std::fs::write(&order, ORDER).unwrap();
+    set_mode(&order, 0o600);
+    gate.staff.own(&order);
+    let start = Instant::now();
+    gate.ok(
+        &gate.staff,
+        &["events", "emit", "order.received", "--file", "order.json"],
+    );
+    let printed = loop {
+        // The spool provider writes a temporary file, then renames it to `<uuid>.pdf`.
+        let pdf = std::fs::read_dir(&gate.spool)
+            .unwrap()
+            .flatten()
+            .map(|f| f.path())
+            .find(|p| p.extension().is_some_and(|e| e == "pdf"));
+        if let Some(pdf) = pdf {
+            break pdf;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "nothing printed");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // Standard input travels too.
+    let out = gate.client(
+        &gate.staff,
+        &["events", "emit", "order.shipped", "--file", "-"],
+        &[],
+        ORDER.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The download lands in the client's own file, owned by the client.
+    let jobs = gate.json(&gate.staff, &["jobs", "list"]);
+    let id = jobs["jobs"][0]["id"]
+        .as_i64()
+        .or_else(|| jobs[0]["id"].as_i64());
+    let id = id
+        .unwrap_or_else(|| panic!("no job id in {jobs}"))
+        .to_string();
+    gate.ok(&gate.staff, &["jobs", "download", &id, "--out", "copy.pdf"]);
+    let copy = gate.home(&gate.staff).join("copy.pdf");
+    let bytes = std::fs::read(&copy).unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "not a PDF");
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(&copy).unwrap().uid();
+    let staff_uid = String::from_utf8(
+        Command::new("id")
+            .args(["-u", &gate.staff.name])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(owner.to_string(), staff_uid.trim());
+    let sent = std::fs::read(&printed).unwrap();
+    assert!(sent.starts_with(b"%PDF"));
+
+    // Without --out, it goes to the client's downloads folder.
+    gate.ok(&gate.staff, &["jobs", "download", &id]);
+    let downloads: Vec<_> = std::fs::read_dir(gate.home(&gate.staff).join("Downloads"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(downloads.len(), 1, "{downloads:?}");
+
+    // A path the client did not send is refused: the daemon opens no path a client names.
+    let mut raw = std::os::unix::net::UnixStream::connect(&gate.socket).unwrap();
+    hello(&mut raw, 1);
+    let reply = frame(
+        &mut raw,
+        &serde_json::json!({"Command": {"args": ["contacts", "import", "/etc/shadow"], "stdin": null, "inputs": [], "outputs": [], "downloads_dir": "/tmp"}}),
+    );
+    assert!(
+        reply.to_string().contains("opens no path a client names"),
+        "{reply}"
+    );
+    let audit = gate.audit();
+    assert!(audit.iter().any(|e| e["user"] == gate.staff.name.as_str()
+        && e["action"] == "events.emit"
+        && e["target"] == "order.received"
+        && e["outcome"] == "ok"));
+}
+
+#[test]
+fn no_configured_secret_appears_in_any_json_reply() {
+    let gate = Gate::start();
+    let out = gate.client(
+        &gate.admin,
+        &[
+            "printers",
+            "add",
+            "cloud",
+            "--provider",
+            "printnode",
+            "--target",
+            "34567",
+            "--api-key",
+            "-",
+        ],
+        &[],
+        API_KEY.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut replies = String::new();
+    for user in [&gate.admin, &gate.staff] {
+        for args in [
+            &["printers", "list"][..],
+            &["printers", "show", "cloud"],
+            &["triggers", "list"],
+            &["jobs", "list"],
+            &["links", "show"],
+            &["pos", "folders", "list"],
+            &["sync", "status"],
+        ] {
+            let mut all = vec!["--json"];
+            all.extend_from_slice(args);
+            let out = gate.run(user, &all);
+            replies.push_str(&String::from_utf8_lossy(&out.stdout));
+            replies.push_str(&stderr(&out));
+        }
+    }
+    replies.push_str(&serde_json::to_string(&gate.audit()).unwrap());
+    assert!(replies.contains("cloud"), "{replies}");
+    for secret in [API_TOKEN, TILL_TOKEN, API_KEY] {
+        assert!(!replies.contains(secret), "{secret} was sent to a client");
+    }
+}
+
+#[test]
+fn a_shared_account_signs_in_as_an_operator_and_five_failures_lock_it() {
+    let gate = Gate::start();
+    let out = gate.client(
+        &gate.admin,
+        &[
+            "operators",
+            "add",
+            "lea",
+            "--role",
+            "admin",
+            "--password",
+            "-",
+        ],
+        &[],
+        b"right password\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    gate.client(
+        &gate.admin,
+        &["operators", "add", "tom", "--password", "-"],
+        &[],
+        b"toms password\n",
+    );
+    // Staff may not manage operators.
+    let out = gate.client(
+        &gate.staff,
+        &["operators", "add", "eve", "--password", "-"],
+        &[],
+        b"evil password\n",
+    );
+    assert_eq!(code(&out), Some(4), "{}", stderr(&out));
+
+    // Without signing in, the shared account gets nothing.
+    let out = gate.run(&gate.shared, &["printers", "list"]);
+    assert_eq!(code(&out), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("shared terminal account"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Signed in as lea (admin), it may switch printing off; as tom (staff) it may not.
+    let lea = [
+        ("BACKROOM_OPERATOR", "lea"),
+        ("BACKROOM_OPERATOR_PASSWORD", "right password"),
+    ];
+    let out = gate.client(&gate.shared, &["printers", "disable"], &lea, b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tom = [
+        ("BACKROOM_OPERATOR", "tom"),
+        ("BACKROOM_OPERATOR_PASSWORD", "toms password"),
+    ];
+    let out = gate.client(&gate.shared, &["printers", "enable"], &tom, b"");
+    assert_eq!(code(&out), Some(4), "{}", stderr(&out));
+
+    // Five wrong passwords lock lea, even for the right one.
+    let wrong = [
+        ("BACKROOM_OPERATOR", "lea"),
+        ("BACKROOM_OPERATOR_PASSWORD", "guess"),
+    ];
+    for attempt in 1..=5 {
+        let out = gate.client(&gate.shared, &["printers", "list"], &wrong, b"");
+        assert_eq!(code(&out), Some(4), "attempt {attempt}: {}", stderr(&out));
+    }
+    let out = gate.client(&gate.shared, &["printers", "list"], &lea, b"");
+    assert_eq!(code(&out), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("locked"), "{}", stderr(&out));
+
+    // The audit names the operator and the OS account.
+    let audit = gate.audit();
+    assert!(
+        audit.iter().any(|e| e["user"] == gate.shared.name.as_str()
+            && e["operator"] == "lea"
+            && e["action"] == "printers.disable"
+            && e["outcome"] == "ok"),
+        "{audit:#?}"
+    );
+    assert!(audit.iter().any(|e| e["operator"] == "tom"
+        && e["action"] == "printers.enable"
+        && e["outcome"].as_str().unwrap_or("").starts_with("refused")));
+    let lockouts = audit
+        .iter()
+        .filter(|e| {
+            e["action"] == "operators.sign-in"
+                && e["operator"] == "lea"
+                && e["outcome"].as_str().unwrap_or("").contains("locked")
+        })
+        .count();
+    assert!(lockouts >= 2, "{audit:#?}");
+}
+
+#[test]
+fn a_client_of_another_protocol_version_is_told_clearly() {
+    let gate = Gate::start();
+    let mut raw = std::os::unix::net::UnixStream::connect(&gate.socket).unwrap();
+    let reply = frame(
+        &mut raw,
+        &serde_json::json!({"Hello": {"protocol": 99, "version": "9.9.9"}}),
+    );
+    let text = reply.to_string();
+    assert!(
+        text.contains("9.9.9") && text.contains("use the same backroom version"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_daemon_answers_the_web_service_in_the_same_process() {
+    use std::io::{Read as _, Write as _};
+    let gate = Gate::start();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", gate.web)).unwrap();
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"status\":\"ok\""), "{answer}");
+
+    // An event through the API is a change: audited under the token, not a person.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", gate.web)).unwrap();
+    let request = format!(
+        "POST /api/events/order.received HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {API_TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ORDER}",
+        ORDER.len()
+    );
+    s.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let audit = gate.audit();
+    assert!(
+        audit.iter().any(|e| e["user"] == "http:api token"
+            && e["action"] == "events.emit"
+            && e["target"] == "order.received"
+            && e["outcome"] == "ok"),
+        "{audit:#?}"
+    );
+}
+
+fn hello(raw: &mut std::os::unix::net::UnixStream, protocol: u32) -> Value {
+    frame(
+        raw,
+        &serde_json::json!({"Hello": {"protocol": protocol, "version": env!("CARGO_PKG_VERSION")}}),
+    )
+}
+
+/// Sends one frame, reads the first answer.
+fn frame(raw: &mut std::os::unix::net::UnixStream, value: &Value) -> Value {
+    use std::io::{Read as _, Write as _};
+    let body = serde_json::to_vec(value).unwrap();
+    raw.write_all(&(body.len() as u32).to_be_bytes()).unwrap();
+    raw.write_all(&body).unwrap();
+    let mut len = [0u8; 4];
+    raw.read_exact(&mut len).unwrap();
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    raw.read_exact(&mut body).unwrap();
+    serde_json::from_slice(&body).unwrap()
+}
+
+const ORDER: &str = r#"{"order_number": "A-1001", "date": "2026-11-20", "currency": "EUR",
+ "customer": {"name": "Jeanne Martin"},
+ "billing_address": {"name": "Jeanne Martin", "street": "1 rue de la Paix", "postal_code": "69001", "city": "Lyon", "country": "FR"},
+ "lines": [{"description": "Paper", "quantity": 2, "unit_price": "4.50", "vat_rate": 20}]}"#;
