@@ -266,6 +266,18 @@ fn a_database_readable_by_others_is_too_open() {
     assert_eq!(code, 2);
     let f = one(&findings, "permissions_too_open");
     assert_fix(f, &["644", "chmod 600", &env.db().display().to_string()]);
+
+    // A secrets file others can read is named too (backroom then refuses to load it).
+    let secrets = env.config_path().with_file_name("secrets.toml");
+    std::fs::write(&secrets, "").unwrap();
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env.run(&["--json", "doctor", "--area", "store"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        v.to_string().contains("secrets file") || stderr.contains("secrets"),
+        "neither the doctor nor the config loader named the open secrets file: {v} {stderr}"
+    );
 }
 
 /// A small tmpfs (root only: CI runs as root) holds the data folder, then fills up.
@@ -1081,5 +1093,118 @@ fn without_a_cjk_font_the_doctor_names_the_missing_scripts() {
             "1 document(s)",
             "fonts-noto-cjk",
         ],
+    );
+}
+
+/// A self-signed certificate made by `openssl` that expires in `days`.
+fn certificate(env: &TestEnv, name: &str, days: u32) -> (std::path::PathBuf, std::path::PathBuf) {
+    support::require_program("openssl", "openssl");
+    let cert = env.path().join(format!("{name}.crt"));
+    let key = env.path().join(format!("{name}.key"));
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .args(["-days", &days.to_string()])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (cert, key)
+}
+
+#[test]
+fn a_certificate_that_expires_within_three_weeks_is_reported() {
+    let env = admin_env();
+    let (cert, key) = certificate(&env, "week", 7);
+    env.write_config(&format!(
+        "{ADMIN}[server]\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
+        cert.display(),
+        key.display()
+    ));
+    env.ok(&["printers", "list"]);
+    let (code, findings) = doctor(&env, &["--area", "service"]);
+    assert_eq!(code, 1, "{findings:?}");
+    let f = one(&findings, "tls_cert_expiring");
+    assert_eq!(f["severity"], "warning");
+    assert_fix(f, &["certificate expires in", "day(s)", "renew", "reload"]);
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(" 6 day") || summary.contains(" 7 day"),
+        "{summary}"
+    );
+
+    let (cert, key) = certificate(&env, "year", 365);
+    env.write_config(&format!(
+        "{ADMIN}[server]\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
+        cert.display(),
+        key.display()
+    ));
+    let (_, findings) = doctor(&env, &["--area", "service"]);
+    assert!(
+        flagged(&findings, "tls_cert_expiring").is_empty(),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn a_running_daemon_answers_hello_with_its_version() {
+    let env = admin_env();
+    env.ok(&["printers", "list"]);
+    let socket = env.path().join("backroom.sock");
+    let web = support::free_port();
+    env.write_config(&format!("{ADMIN}[server]\nlisten = \"127.0.0.1:{web}\"\n"));
+    let daemon = env
+        .command()
+        .env_remove("BACKROOM_NO_DAEMON")
+        .args(["daemon", "--socket"])
+        .arg(&socket)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _daemon = Serve(daemon);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the daemon never answered"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The doctor runs here (BACKROOM_NO_DAEMON) and probes the daemon's socket.
+    let out = env
+        .command()
+        .env("BACKROOM_SOCKET", &socket)
+        .args(["--json", "doctor", "--area", "service"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap().clone();
+    assert!(
+        flagged(&findings, "daemon_unreachable").is_empty(),
+        "{findings:?}"
+    );
+    assert!(
+        findings.iter().any(|f| f["code"] == "version_mismatch"
+            && f["severity"] == "ok"
+            && f["summary"]
+                .as_str()
+                .unwrap()
+                .contains(env!("CARGO_PKG_VERSION"))),
+        "{findings:?}"
     );
 }

@@ -198,11 +198,17 @@ fn fifty_kills_over_500_jobs_lose_none_and_flag_every_duplicate() {
         rng_state
     };
     for _ in 0..50 {
+        let before = printer.received().len();
         let mut worker = Worker::start(&env, None);
         worker.wait_running();
-        // Long enough to be sending (about 10 jobs each), short enough that all 50 kills land
-        // among the 500 jobs.
-        std::thread::sleep(Duration::from_millis(50 + next() % 200));
+        // Killed once the printer has received 1 to 8 more files (a send just done, the next
+        // one perhaps under way), so all 50 kills land among the 500 jobs however fast the
+        // machine is; a worker that sends nothing for 2 s is killed anyway.
+        let more = 1 + (next() % 8) as usize;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while printer.received().len() < before + more && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         worker.kill();
     }
     let conn = backroom::store::open(&env.db()).unwrap();

@@ -6,7 +6,6 @@ mod support;
 
 use backroom::context::Context;
 use backroom::tui::harness::Harness;
-use rusqlite::Connection;
 use support::TestEnv;
 use support::tmux::{Tmux, backroom_binary};
 
@@ -26,7 +25,7 @@ fn seeded() -> (tempfile::TempDir, Context) {
     let db = dir.path().join("backroom.db");
     backroom::store::open(&db).expect("open the store");
     let ctx = Context::for_db(db);
-    let c = Connection::open(&ctx.db_path).expect("open");
+    let c = backroom::store::open(&ctx.db_path).expect("open");
     c.execute_batch(
         "INSERT INTO printers (name, provider, target, tray, is_default, created_at)
            VALUES ('office-laser-2', 'ipp', 'ipp://192.168.10.20:631/printers/office-laser-second-floor',

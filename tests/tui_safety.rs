@@ -8,14 +8,13 @@ use backroom::context::Context;
 use backroom::tui::event::Event;
 use backroom::tui::harness::Harness;
 use backroom::tui::status::INFO_FOR;
-use rusqlite::Connection;
 
 fn seeded() -> (tempfile::TempDir, Context) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("backroom.db");
     backroom::store::open(&db).expect("open the store");
     let ctx = Context::for_db(db);
-    let c = Connection::open(&ctx.db_path).expect("open");
+    let c = backroom::store::open(&ctx.db_path).expect("open");
     c.execute_batch(
         "INSERT INTO printers (name, provider, target, is_default, created_at)
            VALUES ('front-desk', 'spool', '/srv/spool', 1, '2026-11-20T09:00:00.000Z');
@@ -34,7 +33,7 @@ fn seeded() -> (tempfile::TempDir, Context) {
 }
 
 fn state_of(ctx: &Context, email: &str) -> String {
-    let c = Connection::open(&ctx.db_path).expect("open");
+    let c = backroom::store::open(&ctx.db_path).expect("open");
     c.query_row(
         "SELECT state FROM contacts WHERE email = ?1",
         [email],

@@ -26,8 +26,8 @@ fn socket_path() -> PathBuf {
 }
 
 /// The certificate the web service presents, when TLS is configured.
-fn tls_cert(_subject: &Subject) -> Option<PathBuf> {
-    None
+fn tls_cert(subject: &Subject) -> Option<PathBuf> {
+    subject.config.server.tls_cert.clone()
 }
 
 async fn daemon(socket: &Path) -> Finding {
@@ -52,11 +52,25 @@ async fn daemon(socket: &Path) -> Finding {
     }
     let connect = tokio::net::UnixStream::connect(socket);
     match tokio::time::timeout(Duration::from_secs(2), connect).await {
-        Ok(Ok(_)) => Finding::ok(
-            "daemon_unreachable",
-            Area::Service,
-            format!("the daemon answers on {}", socket.display()),
-        ),
+        Ok(Ok(stream)) => match tokio::time::timeout(Duration::from_secs(2), hello(stream)).await {
+            Ok(Some(Ok(version))) => versions("the daemon", &version),
+            Ok(Some(Err(message))) if message.contains("same backroom version") => Finding::new(
+                "version_mismatch",
+                Severity::Problem,
+                Area::Service,
+                "this client and the daemon run other backroom versions: the daemon refuses it",
+                message,
+                "install the same backroom version for the daemon and its clients, then systemctl restart backroom",
+            ),
+            _ => Finding::new(
+                "daemon_unreachable",
+                Severity::Problem,
+                Area::Service,
+                "something listens on the daemon's socket but does not answer as backroom",
+                format!("{}: no Welcome to Hello within 2 s", socket.display()),
+                "systemctl restart backroom",
+            ),
+        },
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::PermissionDenied => Finding::new(
             "daemon_unreachable",
             Severity::Problem,
@@ -81,6 +95,21 @@ async fn daemon(socket: &Path) -> Finding {
             format!("{}: no answer within 2 s", socket.display()),
             "systemctl restart backroom",
         ),
+    }
+}
+
+/// Says Hello as a client does; the daemon's version, or its refusal.
+async fn hello(mut stream: tokio::net::UnixStream) -> Option<Result<String, String>> {
+    use crate::service::protocol::{self, PROTOCOL, Reply, Request};
+    let hello = Request::Hello {
+        protocol: PROTOCOL,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    protocol::write(&mut stream, &hello).await.ok()?;
+    match protocol::read::<_, Reply>(&mut stream).await.ok()? {
+        Reply::Welcome { version, .. } => Some(Ok(version)),
+        Reply::Error { message, .. } => Some(Err(message)),
+        _ => None,
     }
 }
 

@@ -131,6 +131,9 @@ fn permissions(subject: &Subject) -> Finding {
     look(&subject.data_dir(), "data folder", 0o700);
     // The config may be group-readable by the service account's group, never by others.
     look(&subject.config_path, "config", 0o640);
+    if let Some(dir) = subject.config_path.parent() {
+        look(&dir.join("secrets.toml"), "secrets file", 0o600);
+    }
     if open.is_empty() {
         return Finding::ok(
             "permissions_too_open",

@@ -42,7 +42,7 @@ pub mod panes {
     pub const TILLS_EMPTY: &str =
         "No till has reported to this server yet: tills report their status each time they push";
     pub const HEALTH_EMPTY: &str =
-        "Not checked yet: r checks now (the worker checks every minute; or backroom doctor)";
+        "Not checked yet: t checks now (the worker checks every minute; or backroom doctor)";
     pub const AUDIT: &str = "Audit";
     pub const AUDIT_EMPTY: &str =
         "Nothing audited yet: every change and refusal will be listed here (backroom audit list)";
@@ -671,7 +671,7 @@ pub mod health {
     pub const FIX_TITLE: &str = "Apply the fix";
     pub const PRINTING_ON: &str = "Printing is switched on";
     pub const NEVER_CHECKED: &str =
-        "Not checked yet: the worker checks every minute, r checks now (or backroom doctor)";
+        "Not checked yet: the worker checks every minute, t checks now (or backroom doctor)";
 
     pub fn checked(problems: usize) -> String {
         if problems == 0 {
