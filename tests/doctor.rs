@@ -356,6 +356,12 @@ fn ftp_findings_wrong_password_missing_test_file_and_a_stopped_server() {
     let (code, findings) = doctor(&env, &["--area", "sync"]);
     assert!(flagged(&findings, "ftp_auth_failed").is_empty());
     assert_eq!(code, 0, "{findings:?}");
+    assert!(
+        findings.iter().any(|f| f["code"] == "clock_skew"
+            && f["severity"] == "ok"
+            && f["summary"].as_str().unwrap().contains("FTP server")),
+        "{findings:?}"
+    );
 
     std::fs::remove_file(server.path("store12/outbox/test.txt")).unwrap();
     let (_, findings) = doctor(&env, &["--area", "sync"]);
@@ -1207,4 +1213,82 @@ fn a_running_daemon_answers_hello_with_its_version() {
                 .contains(env!("CARGO_PKG_VERSION"))),
         "{findings:?}"
     );
+}
+
+/// pyftpdlib whose files' times (MDTM) are two hours ahead: a server whose clock is off.
+struct AheadFtp {
+    child: std::process::Child,
+    port: u16,
+    root: tempfile::TempDir,
+}
+
+impl Drop for AheadFtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ahead_ftp() -> AheadFtp {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("out")).unwrap();
+    std::fs::write(root.path().join("out/test.txt"), "ok\n").unwrap();
+    let port = support::free_port();
+    let script = r#"
+import sys
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+from pyftpdlib.filesystems import AbstractedFS
+class Ahead(AbstractedFS):
+    def getmtime(self, path):
+        return super().getmtime(path) + 7200
+a = DummyAuthorizer()
+a.add_user("caisse", "ftp-pass-42", sys.argv[2], perm="elradfmwMT")
+h = FTPHandler
+h.authorizer = a
+h.abstracted_fs = Ahead
+FTPServer(("127.0.0.1", int(sys.argv[1])), h).serve_forever()
+"#;
+    let child = Command::new("python3")
+        .args(["-c", script, &port.to_string()])
+        .arg(root.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    support::wait_for_port(port, "pyftpdlib (clock ahead)");
+    AheadFtp { child, port, root }
+}
+
+#[test]
+fn an_ftp_server_whose_clock_is_ahead_is_skewed() {
+    let ftp = ahead_ftp();
+    let env = admin_env();
+    env.ok(&[
+        "pos",
+        "folders",
+        "add",
+        "S1",
+        "--ftp-mode",
+        "put",
+        "--ftp-address",
+        &format!("ftp://127.0.0.1:{}{{}}out", ftp.port),
+        "--ftp-user",
+        "caisse",
+        "--ftp-password",
+        "ftp-pass-42",
+    ]);
+    let (code, findings) = doctor(&env, &["--area", "sync"]);
+    assert_eq!(code, 2, "{findings:?}");
+    assert_fix(
+        one(&findings, "clock_skew"),
+        &["FTP server's time of a probe file", "ahead of", "NTP"],
+    );
+    // The probe file is removed again.
+    let left: Vec<_> = std::fs::read_dir(ftp.root.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, vec!["test.txt".to_string()]);
 }

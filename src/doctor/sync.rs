@@ -333,11 +333,19 @@ async fn ftp_checks(pos: &PosFolder) -> Vec<Finding> {
         return vec![hung("ftp_unreachable", code, "the FTP server")];
     };
     match v.failure {
-        None => vec![Finding::ok(
-            "ftp_unreachable",
-            Area::Sync,
-            format!("folder {code}: {}", v.message),
-        )],
+        None => {
+            let mut out = vec![Finding::ok(
+                "ftp_unreachable",
+                Area::Sync,
+                format!("folder {code}: {}", v.message),
+            )];
+            if let Ok(Some(offset)) =
+                tokio::time::timeout(CHECK_DEADLINE, ftp_clock(&pos.ftp)).await
+            {
+                out.push(skew(code, "the FTP server's time of a probe file", offset));
+            }
+            out
+        }
         Some(Failure::NotConfigured) => Vec::new(),
         Some(Failure::AuthFailed) => vec![verdict_finding(
             "ftp_auth_failed",
@@ -366,6 +374,20 @@ async fn ftp_checks(pos: &PosFolder) -> Vec<Finding> {
             ),
         )],
     }
+}
+
+/// Writes a probe file in the FTP target folder and reads its time back (MDTM): the FTP
+/// server's clock against ours, in seconds (positive when the server is ahead).
+async fn ftp_clock(ftp: &crate::pos::FtpSettings) -> Option<f64> {
+    const PROBE: &str = ".backroom-clock-probe";
+    let mut session = ftp.connect(STEP_TIMEOUT).await.ok()?;
+    session.put(PROBE, b"backroom clock probe\n").await.ok()?;
+    let ours = chrono::Utc::now();
+    let theirs = session.modified(PROBE).await;
+    let _ = session.delete(PROBE).await;
+    session.quit().await;
+    let theirs = theirs.ok()?.and_utc();
+    Some((theirs - ours).num_milliseconds() as f64 / 1000.0)
 }
 
 /// The till's web service: its clock (HTTP `Date`) and version against ours.

@@ -346,6 +346,15 @@ impl FtpSession {
             .map_err(|e| self.reply_err(&format!("renaming {from} to {to}"), e))
     }
 
+    /// The server's modification time of `name` (MDTM, UTC).
+    pub async fn modified(&mut self, name: &str) -> Result<chrono::NaiveDateTime, FtpError> {
+        let t = self.timeout;
+        let result = on_stream!(self, s => tokio::time::timeout(t, s.mdtm(name)).await);
+        result
+            .map_err(|_| self.timeout_err("asking a file's time"))?
+            .map_err(|e| self.reply_err(&format!("asking the time of {name}"), e))
+    }
+
     pub async fn delete(&mut self, name: &str) -> Result<(), FtpError> {
         let t = self.timeout;
         let result = on_stream!(self, s => tokio::time::timeout(t, s.rm(name)).await);
