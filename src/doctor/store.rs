@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{Area, Finding, Severity, Subject, blocking};
 
 /// How long the doctor waits for the write lock before it reports a writer holding it.
-pub const BUSY_WAIT: Duration = Duration::from_millis(4500);
+pub const BUSY_WAIT: Duration = Duration::from_secs(5);
 
 /// Free space under which the data folder's filesystem is reported.
 const LOW_PERCENT: f64 = 5.0;
