@@ -38,34 +38,9 @@ pub enum BundleError {
     },
 }
 
-/// Every secret value this store knows of: the config's and the database's.
+/// Every secret value this store knows of: the config's and the database's (the service's list).
 pub fn secrets(subject: &Subject, conn: Option<&Connection>) -> Vec<String> {
-    let c = &subject.config;
-    let mut out: Vec<String> = Vec::new();
-    out.extend(c.server.api_token.clone());
-    out.extend(c.server.till_tokens.values().cloned());
-    out.extend(c.till.token.clone());
-    if let Some(smtp) = &c.smtp {
-        out.extend(smtp.password.clone());
-    }
-    if let Some(conn) = conn {
-        for sql in [
-            "SELECT api_key FROM printers WHERE api_key IS NOT NULL",
-            "SELECT db_password FROM pos_folders WHERE db_password IS NOT NULL",
-            "SELECT ftp_password FROM pos_folders WHERE ftp_password IS NOT NULL",
-        ] {
-            if let Ok(mut stmt) = conn.prepare(sql)
-                && let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(0))
-            {
-                out.extend(rows.flatten());
-            }
-        }
-    }
-    out.retain(|s| !s.trim().is_empty());
-    // Longest first, so a secret that contains another is replaced whole.
-    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    out.dedup();
-    out
+    crate::service::mask::secrets(&subject.config, conn)
 }
 
 /// Replaces every secret in `text`; counts the replacements.

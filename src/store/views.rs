@@ -9,6 +9,7 @@ pub mod fields;
 mod filter;
 pub mod search;
 mod specs;
+pub use specs::col;
 mod window;
 
 pub use details::{Detail, Section};

@@ -3,7 +3,8 @@
 use super::details;
 use super::{Column, Match, View};
 
-const fn col(
+/// A column: its name, the SQL shown, the SQL sorted and filtered on, how it filters, its width.
+pub const fn col(
     name: &'static str,
     show: &'static str,
     value: &'static str,

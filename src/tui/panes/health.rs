@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 use crate::doctor::Subject;
-use crate::store::views::{Column, Detail, Match, Section, View};
+use crate::store::views::{Detail, Match, Section, View, col};
 use crate::worker::Notification;
 
 use super::{Access, Needs, Notice, RowAction, Selection};
@@ -13,22 +13,6 @@ use crate::tui::effect::Effect;
 use crate::tui::popups::Confirm;
 use crate::tui::strings::health as s;
 use crate::worker::sync::Command as SyncCommand;
-
-const fn col(
-    name: &'static str,
-    show: &'static str,
-    value: &'static str,
-    filter: Match,
-    width: u16,
-) -> Column {
-    Column {
-        name,
-        show,
-        value,
-        filter,
-        width,
-    }
-}
 
 /// One row per finding.
 pub static VIEW: View = View {

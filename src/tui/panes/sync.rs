@@ -4,7 +4,7 @@
 
 use rusqlite::Connection;
 
-use crate::store::views::{Column, Detail, Match, Section, View};
+use crate::store::views::{Detail, Match, Section, View, col};
 use crate::sync::runs::Process;
 use crate::worker::Notification;
 use crate::worker::sync::{Command as SyncCommand, Notification as SyncNotification};
@@ -13,22 +13,6 @@ use super::{Access, Needs, Notice, RowAction, Selection};
 use crate::tui::effect::Effect;
 use crate::tui::popups::Confirm;
 use crate::tui::strings::sync as s;
-
-const fn col(
-    name: &'static str,
-    show: &'static str,
-    value: &'static str,
-    filter: Match,
-    width: u16,
-) -> Column {
-    Column {
-        name,
-        show,
-        value,
-        filter,
-        width,
-    }
-}
 
 /// The pane's view: one row per POS folder.
 pub static VIEW: View = View {

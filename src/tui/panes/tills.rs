@@ -3,28 +3,12 @@
 
 use rusqlite::Connection;
 
-use crate::store::views::{Column, Detail, Match, Section, View};
+use crate::store::views::{Detail, Match, Section, View, col};
 use crate::worker::Notification;
 
 use super::{Notice, RowAction};
 use crate::tui::effect::Effect;
 use crate::tui::strings::tills as s;
-
-const fn col(
-    name: &'static str,
-    show: &'static str,
-    value: &'static str,
-    filter: Match,
-    width: u16,
-) -> Column {
-    Column {
-        name,
-        show,
-        value,
-        filter,
-        width,
-    }
-}
 
 /// One row per till and folder.
 pub static VIEW: View = View {
