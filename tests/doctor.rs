@@ -902,56 +902,6 @@ fn metrics_parse_and_count_jobs_tills_and_findings() {
     );
 }
 
-#[test]
-fn metrics_from_elsewhere_need_the_api_token() {
-    let server = server_env();
-    let port = support::free_port();
-    // Plain HTTP off loopback needs the operator's say-so (a TLS proxy in front).
-    let config = std::fs::read_to_string(server.config_path()).unwrap();
-    server.write_config(&config.replace("[server]\n", "[server]\nallow_plain_http = true\n"));
-    // Listen on every address and call through a non-loopback one of this machine, if any.
-    let child = server
-        .command()
-        .args(["serve", "--listen", &format!("0.0.0.0:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _serve = Serve(child);
-    support::wait_for_port(port, "backroom serve");
-    let Some(ip) = own_address() else {
-        panic!("this machine has no non-loopback IPv4 address to test a remote caller with");
-    };
-    use std::io::{Read, Write};
-    let get = |token: Option<&str>| {
-        let mut s = std::net::TcpStream::connect((ip, port)).unwrap();
-        let auth = token
-            .map(|t| format!("Authorization: Bearer {t}\r\n"))
-            .unwrap_or_default();
-        write!(
-            s,
-            "GET /metrics HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut buf = String::new();
-        s.read_to_string(&mut buf).unwrap();
-        buf[9..12].to_string()
-    };
-    assert_eq!(get(None), "401");
-    assert_eq!(get(Some("wrong")), "401");
-    assert_eq!(get(Some("api-secret-7781")), "200");
-}
-
-/// A non-loopback IPv4 address of this machine (the source address of a UDP socket "connected"
-/// to a private address; no packet is sent).
-fn own_address() -> Option<std::net::Ipv4Addr> {
-    let out = Command::new("hostname").arg("-I").output().ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .filter_map(|a| a.parse::<std::net::Ipv4Addr>().ok())
-        .find(|a| !a.is_loopback())
-}
-
 /// A raw (AppSocket) printer: a loopback TCP sink counting the PDFs it receives.
 fn raw_printer() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::io::Read;

@@ -27,10 +27,18 @@ pub fn routes() -> Router<AppState> {
 
 /// Loopback callers, or a bearer token equal to `[server] api_token`.
 fn allowed(state: &AppState, request: &Request) -> bool {
-    let loopback = request
+    // The peer address the server recorded (axum's test mock stands in for it in unit tests).
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|c| c.0.ip().is_loopback());
+        .map(|c| c.0)
+        .or_else(|| {
+            request
+                .extensions()
+                .get::<axum::extract::connect_info::MockConnectInfo<SocketAddr>>()
+                .map(|c| c.0)
+        });
+    let loopback = peer.is_some_and(|p| p.ip().is_loopback());
     if loopback {
         return true;
     }
@@ -248,4 +256,50 @@ pub fn render(conn: &Connection, this_till: &str) -> anyhow::Result<String> {
     let mut out = String::new();
     prometheus_client::encoding::text::encode(&mut out, &registry)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::extract::connect_info::MockConnectInfo;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    /// A caller off loopback (no traffic leaves the process: the peer address is mocked).
+    #[tokio::test]
+    async fn a_caller_off_loopback_needs_the_api_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("backroom.db");
+        crate::store::open(&db).unwrap();
+        let mut ctx = crate::context::Context::for_db(db);
+        ctx.config.server.api_token = Some("api-secret-7781".into());
+        let remote = std::net::SocketAddr::from(([10, 0, 0, 5], 40000));
+        let app = crate::server::router(ctx.clone()).layer(MockConnectInfo(remote));
+        let get = |token: Option<&str>| {
+            let mut b = Request::get("/metrics");
+            if let Some(t) = token {
+                b = b.header("authorization", format!("Bearer {t}"));
+            }
+            b.body(Body::empty()).unwrap()
+        };
+        let status = |r: axum::response::Response| r.status();
+        assert_eq!(
+            status(app.clone().oneshot(get(None)).await.unwrap()),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            status(app.clone().oneshot(get(Some("wrong"))).await.unwrap()),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            status(app.oneshot(get(Some("api-secret-7781"))).await.unwrap()),
+            StatusCode::OK
+        );
+        let local = std::net::SocketAddr::from(([127, 0, 0, 1], 40000));
+        let app = crate::server::router(ctx).layer(MockConnectInfo(local));
+        assert_eq!(
+            status(app.oneshot(get(None)).await.unwrap()),
+            StatusCode::OK
+        );
+    }
 }
