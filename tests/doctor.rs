@@ -44,6 +44,29 @@ fn doctor(env: &TestEnv, args: &[&str]) -> (i32, Vec<Value>) {
     )
 }
 
+/// Runs `backroom --json doctor ARGS` with extra environment variables; exit code and findings.
+fn doctor_with(
+    env: &TestEnv,
+    vars: &[(&str, &std::ffi::OsStr)],
+    args: &[&str],
+) -> (i32, Vec<Value>) {
+    let mut c = env.command();
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    let out = c.args(["--json", "doctor"]).args(args).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "doctor printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        out.status.code().unwrap(),
+        v["findings"].as_array().unwrap().clone(),
+    )
+}
+
 /// The findings with `code` that need attention.
 fn flagged<'a>(findings: &'a [Value], code: &str) -> Vec<&'a Value> {
     findings
@@ -663,15 +686,12 @@ fn the_daemon_socket_that_does_not_answer_is_reported() {
     let env = admin_env();
     env.ok(&["printers", "list"]);
     let gone = env.path().join("nothing.sock");
-    let out = env
-        .command()
-        .env("BACKROOM_SOCKET", &gone)
-        .args(["--json", "doctor", "--area", "service"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let findings = v["findings"].as_array().unwrap().clone();
-    assert_eq!(out.status.code(), Some(2));
+    let (code, findings) = doctor_with(
+        &env,
+        &[("BACKROOM_SOCKET", gone.as_os_str())],
+        &["--area", "service"],
+    );
+    assert_eq!(code, 2);
     assert_fix(
         one(&findings, "daemon_unreachable"),
         &["no socket", "systemctl"],
@@ -680,14 +700,11 @@ fn the_daemon_socket_that_does_not_answer_is_reported() {
     // A socket left behind by a crashed daemon: the file is there, nobody listens.
     let stale = env.path().join("stale.sock");
     drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
-    let out = env
-        .command()
-        .env("BACKROOM_SOCKET", &stale)
-        .args(["--json", "doctor", "--area", "service"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let findings = v["findings"].as_array().unwrap().clone();
+    let (_, findings) = doctor_with(
+        &env,
+        &[("BACKROOM_SOCKET", stale.as_os_str())],
+        &["--area", "service"],
+    );
     assert_fix(
         one(&findings, "daemon_unreachable"),
         &["does not answer", "restart"],
@@ -902,26 +919,6 @@ fn metrics_parse_and_count_jobs_tills_and_findings() {
     );
 }
 
-/// A raw (AppSocket) printer: a loopback TCP sink counting the PDFs it receives.
-fn raw_printer() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::io::Read;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let count = std::sync::Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut buf = Vec::new();
-            if s.read_to_end(&mut buf).is_ok() && buf.starts_with(b"%PDF") {
-                c.fetch_add(1, Ordering::SeqCst);
-            }
-        }
-    });
-    (port, count)
-}
-
 /// A worker killed right after its send leaves the job `sending` under a dead holder
 /// (`queue_stuck`); the worker that takes it over cannot ask a raw printer, so with
 /// `--on-unknown ask` the job becomes `unconfirmed` (`jobs_unconfirmed`) until a person decides.
@@ -929,7 +926,7 @@ fn raw_printer() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
 fn a_worker_killed_after_its_send_leaves_a_stuck_then_an_unconfirmed_job() {
     use std::sync::atomic::Ordering;
     let env = admin_env();
-    let (port, count) = raw_printer();
+    let (port, count) = support::raw::printer();
     env.ok(&[
         "printers",
         "add",
@@ -1034,14 +1031,11 @@ fn without_a_cjk_font_the_doctor_names_the_missing_scripts() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = env
-        .command()
-        .env("FONTCONFIG_FILE", &conf)
-        .args(["--json", "doctor", "--area", "printing"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let findings = v["findings"].as_array().unwrap().clone();
+    let (_, findings) = doctor_with(
+        &env,
+        &[("FONTCONFIG_FILE", conf.as_os_str())],
+        &["--area", "printing"],
+    );
     assert_fix(
         one(&findings, "missing_fonts"),
         &[
@@ -1142,14 +1136,11 @@ fn a_running_daemon_answers_hello_with_its_version() {
         std::thread::sleep(Duration::from_millis(50));
     }
     // The doctor runs here (BACKROOM_NO_DAEMON) and probes the daemon's socket.
-    let out = env
-        .command()
-        .env("BACKROOM_SOCKET", &socket)
-        .args(["--json", "doctor", "--area", "service"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let findings = v["findings"].as_array().unwrap().clone();
+    let (_, findings) = doctor_with(
+        &env,
+        &[("BACKROOM_SOCKET", socket.as_os_str())],
+        &["--area", "service"],
+    );
     assert!(
         flagged(&findings, "daemon_unreachable").is_empty(),
         "{findings:?}"

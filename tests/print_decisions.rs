@@ -27,20 +27,7 @@ fn order(number: &str) -> Value {
 
 /// A raw (AppSocket) printer on 127.0.0.1: counts the documents it receives.
 fn raw_printer() -> (u16, Arc<AtomicUsize>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut buf = Vec::new();
-            if s.read_to_end(&mut buf).is_ok() && buf.starts_with(b"%PDF") {
-                c.fetch_add(1, Ordering::SeqCst);
-            }
-        }
-    });
-    (port, count)
+    support::raw::printer()
 }
 
 fn emit(env: &TestEnv, v: &Value) -> (std::process::Output, Value) {

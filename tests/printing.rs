@@ -606,7 +606,6 @@ fn a_worker_killed_after_the_spool_accepted_the_job_does_not_print_it_twice() {
         env.command()
             .args(["worker"])
             .env("BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS", "30000")
-            .env("BACKROOM_PRINT_JOB_LEASE_MS", "1000")
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
@@ -875,7 +874,6 @@ fn a_raw_job_resent_after_a_crash_is_flagged_as_a_possible_duplicate() {
         env.command()
             .args(["worker"])
             .env("BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS", "30000")
-            .env("BACKROOM_PRINT_JOB_LEASE_MS", "1000")
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),

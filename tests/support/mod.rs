@@ -7,6 +7,7 @@ pub mod ipp;
 pub mod keys;
 pub mod postgres;
 pub mod printnode;
+pub mod raw;
 pub mod smtp;
 pub mod tls;
 pub mod tmux;

@@ -1,0 +1,23 @@
+//! A raw (AppSocket, port 9100) printer for tests: a loopback TCP sink counting the PDFs it receives.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Starts the printer; returns its port and the count of PDFs received so far.
+pub fn printer() -> (u16, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a raw printer");
+    let port = listener.local_addr().expect("its address").port();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = Vec::new();
+            if s.read_to_end(&mut buf).is_ok() && buf.starts_with(b"%PDF") {
+                c.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    (port, count)
+}
