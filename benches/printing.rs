@@ -114,12 +114,45 @@ fn render_cost(n: usize) {
     }
 }
 
-/// Drains the queue with one dispatcher; returns the time it took.
-async fn drain(db: &Path) -> Duration {
+/// CPU time this process used so far (user + system), from /proc/self/stat.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .unwrap_or(100) as u64;
+    Duration::from_secs_f64(ticks as f64 / hz as f64)
+}
+
+/// Drains the queue with one dispatcher; returns the wall time and the CPU time it took.
+async fn drain(db: &Path) -> (Duration, Duration) {
     let mut d = Dispatcher::new(db.to_path_buf(), "bench:1".into());
+    let cpu = cpu_time();
     let t = Instant::now();
     while d.pass(&|_| {}).await.expect("pass") > 0 {}
-    t.elapsed()
+    (t.elapsed(), cpu_time() - cpu)
+}
+
+/// A temporary folder for the store and the spool folder: under BACKROOM_BENCH_DIR when set
+/// (the disk a store would spool to), else the system's temporary folder.
+fn bench_dir() -> tempfile::TempDir {
+    match std::env::var_os("BACKROOM_BENCH_DIR") {
+        Some(base) => tempfile::tempdir_in(base).expect("tmp in BACKROOM_BENCH_DIR"),
+        None => tempfile::tempdir().expect("tmp"),
+    }
+}
+
+/// The machine's one-minute load average, said next to the figure.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split(' ').next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 fn count(db: &Path, state: &str) -> i64 {
@@ -289,7 +322,7 @@ fn main() {
     render_cost(scaled(2_000));
 
     // 1. spool: a backlog of jobs, drained by one worker.
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = bench_dir();
     let db = dir.path().join("bench.db");
     let spool = dir.path().join("spool");
     std::fs::create_dir_all(&spool).expect("spool dir");
@@ -300,16 +333,18 @@ fn main() {
         took.as_secs_f64(),
         n_spool as f64 / took.as_secs_f64()
     );
-    let took = rt.block_on(drain(&db));
+    let (took, cpu) = rt.block_on(drain(&db));
     assert_eq!(
         count(&db, "succeeded") as usize,
         n_spool,
         "every spool job succeeded"
     );
     println!(
-        "spool: {n_spool} jobs in {:.2} s = {:.0} jobs/s",
+        "spool: {n_spool} jobs in {:.2} s = {:.0} jobs/s ({:.0} µs of CPU per job, load {})",
         took.as_secs_f64(),
-        n_spool as f64 / took.as_secs_f64()
+        n_spool as f64 / took.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / n_spool as f64,
+        load()
     );
     let (p50, p99) = rt.block_on(idle_latency(&db, n_latency));
     println!(
@@ -317,7 +352,7 @@ fn main() {
     );
 
     // 2. IPP: ippeveprinter, then ipptool with the same documents.
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = bench_dir();
     let db = dir.path().join("bench.db");
     let ipp_spool = dir.path().join("ipp-spool");
     std::fs::create_dir_all(&ipp_spool).expect("ipp spool");
@@ -325,7 +360,7 @@ fn main() {
     let uri = format!("ipp://127.0.0.1:{}/ipp/print", printer.port);
     add_printer(&db, "ipp", &uri);
     ingest(&db, n_ipp);
-    let took = rt.block_on(drain(&db));
+    let (took, _) = rt.block_on(drain(&db));
     let ok = count(&db, "succeeded") as usize;
     let ours = ok as f64 / took.as_secs_f64();
     println!(

@@ -350,7 +350,11 @@ fn upgrading_a_database_keeps_every_job_and_attempt_and_allows_unconfirmed() {
     let env = TestEnv::new();
     let db = env.db();
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
-    let before = backroom::store::SCHEMA_VERSION - 1;
+    // The version just before print_truth's migration (it rebuilds print_jobs).
+    let before = backroom::store::MIGRATIONS
+        .iter()
+        .position(|m| m.starts_with("-- print_truth:"))
+        .expect("the print_truth migration");
     let conn = backroom::store::open_at_version(&db, before).unwrap();
     conn.execute_batch(
         "INSERT INTO documents (id, kind, title, sha256, bytes, created_at)

@@ -141,6 +141,20 @@ fn jobs_list_filters_with_the_tui_language() {
     assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
     assert_eq!(found[0]["id"], one[0]["id"]);
 
+    // So does the printer's own job id (from the printer's queue), and only whole.
+    let conn = backroom::store::open(&env.db()).unwrap();
+    conn.execute(
+        "UPDATE print_jobs SET remote_ref = '4711' WHERE id = ?1",
+        [one[0]["id"].as_i64().unwrap()],
+    )
+    .unwrap();
+    drop(conn);
+    let by_ref = env.json(&["jobs", "list", "--filter", "4711"]);
+    assert_eq!(by_ref.as_array().unwrap().len(), 1, "{by_ref}");
+    assert_eq!(by_ref[0]["id"], one[0]["id"]);
+    let part = env.json(&["jobs", "list", "--filter", "471"]);
+    assert_eq!(part.as_array().unwrap().len(), 0, "{part}");
+
     let err = env.fails(2, &["jobs", "list", "--filter", "attempts:>abc"]);
     assert!(
         err.contains("`attempts:>abc`: `abc` is not a whole number"),

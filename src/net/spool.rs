@@ -18,9 +18,16 @@ pub async fn send(folder: &str, req: &PrintRequest<'_>) -> Result<Accepted, Send
     }
     let path = dir.join(file_name(req.job_uuid));
     let tmp = dir.join(format!(".{}.part", req.job_uuid));
-    let io = |e: std::io::Error| SendError::Retryable(format!("writing {}: {e}", path.display()));
-    write_private(&tmp, req.document).await.map_err(io)?;
-    tokio::fs::rename(&tmp, &path).await.map_err(io)?;
+    let bytes = req.document.to_vec();
+    let target = path.clone();
+    // One blocking task per file (open, write, rename), not one per system call.
+    let written = tokio::task::spawn_blocking(move || {
+        write_private(&tmp, &bytes)?;
+        std::fs::rename(&tmp, &target)
+    })
+    .await
+    .map_err(|e| SendError::Retryable(format!("writing {}: {e}", path.display())))?;
+    written.map_err(|e| SendError::Retryable(format!("writing {}: {e}", path.display())))?;
     Ok(Accepted {
         remote_ref: Some(path.display().to_string()),
         already_had: false,
@@ -28,17 +35,16 @@ pub async fn send(folder: &str, req: &PrintRequest<'_>) -> Result<Accepted, Send
 }
 
 /// Writes a spool file 0600: invoices carry customers' names and addresses.
-async fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use tokio::io::AsyncWriteExt as _;
-    let mut file = tokio::fs::OpenOptions::new()
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(crate::private_files::FILE_MODE)
-        .open(path)
-        .await?;
-    file.write_all(bytes).await?;
-    file.flush().await
+        .open(path)?;
+    file.write_all(bytes)
 }
 
 /// A spooled file with this UUID means the job was already delivered.

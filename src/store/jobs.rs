@@ -132,23 +132,31 @@ pub fn claim(
             params![dead, now],
         )?;
     }
-    let due: Vec<(i64, String, Option<String>, bool)> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, state, lease_holder, in_doubt FROM (
-                 SELECT j.id, j.state, j.lease_holder, j.in_doubt, j.next_attempt_at, j.printer_id
-                 FROM print_jobs j WHERE j.state = 'pending' AND j.next_attempt_at <= ?1
-                 UNION ALL
-                 SELECT j.id, j.state, j.lease_holder, j.in_doubt, j.next_attempt_at, j.printer_id
-                 FROM print_jobs j WHERE j.state = 'sending' AND j.lease_expires_at <= ?1)
-             WHERE printer_id IS NULL
-                OR EXISTS (SELECT 1 FROM printers p WHERE p.id = printer_id AND p.enabled = 1)
-             ORDER BY state = 'pending', next_attempt_at, id LIMIT ?2",
-        )?;
-        stmt.query_map(params![now, limit as i64], |r| {
+    // Jobs of a dead holder first, then pending ones in due order. Each query walks the
+    // `print_jobs_due` index in its order and stops at the limit: a backlog of a million jobs is
+    // not sorted on every claim.
+    let mut due: Vec<(i64, String, Option<String>, bool)> = Vec::with_capacity(limit);
+    for (state, until) in [
+        ("sending", "lease_expires_at"),
+        ("pending", "next_attempt_at"),
+    ] {
+        if due.len() >= limit {
+            break;
+        }
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT j.id, j.state, j.lease_holder, j.in_doubt FROM print_jobs j
+             WHERE j.state = ?1 AND j.{until} <= ?2
+               AND (j.printer_id IS NULL
+                    OR EXISTS (SELECT 1 FROM printers p WHERE p.id = j.printer_id AND p.enabled = 1))
+             ORDER BY j.next_attempt_at, j.id LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![state, now, (limit - due.len()) as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?
-    };
+        })?;
+        for r in rows {
+            due.push(r?);
+        }
+    }
     let mut out = Vec::with_capacity(due.len());
     for (id, state, holder, mut in_doubt) in due {
         let mut sent_at: Option<String> = None;

@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/print_truth.sql"),
     include_str!("schema/scale.sql"),
     include_str!("schema/gate.sql"),
+    include_str!("schema/print_speed.sql"),
 ];
 
 /// The schema version a fully migrated database has.

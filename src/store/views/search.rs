@@ -13,7 +13,8 @@ const COMMON: i64 = 2_000;
 pub struct Search {
     pub table: &'static str,
     pub rowid: &'static str,
-    /// Columns a free word also matches whole (through their own unique index).
+    /// Conditions a free word also matches whole (through an index of their own), each with one
+    /// `?` for the word.
     pub whole: &'static [&'static str],
     pub fields: &'static [(&'static str, &'static str)],
 }
@@ -21,7 +22,10 @@ pub struct Search {
 static PRINT_JOBS: Search = Search {
     table: "print_jobs_search",
     rowid: "j.id",
-    whole: &["j.uuid"],
+    // A job's uuid (a printer's log names it), and the printer's own reference (an IPP or
+    // PrintNode job id, a spool file's path), matched whole: trigrams of every reference would
+    // cost the index an update on each job's acceptance.
+    whole: &["j.uuid = lower(?)", "j.remote_ref = ?"],
     fields: &[
         ("printer", "printer"),
         ("document", "document"),
@@ -59,8 +63,8 @@ impl Search {
         let mut whole = Vec::new();
         if column.is_none() {
             for w in self.whole {
-                cond.push_str(&format!(" OR {w} = ?"));
-                whole.push(word.to_lowercase());
+                cond.push_str(&format!(" OR {w}"));
+                whole.push(word.to_string());
             }
         }
         (cond, query, whole)
