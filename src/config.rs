@@ -221,6 +221,10 @@ fn default_smtp_tls() -> String {
 pub struct UiSection {
     pub theme: String,
     pub keymap: String,
+    /// A shared terminal account's TUI session signs out after this many minutes without a key
+    /// (read by the daemon; fractions allowed, e.g. `0.5`); unset: never.
+    #[serde(deserialize_with = "positive_minutes")]
+    pub idle_sign_out_minutes: Option<f64>,
 }
 
 impl Default for UiSection {
@@ -228,7 +232,27 @@ impl Default for UiSection {
         UiSection {
             theme: "dark".to_string(),
             keymap: "default".to_string(),
+            idle_sign_out_minutes: None,
         }
+    }
+}
+
+impl UiSection {
+    /// How long a shared account's TUI session may go without a key.
+    pub fn idle_sign_out(&self) -> Option<std::time::Duration> {
+        self.idle_sign_out_minutes
+            .map(|m| std::time::Duration::from_secs_f64(m * 60.0))
+    }
+}
+
+fn positive_minutes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let minutes = f64::deserialize(d)?;
+    if minutes.is_finite() && minutes > 0.0 && minutes <= 7.0 * 24.0 * 60.0 {
+        Ok(Some(minutes))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "idle_sign_out_minutes must be a number of minutes above 0 and at most a week (10080), not {minutes}"
+        )))
     }
 }
 

@@ -732,3 +732,20 @@ pub mod tills {
         format!("SILENT for {age} (limit {limit})")
     }
 }
+
+pub mod sign_in {
+    pub const TITLE: &str = " Sign in ";
+    pub const OPERATOR: &str = "Operator: ";
+    pub const PASSWORD: &str = "Password: ";
+    pub const KEYS: &str = "enter: next / sign in · tab: switch field · esc: quit";
+    pub const CHECKING: &str = "Checking the password…";
+    pub const EMPTY: &str = "Type the operator's name and password";
+
+    pub fn shared(account: &str) -> String {
+        format!("{account} is a shared terminal account: sign in as an operator")
+    }
+
+    pub fn idle(minutes: f64) -> String {
+        format!("Signed out after {minutes} minute(s) without a key")
+    }
+}
