@@ -88,6 +88,11 @@ fn an_admins_change_in_the_tui_is_audited_and_a_worker_verdict_reaches_the_sessi
     tui.wait_for("S1");
     tui.keys(&["f"]);
     tui.wait_for("FTP server of S1: FAILED");
+    // A path typed here would be the service account's: file actions name their CLI twin.
+    tui.keys(&["3"]);
+    tui.wait_for("Contacts ·");
+    tui.keys(&["i"]);
+    tui.wait_for("Files stay on your side of the daemon: use `backroom contacts import FILE`");
     tui.keys(&["q"]);
     assert_eq!(tui.wait_exit(), 0, "{}", tui.output());
 }

@@ -360,6 +360,12 @@ pub mod header {
 }
 
 pub mod status {
+    pub fn through_daemon_files(twin: &str) -> String {
+        format!(
+            "Files stay on your side of the daemon: use `{twin}` in a shell (it carries the file over the socket)"
+        )
+    }
+
     /// The hints at the right of the status line, with the active keymap's keys.
     pub const HINTS: &[(&str, &str)] = &[
         ("help", "help"),

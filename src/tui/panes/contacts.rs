@@ -472,7 +472,10 @@ fn delete(sel: &Selection<'_>) -> Effect {
     })
 }
 
-fn import(_sel: &Selection<'_>) -> Effect {
+fn import(sel: &Selection<'_>) -> Effect {
+    if let Err(e) = super::own_files(sel.ctx, "backroom contacts import FILE") {
+        return e;
+    }
     Effect::Form(
         Form::new("Import contacts")
             .field(
@@ -533,7 +536,10 @@ fn import(_sel: &Selection<'_>) -> Effect {
     )
 }
 
-fn template(_sel: &Selection<'_>) -> Effect {
+fn template(sel: &Selection<'_>) -> Effect {
+    if let Err(e) = super::own_files(sel.ctx, "backroom contacts template") {
+        return e;
+    }
     Effect::db("Writing the template", |_| {
         let csv = contacts::template::write(None, false)?;
         let xlsx = contacts::template::write(None, true)?;
@@ -542,6 +548,9 @@ fn template(_sel: &Selection<'_>) -> Effect {
 }
 
 fn backup(sel: &Selection<'_>) -> Effect {
+    if let Err(e) = super::own_files(sel.ctx, "backroom contacts backup EMAIL") {
+        return e;
+    }
     with_email(sel, |email| {
         Effect::db_with_progress(format!("Backing up {email}"), move |conn, progress| {
             let dir = crate::paths::downloads_dir();
@@ -703,6 +712,9 @@ fn adjust(steps: i64) -> Effect {
 }
 
 fn upload_terms(sel: &Selection<'_>) -> Effect {
+    if let Err(e) = super::own_files(sel.ctx, "backroom terms upload FILE") {
+        return e;
+    }
     let operator = sel.ctx.operator.clone();
     Effect::Form(
         Form::new("Upload terms of service")

@@ -61,6 +61,17 @@ use crate::worker::Notification;
 use super::effect::Effect;
 use super::strings;
 
+/// Actions that read or write the operator's own files (imports, uploads, downloads, backups)
+/// run only in personal mode: in a session the daemon hosts, a path would be the service
+/// account's. They name their CLI twin, which carries the files over the socket.
+pub fn own_files(ctx: &Context, twin: &str) -> Result<(), Effect> {
+    if ctx.personal {
+        Ok(())
+    } else {
+        Err(Effect::error(strings::status::through_daemon_files(twin)))
+    }
+}
+
 /// The panes, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Pane {

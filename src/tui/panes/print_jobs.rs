@@ -270,6 +270,9 @@ fn reprint(sel: &Selection<'_>) -> Effect {
 }
 
 fn download(sel: &Selection<'_>) -> Effect {
+    if let Err(e) = super::own_files(sel.ctx, "backroom jobs download ID") {
+        return e;
+    }
     let Some(id) = sel.id() else {
         return Effect::None;
     };
