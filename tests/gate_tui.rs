@@ -95,6 +95,15 @@ fn an_admins_change_in_the_tui_is_audited_and_a_worker_verdict_reaches_the_sessi
     tui.wait_for("Files stay on your side of the daemon: use `backroom contacts import FILE`");
     tui.keys(&["q"]);
     assert_eq!(tui.wait_exit(), 0, "{}", tui.output());
+    drop(tui);
+    // `--read-only` travels with the session: even the admin changes nothing.
+    let tui = gate.tui(&gate.admin, &["--read-only"], &[]);
+    tui.wait_for("Printers");
+    tui.keys(&["P"]);
+    tui.wait_for("backroom runs read-only");
+    tui.keys(&["q"]);
+    assert_eq!(tui.wait_exit(), 0, "{}", tui.output());
+    assert!(gate.printing_off(), "a read-only session switched printing on");
 }
 
 #[test]

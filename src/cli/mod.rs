@@ -309,7 +309,7 @@ async fn run(cli: Cli, matches: clap::ArgMatches) -> anyhow::Result<()> {
             if cli.command.is_none() {
                 // The daemon hosts the TUI; a shared account signs in on its screen.
                 remote::hello(&mut stream).await?;
-                return match crate::tui::remote::run(stream).await? {
+                return match crate::tui::remote::run(stream, cli.read_only).await? {
                     0 => Ok(()),
                     code => Err(remote::Exit(code).into()),
                 };

@@ -71,11 +71,13 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
                 width,
                 height,
                 no_color,
+                read_only,
             } => {
                 let opening = super::tui::Opening {
                     width,
                     height,
                     no_color,
+                    read_only,
                 };
                 return super::tui::host(daemon.clone(), who, true, opening, stream).await;
             }
@@ -122,11 +124,13 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
                 width,
                 height,
                 no_color,
+                read_only,
             } => {
                 let opening = super::tui::Opening {
                     width,
                     height,
                     no_color,
+                    read_only,
                 };
                 return super::tui::host(daemon.clone(), who, shared, opening, stream).await;
             }

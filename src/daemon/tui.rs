@@ -37,6 +37,8 @@ pub struct Opening {
     pub width: u16,
     pub height: u16,
     pub no_color: bool,
+    /// The client asked for `--read-only`.
+    pub read_only: bool,
 }
 
 /// Hosts one TUI session until the client quits or goes. On a `shared` terminal account, a
@@ -61,16 +63,21 @@ pub async fn host(
     let mut stage = if shared && who.operator.is_none() {
         Stage::SignIn(SignIn::new(&who.user, None))
     } else {
-        Stage::App(open_app(&daemon, &who, opening.no_color, app_tx))
+        Stage::App(open_app(&daemon, &who, &opening, app_tx))
     };
     let idle = daemon.ctx.config.ui.idle_sign_out().filter(|_| shared);
     let mut notes = daemon.notifications.subscribe();
     let mut tick = tokio::time::interval(crate::tui::TICK);
     let mut last_key = Instant::now();
     let (checked_tx, mut checked) = mpsc::unbounded_channel::<(String, Result<Role, String>)>();
+    // The last screen sent: a draw that changed nothing (a tick) sends nothing.
+    let mut shown: Option<ratatui::buffer::Buffer> = None;
     loop {
-        draw(&mut screen, &mut stage)?;
+        let changed = draw(&mut screen, &mut stage, &mut shown)?;
         let mut bytes = drawn.take();
+        if !changed {
+            bytes.clear();
+        }
         if let Stage::App(app) = &mut stage {
             for seq in app.terminal_writes.drain(..) {
                 bytes.extend_from_slice(seq.as_bytes());
@@ -121,7 +128,7 @@ pub async fn host(
                     who.role = role;
                     let (app_tx, rx) = mpsc::unbounded_channel();
                     app_rx = rx;
-                    stage = Stage::App(open_app(&daemon, &who, opening.no_color, app_tx));
+                    stage = Stage::App(open_app(&daemon, &who, &opening, app_tx));
                     screen.clear()?;
                     last_key = Instant::now();
                 }
@@ -183,13 +190,22 @@ fn screen(drawn: Drawn, width: u16, height: u16) -> Result<Screen, FrameError> {
     Ok(screen)
 }
 
-/// Draws the stage (into the session's [`Drawn`] bytes).
-fn draw(screen: &mut Screen, stage: &mut Stage) -> Result<(), FrameError> {
-    match stage {
+/// Draws the stage (into the session's [`Drawn`] bytes); false when the screen is the one
+/// `shown` already.
+fn draw(
+    screen: &mut Screen,
+    stage: &mut Stage,
+    shown: &mut Option<ratatui::buffer::Buffer>,
+) -> Result<bool, FrameError> {
+    let frame = match stage {
         Stage::SignIn(form) => screen.draw(|f| form.draw(f))?,
         Stage::App(app) => screen.draw(|f| crate::tui::ui::draw(f, app))?,
     };
-    Ok(())
+    if shown.as_ref() == Some(frame.buffer) {
+        return Ok(false);
+    }
+    *shown = Some(frame.buffer.clone());
+    Ok(true)
 }
 
 async fn send_screen(
@@ -208,17 +224,22 @@ async fn send_screen(
 fn open_app(
     daemon: &Daemon,
     who: &Identity,
-    no_color: bool,
+    opening: &Opening,
     tx: mpsc::UnboundedSender<Event>,
 ) -> Box<App> {
     let mut ctx = daemon.ctx.clone();
     ctx.operator = who.who();
     ctx.role = who.role;
-    ctx.read_only = false;
+    ctx.read_only = opening.read_only;
     ctx.json = false;
     ctx.personal = false;
     ctx.audit = Some(Sink::new(who.clone(), daemon.audit.clone()));
-    let mut app = Box::new(App::new(ctx, tx, Some(daemon.worker.clone()), no_color));
+    let mut app = Box::new(App::new(
+        ctx,
+        tx,
+        Some(daemon.worker.clone()),
+        opening.no_color,
+    ));
     app.start();
     let status = daemon.worker_status.lock().ok().and_then(|s| s.clone());
     if let Some(s) = status {

@@ -29,6 +29,8 @@ pub enum Request {
         height: u16,
         /// The client's `NO_COLOR`.
         no_color: bool,
+        /// The client's `--read-only`: the session changes nothing.
+        read_only: bool,
     },
     /// A terminal event of the client's TUI (keys, mouse, paste, resize).
     Input(crossterm::event::Event),

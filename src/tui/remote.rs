@@ -12,22 +12,28 @@ use super::terminal;
 use crate::service::protocol::{self, FrameError, Reply, Request};
 
 /// Runs the session the daemon hosts until it ends; returns its exit code.
-pub async fn run(stream: UnixStream) -> anyhow::Result<u8> {
+pub async fn run(stream: UnixStream, read_only: bool) -> anyhow::Result<u8> {
     let (width, height) = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let tui = terminal::enter()?;
     drop(tui);
-    let result = session(stream, width, height).await;
+    let result = session(stream, width, height, read_only).await;
     terminal::restore();
     result
 }
 
-async fn session(mut stream: UnixStream, width: u16, height: u16) -> anyhow::Result<u8> {
+async fn session(
+    mut stream: UnixStream,
+    width: u16,
+    height: u16,
+    read_only: bool,
+) -> anyhow::Result<u8> {
     protocol::write(
         &mut stream,
         &Request::Tui {
             width,
             height,
             no_color: super::theme::no_color(),
+            read_only,
         },
     )
     .await?;
@@ -38,8 +44,14 @@ async fn session(mut stream: UnixStream, width: u16, height: u16) -> anyhow::Res
     }));
     let mut events = EventStream::new();
     let mut out = std::io::stdout();
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
     loop {
         tokio::select! {
+            // Killed or its terminal gone: the terminal is restored by the caller.
+            _ = term.recv() => return Ok(1),
+            _ = hangup.recv() => return Ok(1),
             reply = replies.next() => match reply {
                 Some(Ok(Reply::Screen(bytes))) => {
                     out.write_all(bytes.as_bytes())?;
