@@ -409,6 +409,32 @@ mod tests {
     }
 
     #[test]
+    fn idle_sign_out_takes_minutes_above_zero_and_says_so_otherwise() {
+        let cfg = Config::parse("[ui]\nidle_sign_out_minutes = 10\n", Path::new("c.toml")).unwrap();
+        assert_eq!(
+            cfg.ui.idle_sign_out(),
+            Some(std::time::Duration::from_secs(600))
+        );
+        let cfg =
+            Config::parse("[ui]\nidle_sign_out_minutes = 0.05\n", Path::new("c.toml")).unwrap();
+        assert_eq!(
+            cfg.ui.idle_sign_out(),
+            Some(std::time::Duration::from_secs(3))
+        );
+        assert_eq!(Config::default().ui.idle_sign_out(), None);
+        for bad in ["0", "-5", "\"ten\""] {
+            let text = format!("[ui]\nidle_sign_out_minutes = {bad}\n");
+            let err = Config::parse(&text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("c.toml") && err.contains("idle_sign_out_minutes"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn a_bad_role_names_the_file_and_the_key() {
         let err =
             Config::parse("[operators]\nmarie = \"boss\"\n", Path::new("c.toml")).unwrap_err();

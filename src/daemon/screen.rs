@@ -35,6 +35,14 @@ impl Drawn {
     }
 }
 
+/// The largest screen a client may ask for (a buffer of this many cells per session at most).
+const MAX_WIDTH: u16 = 1000;
+const MAX_HEIGHT: u16 = 500;
+
+fn size(width: u16, height: u16) -> Size {
+    Size::new(width.clamp(1, MAX_WIDTH), height.clamp(1, MAX_HEIGHT))
+}
+
 /// The client's screen, seen from the daemon.
 pub struct Remote {
     ansi: CrosstermBackend<Drawn>,
@@ -46,14 +54,14 @@ impl Remote {
     pub fn new(drawn: Drawn, width: u16, height: u16) -> Remote {
         Remote {
             ansi: CrosstermBackend::new(drawn),
-            size: Size::new(width, height),
+            size: size(width, height),
             cursor: Position::ORIGIN,
         }
     }
 
     /// The client's terminal changed size (the next draw resizes and redraws all).
     pub fn resize(&mut self, width: u16, height: u16) {
-        self.size = Size::new(width, height);
+        self.size = size(width, height);
     }
 }
 
@@ -105,5 +113,32 @@ impl Backend for Remote {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Backend::flush(&mut self.ansi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_cannot_ask_for_a_screen_larger_than_the_limit_or_an_empty_one() {
+        let mut r = Remote::new(Drawn::default(), u16::MAX, u16::MAX);
+        assert_eq!(r.size().unwrap(), Size::new(MAX_WIDTH, MAX_HEIGHT));
+        r.resize(0, 0);
+        assert_eq!(r.size().unwrap(), Size::new(1, 1));
+    }
+
+    #[test]
+    fn a_frame_is_ansi_bytes_of_what_was_drawn() {
+        let drawn = Drawn::default();
+        let mut t = ratatui::Terminal::new(Remote::new(drawn.clone(), 20, 2)).unwrap();
+        t.draw(|f| f.render_widget(ratatui::widgets::Paragraph::new("hello"), f.area()))
+            .unwrap();
+        let bytes = String::from_utf8(drawn.take()).unwrap();
+        assert!(
+            bytes.contains("hello") && bytes.contains('\x1b'),
+            "{bytes:?}"
+        );
+        assert!(drawn.take().is_empty());
     }
 }

@@ -96,8 +96,9 @@ pub async fn host(
                     None | Some(Err(FrameError::Closed)) => return Ok(()),
                     Some(Err(e)) => return Err(e),
                     Some(Ok(Request::Input(e))) => e,
-                    Some(Ok(other)) => {
-                        let message = format!("unexpected request in a TUI session: {other:?}");
+                    Some(Ok(_)) => {
+                        // Not echoed: it may carry a password.
+                        let message = "a TUI session takes terminal input only".to_string();
                         return protocol::write(&mut wr, &Reply::Error { code: 2, message }).await;
                     }
                 };

@@ -129,3 +129,45 @@ impl SignIn {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+
+    fn key(code: KeyCode) -> Event {
+        Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn typed(form: &mut SignIn, text: &str) {
+        for c in text.chars() {
+            assert_eq!(form.handle(&key(KeyCode::Char(c))), Ask::Nothing);
+        }
+    }
+
+    #[test]
+    fn the_password_is_never_drawn_and_enter_asks_to_sign_in() {
+        let mut form = SignIn::new("caisse1", None);
+        typed(&mut form, "lea");
+        assert_eq!(form.handle(&key(KeyCode::Enter)), Ask::Nothing);
+        typed(&mut form, "s3cret pw");
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 20)).unwrap();
+        t.draw(|f| form.draw(f)).unwrap();
+        let screen = format!("{:?}", t.backend().buffer());
+        assert!(
+            screen.contains("lea") && screen.contains("caisse1"),
+            "{screen}"
+        );
+        assert!(!screen.contains("s3cret"), "{screen}");
+        assert_eq!(
+            form.handle(&key(KeyCode::Enter)),
+            Ask::SignIn {
+                operator: "lea".into(),
+                password: "s3cret pw".into()
+            }
+        );
+        form.refused("wrong operator name or password".into());
+        assert_eq!(form.handle(&key(KeyCode::Enter)), Ask::Nothing);
+        assert_eq!(form.handle(&key(KeyCode::Esc)), Ask::Quit);
+    }
+}
