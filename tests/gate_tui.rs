@@ -51,6 +51,9 @@ fn staff_in_the_tui_is_refused_an_admin_action_whatever_it_claims_and_the_refusa
     tui.keys(&["P"]);
     let screen = tui.wait_for("is for administrators");
     assert!(screen.contains("printing on or off"), "{screen}");
+    // The Audit pane is for administrators too; its refusal is named as itself.
+    tui.keys(&["9"]);
+    tui.wait_for("Reading the audit log is for administrators");
     tui.keys(&["q"]);
     assert_eq!(tui.wait_exit(), 0, "{}", tui.output());
     assert!(!gate.printing_off(), "staff switched printing off");
@@ -59,6 +62,12 @@ fn staff_in_the_tui_is_refused_an_admin_action_whatever_it_claims_and_the_refusa
         e["user"] == staff.as_str()
             && e["role"] == "staff"
             && e["action"] == "printers.toggle_printing"
+            && e["outcome"].as_str().unwrap_or("").starts_with("refused")
+    });
+    let staff = gate.staff.name.clone();
+    gate.wait_audit("staff's refused Audit pane", |e| {
+        e["user"] == staff.as_str()
+            && e["action"] == "Reading the audit log"
             && e["outcome"].as_str().unwrap_or("").starts_with("refused")
     });
 }
@@ -103,7 +112,10 @@ fn an_admins_change_in_the_tui_is_audited_and_a_worker_verdict_reaches_the_sessi
     tui.wait_for("backroom runs read-only");
     tui.keys(&["q"]);
     assert_eq!(tui.wait_exit(), 0, "{}", tui.output());
-    assert!(gate.printing_off(), "a read-only session switched printing on");
+    assert!(
+        gate.printing_off(),
+        "a read-only session switched printing on"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use super::loader;
 use super::panes::{Needs, Pane, RowAction, Selection};
 use super::popups::Popup;
 use super::strings::status as s;
-use crate::service::audit::{Outcome, Sink};
+use crate::service::audit::{Intent, Outcome, Sink};
 
 /// Wraps database work of a daemon-hosted session so that it is audited where it runs: when
 /// it changed rows, or when it failed while carrying out a change. Named by the row action
@@ -123,8 +123,11 @@ impl App {
             } else {
                 format!("{} marked rows", table.marked.len())
             };
-            let name = format!("{}.{}", pane.name(), action.name);
-            sink.intend(action.access.changes().then_some((name, target)));
+            sink.intend(action.access.changes().then(|| Intent {
+                action: format!("{}.{}", pane.name(), action.name),
+                target,
+                description: action.description.to_string(),
+            }));
         }
         if let Err(e) = self.ctx.allowed(action.access, action.description) {
             self.status.error(e.to_string());
