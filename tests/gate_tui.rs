@@ -92,11 +92,17 @@ fn an_admins_change_in_the_tui_is_audited_and_a_worker_verdict_reaches_the_sessi
             && e["action"] == "printers.toggle_printing"
             && e["outcome"] == "ok"
     });
-    // A connection test runs in the daemon's worker; its verdict comes back as a notification.
+    // A connection test runs in the daemon's worker; its verdict comes back as a notification,
+    // to every session (staff's, open beside it, too).
+    let other = gate.tui(&gate.staff, &[], &[]);
+    other.wait_for("Printers");
     tui.keys(&["4"]);
     tui.wait_for("S1");
     tui.keys(&["f"]);
     tui.wait_for("FTP server of S1: FAILED");
+    other.wait_for("FTP server of S1: FAILED");
+    other.keys(&["q"]);
+    assert_eq!(other.wait_exit(), 0, "{}", other.output());
     // A path typed here would be the service account's: file actions name their CLI twin.
     tui.keys(&["3"]);
     tui.wait_for("Contacts ·");
