@@ -22,6 +22,9 @@ pub struct Context {
     /// Where a daemon-hosted TUI session writes its audit entries (changes and refusals);
     /// `None` in personal mode.
     pub audit: Option<crate::service::audit::Sink>,
+    /// A session the daemon hosts writes the client's downloads here; the daemon sends them
+    /// over the socket into the client's own downloads folder. `None`: the user's own folder.
+    pub outbox: Option<PathBuf>,
 }
 
 pub use crate::service::Refused;
@@ -40,7 +43,15 @@ impl Context {
             demo: false,
             personal: true,
             audit: None,
+            outbox: None,
         }
+    }
+
+    /// Where downloads, backups and templates go: the session's outbox, else the downloads dir.
+    pub fn downloads_dir(&self) -> PathBuf {
+        self.outbox
+            .clone()
+            .unwrap_or_else(crate::paths::downloads_dir)
     }
 
     /// Opens (and migrates) the store.

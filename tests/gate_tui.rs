@@ -76,12 +76,49 @@ fn staff_in_the_tui_is_refused_an_admin_action_whatever_it_claims_and_the_refusa
 fn an_admins_change_in_the_tui_is_audited_and_a_worker_verdict_reaches_the_session() {
     let gate = Gate::start();
     gate.ok(&gate.admin, &["pos", "folders", "add", "S1"]);
+    let spool = gate.spool.display().to_string();
+    gate.ok(
+        &gate.admin,
+        &[
+            "printers",
+            "add",
+            "archive",
+            "--provider",
+            "spool",
+            "--target",
+            &spool,
+        ],
+    );
+    let order = gate.home(&gate.admin).join("order.json");
+    std::fs::write(&order, ORDER).unwrap();
+    gate.admin.own(&order);
+    gate.ok(
+        &gate.admin,
+        &["events", "emit", "order.received", "--file", "order.json"],
+    );
     let tui = gate.tui(&gate.admin, &[], &[]);
     let screen = tui.wait_for("Printers");
     assert!(
         screen.contains(&format!("{} (admin)", gate.admin.name)),
         "{screen}"
     );
+    // A download made in the session lands in the client's own downloads folder, written by
+    // the client (owned by the admin), not in the service account's.
+    tui.keys(&["2"]);
+    tui.wait_for("A-1001");
+    tui.keys(&["W"]);
+    tui.wait_for("is in your downloads folder");
+    let downloads: Vec<_> = std::fs::read_dir(gate.home(&gate.admin).join("Downloads"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(downloads.len(), 1, "{downloads:?}");
+    let pdf = std::fs::read(downloads[0].path()).unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let admin_uid = std::fs::metadata(gate.home(&gate.admin)).unwrap().uid();
+    assert_eq!(downloads[0].metadata().unwrap().uid(), admin_uid);
+    tui.keys(&["1"]);
+    tui.wait_for("archive");
     tui.keys(&["P"]);
     tui.wait_for("Printing is switched off");
     assert!(gate.printing_off());
@@ -187,3 +224,8 @@ fn a_shared_account_signs_in_on_the_screen_and_is_signed_out_when_idle() {
         "{audit:#?}"
     );
 }
+
+const ORDER: &str = r#"{"order_number": "A-1001", "date": "2026-11-20", "currency": "EUR",
+ "customer": {"name": "Jeanne Martin"},
+ "billing_address": {"name": "Jeanne Martin", "street": "1 rue de la Paix", "postal_code": "69001", "city": "Lyon", "country": "FR"},
+ "lines": [{"description": "Paper", "quantity": 2, "unit_price": "4.50", "vat_rate": 20}]}"#;

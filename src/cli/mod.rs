@@ -277,6 +277,7 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
         demo: cli.demo,
         personal: true,
         audit: None,
+        outbox: None,
     })
 }
 

@@ -188,7 +188,8 @@ fn read_input(path: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Failure::new(USAGE, format!("cannot read {path}: {e}")).into())
 }
 
-fn write_file(
+/// Writes a chunk of a file the daemon sent into the client's own files (see [`Reply::File`]).
+pub(crate) fn write_file(
     line: &CommandLine,
     slot: Option<usize>,
     name: &str,

@@ -57,13 +57,14 @@ pub async fn host(
         Some((r, rd))
     });
     tokio::pin!(inputs);
+    let outbox = Outbox::create(&daemon)?;
     let drawn = Drawn::default();
     let mut screen = screen(drawn.clone(), opening.width, opening.height)?;
     let (app_tx, mut app_rx) = mpsc::unbounded_channel::<Event>();
     let mut stage = if shared && who.operator.is_none() {
         Stage::SignIn(SignIn::new(&who.user, None))
     } else {
-        Stage::App(open_app(&daemon, &who, &opening, app_tx))
+        Stage::App(open_app(&daemon, &who, &opening, &outbox, app_tx))
     };
     let idle = daemon.ctx.config.ui.idle_sign_out().filter(|_| shared);
     let mut notes = daemon.notifications.subscribe();
@@ -129,7 +130,7 @@ pub async fn host(
                     who.role = role;
                     let (app_tx, rx) = mpsc::unbounded_channel();
                     app_rx = rx;
-                    stage = Stage::App(open_app(&daemon, &who, &opening, app_tx));
+                    stage = Stage::App(open_app(&daemon, &who, &opening, &outbox, app_tx));
                     screen.clear()?;
                     last_key = Instant::now();
                 }
@@ -155,7 +156,12 @@ pub async fn host(
             },
             Some(e) = app_rx.recv() => {
                 if let Stage::App(app) = &mut stage {
+                    let done = matches!(e, Event::Done { .. });
                     app.handle(e);
+                    // Only once every running work ended: a file may still be being written.
+                    if done && app.db_running == 0 {
+                        outbox.deliver(&mut wr, app).await?;
+                    }
                 }
             }
             _ = tick.tick() => {
@@ -226,6 +232,7 @@ fn open_app(
     daemon: &Daemon,
     who: &Identity,
     opening: &Opening,
+    outbox: &Outbox,
     tx: mpsc::UnboundedSender<Event>,
 ) -> Box<App> {
     let mut ctx = daemon.ctx.clone();
@@ -235,6 +242,7 @@ fn open_app(
     ctx.json = false;
     ctx.personal = false;
     ctx.audit = Some(Sink::new(who.clone(), daemon.audit.clone()));
+    ctx.outbox = Some(outbox.dir.clone());
     let mut app = Box::new(App::new(
         ctx,
         tx,
@@ -247,4 +255,81 @@ fn open_app(
         app.handle(Event::Worker(Notification::Status(s)));
     }
     app
+}
+
+/// The session's private folder (0700, the service account's) where its downloads, backups
+/// and templates are written; each file is sent to the client's downloads folder, then removed.
+struct Outbox {
+    dir: std::path::PathBuf,
+}
+
+impl Outbox {
+    fn create(daemon: &Daemon) -> Result<Outbox, FrameError> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let root = daemon
+            .ctx
+            .db_path
+            .parent()
+            .map(|p| p.join("commands"))
+            .unwrap_or_else(|| std::path::PathBuf::from("commands"));
+        let dir = root.join(format!(
+            "tui-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        crate::private_files::create_missing_dir(&dir)?;
+        Ok(Outbox { dir })
+    }
+
+    /// Sends every file the session wrote, in chunks, and says where it went.
+    async fn deliver(
+        &self,
+        wr: &mut tokio::net::unix::WriteHalf<'_>,
+        app: &mut App,
+    ) -> Result<(), FrameError> {
+        use tokio::io::AsyncReadExt;
+        let mut files: Vec<_> = std::fs::read_dir(&self.dir)?
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        for path in files {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut file = tokio::fs::File::open(&path).await?;
+            let mut buf = vec![0u8; protocol::CHUNK];
+            let mut first = true;
+            loop {
+                let n = file.read(&mut buf).await?;
+                if n == 0 && !first {
+                    break;
+                }
+                let reply = Reply::File {
+                    slot: None,
+                    name: name.clone(),
+                    data: buf[..n].to_vec(),
+                    first,
+                };
+                protocol::write(wr, &reply).await?;
+                first = false;
+                if n == 0 {
+                    break;
+                }
+            }
+            let _ = std::fs::remove_file(&path);
+            app.status
+                .info(crate::tui::strings::status::delivered(&name));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

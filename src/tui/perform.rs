@@ -40,6 +40,7 @@ impl App {
             Effect::Db { label, work } => {
                 self.status.busy.insert(label.clone(), None);
                 self.pending += 1;
+                self.db_running += 1;
                 let work = match &self.ctx.audit {
                     Some(sink) => audited(sink.clone(), &label, work),
                     None => work,

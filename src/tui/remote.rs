@@ -44,6 +44,11 @@ async fn session(
     }));
     let mut events = EventStream::new();
     let mut out = std::io::stdout();
+    // Downloads and backups made in the session land in this user's own downloads folder.
+    let files = crate::service::protocol::CommandLine {
+        downloads_dir: crate::paths::downloads_dir().display().to_string(),
+        ..Default::default()
+    };
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
@@ -56,6 +61,9 @@ async fn session(
                 Some(Ok(Reply::Screen(bytes))) => {
                     out.write_all(bytes.as_bytes())?;
                     out.flush()?;
+                }
+                Some(Ok(Reply::File { slot: None, name, data, first })) => {
+                    crate::cli::remote::write_file(&files, None, &name, &data, first)?;
                 }
                 Some(Ok(Reply::Exit { code })) => return Ok(code),
                 Some(Ok(Reply::Error { code, message })) => {

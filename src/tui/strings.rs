@@ -360,6 +360,10 @@ pub mod header {
 }
 
 pub mod status {
+    pub fn delivered(name: &str) -> String {
+        format!("{name} is in your downloads folder")
+    }
+
     pub fn through_daemon_files(twin: &str) -> String {
         format!(
             "Files stay on your side of the daemon: use `{twin}` in a shell (it carries the file over the socket)"

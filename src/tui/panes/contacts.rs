@@ -537,23 +537,19 @@ fn import(sel: &Selection<'_>) -> Effect {
 }
 
 fn template(sel: &Selection<'_>) -> Effect {
-    if let Err(e) = super::own_files(sel.ctx, "backroom contacts template") {
-        return e;
-    }
-    Effect::db("Writing the template", |_| {
-        let csv = contacts::template::write(None, false)?;
-        let xlsx = contacts::template::write(None, true)?;
+    let dir = sel.ctx.downloads_dir();
+    Effect::db("Writing the template", move |_| {
+        crate::private_files::create_missing_dir(&dir)?;
+        let csv = contacts::template::write(Some(&dir), false)?;
+        let xlsx = contacts::template::write(Some(&dir), true)?;
         Ok(format!("wrote {} and {}", csv.display(), xlsx.display()))
     })
 }
 
 fn backup(sel: &Selection<'_>) -> Effect {
-    if let Err(e) = super::own_files(sel.ctx, "backroom contacts backup EMAIL") {
-        return e;
-    }
-    with_email(sel, |email| {
+    let dir = sel.ctx.downloads_dir();
+    with_email(sel, move |email| {
         Effect::db_with_progress(format!("Backing up {email}"), move |conn, progress| {
-            let dir = crate::paths::downloads_dir();
             let w = contacts::backup::backup(conn, &email, &dir, &mut |done, total| {
                 progress.set(done, total)
             })?;

@@ -61,9 +61,10 @@ use crate::worker::Notification;
 use super::effect::Effect;
 use super::strings;
 
-/// Actions that read or write the operator's own files (imports, uploads, downloads, backups)
-/// run only in personal mode: in a session the daemon hosts, a path would be the service
-/// account's. They name their CLI twin, which carries the files over the socket.
+/// Actions that read a file the operator names (imports, uploads) run only in personal mode:
+/// in a session the daemon hosts, the path would be the service account's. They name their
+/// CLI twin, which carries the file over the socket. (Downloads go through the session's
+/// outbox to the client's own folder.)
 pub fn own_files(ctx: &Context, twin: &str) -> Result<(), Effect> {
     if ctx.personal {
         Ok(())
