@@ -6,6 +6,11 @@
 //! Scale: `BACKROOM_BENCH_JOBS` print jobs (default 1,000,000) and `BACKROOM_BENCH_CONTACTS`
 //! contacts (default 100,000). The database is built first; the measurement runs in a fresh
 //! process so that its peak RSS is the console's, not the builder's.
+//!
+//! Then the same store through the daemon: `backroom daemon` (worker, web service, socket) hosts
+//! the TUI session and a client on its socket sends keys as a person's terminal would; each key
+//! is timed to the first screen frame that answers it, and to the last frame it caused (the
+//! screen then stays quiet for 40 ms). `BACKROOM_BENCH_DAEMON=0` skips this part.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -39,7 +44,237 @@ fn main() -> anyhow::Result<()> {
         .env("BACKROOM_BENCH_MEASURE", &db)
         .status()?;
     anyhow::ensure!(status.success(), "the measurement failed: {status}");
+    if std::env::var("BACKROOM_BENCH_DAEMON").as_deref() != Ok("0") {
+        tokio::runtime::Runtime::new()?.block_on(daemon::measure(dir.path(), &db))?;
+    }
     Ok(())
+}
+
+mod daemon {
+    //! Key → frame through the daemon's socket.
+
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use backroom::service::protocol::{self, PROTOCOL, Reply, Request};
+    use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    use tokio::sync::mpsc;
+
+    /// The screen is quiet this long after the last frame a key caused.
+    const QUIET: Duration = Duration::from_millis(40);
+
+    struct Daemon(std::process::Child);
+
+    impl Drop for Daemon {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    struct Client {
+        write: tokio::net::unix::OwnedWriteHalf,
+        /// Arrival time and size of each screen frame.
+        frames: mpsc::UnboundedReceiver<(Instant, usize)>,
+    }
+
+    impl Client {
+        async fn key(&mut self, code: KeyCode, mods: KeyModifiers) -> anyhow::Result<()> {
+            let event = Event::Key(KeyEvent::new(code, mods));
+            protocol::write(&mut self.write, &Request::Input(event)).await?;
+            Ok(())
+        }
+
+        /// Frames until the screen is quiet: (first frame, last frame) after `sent`; `None`
+        /// when the key changed nothing on the screen within a second (the end of a table).
+        async fn answer(&mut self, sent: Instant) -> anyhow::Result<Option<(Duration, Duration)>> {
+            let mut first = None;
+            let mut last = None;
+            loop {
+                match tokio::time::timeout(QUIET, self.frames.recv()).await {
+                    Ok(Some((at, _))) => {
+                        first.get_or_insert(at);
+                        last = Some(at);
+                    }
+                    Ok(None) => anyhow::bail!("the daemon closed the session"),
+                    Err(_) if last.is_some() => break,
+                    Err(_) if sent.elapsed() > Duration::from_secs(1) => return Ok(None),
+                    Err(_) => {}
+                }
+            }
+            let at = |t: Option<Instant>| t.map(|t| t - sent).unwrap_or_default();
+            Ok(Some((at(first), at(last))))
+        }
+
+        /// Drops frames until the screen is quiet.
+        async fn settle(&mut self) {
+            while let Ok(Some(_)) = tokio::time::timeout(QUIET * 3, self.frames.recv()).await {}
+        }
+    }
+
+    async fn timed(
+        c: &mut Client,
+        keys: &[(KeyCode, KeyModifiers)],
+        times: usize,
+    ) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)> {
+        let (mut first, mut last) = (Vec::new(), Vec::new());
+        for _ in 0..times {
+            for (code, mods) in keys {
+                let sent = Instant::now();
+                c.key(*code, *mods).await?;
+                if let Some((f, l)) = c.answer(sent).await? {
+                    first.push(f);
+                    last.push(l);
+                }
+            }
+        }
+        Ok((first, last))
+    }
+
+    fn report(what: &str, (first, last): (Vec<Duration>, Vec<Duration>)) {
+        let n = first.len();
+        if n == 0 {
+            println!("{what:<34} no key changed the screen");
+            return;
+        }
+        let (f50, f99) = super::percentiles(first);
+        let (l50, l99) = super::percentiles(last);
+        println!(
+            "{what:<34} first frame p50 {f50:>6.2} p99 {f99:>6.2} ms · last frame p50 {l50:>6.2} p99 {l99:>6.2} ms ({n} keys that changed the screen)"
+        );
+    }
+
+    pub async fn measure(dir: &Path, db: &Path) -> anyhow::Result<()> {
+        // Printing off: the daemon's worker would otherwise send the store's pending jobs to
+        // the bench's made-up printers while keys are timed.
+        backroom::store::printers::set_printing_enabled(&backroom::store::open(db)?, false)?;
+        let socket = dir.join("bench.sock");
+        let config = dir.join("config.toml");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        std::fs::write(
+            &config,
+            format!("[server]\nlisten = \"127.0.0.1:{port}\"\n"),
+        )?;
+        let _daemon = Daemon(
+            std::process::Command::new(env!("CARGO_BIN_EXE_backroom"))
+                .arg("--config")
+                .arg(&config)
+                .arg("--db")
+                .arg(db)
+                .arg("daemon")
+                .arg("--socket")
+                .arg(&socket)
+                .env("XDG_STATE_HOME", dir.join("state"))
+                .env_remove("BACKROOM_NO_DAEMON")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()?,
+        );
+        let started = Instant::now();
+        let stream = loop {
+            match tokio::net::UnixStream::connect(&socket).await {
+                Ok(s) => break s,
+                Err(_) if started.elapsed() < Duration::from_secs(60) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await
+                }
+                Err(e) => anyhow::bail!("the daemon never answered: {e}"),
+            }
+        };
+        let (mut read, mut write) = stream.into_split();
+        protocol::write(
+            &mut write,
+            &Request::Hello {
+                protocol: PROTOCOL,
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            },
+        )
+        .await?;
+        let welcome: Reply = protocol::read(&mut read).await?;
+        anyhow::ensure!(matches!(welcome, Reply::Welcome { .. }), "{welcome:?}");
+        let opened = Instant::now();
+        protocol::write(
+            &mut write,
+            &Request::Tui {
+                width: 120,
+                height: 40,
+                no_color: false,
+                read_only: false,
+            },
+        )
+        .await?;
+        let (tx, frames) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok(reply) = protocol::read::<_, Reply>(&mut read).await {
+                if let Reply::Screen(bytes) = reply
+                    && tx.send((Instant::now(), bytes.len())).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let mut c = Client { write, frames };
+        let (first, last) = c.answer(opened).await?.unwrap_or_default();
+        println!(
+            "daemon: {:<26} first frame {:>7.2} ms · last frame {:>7.2} ms",
+            "session opened",
+            first.as_secs_f64() * 1e3,
+            last.as_secs_f64() * 1e3
+        );
+        c.settle().await;
+        let none = KeyModifiers::NONE;
+        let sent = Instant::now();
+        c.key(KeyCode::Char('2'), none).await?;
+        let (first, last) = c.answer(sent).await?.unwrap_or_default();
+        println!(
+            "daemon: {:<26} first frame {:>7.2} ms · last frame {:>7.2} ms",
+            "print jobs pane",
+            first.as_secs_f64() * 1e3,
+            last.as_secs_f64() * 1e3
+        );
+        c.settle().await;
+        let down = [(KeyCode::Char('j'), none)];
+        let page = [(KeyCode::PageDown, none)];
+        let ends = [
+            (KeyCode::Char('G'), KeyModifiers::SHIFT),
+            (KeyCode::Char('g'), none),
+        ];
+        report("daemon: print jobs: down", timed(&mut c, &down, 200).await?);
+        report(
+            "daemon: print jobs: page down",
+            timed(&mut c, &page, 100).await?,
+        );
+        report(
+            "daemon: print jobs: end, home",
+            timed(&mut c, &ends, 25).await?,
+        );
+        c.key(KeyCode::Char('/'), none).await?;
+        c.settle().await;
+        let typed: Vec<_> = "state:failed connection"
+            .chars()
+            .map(|ch| (KeyCode::Char(ch), none))
+            .collect();
+        report(
+            "daemon: print jobs: filter keys",
+            timed(&mut c, &typed, 1).await?,
+        );
+        c.key(KeyCode::Esc, none).await?;
+        c.settle().await;
+        c.key(KeyCode::Char('3'), none).await?;
+        c.settle().await;
+        report("daemon: contacts: down", timed(&mut c, &down, 200).await?);
+        report(
+            "daemon: contacts: page down",
+            timed(&mut c, &page, 100).await?,
+        );
+        report(
+            "daemon: contacts: end, home",
+            timed(&mut c, &ends, 25).await?,
+        );
+        c.key(KeyCode::Char('q'), none).await?;
+        Ok(())
+    }
 }
 
 fn build(db: &Path, jobs: usize, contacts: usize) -> anyhow::Result<()> {
@@ -64,14 +299,19 @@ fn build(db: &Path, jobs: usize, contacts: usize) -> anyhow::Result<()> {
                                      last_error, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6)",
         )?;
-        let start = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")?.to_utc();
+        // Within the retention (25 days up to now): the daemon's worker purges nothing.
+        let span = chrono::Duration::days(25);
+        let start = chrono::Utc::now() - span;
+        let step_ms = span.num_milliseconds() / jobs.max(1) as i64;
         for i in 0..jobs {
             let state = match i % 50 {
                 0 => "failed",
                 1 => "pending",
                 _ => "succeeded",
             };
-            let at = backroom::store::to_text(start + chrono::Duration::seconds(i as i64 * 30));
+            let at = backroom::store::to_text(
+                start + chrono::Duration::milliseconds(i as i64 * step_ms),
+            );
             job.execute(rusqlite::params![
                 format!("{i:016x}"),
                 (i % 1000 + 1) as i64,

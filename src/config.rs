@@ -221,6 +221,10 @@ fn default_smtp_tls() -> String {
 pub struct UiSection {
     pub theme: String,
     pub keymap: String,
+    /// A shared terminal account's TUI session signs out after this many minutes without a key
+    /// (read by the daemon; fractions allowed, e.g. `0.5`); unset: never.
+    #[serde(deserialize_with = "positive_minutes")]
+    pub idle_sign_out_minutes: Option<f64>,
 }
 
 impl Default for UiSection {
@@ -228,7 +232,27 @@ impl Default for UiSection {
         UiSection {
             theme: "dark".to_string(),
             keymap: "default".to_string(),
+            idle_sign_out_minutes: None,
         }
+    }
+}
+
+impl UiSection {
+    /// How long a shared account's TUI session may go without a key.
+    pub fn idle_sign_out(&self) -> Option<std::time::Duration> {
+        self.idle_sign_out_minutes
+            .map(|m| std::time::Duration::from_secs_f64(m * 60.0))
+    }
+}
+
+fn positive_minutes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let minutes = f64::deserialize(d)?;
+    if minutes.is_finite() && minutes > 0.0 && minutes <= 7.0 * 24.0 * 60.0 {
+        Ok(Some(minutes))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "idle_sign_out_minutes must be a number of minutes above 0 and at most a week (10080), not {minutes}"
+        )))
     }
 }
 
@@ -382,6 +406,32 @@ mod tests {
             Role::Staff
         );
         assert_eq!(cfg.operators.shared_accounts, vec!["till1".to_string()]);
+    }
+
+    #[test]
+    fn idle_sign_out_takes_minutes_above_zero_and_says_so_otherwise() {
+        let cfg = Config::parse("[ui]\nidle_sign_out_minutes = 10\n", Path::new("c.toml")).unwrap();
+        assert_eq!(
+            cfg.ui.idle_sign_out(),
+            Some(std::time::Duration::from_secs(600))
+        );
+        let cfg =
+            Config::parse("[ui]\nidle_sign_out_minutes = 0.05\n", Path::new("c.toml")).unwrap();
+        assert_eq!(
+            cfg.ui.idle_sign_out(),
+            Some(std::time::Duration::from_secs(3))
+        );
+        assert_eq!(Config::default().ui.idle_sign_out(), None);
+        for bad in ["0", "-5", "\"ten\""] {
+            let text = format!("[ui]\nidle_sign_out_minutes = {bad}\n");
+            let err = Config::parse(&text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("c.toml") && err.contains("idle_sign_out_minutes"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

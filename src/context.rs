@@ -16,6 +16,15 @@ pub struct Context {
     pub read_only: bool,
     pub json: bool,
     pub demo: bool,
+    /// False in a TUI session the daemon hosts for a client (the header then says who, not
+    /// `personal`).
+    pub personal: bool,
+    /// Where a daemon-hosted TUI session writes its audit entries (changes and refusals);
+    /// `None` in personal mode.
+    pub audit: Option<crate::service::audit::Sink>,
+    /// A session the daemon hosts writes the client's downloads here; the daemon sends them
+    /// over the socket into the client's own downloads folder. `None`: the user's own folder.
+    pub outbox: Option<PathBuf>,
 }
 
 pub use crate::service::Refused;
@@ -32,7 +41,17 @@ impl Context {
             read_only: false,
             json: false,
             demo: false,
+            personal: true,
+            audit: None,
+            outbox: None,
         }
+    }
+
+    /// Where downloads, backups and templates go: the session's outbox, else the downloads dir.
+    pub fn downloads_dir(&self) -> PathBuf {
+        self.outbox
+            .clone()
+            .unwrap_or_else(crate::paths::downloads_dir)
     }
 
     /// Opens (and migrates) the store.
@@ -61,7 +80,12 @@ impl Context {
     }
 
     /// Asks the service whether this run may do an action needing `access`.
+    /// A refusal is audited when the run has an audit sink (a daemon-hosted TUI session).
     pub fn allowed(&self, access: crate::service::Access, action: &str) -> Result<(), Refused> {
-        crate::service::policy::check(&self.identity(), access, action)
+        let result = crate::service::policy::check(&self.identity(), access, action);
+        if let (Err(refused), Some(sink)) = (&result, &self.audit) {
+            sink.refused(action, refused);
+        }
+        result
     }
 }

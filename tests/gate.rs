@@ -4,221 +4,11 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::users::{OsUser, require_root};
-
-const API_TOKEN: &str = "api-token-never-shown-4711";
-const TILL_TOKEN: &str = "till-token-never-shown-0815";
-const API_KEY: &str = "printnode-key-never-shown-1234";
-
-/// A daemon under its own service account and the users who talk to it.
-struct Gate {
-    daemon: std::process::Child,
-    root: PathBuf,
-    bin: PathBuf,
-    socket: PathBuf,
-    web: u16,
-    spool: PathBuf,
-    service: OsUser,
-    admin: OsUser,
-    staff: OsUser,
-    shared: OsUser,
-    _group: OsUser,
-}
-
-impl Gate {
-    fn start() -> Gate {
-        require_root();
-        let group = OsUser::group("grp");
-        let service = OsUser::create("svc", &[]);
-        let admin = OsUser::create("adm", &[&group.name]);
-        let staff = OsUser::create("stf", &[]);
-        let shared = OsUser::create("tty", &[]);
-        let root = std::env::temp_dir().join(support::users::unique("gate"));
-        for dir in ["bin", "run", "data", "spool", "etc"] {
-            std::fs::create_dir_all(root.join(dir)).unwrap();
-        }
-        for user in [&admin, &staff, &shared] {
-            let home = root.join("home").join(&user.name);
-            std::fs::create_dir_all(home.join("Downloads")).unwrap();
-            user.own(&home);
-        }
-        set_mode(&root, 0o755);
-        set_mode(&root.join("home"), 0o755);
-        let bin = root.join("bin/backroom");
-        std::fs::copy(env!("CARGO_BIN_EXE_backroom"), &bin).unwrap();
-        set_mode(&bin, 0o755);
-        let web = support::free_port();
-        let socket = root.join("run/backroom.sock");
-        let config = format!(
-            "[operators]\n{admin} = \"admin\"\nadmin_groups = [\"{group}\"]\nshared_accounts = [\"{shared}\"]\n\
-             [server]\nlisten = \"127.0.0.1:{web}\"\napi_token = \"{API_TOKEN}\"\n\
-             [server.till_tokens]\n\"7\" = \"{TILL_TOKEN}\"\n",
-            admin = "nobody-by-name",
-            group = group.name,
-            shared = shared.name,
-        );
-        std::fs::write(root.join("etc/config.toml"), config).unwrap();
-        for dir in ["run", "data", "spool", "etc"] {
-            service.own(&root.join(dir));
-        }
-        set_mode(&root.join("data"), 0o700);
-        set_mode(&root.join("etc"), 0o700);
-        set_mode(&root.join("run"), 0o755);
-        let daemon = Command::new("runuser")
-            .args(["-m", "-u", &service.name, "--"])
-            .arg(&bin)
-            .arg("--config")
-            .arg(root.join("etc/config.toml"))
-            .arg("--db")
-            .arg(root.join("data/backroom.db"))
-            .arg("daemon")
-            .arg("--socket")
-            .arg(&socket)
-            .env("HOME", root.join("data"))
-            .env("XDG_STATE_HOME", root.join("data/state"))
-            .env_remove("BACKROOM_NO_DAEMON")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the daemon");
-        let gate = Gate {
-            daemon,
-            spool: root.join("spool"),
-            root,
-            bin,
-            socket,
-            web,
-            service,
-            admin,
-            staff,
-            shared,
-            _group: group,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::os::unix::net::UnixStream::connect(&gate.socket).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the daemon never answered on its socket"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        gate
-    }
-
-    fn home(&self, user: &OsUser) -> PathBuf {
-        self.root.join("home").join(&user.name)
-    }
-
-    /// `backroom ARGS` run as `user` through the daemon's socket, with extra environment.
-    fn client(&self, user: &OsUser, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
-        let home = self.home(user);
-        let mut c = Command::new("runuser");
-        // -m: keep the environment (HOME, and the USER a client may claim).
-        c.args(["-m", "-u", &user.name, "--"])
-            .arg(&self.bin)
-            .args(args)
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
-            .env("HOME", &home)
-            .env("USER", &user.name)
-            .env("XDG_DOWNLOAD_DIR", home.join("Downloads"))
-            .env("BACKROOM_SOCKET", &self.socket)
-            .current_dir(&home)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        let mut child = c.spawn().expect("run a client");
-        {
-            use std::io::Write as _;
-            let mut input = child.stdin.take().unwrap();
-            input.write_all(stdin).unwrap();
-        }
-        child.wait_with_output().unwrap()
-    }
-
-    fn run(&self, user: &OsUser, args: &[&str]) -> Output {
-        self.client(user, args, &[], b"")
-    }
-
-    fn ok(&self, user: &OsUser, args: &[&str]) -> String {
-        let out = self.run(user, args);
-        assert!(
-            out.status.success(),
-            "{} {args:?}: exit {:?}\n{}{}",
-            user.name,
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn json(&self, user: &OsUser, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let out = self.ok(user, &all);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: bad JSON ({e}): {out}"))
-    }
-
-    /// True when `printers list` says printing is switched off for the store.
-    fn printing_off(&self) -> bool {
-        let out = self.run(&self.staff, &["printers", "list"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        stderr(&out).contains("printing is switched off")
-    }
-
-    fn audit(&self) -> Vec<Value> {
-        self.json(&self.admin, &["audit", "list", "--limit", "1000"])
-            .as_array()
-            .unwrap()
-            .clone()
-    }
-}
-
-impl Drop for Gate {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.daemon.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.daemon.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
-        // runuser's child may outlive it for a moment: nothing of the service account may run
-        // when its user is removed.
-        let _ = Command::new("pkill")
-            .args(["-KILL", "-u", &self.service.name])
-            .status();
-        std::thread::sleep(Duration::from_millis(100));
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
-fn set_mode(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-fn code(out: &Output) -> Option<i32> {
-    out.status.code()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use support::gate::{API_KEY, API_TOKEN, Gate, TILL_TOKEN, code, set_mode, stderr};
 
 /// A way a client may claim a role: extra flags and environment.
 type Trick<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
@@ -443,7 +233,7 @@ fn files_travel_over_the_socket_and_the_worker_prints_at_once() {
 
     // A path the client did not send is refused: the daemon opens no path a client names.
     let mut raw = std::os::unix::net::UnixStream::connect(&gate.socket).unwrap();
-    hello(&mut raw, 1);
+    hello(&mut raw, backroom::service::protocol::PROTOCOL);
     let reply = frame(
         &mut raw,
         &serde_json::json!({"Command": {"args": ["contacts", "import", "/etc/shadow"], "stdin": null, "inputs": [], "outputs": [], "downloads_dir": "/tmp"}}),
@@ -634,14 +424,50 @@ fn the_daemon_answers_the_web_service_in_the_same_process() {
     let mut answer = String::new();
     s.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
-    let audit = gate.audit();
-    assert!(
-        audit.iter().any(|e| e["user"] == "http:api token"
+    gate.wait_audit("the event", |e| {
+        e["user"] == "http:api token"
             && e["action"] == "events.emit"
             && e["target"] == "order.received"
-            && e["outcome"] == "ok"),
-        "{audit:#?}"
+            && e["outcome"] == "ok"
+    });
+
+    // A wrong token is refused, and the refusal is audited under what it claimed to be.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", gate.web)).unwrap();
+    let request = format!(
+        "POST /api/events/order.received HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer not-the-token\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ORDER}",
+        ORDER.len()
     );
+    s.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let audit = gate.wait_audit("the refused event", |e| {
+        e["user"] == "http:unknown token"
+            && e["action"] == "events.emit"
+            && e["outcome"].as_str().unwrap_or("").starts_with("refused")
+    });
+    // Exactly one entry for the accepted event: the layer audits, the handler does not again.
+    let emitted = audit
+        .iter()
+        .filter(|e| e["user"] == "http:api token" && e["action"] == "events.emit")
+        .count();
+    assert_eq!(emitted, 1, "{audit:#?}");
+
+    // A till's push of several tickets is one entry, named by its token's till.
+    let push = serde_json::json!({"till": "7", "items": []}).to_string();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", gate.web)).unwrap();
+    let request = format!(
+        "POST /api/till/push HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {TILL_TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{push}",
+        push.len()
+    );
+    s.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    gate.wait_audit("the till's push", |e| {
+        e["user"] == "http:till 7" && e["action"] == "till.push"
+    });
 }
 
 fn hello(raw: &mut std::os::unix::net::UnixStream, protocol: u32) -> Value {

@@ -275,6 +275,9 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
         read_only: cli.read_only,
         json: cli.json,
         demo: cli.demo,
+        personal: true,
+        audit: None,
+        outbox: None,
     })
 }
 
@@ -304,13 +307,15 @@ async fn run(cli: Cli, matches: clap::ArgMatches) -> anyhow::Result<()> {
             .unwrap_or_else(crate::config::default_path);
         let (path, explicit) = remote::socket_path(cli.socket.as_deref(), Some(&config));
         if let Some(mut stream) = remote::connect(&path, explicit).await? {
-            let _who = remote::open(&mut stream, cli.operator.as_deref()).await?;
             if cli.command.is_none() {
-                return Err(output::Failure::refused(
-                    "a backroom daemon answers on this machine and the TUI cannot run through it yet: use the CLI (backroom <noun> <verb>), or --no-daemon on your own database",
-                )
-                .into());
+                // The daemon hosts the TUI; a shared account signs in on its screen.
+                remote::hello(&mut stream).await?;
+                return match crate::tui::remote::run(stream, cli.read_only).await? {
+                    0 => Ok(()),
+                    code => Err(remote::Exit(code).into()),
+                };
             }
+            let _who = remote::open(&mut stream, cli.operator.as_deref()).await?;
             let argv: Vec<String> = std::env::args_os()
                 .skip(1)
                 .map(|a| a.to_string_lossy().into_owned())

@@ -61,21 +61,7 @@ pub async fn open(
     stream: &mut UnixStream,
     operator: Option<&str>,
 ) -> anyhow::Result<crate::service::Identity> {
-    protocol::write(
-        stream,
-        &Request::Hello {
-            protocol: PROTOCOL,
-            version: env!("CARGO_PKG_VERSION").to_string(),
-        },
-    )
-    .await?;
-    let (identity, sign_in) = match protocol::read(stream).await? {
-        Reply::Welcome {
-            identity, sign_in, ..
-        } => (identity, sign_in),
-        Reply::Error { code, message } => return Err(Failure::new(code, message).into()),
-        other => anyhow::bail!("the daemon answered hello with {other:?}"),
-    };
+    let (identity, sign_in) = hello(stream).await?;
     if !sign_in {
         return Ok(identity);
     }
@@ -99,6 +85,26 @@ pub async fn open(
         Reply::Error { code, message } => Err(Failure::new(code, message).into()),
         other => anyhow::bail!("the daemon answered the sign-in with {other:?}"),
     }
+}
+
+/// Says hello; returns who the daemon says we are and whether we must sign in.
+pub async fn hello(stream: &mut UnixStream) -> anyhow::Result<(crate::service::Identity, bool)> {
+    protocol::write(
+        stream,
+        &Request::Hello {
+            protocol: PROTOCOL,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+    )
+    .await?;
+    let (identity, sign_in) = match protocol::read(stream).await? {
+        Reply::Welcome {
+            identity, sign_in, ..
+        } => (identity, sign_in),
+        Reply::Error { code, message } => return Err(Failure::new(code, message).into()),
+        other => anyhow::bail!("the daemon answered hello with {other:?}"),
+    };
+    Ok((identity, sign_in))
 }
 
 /// Runs `argv` (without the program name) on the daemon; returns its exit code.
@@ -182,7 +188,8 @@ fn read_input(path: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Failure::new(USAGE, format!("cannot read {path}: {e}")).into())
 }
 
-fn write_file(
+/// Writes a chunk of a file the daemon sent into the client's own files (see [`Reply::File`]).
+pub(crate) fn write_file(
     line: &CommandLine,
     slot: Option<usize>,
     name: &str,

@@ -4,7 +4,9 @@
 
 mod exec;
 mod files;
+mod screen;
 mod session;
+mod tui;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -21,6 +23,14 @@ pub struct Daemon {
     pub exe: PathBuf,
     /// The daemon's own connection (audit log, sign-in, secrets to mask).
     pub conn: Mutex<rusqlite::Connection>,
+    /// The worker's command channel, shared by every TUI session.
+    pub worker: tokio::sync::mpsc::UnboundedSender<crate::worker::Command>,
+    /// The worker's notifications, to every TUI session.
+    pub notifications: tokio::sync::broadcast::Sender<crate::worker::Notification>,
+    /// The worker's last status, for a session that opens later.
+    pub worker_status: Mutex<Option<crate::worker::WorkerStatus>>,
+    /// Audit entries of TUI sessions, written in order by one writer.
+    pub audit: tokio::sync::mpsc::UnboundedSender<crate::store::audit::Entry>,
 }
 
 /// Runs until Ctrl-C or SIGTERM.
@@ -31,19 +41,33 @@ pub async fn run(ctx: Context, socket: Option<PathBuf>) -> anyhow::Result<()> {
     let conn = ctx.open_store()?;
     let listener = bind(&path).await?;
     let exe = std::env::current_exe().context("finding the backroom binary")?;
+    let (notify_tx, mut notify_rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = crate::worker::spawn(ctx.clone(), notify_tx);
+    let (audit_tx, audit_rx) = tokio::sync::mpsc::unbounded_channel();
     let daemon = Arc::new(Daemon {
         ctx: ctx.clone(),
         exe,
         conn: Mutex::new(conn),
+        worker: worker.commands.clone(),
+        notifications: tokio::sync::broadcast::channel(1024).0,
+        worker_status: Mutex::new(None),
+        audit: audit_tx,
     });
-
-    let (notify_tx, mut notify_rx) = tokio::sync::mpsc::unbounded_channel();
-    let worker = crate::worker::spawn(ctx.clone(), notify_tx);
+    let fanout = daemon.clone();
     tokio::spawn(async move {
         while let Some(n) = notify_rx.recv().await {
             tracing::debug!(?n, "worker notification");
+            if let crate::worker::Notification::Status(s) = &n
+                && let Ok(mut last) = fanout.worker_status.lock()
+            {
+                *last = Some(s.clone());
+            }
+            // No session open is not an error.
+            let _ = fanout.notifications.send(n);
         }
     });
+    let writer = daemon.clone();
+    tokio::task::spawn_blocking(move || write_audit(&writer, audit_rx));
 
     // The web service as `backroom serve` runs it (its limits and timeouts), in this process.
     let listen = ctx.config.server.listen.clone();
@@ -105,6 +129,25 @@ async fn bind(path: &std::path::Path) -> anyhow::Result<UnixListener> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))
         .with_context(|| format!("opening the socket {} to local users", path.display()))?;
     Ok(listener)
+}
+
+/// Writes the TUI sessions' audit entries, in the order they came, until the daemon stops.
+fn write_audit(
+    daemon: &Daemon,
+    mut entries: tokio::sync::mpsc::UnboundedReceiver<crate::store::audit::Entry>,
+) {
+    while let Some(entry) = entries.blocking_recv() {
+        match daemon.conn.lock() {
+            Ok(conn) => {
+                if let Err(e) = crate::store::audit::append(&conn, &entry) {
+                    tracing::error!(error = %e, action = %entry.action, "writing the audit log");
+                }
+            }
+            Err(_) => {
+                tracing::error!(action = %entry.action, "the daemon's connection lock is poisoned: not audited")
+            }
+        }
+    }
 }
 
 /// Purges audit entries past their retention once an hour.

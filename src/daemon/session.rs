@@ -22,7 +22,7 @@ pub async fn serve(daemon: Arc<Daemon>, mut stream: UnixStream) {
     }
 }
 
-async fn session(daemon: &Daemon, stream: &mut UnixStream) -> Result<(), FrameError> {
+async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), FrameError> {
     let uid = stream.peer_cred()?.uid();
     let mut who = Identity::of_peer(uid, &daemon.ctx.config);
     match protocol::read::<_, Request>(stream).await? {
@@ -64,16 +64,34 @@ async fn session(daemon: &Daemon, stream: &mut UnixStream) -> Result<(), FrameEr
     )
     .await?;
     if shared {
-        let Request::SignIn { operator, password } = protocol::read(stream).await? else {
-            let message = format!("{} is a shared terminal account: sign in first", who.user);
-            return protocol::write(
-                stream,
-                &Reply::Error {
-                    code: REFUSED,
-                    message,
-                },
-            )
-            .await;
+        let (operator, password) = match protocol::read(stream).await? {
+            Request::SignIn { operator, password } => (operator, password),
+            // The TUI signs in on its screen.
+            Request::Tui {
+                width,
+                height,
+                no_color,
+                read_only,
+            } => {
+                let opening = super::tui::Opening {
+                    width,
+                    height,
+                    no_color,
+                    read_only,
+                };
+                return super::tui::host(daemon.clone(), who, true, opening, stream).await;
+            }
+            _ => {
+                let message = format!("{} is a shared terminal account: sign in first", who.user);
+                return protocol::write(
+                    stream,
+                    &Reply::Error {
+                        code: REFUSED,
+                        message,
+                    },
+                )
+                .await;
+            }
         };
         match sign_in(daemon, &who, &operator, &password) {
             Ok(role) => {
@@ -102,6 +120,20 @@ async fn session(daemon: &Daemon, stream: &mut UnixStream) -> Result<(), FrameEr
     loop {
         match protocol::read(stream).await? {
             Request::Command(line) => super::exec::run(daemon, &who, line, stream).await?,
+            Request::Tui {
+                width,
+                height,
+                no_color,
+                read_only,
+            } => {
+                let opening = super::tui::Opening {
+                    width,
+                    height,
+                    no_color,
+                    read_only,
+                };
+                return super::tui::host(daemon.clone(), who, shared, opening, stream).await;
+            }
             other => {
                 let message = format!("unexpected request {other:?}");
                 protocol::write(stream, &Reply::Error { code: 2, message }).await?;
@@ -111,7 +143,7 @@ async fn session(daemon: &Daemon, stream: &mut UnixStream) -> Result<(), FrameEr
 }
 
 /// Checks the operator's password; every attempt is audited under the OS user.
-fn sign_in(
+pub(super) fn sign_in(
     daemon: &Daemon,
     who: &Identity,
     operator: &str,

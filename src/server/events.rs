@@ -126,12 +126,8 @@ async fn ingest(state: AppState, kind: &str, payload: Value) -> Response {
     let ctx = state.ctx.clone();
     let result = tokio::task::spawn_blocking(move || {
         let mut conn = crate::store::open(&ctx.db_path)?;
+        // Audited by the web service's audit layer (server::audit), like every change.
         let out = outbox::ingest(&mut conn, kind, &payload, "api", &ctx.config.store.name);
-        if out.is_ok() {
-            let who = crate::service::Identity::web("api token");
-            let outcome = crate::service::audit::Outcome::Ok;
-            crate::service::audit::record(&conn, &who, "events.emit", kind.as_str(), &outcome);
-        }
         Ok::<_, anyhow::Error>(out)
     })
     .await;

@@ -1,5 +1,6 @@
 //! `backroom serve`: the web service (events, portal, till endpoints) on axum.
 
+pub mod audit;
 pub mod events;
 pub mod fleet;
 mod json_errors;
@@ -20,12 +21,18 @@ use crate::context::Context;
 #[derive(Clone)]
 pub struct AppState {
     pub ctx: Arc<Context>,
+    /// Where changes are audited (`None` read-only: nothing changes).
+    pub audit: Option<audit::Writer>,
 }
 
 /// The whole router: `/health` plus each area's routes.
 pub fn router(ctx: Context) -> Router {
     let read_only = ctx.read_only;
-    let state = AppState { ctx: Arc::new(ctx) };
+    let audit = (!read_only).then(|| audit::Writer::start(ctx.db_path.clone()));
+    let state = AppState {
+        ctx: Arc::new(ctx),
+        audit,
+    };
     let router = Router::new()
         .route("/health", get(health))
         .merge(events::routes())
@@ -33,6 +40,10 @@ pub fn router(ctx: Context) -> Router {
         .merge(till::routes())
         .merge(fleet::routes())
         .merge(metrics::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::layer,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(json_errors::layer));
     if read_only {

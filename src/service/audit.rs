@@ -49,6 +49,75 @@ pub fn record(conn: &Connection, who: &Identity, action: &str, target: &str, out
     }
 }
 
+/// A change asked for in a TUI session: its action, its target, and how a refusal names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    pub action: String,
+    pub target: String,
+    pub description: String,
+}
+
+/// Where a front door that lives in the daemon (a TUI session) sends its audit entries: the
+/// daemon writes them in order on its own connection, off the session's loop.
+#[derive(Debug, Clone)]
+pub struct Sink {
+    who: Identity,
+    tx: tokio::sync::mpsc::UnboundedSender<Entry>,
+    /// The change the session is carrying out: (`pane.action`, target, how a refusal names it).
+    intent: std::sync::Arc<std::sync::Mutex<Option<Intent>>>,
+}
+
+impl Sink {
+    pub fn new(who: Identity, tx: tokio::sync::mpsc::UnboundedSender<Entry>) -> Sink {
+        Sink {
+            who,
+            tx,
+            intent: Default::default(),
+        }
+    }
+
+    /// Who the entries name.
+    pub fn who(&self) -> &Identity {
+        &self.who
+    }
+
+    pub fn record(&self, action: &str, target: &str, outcome: &Outcome) {
+        if self
+            .tx
+            .send(entry(&self.who, action, target, outcome))
+            .is_err()
+        {
+            tracing::error!(action, "the daemon's audit writer stopped: not audited");
+        }
+    }
+
+    /// The change now asked for (`None` for a read): what later work and refusals are named by.
+    pub fn intend(&self, intent: Option<Intent>) {
+        if let Ok(mut i) = self.intent.lock() {
+            *i = intent;
+        }
+    }
+
+    /// The change being carried out, if any: (action, target).
+    pub fn intent(&self) -> Option<(String, String)> {
+        self.intent
+            .lock()
+            .ok()
+            .and_then(|i| i.as_ref().map(|i| (i.action.clone(), i.target.clone())))
+    }
+
+    /// A refusal of `description`: named by the intent when it is the intent's own check, else
+    /// by the description.
+    pub fn refused(&self, description: &str, why: &super::Refused) {
+        let intent = self.intent.lock().ok().and_then(|i| i.clone());
+        let (action, target) = match intent {
+            Some(i) if i.description == description => (i.action, i.target),
+            _ => (description.to_string(), String::new()),
+        };
+        self.record(&action, &target, &Outcome::Refused(why.to_string()));
+    }
+}
+
 /// Purges entries older than the retention, batch after batch; returns how many went.
 pub fn purge(conn: &Connection) -> rusqlite::Result<usize> {
     let before = crate::store::to_text(chrono::Utc::now() - chrono::Duration::days(RETENTION_DAYS));

@@ -7,7 +7,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use super::Identity;
 
 /// Bumped whenever a frame changes shape; client and daemon must speak the same.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 /// The largest frame either side accepts (a file travels in chunks below this).
 pub const MAX_FRAME: usize = 16 * 1024 * 1024;
 /// A file's bytes travel in chunks of this size.
@@ -22,6 +22,18 @@ pub enum Request {
     SignIn { operator: String, password: String },
     /// A `backroom <noun> <verb> ...` command, judged and run by the daemon.
     Command(CommandLine),
+    /// Open the TUI: the daemon hosts the session and draws it at this size. A shared
+    /// terminal account may send this instead of `SignIn`: it signs in on the screen.
+    Tui {
+        width: u16,
+        height: u16,
+        /// The client's `NO_COLOR`.
+        no_color: bool,
+        /// The client's `--read-only`: the session changes nothing.
+        read_only: bool,
+    },
+    /// A terminal event of the client's TUI (keys, mouse, paste, resize).
+    Input(crossterm::event::Event),
 }
 
 /// A command line with the client's files: paths are replaced by `@@in:N@@` / `@@out:N@@`
@@ -78,6 +90,8 @@ pub enum Reply {
         data: Vec<u8>,
         first: bool,
     },
+    /// Bytes for the client's terminal (ANSI drawing of the TUI session, OSC 52 copies).
+    Screen(String),
     /// The command ended with this exit code.
     Exit {
         code: u8,

@@ -64,6 +64,8 @@ pub struct App {
     pub quit: bool,
     /// Background work not answered yet (tests wait for it to reach zero).
     pub pending: usize,
+    /// Database work of actions still running (a session's downloads wait for it).
+    pub db_running: usize,
     /// A row action asked for before the active pane's first rows arrived (pane, action name).
     pub deferred: Option<(Pane, &'static str)>,
     /// The marked rows an action runs on, by pane: unmarked once its change is done.
@@ -110,6 +112,7 @@ impl App {
             hits: Hits::default(),
             quit: false,
             pending: 0,
+            db_running: 0,
             deferred: None,
             acting: None,
             clipboard: None,
@@ -249,6 +252,7 @@ impl App {
             }
             Event::Done { label, result } => {
                 self.pending = self.pending.saturating_sub(1);
+                self.db_running = self.db_running.saturating_sub(1);
                 self.status.busy.remove(&label);
                 self.unmark_acted(&result);
                 self.apply(result);

@@ -59,7 +59,7 @@ impl Header {
             Span::styled(self.host.clone(), base),
             sep.clone(),
             Span::styled(
-                s::operator(true, &ctx.operator, &ctx.role.to_string()),
+                s::operator(ctx.personal, &ctx.operator, &ctx.role.to_string()),
                 base,
             ),
             sep.clone(),

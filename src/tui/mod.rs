@@ -23,6 +23,8 @@ pub mod palette;
 pub mod panes;
 mod perform;
 pub mod popups;
+pub mod remote;
+pub mod sign_in;
 pub mod status;
 pub mod strings;
 pub mod terminal;
@@ -42,7 +44,7 @@ use app::App;
 use event::Event;
 
 /// How often the loop ticks (status expiry, header counts, pane refresh).
-const TICK: Duration = Duration::from_millis(250);
+pub const TICK: Duration = Duration::from_millis(250);
 
 /// Runs the TUI until the operator quits. The terminal is restored on every way out.
 pub async fn run(ctx: Context) -> anyhow::Result<()> {

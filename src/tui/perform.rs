@@ -6,6 +6,29 @@ use super::loader;
 use super::panes::{Needs, Pane, RowAction, Selection};
 use super::popups::Popup;
 use super::strings::status as s;
+use crate::service::audit::{Intent, Outcome, Sink};
+
+/// Wraps database work of a daemon-hosted session so that it is audited where it runs: when
+/// it changed rows, or when it failed while carrying out a change. Named by the row action
+/// that asked for it, else by its label.
+fn audited(sink: Sink, label: &str, work: super::effect::DbWork) -> super::effect::DbWork {
+    let intent = sink.intent();
+    let label = label.to_string();
+    Box::new(move |conn, progress| {
+        let before = conn.total_changes();
+        let result = work(conn, progress);
+        let changed = conn.total_changes() != before;
+        if changed || (result.is_err() && intent.is_some()) {
+            let (action, target) = intent.unwrap_or((label, String::new()));
+            let outcome = match &result {
+                Ok(_) => Outcome::Ok,
+                Err(e) => Outcome::Failed(format!("{e:#}")),
+            };
+            sink.record(&action, &target, &outcome);
+        }
+        result
+    })
+}
 
 impl App {
     /// Carries out an effect.
@@ -17,6 +40,11 @@ impl App {
             Effect::Db { label, work } => {
                 self.status.busy.insert(label.clone(), None);
                 self.pending += 1;
+                self.db_running += 1;
+                let work = match &self.ctx.audit {
+                    Some(sink) => audited(sink.clone(), &label, work),
+                    None => work,
+                };
                 loader::work(&self.ctx.db_path, label, work, &self.tx);
             }
             Effect::Busy(label) => {
@@ -29,7 +57,14 @@ impl App {
             Effect::Form(f) => self.popups.push(Popup::Form(f)),
             Effect::Review(r) => self.popups.push(Popup::Review(r)),
             Effect::Worker(cmd) => match &self.worker {
-                Some(w) if w.send(cmd).is_ok() => {}
+                Some(w) if w.send(cmd).is_ok() => {
+                    // A change handed to the worker (a test page) is audited as asked.
+                    if let Some(sink) = &self.ctx.audit
+                        && let Some((action, target)) = sink.intent()
+                    {
+                        sink.record(&action, &target, &Outcome::Ok);
+                    }
+                }
                 _ => self.status.error(s::NO_WORKER),
             },
             Effect::Copy { text, what } => {
@@ -79,6 +114,22 @@ impl App {
     /// refused without a selected row when it needs one; otherwise its effect is applied.
     pub fn run_action(&mut self, action: &RowAction) {
         let pane = self.active;
+        if let Some(sink) = &self.ctx.audit {
+            let table = &self.tables[pane.index()];
+            let target = if table.marked.is_empty() || action.needs != Needs::Rows {
+                table
+                    .selected_row()
+                    .and_then(|r| r.cells.first().cloned())
+                    .unwrap_or_default()
+            } else {
+                format!("{} marked rows", table.marked.len())
+            };
+            sink.intend(action.access.changes().then(|| Intent {
+                action: format!("{}.{}", pane.name(), action.name),
+                target,
+                description: action.description.to_string(),
+            }));
+        }
         if let Err(e) = self.ctx.allowed(action.access, action.description) {
             self.status.error(e.to_string());
             return;

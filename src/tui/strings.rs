@@ -360,6 +360,16 @@ pub mod header {
 }
 
 pub mod status {
+    pub fn delivered(name: &str) -> String {
+        format!("{name} is in your downloads folder")
+    }
+
+    pub fn through_daemon_files(twin: &str) -> String {
+        format!(
+            "Files stay on your side of the daemon: use `{twin}` in a shell (it carries the file over the socket)"
+        )
+    }
+
     /// The hints at the right of the status line, with the active keymap's keys.
     pub const HINTS: &[(&str, &str)] = &[
         ("help", "help"),
@@ -730,5 +740,22 @@ pub mod tills {
 
     pub fn silent_for(age: &str, limit: &str) -> String {
         format!("SILENT for {age} (limit {limit})")
+    }
+}
+
+pub mod sign_in {
+    pub const TITLE: &str = " Sign in ";
+    pub const OPERATOR: &str = "Operator: ";
+    pub const PASSWORD: &str = "Password: ";
+    pub const KEYS: &str = "enter: next / sign in · tab: switch field · esc: quit";
+    pub const CHECKING: &str = "Checking the password…";
+    pub const EMPTY: &str = "Type the operator's name and password";
+
+    pub fn shared(account: &str) -> String {
+        format!("{account} is a shared terminal account: sign in as an operator")
+    }
+
+    pub fn idle(minutes: f64) -> String {
+        format!("Signed out after {minutes} minute(s) without a key")
     }
 }

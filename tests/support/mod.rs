@@ -3,6 +3,7 @@
 
 pub mod env;
 pub mod ftp;
+pub mod gate;
 pub mod ipp;
 pub mod keys;
 pub mod postgres;

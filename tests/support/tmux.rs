@@ -36,11 +36,23 @@ impl Tmux {
     /// Starts `command` (run by `sh -c`) in a fresh 120×40 tmux pane with `env`'s variables
     /// and `extra` ones.
     pub fn start(env: &TestEnv, command: &str, extra: &[(&str, &str)]) -> Tmux {
+        let mut vars = env.vars();
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Tmux::launch(env.path(), command, &vars)
+    }
+
+    /// Starts `command` with only tmux's own environment (the command sets what it needs, e.g.
+    /// `runuser -u USER -- env -i ...`); tmux's config goes into `dir`.
+    pub fn bare(dir: &std::path::Path, command: &str) -> Tmux {
+        Tmux::launch(dir, command, &[])
+    }
+
+    fn launch(dir: &std::path::Path, command: &str, vars: &[(String, String)]) -> Tmux {
         super::require_program("tmux", "tmux");
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let socket = format!("backroom-test-{}-{n}", std::process::id());
-        let conf = env.path().join(format!("tmux-{n}.conf"));
+        let conf = dir.join(format!("tmux-{n}.conf"));
         std::fs::write(
             &conf,
             "set -g remain-on-exit on\nset -g status off\nset -g history-limit 1000\n",
@@ -53,10 +65,7 @@ impl Tmux {
             .env_remove("TMUX")
             .env("TERM", "xterm-256color")
             .env("RUST_BACKTRACE", "0");
-        for (k, v) in env.vars() {
-            c.env(k, v);
-        }
-        for (k, v) in extra {
+        for (k, v) in vars {
             c.env(k, v);
         }
         c.args(["new-session", "-d", "-s", "t", "-x"])

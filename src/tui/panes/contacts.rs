@@ -472,7 +472,10 @@ fn delete(sel: &Selection<'_>) -> Effect {
     })
 }
 
-fn import(_sel: &Selection<'_>) -> Effect {
+fn import(sel: &Selection<'_>) -> Effect {
+    if let Err(e) = super::own_files(sel.ctx, "backroom contacts import FILE") {
+        return e;
+    }
     Effect::Form(
         Form::new("Import contacts")
             .field(
@@ -533,18 +536,20 @@ fn import(_sel: &Selection<'_>) -> Effect {
     )
 }
 
-fn template(_sel: &Selection<'_>) -> Effect {
-    Effect::db("Writing the template", |_| {
-        let csv = contacts::template::write(None, false)?;
-        let xlsx = contacts::template::write(None, true)?;
+fn template(sel: &Selection<'_>) -> Effect {
+    let dir = sel.ctx.downloads_dir();
+    Effect::db("Writing the template", move |_| {
+        crate::private_files::create_missing_dir(&dir)?;
+        let csv = contacts::template::write(Some(&dir), false)?;
+        let xlsx = contacts::template::write(Some(&dir), true)?;
         Ok(format!("wrote {} and {}", csv.display(), xlsx.display()))
     })
 }
 
 fn backup(sel: &Selection<'_>) -> Effect {
-    with_email(sel, |email| {
+    let dir = sel.ctx.downloads_dir();
+    with_email(sel, move |email| {
         Effect::db_with_progress(format!("Backing up {email}"), move |conn, progress| {
-            let dir = crate::paths::downloads_dir();
             let w = contacts::backup::backup(conn, &email, &dir, &mut |done, total| {
                 progress.set(done, total)
             })?;
@@ -703,6 +708,9 @@ fn adjust(steps: i64) -> Effect {
 }
 
 fn upload_terms(sel: &Selection<'_>) -> Effect {
+    if let Err(e) = super::own_files(sel.ctx, "backroom terms upload FILE") {
+        return e;
+    }
     let operator = sel.ctx.operator.clone();
     Effect::Form(
         Form::new("Upload terms of service")

@@ -61,6 +61,18 @@ use crate::worker::Notification;
 use super::effect::Effect;
 use super::strings;
 
+/// Actions that read a file the operator names (imports, uploads) run only in personal mode:
+/// in a session the daemon hosts, the path would be the service account's. They name their
+/// CLI twin, which carries the file over the socket. (Downloads go through the session's
+/// outbox to the client's own folder.)
+pub fn own_files(ctx: &Context, twin: &str) -> Result<(), Effect> {
+    if ctx.personal {
+        Ok(())
+    } else {
+        Err(Effect::error(strings::status::through_daemon_files(twin)))
+    }
+}
+
 /// The panes, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Pane {

@@ -273,8 +273,9 @@ fn download(sel: &Selection<'_>) -> Effect {
     let Some(id) = sel.id() else {
         return Effect::None;
     };
+    let dir = sel.ctx.downloads_dir();
     Effect::db(s::DOWNLOADING, move |conn| {
-        let path = crate::printing::download::to_downloads(conn, id)?;
+        let path = crate::printing::download::write(conn, id, None, &dir)?;
         let bytes = std::fs::metadata(&path)
             .map(|m| m.len() as usize)
             .unwrap_or(0);
