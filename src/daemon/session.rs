@@ -43,7 +43,7 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
             return protocol::write(stream, &Reply::Error { code: 1, message }).await;
         }
         other => {
-            let message = format!("the first frame must be Hello, not {other:?}");
+            let message = format!("the first frame must be Hello, not {}", other.name());
             return protocol::write(stream, &Reply::Error { code: 2, message }).await;
         }
     }
@@ -135,7 +135,7 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
                 return super::tui::host(daemon.clone(), who, shared, opening, stream).await;
             }
             other => {
-                let message = format!("unexpected request {other:?}");
+                let message = format!("unexpected request {}", other.name());
                 protocol::write(stream, &Reply::Error { code: 2, message }).await?;
             }
         }

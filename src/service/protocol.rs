@@ -13,8 +13,9 @@ pub const MAX_FRAME: usize = 16 * 1024 * 1024;
 /// A file's bytes travel in chunks of this size.
 pub const CHUNK: usize = 1024 * 1024;
 
-/// What a client asks.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// What a client asks. Its `Debug` names the request only: a sign-in carries a password and a
+/// command or a key may carry anything the operator typed.
+#[derive(Clone, Serialize, Deserialize)]
 pub enum Request {
     /// The first frame: the client's protocol and program version.
     Hello { protocol: u32, version: String },
@@ -34,6 +35,25 @@ pub enum Request {
     },
     /// A terminal event of the client's TUI (keys, mouse, paste, resize).
     Input(crossterm::event::Event),
+}
+
+impl Request {
+    /// The request's kind, without its contents (for messages and logs).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::Hello { .. } => "Hello",
+            Request::SignIn { .. } => "SignIn",
+            Request::Command(_) => "Command",
+            Request::Tui { .. } => "Tui",
+            Request::Input(_) => "Input",
+        }
+    }
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A command line with the client's files: paths are replaced by `@@in:N@@` / `@@out:N@@`
@@ -154,4 +174,20 @@ pub fn input_marker(n: usize) -> String {
 /// The marker standing for output `n` in a command line.
 pub fn output_marker(n: usize) -> String {
     format!("@@out:{n}@@")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_in_a_message_or_log_never_shows_a_password() {
+        let sign_in = Request::SignIn {
+            operator: "lea".into(),
+            password: "Tr0ub4dor&3".into(),
+        };
+        let shown = format!("{sign_in:?} / {}", sign_in.name());
+        assert!(!shown.contains("Tr0ub4dor"), "{shown}");
+        assert!(shown.contains("SignIn"), "{shown}");
+    }
 }
