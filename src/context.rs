@@ -88,4 +88,10 @@ impl Context {
         }
         result
     }
+
+    /// Whether this session may run `action` of the service's policy table (`triggers.set`).
+    pub fn may(&self, action: &str) -> Result<(), Refused> {
+        let (access, description) = crate::service::policy::rule(action);
+        self.allowed(access, &description)
+    }
 }

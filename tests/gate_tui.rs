@@ -61,7 +61,7 @@ fn staff_in_the_tui_is_refused_an_admin_action_whatever_it_claims_and_the_refusa
     gate.wait_audit("staff's refusal in the TUI", |e| {
         e["user"] == staff.as_str()
             && e["role"] == "staff"
-            && e["action"] == "printers.toggle_printing"
+            && e["action"] == "printers.toggle-printing"
             && e["outcome"].as_str().unwrap_or("").starts_with("refused")
     });
     let staff = gate.staff.name.clone();
@@ -126,7 +126,7 @@ fn an_admins_change_in_the_tui_is_audited_and_a_worker_verdict_reaches_the_sessi
     gate.wait_audit("the admin's change in the TUI", |e| {
         e["user"] == admin.as_str()
             && e["role"] == "admin"
-            && e["action"] == "printers.toggle_printing"
+            && e["action"] == "printers.toggle-printing"
             && e["outcome"] == "ok"
     });
     // A connection test runs in the daemon's worker; its verdict comes back as a notification,

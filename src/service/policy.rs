@@ -141,6 +141,13 @@ pub const TABLE: &[(&str, Access, &str)] = &[
     ),
     ("tills.list", Read, "listing the tills"),
     ("doctor", Read, "running the doctor"),
+    // Actions of the TUI that no single command is (each checks its command's rule too).
+    (
+        "printers.toggle-printing",
+        Admin,
+        "switching printing on or off",
+    ),
+    ("doctor.fix", Write, "applying the doctor's fix"),
     ("support-bundle", AdminRead, "writing a support bundle"),
     ("setup", Admin, "setting up the store server"),
     ("serve", Read, "running the web service"),

@@ -124,13 +124,13 @@ impl App {
             } else {
                 format!("{} marked rows", table.marked.len())
             };
-            sink.intend(action.access.changes().then(|| Intent {
-                action: format!("{}.{}", pane.name(), action.name),
+            sink.intend(action.access().changes().then(|| Intent {
+                action: action.policy.to_string(),
                 target,
                 description: action.description.to_string(),
             }));
         }
-        if let Err(e) = self.ctx.allowed(action.access, action.description) {
+        if let Err(e) = self.ctx.allowed(action.access(), action.description) {
             self.status.error(e.to_string());
             return;
         }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use rusqlite::Connection;
 
-use super::{Access, Needs, Notice, RowAction, Selection};
+use super::{Needs, Notice, RowAction, Selection};
 use crate::contacts::links::{self, GenericLink, Limit, human_size};
 use crate::contacts::mail::{Mail, Mailer};
 use crate::contacts::transitions::{self, Action};
@@ -76,98 +76,110 @@ pub static ACTIONS: &[RowAction] = &[
     action(
         "actions",
         s::ACTIONS,
-        Access::Read,
+        "contacts.list",
         Needs::Row,
         actions_menu,
     ),
-    action("add", s::ADD, Access::Write, Needs::Nothing, add),
-    action("invite", s::INVITE, Access::Write, Needs::Row, invite),
-    action("activate", s::ACTIVATE, Access::Write, Needs::Row, activate),
+    action("add", s::ADD, "contacts.add", Needs::Nothing, add),
+    action("invite", s::INVITE, "contacts.invite", Needs::Row, invite),
+    action(
+        "activate",
+        s::ACTIVATE,
+        "contacts.activate",
+        Needs::Row,
+        activate,
+    ),
     action(
         "deactivate",
         s::DEACTIVATE,
-        Access::Write,
+        "contacts.deactivate",
         Needs::Row,
         deactivate,
     ),
     action(
         "reactivate",
         s::REACTIVATE,
-        Access::Write,
+        "contacts.reactivate",
         Needs::Row,
         reactivate,
     ),
     action(
         "delete_identities",
         s::DELETE_IDENTITIES,
-        Access::Write,
+        "contacts.delete-identities",
         Needs::Row,
         delete_identities,
     ),
-    action("delete", s::DELETE, Access::Write, Needs::Rows, delete),
-    action("import", s::IMPORT, Access::Write, Needs::Nothing, import),
+    action("delete", s::DELETE, "contacts.delete", Needs::Rows, delete),
+    action(
+        "import",
+        s::IMPORT,
+        "contacts.import",
+        Needs::Nothing,
+        import,
+    ),
     action(
         "template",
         s::TEMPLATE,
-        Access::Read,
+        "contacts.template",
         Needs::Nothing,
         template,
     ),
-    action("backup", s::BACKUP, Access::Read, Needs::Row, backup),
+    action("backup", s::BACKUP, "contacts.backup", Needs::Row, backup),
     action(
         "copy_link",
         s::COPY_LINK,
-        Access::Read,
+        "links.show",
         Needs::Nothing,
         copy_link,
     ),
     action(
         "copy_generic_link",
         s::COPY_GENERIC,
-        Access::Read,
+        "links.show",
         Needs::Nothing,
         copy_generic,
     ),
     action(
         "send_link",
         s::SEND_LINK,
-        Access::Write,
+        "links.send",
         Needs::Row,
         send_link,
     ),
     action(
         "regenerate_link",
         s::REGENERATE,
-        Access::Admin,
+        "links.regenerate",
         Needs::Nothing,
         regenerate,
     ),
     action(
         "link_settings",
         s::LINK_SETTINGS,
-        Access::Write,
+        "links.set",
         Needs::Nothing,
         link_settings,
     ),
     action(
         "next_limit",
         s::NEXT_LIMIT,
-        Access::Read,
+        "links.show",
         Needs::Nothing,
         next_limit,
     ),
-    action("limit_up", s::MORE, Access::Write, Needs::Nothing, limit_up),
+    action("limit_up", s::MORE, "links.set", Needs::Nothing, limit_up),
     action(
         "limit_down",
         s::LESS,
-        Access::Write,
+        "links.set",
         Needs::Nothing,
         limit_down,
     ),
     action(
         "upload_terms",
         s::TERMS,
-        Access::Admin,
+        "terms.upload",
         Needs::Nothing,
         upload_terms,
     ),
@@ -176,14 +188,14 @@ pub static ACTIONS: &[RowAction] = &[
 const fn action(
     name: &'static str,
     description: &'static str,
-    access: Access,
+    policy: &'static str,
     needs: Needs,
     run: fn(&Selection<'_>) -> Effect,
 ) -> RowAction {
     RowAction {
         name,
         description,
-        access,
+        policy,
         needs,
         run,
     }
@@ -284,7 +296,14 @@ fn actions_menu(sel: &Selection<'_>) -> Effect {
 }
 
 fn change(ctx: &Context, email: String, action: Action) -> Effect {
-    if let Err(e) = ctx.allowed(crate::service::Access::Write, action.name()) {
+    let policy = match action {
+        Action::Activate => "contacts.activate",
+        Action::Deactivate => "contacts.deactivate",
+        Action::Reactivate => "contacts.reactivate",
+        Action::DeleteIdentities => "contacts.delete-identities",
+        Action::SendActivationRequest => "contacts.invite",
+    };
+    if let Err(e) = ctx.may(policy) {
         return Effect::error(e.to_string());
     }
     if one_way(action) {
@@ -330,7 +349,7 @@ fn reactivate(sel: &Selection<'_>) -> Effect {
 
 /// Asks, naming the contact, then reactivates (administrators only).
 fn confirm_reactivate(ctx: &Context, email: String) -> Effect {
-    if let Err(e) = ctx.allowed(crate::service::Access::Admin, "reactivating a contact") {
+    if let Err(e) = ctx.may("contacts.reactivate") {
         return Effect::error(e.to_string());
     }
     let ctx = ctx.clone();

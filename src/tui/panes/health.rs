@@ -7,7 +7,7 @@ use crate::doctor::Subject;
 use crate::store::views::{Detail, Match, Section, View, col};
 use crate::worker::Notification;
 
-use super::{Access, Needs, Notice, RowAction, Selection};
+use super::{Needs, Notice, RowAction, Selection};
 use crate::sync::runs::Process;
 use crate::tui::effect::Effect;
 use crate::tui::popups::Confirm;
@@ -36,14 +36,14 @@ pub static ACTIONS: &[RowAction] = &[
     RowAction {
         name: "check_again",
         description: s::CHECK_AGAIN,
-        access: Access::Write,
+        policy: "doctor",
         needs: Needs::Nothing,
         run: check_again,
     },
     RowAction {
         name: "apply_fix",
         description: s::APPLY_FIX,
-        access: Access::Write,
+        policy: "doctor.fix",
         needs: Needs::Row,
         run: apply_fix,
     },
@@ -76,17 +76,21 @@ fn apply_fix(sel: &Selection<'_>) -> Effect {
         return Effect::None;
     };
     let till = !sel.ctx.config.till.number.trim().is_empty();
+    let ctx = sel.ctx.clone();
     Effect::db_then(s::FIXING, move |conn, _| {
         let (code, target): (String, Option<String>) = conn.query_row(
             "SELECT code, target FROM doctor_findings WHERE id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        Ok(fix_of(conn, &code, target.as_deref(), till)?)
+        Ok(fix_of(&ctx, conn, &code, target.as_deref(), till)?)
     })
 }
 
+/// The effect that fixes finding `code`; each fix is judged as the command it is (switching
+/// printing on is for administrators, as `backroom printers enable` is).
 fn fix_of(
+    ctx: &crate::context::Context,
     conn: &Connection,
     code: &str,
     target: Option<&str>,
@@ -124,10 +128,13 @@ fn fix_of(
                 }),
             ))
         }
-        ("printing_disabled", _) => Effect::db(s::FIXING, |conn| {
-            crate::store::printers::set_printing_enabled(conn, true)?;
-            Ok(s::PRINTING_ON.to_string())
-        }),
+        ("printing_disabled", _) => match ctx.may("printers.enable") {
+            Err(refused) => Effect::error(refused.to_string()),
+            Ok(()) => Effect::db(s::FIXING, |conn| {
+                crate::store::printers::set_printing_enabled(conn, true)?;
+                Ok(s::PRINTING_ON.to_string())
+            }),
+        },
         ("batch_blocked", Some(t)) if t.starts_with("folder:") => {
             let code = &t["folder:".len()..];
             match folder_id(code)? {
@@ -217,4 +224,33 @@ fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Detail>> {
         ],
         sections,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(role: crate::config::Role) -> (tempfile::TempDir, crate::context::Context) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = crate::context::Context::for_db(dir.path().join("b.db"));
+        ctx.role = role;
+        (dir, ctx)
+    }
+
+    /// The fix for "printing is off" is `backroom printers enable`: staff may not run it from the
+    /// Health pane either.
+    #[test]
+    fn only_an_administrator_switches_printing_on_from_the_health_pane() {
+        let (_dir, staff) = ctx(crate::config::Role::Staff);
+        let conn = crate::store::open(&staff.db_path).unwrap();
+        let effect = fix_of(&staff, &conn, "printing_disabled", None, false).unwrap();
+        match effect {
+            Effect::Error(e) => assert!(e.contains("switching printing on"), "{e}"),
+            _ => panic!("staff was not refused"),
+        }
+        let (_dir, admin) = ctx(crate::config::Role::Admin);
+        let conn = crate::store::open(&admin.db_path).unwrap();
+        let effect = fix_of(&admin, &conn, "printing_disabled", None, false).unwrap();
+        assert!(matches!(effect, Effect::Db { .. }), "the admin's fix runs");
+    }
 }

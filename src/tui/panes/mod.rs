@@ -9,7 +9,7 @@
 //!    RowAction {
 //!        name: "make_default",               // the keymap's `run = "make_default"`, and `:make_default`
 //!        description: s::MAKE_DEFAULT,       // help text, in strings.rs
-//!        access: Access::Write,              // Read, Write (refused read-only) or Admin
+//!        policy: "printers.set-default",     // its CLI twin in the service's policy table: who may run it
 //!        needs: Needs::Row,                  // Nothing, Row (the selected row) or Rows (marked, else selected)
 //!        run: make_default,
 //!    }
@@ -260,9 +260,18 @@ pub enum Needs {
 pub struct RowAction {
     pub name: &'static str,
     pub description: &'static str,
-    pub access: Access,
+    /// The action of the service's policy table it is (its CLI twin's, `printers.set-default`):
+    /// the table alone says who may run it, and the audit log names it so.
+    pub policy: &'static str,
     pub needs: Needs,
     pub run: fn(&Selection<'_>) -> Effect,
+}
+
+impl RowAction {
+    /// Who may run it, as the service's policy table says.
+    pub fn access(&self) -> Access {
+        crate::service::policy::rule(self.policy).0
+    }
 }
 
 /// What an action sees: the context, the selected row, the marked rows and the pane's query.
@@ -298,5 +307,27 @@ impl Selection<'_> {
     /// The view and filter of the pane, to read every filtered id off the UI loop.
     pub fn filtered(&self) -> (&'static View, Query) {
         (self.view, self.query.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A typo in an action's policy name would make it admin-only without a word: every action
+    /// names a rule of the service's table.
+    #[test]
+    fn every_row_action_names_a_rule_of_the_policy_table() {
+        let unknown: Vec<String> = Pane::ALL
+            .into_iter()
+            .flat_map(|p| p.actions().iter().map(move |a| (p, a)))
+            .filter(|(_, a)| {
+                !crate::service::policy::TABLE
+                    .iter()
+                    .any(|(n, _, _)| *n == a.policy)
+            })
+            .map(|(p, a)| format!("{}.{} → {}", p.name(), a.name, a.policy))
+            .collect();
+        assert!(unknown.is_empty(), "unknown policy actions: {unknown:?}");
     }
 }

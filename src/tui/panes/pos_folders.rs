@@ -10,7 +10,7 @@ use crate::store::pos as store;
 use crate::worker::Notification;
 use crate::worker::pos::{Command as PosCommand, Notification as PosNotification};
 
-use super::{Access, Needs, Notice, RowAction, Selection};
+use super::{Needs, Notice, RowAction, Selection};
 use crate::tui::effect::Effect;
 use crate::tui::popups::{self, Form, FormValues};
 use crate::tui::strings::pos as s;
@@ -20,56 +20,56 @@ pub static ACTIONS: &[RowAction] = &[
     RowAction {
         name: "add",
         description: s::ADD,
-        access: Access::Admin,
+        policy: "pos.folders.add",
         needs: Needs::Nothing,
         run: add,
     },
     RowAction {
         name: "edit",
         description: s::EDIT,
-        access: Access::Admin,
+        policy: "pos.folders.set",
         needs: Needs::Row,
         run: edit,
     },
     RowAction {
         name: "test_db",
         description: s::TEST_DB,
-        access: Access::Read,
+        policy: "pos.test-db",
         needs: Needs::Row,
         run: test_db,
     },
     RowAction {
         name: "test_ftp",
         description: s::TEST_FTP,
-        access: Access::Read,
+        policy: "pos.test-ftp",
         needs: Needs::Row,
         run: test_ftp,
     },
     RowAction {
         name: "test_ws",
         description: s::TEST_WS,
-        access: Access::Read,
+        policy: "pos.test-ws",
         needs: Needs::Row,
         run: test_ws,
     },
     RowAction {
         name: "test_all",
         description: s::TEST_ALL,
-        access: Access::Read,
+        policy: "pos.test",
         needs: Needs::Row,
         run: test_all,
     },
     RowAction {
         name: "processes",
         description: s::PROCESSES,
-        access: Access::Admin,
+        policy: "sync.processes.set",
         needs: Needs::Row,
         run: processes,
     },
     RowAction {
         name: "remove",
         description: s::REMOVE,
-        access: Access::Admin,
+        policy: "pos.folders.remove",
         needs: Needs::Row,
         run: remove,
     },

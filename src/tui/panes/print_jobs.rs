@@ -10,7 +10,7 @@ use crate::store::{jobs, views};
 use crate::worker::Notification;
 use crate::worker::printing::Notification as Printing;
 
-use super::{Access, Needs, Notice, RowAction, Selection};
+use super::{Needs, Notice, RowAction, Selection};
 use crate::tui::effect::Effect;
 use crate::tui::strings::print_jobs as s;
 
@@ -19,56 +19,56 @@ pub static ACTIONS: &[RowAction] = &[
     RowAction {
         name: "reschedule",
         description: s::RESCHEDULE,
-        access: Access::Write,
+        policy: "jobs.reschedule",
         needs: Needs::Rows,
         run: reschedule,
     },
     RowAction {
         name: "reschedule_filtered",
         description: s::RESCHEDULE_FILTERED,
-        access: Access::Write,
+        policy: "jobs.reschedule",
         needs: Needs::Nothing,
         run: reschedule_filtered,
     },
     RowAction {
         name: "reprint",
         description: s::REPRINT,
-        access: Access::Write,
+        policy: "jobs.reprint",
         needs: Needs::Row,
         run: reprint,
     },
     RowAction {
         name: "cancel",
         description: s::CANCEL,
-        access: Access::Write,
+        policy: "jobs.cancel",
         needs: Needs::Rows,
         run: cancel,
     },
     RowAction {
         name: "cancel_filtered",
         description: s::CANCEL_FILTERED,
-        access: Access::Write,
+        policy: "jobs.cancel",
         needs: Needs::Nothing,
         run: cancel_filtered,
     },
     RowAction {
         name: "confirm_printed",
         description: s::CONFIRM_PRINTED,
-        access: Access::Write,
+        policy: "jobs.confirm",
         needs: Needs::Rows,
         run: confirm_printed,
     },
     RowAction {
         name: "confirm_reprint",
         description: s::CONFIRM_REPRINT,
-        access: Access::Write,
+        policy: "jobs.confirm",
         needs: Needs::Rows,
         run: confirm_reprint,
     },
     RowAction {
         name: "download",
         description: s::DOWNLOAD,
-        access: Access::Read,
+        policy: "jobs.download",
         needs: Needs::Row,
         run: download,
     },

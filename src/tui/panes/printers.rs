@@ -16,7 +16,7 @@ use crate::store::printers::{self as store, PrinterEdit};
 use crate::store::views;
 use crate::worker::Notification;
 
-use super::{Access, Needs, Notice, RowAction, Selection};
+use super::{Needs, Notice, RowAction, Selection};
 use crate::tui::effect::Effect;
 use crate::tui::popups::{Field, Form};
 use crate::tui::strings::printers as s;
@@ -26,70 +26,70 @@ pub static ACTIONS: &[RowAction] = &[
     RowAction {
         name: "add",
         description: s::ADD,
-        access: Access::Write,
+        policy: "printers.add",
         needs: Needs::Nothing,
         run: forms::add_printer,
     },
     RowAction {
         name: "edit",
         description: s::EDIT,
-        access: Access::Write,
+        policy: "printers.edit",
         needs: Needs::Row,
         run: forms::edit_printer,
     },
     RowAction {
         name: "remove",
         description: s::REMOVE,
-        access: Access::Write,
+        policy: "printers.remove",
         needs: Needs::Row,
         run: forms::remove_printer,
     },
     RowAction {
         name: "make_default",
         description: s::MAKE_DEFAULT,
-        access: Access::Write,
+        policy: "printers.set-default",
         needs: Needs::Row,
         run: make_default,
     },
     RowAction {
         name: "check",
         description: s::CHECK,
-        access: Access::Read,
+        policy: "printers.check",
         needs: Needs::Row,
         run: check,
     },
     RowAction {
         name: "choose_tray",
         description: s::CHOOSE_TRAY,
-        access: Access::Write,
+        policy: "printers.edit",
         needs: Needs::Row,
         run: choose_tray,
     },
     RowAction {
         name: "test_page",
         description: s::TEST_PAGE,
-        access: Access::Write,
+        policy: "printers.test-page",
         needs: Needs::Row,
         run: test_page,
     },
     RowAction {
         name: "toggle_enabled",
         description: s::TOGGLE_ENABLED,
-        access: Access::Write,
+        policy: "printers.edit",
         needs: Needs::Row,
         run: toggle_enabled,
     },
     RowAction {
         name: "toggle_printing",
         description: s::TOGGLE_PRINTING,
-        access: Access::Admin,
+        policy: "printers.toggle-printing",
         needs: Needs::Nothing,
         run: toggle_printing,
     },
     RowAction {
         name: "triggers",
         description: s::TRIGGERS,
-        access: Access::Read,
+        policy: "triggers.list",
         needs: Needs::Nothing,
         run: triggers::edit_triggers,
     },

@@ -9,7 +9,7 @@ use crate::sync::runs::Process;
 use crate::worker::Notification;
 use crate::worker::sync::{Command as SyncCommand, Notification as SyncNotification};
 
-use super::{Access, Needs, Notice, RowAction, Selection};
+use super::{Needs, Notice, RowAction, Selection};
 use crate::tui::effect::Effect;
 use crate::tui::popups::Confirm;
 use crate::tui::strings::sync as s;
@@ -63,42 +63,42 @@ pub static ACTIONS: &[RowAction] = &[
     RowAction {
         name: "run_export",
         description: s::RUN_EXPORT,
-        access: Access::Write,
+        policy: "sync.run",
         needs: Needs::Row,
         run: |sel| run(sel, Process::Export, false),
     },
     RowAction {
         name: "run_export_full",
         description: s::RUN_EXPORT_FULL,
-        access: Access::Write,
+        policy: "sync.run",
         needs: Needs::Row,
         run: |sel| run(sel, Process::Export, true),
     },
     RowAction {
         name: "run_import",
         description: s::RUN_IMPORT,
-        access: Access::Write,
+        policy: "sync.run",
         needs: Needs::Row,
         run: |sel| run(sel, Process::Import, false),
     },
     RowAction {
         name: "run_import_full",
         description: s::RUN_IMPORT_FULL,
-        access: Access::Write,
+        policy: "sync.run",
         needs: Needs::Row,
         run: |sel| run(sel, Process::Import, true),
     },
     RowAction {
         name: "run_push",
         description: s::RUN_PUSH,
-        access: Access::Write,
+        policy: "sync.run",
         needs: Needs::Row,
         run: |sel| run(sel, Process::Push, false),
     },
     RowAction {
         name: "run_update",
         description: s::RUN_UPDATE,
-        access: Access::Write,
+        policy: "sync.run",
         needs: Needs::Row,
         run: |sel| run(sel, Process::Update, false),
     },

@@ -9,7 +9,7 @@ use crate::store::pos as store;
 use crate::worker::Notification;
 use crate::worker::pos::{Command as PosCommand, Notification as PosNotification};
 
-use super::{Access, Needs, Notice, RowAction, Selection};
+use super::{Needs, Notice, RowAction, Selection};
 use crate::tui::effect::Effect;
 use crate::tui::popups::{Field, Form};
 use crate::tui::strings::pos::tables as s;
@@ -19,28 +19,28 @@ pub static ACTIONS: &[RowAction] = &[
     RowAction {
         name: "add",
         description: s::ADD,
-        access: Access::Admin,
+        policy: "sync.tables.add",
         needs: Needs::Nothing,
         run: add,
     },
     RowAction {
         name: "remove",
         description: s::REMOVE,
-        access: Access::Admin,
+        policy: "sync.tables.remove",
         needs: Needs::Rows,
         run: remove,
     },
     RowAction {
         name: "toggle_type",
         description: s::TOGGLE_TYPE,
-        access: Access::Admin,
+        policy: "sync.tables.set-type",
         needs: Needs::Row,
         run: toggle_type,
     },
     RowAction {
         name: "check",
         description: s::CHECK,
-        access: Access::Read,
+        policy: "sync.tables.check",
         needs: Needs::Row,
         run: check,
     },

@@ -17,11 +17,7 @@ use crate::tui::strings::printers as s;
 /// Opens the popup with the triggers as stored now. Everyone may look; only an administrator
 /// (not read-only) may save, as with `backroom triggers set`.
 pub(super) fn edit_triggers(sel: &Selection<'_>) -> Effect {
-    let refusal = sel
-        .ctx
-        .allowed(crate::service::Access::Admin, s::EDIT_TRIGGERS)
-        .err()
-        .map(|e| e.to_string());
+    let refusal = sel.ctx.may("triggers.set").err().map(|e| e.to_string());
     Effect::db_then(s::READING_TRIGGERS, move |conn, _| {
         let triggers = trigger_store::triggers(conn).context("reading the print triggers")?;
         let printers: Vec<String> = printer_store::list(conn)
