@@ -900,7 +900,7 @@ async fn yank_copies_the_selected_row_with_osc_52() {
 mod row_actions {
     //! The checks every row action goes through, with actions declared here as a pane would.
     use super::*;
-    use backroom::tui::panes::{Access, Needs, RowAction, Selection};
+    use backroom::tui::panes::{Needs, RowAction, Selection};
 
     fn describe(sel: &Selection<'_>) -> Effect {
         Effect::info(format!(
@@ -913,7 +913,7 @@ mod row_actions {
     static RETRY: RowAction = RowAction {
         name: "retry",
         description: "Retry the print jobs",
-        access: Access::Write,
+        policy: "jobs.reschedule",
         needs: Needs::Rows,
         run: describe,
     };
@@ -921,7 +921,7 @@ mod row_actions {
     static PURGE: RowAction = RowAction {
         name: "purge",
         description: "Purge finished jobs",
-        access: Access::Admin,
+        policy: "jobs.purge",
         needs: Needs::Nothing,
         run: describe,
     };
