@@ -64,8 +64,9 @@ async fn staff_cannot_reactivate_from_the_pane() {
     h.press(&["V"]).await.unwrap();
     h.draw().unwrap();
     assert!(
-        h.screen()
-            .contains("reactivating a contact is for administrators"),
+        h.screen().contains(
+            "Reactivate the contact (deactivated only, administrators) is for administrators"
+        ),
         "{}",
         h.screen()
     );

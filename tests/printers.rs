@@ -884,7 +884,7 @@ async fn tui_triggers_popup_lists_switches_and_routes_the_triggers() {
     h.press(&["T", "right", "enter"]).await.unwrap();
     assert!(
         h.screen()
-            .contains("changing the print triggers is refused: backroom runs read-only"),
+            .contains("changing a print trigger is refused: backroom runs read-only"),
         "{}",
         h.screen()
     );
