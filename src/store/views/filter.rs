@@ -99,8 +99,9 @@ impl Filter {
     }
 
     /// Like [`Filter::sql`], asking the full-text index first how common each indexed word is:
-    /// a rare word reads its few rows by id, a common one lets the sorted scan stop at the first
-    /// window of matches (either way, never every row).
+    /// a rare word reads its few rows by id, a common one is matched row by row (`LIKE`, as a
+    /// short word is) so that the sorted scan stops at the first window of matches (either way,
+    /// never every row).
     pub fn sql_for(&self, conn: &Connection, view: &View) -> (String, Vec<Value>) {
         self.planned(view, Some(conn))
     }
@@ -111,10 +112,12 @@ impl Filter {
         let index = search::of(view);
         for t in &self.terms {
             match t {
-                Term::Word(w) => match index.filter(|_| search::indexable(w)) {
-                    Some(s) => {
-                        let (cond, query, whole) = s.condition(None, w);
-                        let cond = s.plan(conn, cond, &query);
+                Term::Word(w) => match index
+                    .filter(|_| search::indexable(w))
+                    .map(|s| (s, s.condition(None, w)))
+                    .filter(|(s, (_, query, _))| !s.common(conn, query))
+                {
+                    Some((_, (cond, query, whole))) => {
                         values.push(Value::Text(query));
                         values.extend(whole.into_iter().map(Value::Text));
                         parts.push(format!("({cond})"));
@@ -140,11 +143,10 @@ impl Filter {
                     let col = &view.columns[*column];
                     let expr = col.value;
                     let indexed = index
-                        .and_then(|s| s.column(col.name).map(|c| (s, c)))
-                        .filter(|_| *op == Op::Contains && search::indexable(value));
-                    let cond = if let Some((s, c)) = indexed {
-                        let (cond, query, _) = s.condition(Some(c), value);
-                        let cond = s.plan(conn, cond, &query);
+                        .and_then(|s| s.column(col.name).map(|c| (s, s.condition(Some(c), value))))
+                        .filter(|_| *op == Op::Contains && search::indexable(value))
+                        .filter(|(s, (_, query, _))| !s.common(conn, query));
+                    let cond = if let Some((_, (cond, query, _))) = indexed {
                         values.push(Value::Text(query));
                         cond
                     } else {
@@ -153,11 +155,19 @@ impl Filter {
                             Op::Prefix => format!("{}%", escape_like(value)),
                             _ => value.clone(),
                         };
-                        values.push(match fields::kind(view, col) {
+                        let kind = fields::kind(view, col);
+                        values.push(match kind {
                             Kind::Number => number_or_text(bound),
                             _ => Value::Text(bound),
                         });
                         match op {
+                            // A choice, number or time was normalised to the stored value: a
+                            // plain `=` lets SQLite seek the index on it (NOCASE would scan).
+                            Op::Equal
+                                if matches!(kind, Kind::Choice(_) | Kind::Number | Kind::Time) =>
+                            {
+                                format!("{expr} = ?")
+                            }
                             Op::Equal => format!("{expr} = ? COLLATE NOCASE"),
                             Op::Contains | Op::Prefix => format!("{expr} LIKE ? ESCAPE '\\'"),
                             Op::Less => format!("{expr} < ?"),
@@ -317,7 +327,11 @@ mod tests {
     fn fields_and_words_become_bound_conditions() {
         let f = Filter::parse(&PRINT_JOBS, "state:failed printer:fr paper").unwrap();
         let (sql, values) = f.sql(&PRINT_JOBS);
-        assert!(sql.contains("j.state = ? COLLATE NOCASE"), "{sql}");
+        assert!(sql.contains("j.state = ?"), "{sql}");
+        assert!(
+            !sql.contains("j.state = ? COLLATE NOCASE"),
+            "the index on state: {sql}"
+        );
         assert!(sql.contains("LIKE ?"), "{sql}");
         assert!(sql.contains("print_jobs_search MATCH ?"), "{sql}");
         assert_eq!(values[0], Value::Text("failed".into()));
