@@ -93,6 +93,14 @@ impl Filter {
         }
     }
 
+    /// The word when the filter is exactly one free word.
+    pub fn single_word(&self) -> Option<&str> {
+        match self.terms.as_slice() {
+            [Term::Word(w)] => Some(w),
+            _ => None,
+        }
+    }
+
     /// The `WHERE` condition and its bound values (`1` when the filter is empty).
     pub fn sql(&self, view: &View) -> (String, Vec<Value>) {
         self.planned(view, None)

@@ -73,17 +73,17 @@ impl Search {
     /// every one of them (a third of a million ids for a printer's name, 70 ms) before the first
     /// row comes out.
     pub fn common(&self, conn: Option<&Connection>, query: &str) -> bool {
-        let Some(conn) = conn else {
-            return false;
-        };
+        conn.is_some_and(|c| matches!(self.found(c, query, COMMON), Ok(n) if n >= COMMON))
+    }
+
+    /// How many rows the full-text `query` finds, counting no further than `limit`.
+    pub fn found(&self, conn: &Connection, query: &str, limit: i64) -> rusqlite::Result<i64> {
         let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT rowid FROM {t} WHERE {t} MATCH ?1 LIMIT {COMMON})",
+            "SELECT COUNT(*) FROM (SELECT rowid FROM {t} WHERE {t} MATCH ?1 LIMIT ?2)",
             t = self.table
         );
-        let found = conn
-            .prepare_cached(&sql)
-            .and_then(|mut s| s.query_row([query], |r| r.get::<_, i64>(0)));
-        matches!(found, Ok(n) if n >= COMMON)
+        conn.prepare_cached(&sql)?
+            .query_row(rusqlite::params![query, limit], |r| r.get(0))
     }
 
     /// The column of filter field `field`, when it has one.

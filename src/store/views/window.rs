@@ -211,6 +211,19 @@ pub fn count(conn: &Connection, view: &View, query: &Query) -> rusqlite::Result<
             return Ok(Count::exact(n));
         }
     }
+    // One word the index finds past the cap: "more than" without reading a row.
+    if let (Some(s), Some(w)) = (super::search::of(view), query.filter.single_word())
+        && super::search::indexable(w)
+    {
+        let (_, text, _) = s.condition(None, w);
+        let cap = counts::COUNT_CAP as i64;
+        if s.found(conn, &text, cap + 1)? > cap {
+            return Ok(Count {
+                n: counts::COUNT_CAP,
+                exact: false,
+            });
+        }
+    }
     // Words through the full-text index by id, common or not: a count reads the matches, not
     // the sort order, and stops at the cap.
     let (cond, values) = query.filter.sql(view);
