@@ -93,10 +93,23 @@ impl Filter {
         }
     }
 
-    /// The word when the filter is exactly one free word.
-    pub fn single_word(&self) -> Option<&str> {
+    /// The full-text query when the filter is one term the view's full-text index answers alone
+    /// (a free word, or `field:value` on a field the index has a column for).
+    pub fn single_search(&self, view: &View) -> Option<String> {
+        let index = search::of(view)?;
         match self.terms.as_slice() {
-            [Term::Word(w)] => Some(w),
+            [Term::Word(w)] if search::indexable(w) => Some(index.condition(None, w).1),
+            [
+                Term::Field {
+                    column,
+                    op: Op::Contains,
+                    value,
+                    negate: false,
+                },
+            ] if search::indexable(value) => {
+                let c = index.column(view.columns[*column].name)?;
+                Some(index.condition(Some(c), value).1)
+            }
             _ => None,
         }
     }

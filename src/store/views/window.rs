@@ -211,11 +211,8 @@ pub fn count(conn: &Connection, view: &View, query: &Query) -> rusqlite::Result<
             return Ok(Count::exact(n));
         }
     }
-    // One word the index finds past the cap: "more than" without reading a row.
-    if let (Some(s), Some(w)) = (super::search::of(view), query.filter.single_word())
-        && super::search::indexable(w)
-    {
-        let (_, text, _) = s.condition(None, w);
+    // One term the index finds past the cap: "more than" without reading a row.
+    if let (Some(s), Some(text)) = (super::search::of(view), query.filter.single_search(view)) {
         let cap = counts::COUNT_CAP as i64;
         if s.found(conn, &text, cap + 1)? > cap {
             return Ok(Count {
