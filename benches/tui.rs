@@ -49,6 +49,109 @@ fn main() -> anyhow::Result<()> {
         .env("BACKROOM_BENCH_MEASURE", &db)
         .status()?;
     anyhow::ensure!(status.success(), "the measurement failed: {status}");
+    jobs_list(&db)?;
+    if scale("BACKROOM_BENCH_PURGE", 1) > 0 {
+        purge(&db, dir.path())?;
+    }
+    Ok(())
+}
+
+/// `backroom jobs list` (its default limit) as a process, as a script or a person runs it.
+fn jobs_list(db: &Path) -> anyhow::Result<()> {
+    let mut times = Vec::new();
+    for _ in 0..21 {
+        let t = Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_backroom"))
+            .arg("--db")
+            .arg(db)
+            .args(["--read-only", "jobs", "list"])
+            .output()?;
+        times.push(t.elapsed());
+        anyhow::ensure!(out.status.success(), "jobs list failed: {out:?}");
+        let lines = out.stdout.iter().filter(|b| **b == b'\n').count();
+        anyhow::ensure!(lines <= 52, "jobs list printed {lines} lines");
+    }
+    let (p50, _) = percentiles(times.clone());
+    let max = times.iter().max().copied().unwrap_or_default();
+    println!(
+        "{:<42} p50 {p50:>7.2} ms   max {:>7.2} ms   (21 runs)",
+        "`backroom jobs list` process",
+        max.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+/// The purge of the oldest 100,000 jobs (on a copy of the store) while another writer commits
+/// every 5 ms with a 5 s busy timeout and records its longest wait for the write lock.
+fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
+    let copy = dir.join("purge.db");
+    {
+        // Through backroom's own opening: the copy's indexes use the `unicode` collation.
+        let conn = backroom::store::open(db)?;
+        conn.execute("VACUUM INTO ?1", [copy.display().to_string()])?;
+    }
+    let mut conn = backroom::store::open(&copy)?;
+    // Jobs are one every 30 s from 2025-01-01: the 100,000th was created 3,000,000 s later.
+    let cutoff: String = conn.query_row(
+        "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 1735689600 + 100000 * 30, 'unixepoch')",
+        [],
+        |r| r.get(0),
+    )?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = std::sync::Arc::clone(&stop);
+        let copy = copy.clone();
+        std::thread::spawn(move || -> anyhow::Result<(Duration, Duration, usize)> {
+            let other = backroom::store::open(&copy)?;
+            other.busy_timeout(Duration::from_secs(5))?;
+            let (mut wait, mut whole, mut commits) = (Duration::ZERO, Duration::ZERO, 0);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = Instant::now();
+                other.execute_batch("BEGIN IMMEDIATE")?;
+                wait = wait.max(t.elapsed());
+                other.execute_batch(
+                    "INSERT INTO settings (key, value) VALUES ('bench.probe', '1')
+                       ON CONFLICT (key) DO UPDATE SET value = value + 1;
+                     COMMIT;",
+                )?;
+                whole = whole.max(t.elapsed());
+                commits += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok((wait, whole, commits))
+        })
+    };
+    let t = Instant::now();
+    let mut last = Instant::now();
+    let mut gaps = Vec::new();
+    let purged =
+        backroom::store::jobs::purge_finished_before_with(&mut conn, &cutoff, &mut |_| {
+            gaps.push(last.elapsed());
+            last = Instant::now();
+        })?;
+    let took = t.elapsed();
+    let (gap50, gap99) = percentiles(gaps.clone());
+    println!(
+        "purge: from one batch's commit to the next (the pause, then the batch) p50 \
+         {gap50:.1} ms, p99 {gap99:.1} ms, max {:.1} ms",
+        gaps.iter().max().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (wait, whole, commits) = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the writer panicked"))??;
+    println!(
+        "purge: {} jobs in {:.1} s; another writer's longest wait for the lock {:.1} ms, longest \
+         transaction with its commit (and any checkpoint it ran) {:.1} ms, over {commits} commits",
+        purged.jobs,
+        took.as_secs_f64(),
+        wait.as_secs_f64() * 1e3,
+        whole.as_secs_f64() * 1e3
+    );
+    drop(conn);
+    for f in ["purge.db", "purge.db-wal", "purge.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
     Ok(())
 }
 
