@@ -3,9 +3,11 @@
 //! that filter on screen, on a large store (contacts with shuffled, accented names), and peak
 //! memory.
 //!
-//! Scale: `BACKROOM_BENCH_JOBS` print jobs (default 1,000,000) and `BACKROOM_BENCH_CONTACTS`
-//! contacts (default 100,000). The database is built first; the measurement runs in a fresh
-//! process so that its peak RSS is the console's, not the builder's.
+//! Scale: `BACKROOM_BENCH_JOBS` print jobs (default 1,000,000; `10_000_000` for the large store)
+//! and `BACKROOM_BENCH_CONTACTS` contacts (default 100,000). The database is built first, in bulk
+//! statements; the measurement runs in a fresh process so that its peak RSS is the console's,
+//! not the builder's. `BACKROOM_BENCH_DB=PATH` keeps the store there (and reuses it when it
+//! exists); `BACKROOM_BENCH_KEYS` scales the number of keys timed (default 1.0).
 //!
 //! Then the same store through the daemon: `backroom daemon` (worker, web service, socket) hosts
 //! the TUI session and a client on its socket sends keys as a person's terminal would; each key
@@ -33,17 +35,29 @@ fn main() -> anyhow::Result<()> {
     let jobs = scale("BACKROOM_BENCH_JOBS", 1_000_000);
     let contacts = scale("BACKROOM_BENCH_CONTACTS", 100_000);
     let dir = tempfile::tempdir()?;
-    let db = dir.path().join("bench.db");
-    let t = Instant::now();
-    build(&db, jobs, contacts)?;
-    println!(
-        "built {jobs} print jobs and {contacts} contacts in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
+    // `BACKROOM_BENCH_DB`: build there (once) and keep it, e.g. for `tui-latency` or `jobs list`.
+    let db = match std::env::var_os("BACKROOM_BENCH_DB") {
+        Some(path) => PathBuf::from(path),
+        None => dir.path().join("bench.db"),
+    };
+    if db.exists() {
+        println!("measuring the store already built at {}", db.display());
+    } else {
+        let t = Instant::now();
+        build(&db, jobs, contacts)?;
+        println!(
+            "built {jobs} print jobs and {contacts} contacts in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     let status = std::process::Command::new(std::env::current_exe()?)
         .env("BACKROOM_BENCH_MEASURE", &db)
         .status()?;
     anyhow::ensure!(status.success(), "the measurement failed: {status}");
+    jobs_list(&db)?;
+    if scale("BACKROOM_BENCH_PURGE", 1) > 0 {
+        purge(&db, dir.path())?;
+    }
     if std::env::var("BACKROOM_BENCH_DAEMON").as_deref() != Ok("0") {
         tokio::runtime::Runtime::new()?.block_on(daemon::measure(dir.path(), &db))?;
     }
@@ -277,102 +291,190 @@ mod daemon {
     }
 }
 
+/// `backroom jobs list` (its default limit) as a process, as a script or a person runs it.
+fn jobs_list(db: &Path) -> anyhow::Result<()> {
+    let mut times = Vec::new();
+    for _ in 0..21 {
+        let t = Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_backroom"))
+            .arg("--db")
+            .arg(db)
+            .args(["--read-only", "jobs", "list"])
+            .output()?;
+        times.push(t.elapsed());
+        anyhow::ensure!(out.status.success(), "jobs list failed: {out:?}");
+        let lines = out.stdout.iter().filter(|b| **b == b'\n').count();
+        anyhow::ensure!(lines <= 52, "jobs list printed {lines} lines");
+    }
+    let (p50, _) = percentiles(times.clone());
+    let max = times.iter().max().copied().unwrap_or_default();
+    println!(
+        "{:<42} p50 {p50:>7.2} ms   max {:>7.2} ms   (21 runs)",
+        "`backroom jobs list` process",
+        max.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+/// The purge of the oldest 100,000 jobs (on a copy of the store) while another writer commits
+/// every 5 ms with a 5 s busy timeout and records its longest wait for the write lock.
+fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
+    let copy = dir.join("purge.db");
+    {
+        // Through backroom's own opening: the copy's indexes use the `unicode` collation.
+        let conn = backroom::store::open(db)?;
+        conn.execute("VACUUM INTO ?1", [copy.display().to_string()])?;
+    }
+    let mut conn = backroom::store::open(&copy)?;
+    // Jobs are one every 30 s from 2025-01-01: the 100,000th was created 3,000,000 s later.
+    let cutoff: String = conn.query_row(
+        "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 1735689600 + 100000 * 30, 'unixepoch')",
+        [],
+        |r| r.get(0),
+    )?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = std::sync::Arc::clone(&stop);
+        let copy = copy.clone();
+        std::thread::spawn(move || -> anyhow::Result<(Duration, Duration, usize)> {
+            let other = backroom::store::open(&copy)?;
+            other.busy_timeout(Duration::from_secs(5))?;
+            let (mut wait, mut whole, mut commits) = (Duration::ZERO, Duration::ZERO, 0);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = Instant::now();
+                other.execute_batch("BEGIN IMMEDIATE")?;
+                wait = wait.max(t.elapsed());
+                other.execute_batch(
+                    "INSERT INTO settings (key, value) VALUES ('bench.probe', '1')
+                       ON CONFLICT (key) DO UPDATE SET value = value + 1;
+                     COMMIT;",
+                )?;
+                whole = whole.max(t.elapsed());
+                commits += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok((wait, whole, commits))
+        })
+    };
+    let t = Instant::now();
+    let mut last = Instant::now();
+    let mut gaps = Vec::new();
+    let purged =
+        backroom::store::jobs::purge_finished_before_with(&mut conn, &cutoff, &mut |_| {
+            gaps.push(last.elapsed());
+            last = Instant::now();
+        })?;
+    let took = t.elapsed();
+    let (gap50, gap99) = percentiles(gaps.clone());
+    println!(
+        "purge: from one batch's commit to the next (the pause, then the batch) p50 \
+         {gap50:.1} ms, p99 {gap99:.1} ms, max {:.1} ms",
+        gaps.iter().max().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (wait, whole, commits) = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the writer panicked"))??;
+    println!(
+        "purge: {} jobs in {:.1} s; another writer's longest wait for the lock {:.1} ms, longest \
+         transaction with its commit (and any checkpoint it ran) {:.1} ms, over {commits} commits",
+        purged.jobs,
+        took.as_secs_f64(),
+        wait.as_secs_f64() * 1e3,
+        whole.as_secs_f64() * 1e3
+    );
+    drop(conn);
+    for f in ["purge.db", "purge.db-wal", "purge.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    Ok(())
+}
+
+/// Builds the store in a few statements (no row-by-row loop, so that ten million jobs take
+/// minutes): jobs and contacts come from recursive CTEs; the triggers that keep the counts and
+/// the free-word index are set aside during the load, and what they keep is then built in bulk
+/// (the same rows they would have written), before they are put back.
 fn build(db: &Path, jobs: usize, contacts: usize) -> anyhow::Result<()> {
     let mut conn = backroom::store::open(db)?;
+    conn.pragma_update(None, "cache_size", -262_144)?;
     let tx = conn.transaction()?;
     tx.execute_batch(
         "INSERT INTO printers (name, provider, target, is_default, created_at) VALUES
            ('front', 'ipp', 'ipp://127.0.0.1:631/ipp/print', 1, '2026-01-01T00:00:00.000Z'),
            ('back', 'raw', '127.0.0.1:9100', 0, '2026-01-01T00:00:00.000Z'),
-           ('office', 'spool', '/srv/spool', 0, '2026-01-01T00:00:00.000Z');",
+           ('office', 'spool', '/srv/spool', 0, '2026-01-01T00:00:00.000Z');
+         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999)
+         INSERT INTO documents (kind, title, sha256, bytes, created_at)
+         SELECT 'invoice', printf('Invoice 2026-%05d', i), 'x', x'25504446',
+                '2026-01-01T00:00:00.000Z' FROM n;",
     )?;
-    {
-        let mut doc = tx.prepare(
-            "INSERT INTO documents (kind, title, sha256, bytes, created_at)
-             VALUES ('invoice', ?1, 'x', x'25504446', '2026-01-01T00:00:00.000Z')",
-        )?;
-        for i in 0..1000 {
-            doc.execute([format!("Invoice 2026-{i:05}")])?;
-        }
-        let mut job = tx.prepare(
-            "INSERT INTO print_jobs (uuid, document_id, printer_id, state, attempts, next_attempt_at,
-                                     last_error, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6)",
-        )?;
-        // Within the retention (25 days up to now): the daemon's worker purges nothing.
-        let span = chrono::Duration::days(25);
-        let start = chrono::Utc::now() - span;
-        let step_ms = span.num_milliseconds() / jobs.max(1) as i64;
-        for i in 0..jobs {
-            let state = match i % 50 {
-                0 => "failed",
-                1 => "pending",
-                _ => "succeeded",
-            };
-            let at = backroom::store::to_text(
-                start + chrono::Duration::milliseconds(i as i64 * step_ms),
-            );
-            job.execute(rusqlite::params![
-                format!("{i:016x}"),
-                (i % 1000 + 1) as i64,
-                (i % 3 + 1) as i64,
-                state,
-                if state == "failed" { 8 } else { 1 },
-                at,
-                (state == "failed").then_some("connection refused"),
-            ])?;
-        }
-        let mut contact = tx.prepare(
-            "INSERT INTO contacts (name, email, company, state, created_at)
-             VALUES (?1, ?2, ?3, ?4, '2026-01-01T00:00:00.000Z')",
-        )?;
-        let states = ["not_registered", "inactive", "active", "deactivated"];
-        let first = [
-            "Élodie",
-            "Zoé",
-            "Jürgen",
-            "Özlem",
-            "Anaïs",
-            "François",
-            "Søren",
-            "Łukasz",
-            "Chloé",
-            "Björn",
-            "anna",
-            "Paul",
-            "Ängel",
-            "Giulia",
-            "Oskar",
-        ];
-        let last = [
-            "Müller",
-            "Lefèvre",
-            "Dubois",
-            "García",
-            "Weiß",
-            "Nowak",
-            "Núñez",
-            "Öztürk",
-            "Martin",
-            "Rossi",
-            "de la Tour",
-            "Ørsted",
-            "Schäfer",
-        ];
-        for i in 0..contacts {
-            // Shuffled, accented names, as an office's address book holds them.
-            let k = (i * 7919) % contacts.max(1);
-            contact.execute(rusqlite::params![
-                format!(
-                    "{} {} {k}",
-                    first[k % first.len()],
-                    last[(k / 15) % last.len()]
-                ),
-                format!("c{i}@example.org"),
-                format!("Company {}", i % 500),
-                states[i % 4],
-            ])?;
-        }
+    let set_aside: Vec<(String, String)> = tx
+        .prepare(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'
+             AND name IN ('print_jobs_count_insert', 'print_jobs_search_insert',
+                          'contacts_count_insert')",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, _) in &set_aside {
+        tx.execute_batch(&format!("DROP TRIGGER {name}"))?;
+    }
+    // One job every 30 s from 2025-01-01: 1 in 50 failed, 1 in 50 pending.
+    tx.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
+         INSERT INTO print_jobs (uuid, document_id, printer_id, state, attempts, next_attempt_at,
+                                 last_error, created_at)
+         SELECT printf('%016x', i), i % 1000 + 1, i % 3 + 1,
+                CASE i % 50 WHEN 0 THEN 'failed' WHEN 1 THEN 'pending' ELSE 'succeeded' END,
+                CASE i % 50 WHEN 0 THEN 8 ELSE 1 END,
+                strftime('%Y-%m-%dT%H:%M:%fZ', 1735689600 + i * 30, 'unixepoch'),
+                CASE i % 50 WHEN 0 THEN 'connection refused' END,
+                strftime('%Y-%m-%dT%H:%M:%fZ', 1735689600 + i * 30, 'unixepoch')
+         FROM n",
+        [jobs as i64],
+    )?;
+    // Shuffled, accented names, as an office's address book holds them.
+    tx.execute_batch(
+        "CREATE TEMP TABLE first_names (k INTEGER PRIMARY KEY, v TEXT);
+         CREATE TEMP TABLE last_names (k INTEGER PRIMARY KEY, v TEXT);
+         INSERT INTO first_names (v) VALUES ('Élodie'), ('Zoé'), ('Jürgen'), ('Özlem'), ('Anaïs'),
+           ('François'), ('Søren'), ('Łukasz'), ('Chloé'), ('Björn'), ('anna'), ('Paul'),
+           ('Ängel'), ('Giulia'), ('Oskar');
+         INSERT INTO last_names (v) VALUES ('Müller'), ('Lefèvre'), ('Dubois'), ('García'),
+           ('Weiß'), ('Nowak'), ('Núñez'), ('Öztürk'), ('Martin'), ('Rossi'), ('de la Tour'),
+           ('Ørsted'), ('Schäfer');",
+    )?;
+    tx.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1),
+              s(i, k) AS (SELECT i, (i * 7919) % ?1 FROM n)
+         INSERT INTO contacts (name, email, company, state, created_at)
+         SELECT (SELECT v FROM first_names WHERE k = s.k % 15 + 1) || ' ' ||
+                (SELECT v FROM last_names WHERE k = (s.k / 15) % 13 + 1) || ' ' || s.k,
+                'c' || i || '@example.org', 'Company ' || (i % 500),
+                CASE i % 4 WHEN 0 THEN 'not_registered' WHEN 1 THEN 'inactive'
+                           WHEN 2 THEN 'active' ELSE 'deactivated' END,
+                '2026-01-01T00:00:00.000Z'
+         FROM s",
+        [contacts.max(1) as i64],
+    )?;
+    tx.execute_batch(
+        "INSERT INTO print_jobs_search (rowid, document, printer, error, remote_ref)
+           SELECT j.id, d.title, p.name, j.last_error, j.remote_ref
+           FROM print_jobs j LEFT JOIN documents d ON d.id = j.document_id
+           LEFT JOIN printers p ON p.id = j.printer_id;
+         DELETE FROM row_counts WHERE name = 'print_jobs' OR name LIKE 'print_jobs.%'
+           OR name = 'contacts' OR name LIKE 'contacts.%';
+         INSERT INTO row_counts (name, n) SELECT 'print_jobs', COUNT(*) FROM print_jobs;
+         INSERT INTO row_counts (name, n) SELECT 'print_jobs.' || state, COUNT(*) FROM print_jobs
+           GROUP BY state;
+         INSERT INTO row_counts (name, n)
+           SELECT 'print_jobs.maybe_duplicate', COUNT(*) FROM print_jobs WHERE maybe_duplicate = 1;
+         INSERT INTO row_counts (name, n) SELECT 'contacts', COUNT(*) FROM contacts;
+         INSERT INTO row_counts (name, n) SELECT 'contacts.' || state, COUNT(*) FROM contacts
+           GROUP BY state;",
+    )?;
+    for (_, sql) in &set_aside {
+        tx.execute_batch(sql)?;
     }
     tx.commit()?;
     conn.execute_batch("ANALYZE")?;
@@ -392,6 +494,11 @@ fn key(name: &str) -> KeyPress {
 }
 
 async fn timed(h: &mut Harness, keys: &[&str], times: usize) -> anyhow::Result<Vec<Duration>> {
+    let factor: f64 = std::env::var("BACKROOM_BENCH_KEYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1.0);
+    let times = ((times as f64 * factor) as usize).max(1);
     let mut out = Vec::with_capacity(times * keys.len());
     for _ in 0..times {
         for k in keys {
@@ -458,16 +565,21 @@ fn measure(db: &Path) -> anyhow::Result<()> {
         let mut rows_after_last_key = Vec::new();
         for word in ["front", "jam", "printer:back", "state:failed connection"] {
             for _ in 0..5 {
-                for c in word.chars() {
+                let mut last_key = Instant::now();
+                for (n, c) in word.chars().enumerate() {
+                    if n > 0 {
+                        // Ten characters a second, as a person types.
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
                     let t = Instant::now();
+                    last_key = t;
                     h.app
                         .on_key(KeyPress::plain(ratatui::crossterm::event::KeyCode::Char(c)));
                     h.draw()?;
                     keystroke.push(t.elapsed());
-                    // Ten characters a second, as a person types.
-                    tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                let t = Instant::now();
+                // From the last key itself (its debounce included) to its rows.
+                let t = last_key;
                 for _ in 0..10_000 {
                     if h.app.table().shown_filter == h.app.table().query.filter.text {
                         break;

@@ -586,3 +586,268 @@ fn printers_list_takes_the_filter_language_too() {
         "{err}"
     );
 }
+
+/// Runs `sql` on the test's store (opened through `backroom::store::open`, collation and all).
+fn seed(env: &TestEnv, sql: &str) {
+    let conn = backroom::store::open(&env.db()).unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+#[test]
+fn events_list_filters_and_stops_at_its_limit() {
+    let env = TestEnv::new();
+    seed(
+        &env,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120)
+         INSERT INTO events (kind, reference, payload, source, created_at)
+         SELECT CASE i % 3 WHEN 0 THEN 'order.shipped' ELSE 'order.received' END,
+                'CMD-' || i, '{}', CASE WHEN i % 2 = 0 THEN 'api' ELSE 'till' END,
+                printf('2026-11-%02dT10:00:00.000Z', 1 + i % 28)
+         FROM n;",
+    );
+    let out = env.run(&["events", "list"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr_of(&out).contains("70 more: --limit N or --all"));
+    let latest = env.json(&["events", "list", "--limit", "2"]);
+    let refs: Vec<&str> = latest
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs, ["CMD-120", "CMD-119"]);
+    let shipped = env.json(&[
+        "events",
+        "list",
+        "--all",
+        "--filter",
+        "kind:shipped source:api",
+    ]);
+    let shipped = shipped.as_array().unwrap();
+    assert_eq!(shipped.len(), 20, "every sixth event");
+    assert!(
+        shipped
+            .iter()
+            .all(|e| e["kind"] == "order.shipped" && e["source"] == "api")
+    );
+    let one = env.json(&["events", "list", "--filter", "CMD-77"]);
+    assert_eq!(one.as_array().unwrap().len(), 1, "{one}");
+    let out = env.run(&["events", "list", "--limit", "3", "--filter", "source:till"]);
+    assert!(stderr_of(&out).contains("57 more"), "{}", stderr_of(&out));
+    let err = env.fails(2, &["events", "list", "--filter", "source:fax"]);
+    assert!(err.contains("`fax` is not one of cli, api, till"), "{err}");
+}
+
+#[test]
+fn audit_list_filters_and_stops_at_its_limit() {
+    let env = TestEnv::new();
+    seed(
+        &env,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 80)
+         INSERT INTO audit_log (at, os_user, operator, role, action, target, outcome)
+         SELECT printf('2026-11-20T10:%02d:00.000Z', i % 60), CASE WHEN i % 4 = 0 THEN 'marie' ELSE 'paul' END,
+                CASE WHEN i = 7 THEN 'Zoé' END, CASE WHEN i % 4 = 0 THEN 'admin' ELSE 'staff' END,
+                CASE WHEN i % 2 = 0 THEN 'printers.add' ELSE 'contacts.delete' END,
+                'target-' || i, CASE WHEN i % 10 = 0 THEN 'refused: admin only' ELSE 'ok' END
+         FROM n;",
+    );
+    let out = env.run(&["audit", "list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("30 more: --limit N or --all"));
+    let refused = env.json(&["audit", "list", "--filter", "outcome:refused role:admin"]);
+    let refused = refused.as_array().unwrap();
+    assert_eq!(refused.len(), 4, "i = 20, 40, 60, 80");
+    assert!(refused.iter().all(|e| e["user"] == "marie"));
+    let zoe = env.json(&["audit", "list", "--filter", "user:zoé"]);
+    assert_eq!(zoe.as_array().unwrap().len(), 1, "{zoe}");
+    let out = env.run(&[
+        "audit",
+        "list",
+        "--action",
+        "printers.",
+        "--limit",
+        "5",
+        "--filter",
+        "role:staff",
+    ]);
+    assert!(stderr_of(&out).contains("15 more"), "{}", stderr_of(&out));
+}
+
+#[test]
+fn till_tickets_list_filters_and_stops_at_its_limit() {
+    let env = TestEnv::new();
+    seed(
+        &env,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
+         INSERT INTO till_tickets (uuid, folder, number, sold_at, total_cents, customer, lines)
+         SELECT 'u-' || i, CASE WHEN i <= 55 THEN 'STORE1' ELSE 'STORE2' END, 'T' || (1000 + i),
+                '2026-11-2' || (i % 3) || 'T09:00:00Z', 100 * i,
+                CASE WHEN i % 5 = 0 THEN 'Müller GmbH' END, '[]'
+         FROM n;",
+    );
+    let out = env.run(&["till", "ticket", "list", "STORE1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_lines(&out).len(), 50);
+    assert!(stderr_of(&out).contains("5 more: --limit N or --all"));
+    let muller = env.json(&[
+        "till",
+        "ticket",
+        "list",
+        "STORE1",
+        "--all",
+        "--filter",
+        "customer:müller",
+    ]);
+    assert_eq!(muller.as_array().unwrap().len(), 11, "{muller}");
+    let day = env.json(&[
+        "till",
+        "ticket",
+        "list",
+        "STORE1",
+        "--filter",
+        "sold:2026-11-21 T101",
+    ]);
+    let day: Vec<&str> = day
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(day, ["T1010", "T1013", "T1016", "T1019"]);
+}
+
+#[test]
+fn triggers_and_operators_lists_filter_the_cells_they_show() {
+    let env = TestEnv::new();
+    env.ok(&["triggers", "disable", "order.shipped"]);
+    let on = env.json(&["triggers", "list", "--filter", "enabled:yes"]);
+    let kinds: Vec<&str> = on
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["event_kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["order.received", "invoice.overdue"]);
+    let out = env.run(&["triggers", "list", "--limit", "1"]);
+    assert_eq!(stdout_lines(&out).len(), 2, "a header and one trigger");
+    assert!(stderr_of(&out).contains("2 more: --limit N or --all"));
+    let err = env.fails(2, &["triggers", "list", "--filter", "enabled:maybe"]);
+    assert!(err.contains("`maybe` is not one of yes, no"), "{err}");
+
+    seed(
+        &env,
+        "INSERT INTO operators (name, role, password_hash, created_at) VALUES
+           ('anaïs', 'admin', 'x', '2026-11-01T00:00:00Z'),
+           ('bruno', 'staff', 'x', '2026-11-02T00:00:00Z'),
+           ('chloé', 'staff', 'x', '2026-10-03T00:00:00Z');",
+    );
+    let staff = env.json(&[
+        "operators",
+        "list",
+        "--filter",
+        "role:staff created:2026-11",
+    ]);
+    assert_eq!(staff.as_array().unwrap().len(), 1, "{staff}");
+    assert_eq!(staff[0]["name"], "bruno");
+    let out = env.run(&["operators", "list", "--limit", "2"]);
+    assert!(stderr_of(&out).contains("1 more: --limit N or --all"));
+}
+
+#[test]
+fn tills_list_filters_and_stops_at_its_limit() {
+    let env = TestEnv::new();
+    let now = chrono::Utc::now().to_rfc3339();
+    seed(
+        &env,
+        &format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
+             INSERT INTO till_status (folder, till, version, waiting, oldest_age_secs, last_batch,
+                                      blocked, till_clock, wait_ms, reported_at)
+             SELECT CASE WHEN i % 2 = 0 THEN 'PARIS' ELSE 'LYON' END, 'T' || i, '0.1.0',
+                    CASE WHEN i % 10 = 0 THEN 7 ELSE 0 END, NULL, i, NULL, '{now}', 5000,
+                    CASE WHEN i = 3 THEN '2026-01-01T00:00:00Z' ELSE '{now}' END
+             FROM n;"
+        ),
+    );
+    let out = env.run(&["tills", "list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("10 more: --limit N or --all"));
+    let silent = env.json(&["tills", "list", "--filter", "state:silent"]);
+    assert_eq!(silent.as_array().unwrap().len(), 1, "{silent}");
+    assert_eq!(silent[0]["till"], "T3");
+    let busy = env.json(&["tills", "list", "--filter", "folder:paris queue:>0"]);
+    assert_eq!(busy.as_array().unwrap().len(), 6, "{busy}");
+}
+
+#[test]
+fn pos_folders_tables_and_processes_lists_filter_and_limit() {
+    let env = TestEnv::new();
+    for code in ["PARIS", "LYON", "LILLE"] {
+        env.ok(&["pos", "folders", "add", code]);
+    }
+    let l = env.json(&["pos", "folders", "list", "--filter", "code:l"]);
+    let codes: Vec<&str> = l
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(codes.len(), 2, "{l}");
+    let out = env.run(&["pos", "folders", "list", "--limit", "1"]);
+    assert!(stderr_of(&out).contains("2 more: --limit N or --all"));
+
+    for (table, direction) in [
+        ("ART", "server-to-till"),
+        ("CLI", "server-to-till"),
+        ("T012", "till-to-server"),
+    ] {
+        env.ok(&[
+            "sync",
+            "tables",
+            "add",
+            "PARIS",
+            table,
+            "--type",
+            "full",
+            "--direction",
+            direction,
+        ]);
+    }
+    let up = env.json(&[
+        "sync",
+        "tables",
+        "list",
+        "PARIS",
+        "--filter",
+        "direction:till_to_server",
+    ]);
+    assert_eq!(up.as_array().unwrap().len(), 1, "{up}");
+    assert_eq!(up[0]["table_name"], "T012");
+    let out = env.run(&["sync", "tables", "list", "PARIS", "--limit", "2"]);
+    assert!(stderr_of(&out).contains("1 more: --limit N or --all"));
+
+    env.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "PARIS",
+        "import_caisseauto",
+        "--disable",
+    ]);
+    let off = env.json(&[
+        "sync",
+        "processes",
+        "list",
+        "PARIS",
+        "--filter",
+        "state:disabled",
+    ]);
+    assert_eq!(off.as_array().unwrap().len(), 1, "{off}");
+    assert_eq!(off[0]["kind"], "import_caisseauto");
+    let out = env.run(&["sync", "processes", "list", "PARIS", "--limit", "1"]);
+    assert!(stderr_of(&out).contains("2 more: --limit N or --all"));
+}

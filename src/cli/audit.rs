@@ -15,7 +15,8 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Entries, newest first: time, user (and operator), role, action, target, outcome.
+    /// Entries, newest first: time, user (and operator), role, action, target, outcome (50
+    /// unless --limit or --all).
     List {
         /// Only entries since this date or time (`2026-11-01`, RFC 3339).
         #[arg(long)]
@@ -26,8 +27,8 @@ pub enum Command {
         /// Only this action (`printers.add`), or a prefix ending in `.` (`printers.`).
         #[arg(long)]
         action: Option<String>,
-        #[arg(long, default_value_t = 200)]
-        limit: usize,
+        #[command(flatten)]
+        list: super::listing::ListArgs,
     },
 }
 
@@ -37,20 +38,26 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             since,
             user,
             action,
-            limit,
+            list: args,
         } => {
             let since = since.map(|s| parse_since(&s)).transpose()?;
+            let view = &crate::store::views::lists::AUDIT;
+            let query = args.filter(view)?;
             let conn = ctx.open_store()?;
-            let entries = store::list(
-                &conn,
-                &Filter {
-                    since,
-                    user,
-                    action,
-                    limit,
-                },
-            )
-            .context("reading the audit log")?;
+            let filter = Filter {
+                since,
+                user,
+                action,
+                query,
+                limit: args.limit().map_or(usize::MAX, |l| l + 1),
+            };
+            let mut entries = store::list(&conn, &filter).context("reading the audit log")?;
+            if let Some(limit) = args.limit().filter(|l| entries.len() > *l) {
+                entries.truncate(limit);
+                let rest =
+                    store::count_more(&conn, &filter, limit).context("counting the audit log")?;
+                eprintln!("{}", super::listing::more(rest));
+            }
             emit(ctx, &entries, || {
                 let mut rows = vec![
                     ["time", "user", "role", "action", "target", "outcome"]

@@ -26,19 +26,24 @@ pub enum Command {
         #[arg(long)]
         file: String,
     },
-    /// The latest events.
+    /// The latest events, newest first (50 unless --limit or --all).
     List {
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
+        #[command(flatten)]
+        list: crate::cli::listing::ListArgs,
     },
 }
 
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
         Command::Emit { kind, file } => emit(ctx, &kind, &file),
-        Command::List { limit } => {
+        Command::List { list: args } => {
+            let view = &crate::store::views::lists::EVENTS;
+            let filter = args.filter(view)?;
             let conn = ctx.open_store()?;
-            let list = crate::store::printing::events(&conn, limit)?;
+            let mut list =
+                crate::store::printing::events(&conn, &filter, args.limit().map(|l| l + 1))
+                    .context("listing events")?;
+            crate::cli::listing::cut_read(&conn, view, &filter, &args, &mut list)?;
             crate::cli::emit(ctx, &list, || {
                 let mut rows = vec![vec![
                     "ID".to_string(),

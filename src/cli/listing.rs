@@ -8,7 +8,9 @@ use serde::Serialize;
 use crate::cli::Failure;
 use crate::context::Context;
 use crate::store::counts::Count;
-use crate::store::views::{Filter, View};
+use crate::store::views::{self, Filter, Query, View};
+
+pub mod shown;
 
 /// Rows a list prints when neither `--limit` nor `--all` is given.
 pub const DEFAULT_LIMIT: usize = 50;
@@ -48,6 +50,70 @@ impl ListArgs {
             None => Ok(Filter::default()),
         }
     }
+}
+
+/// Keeps the rows of a short list that `--filter` selects (asked of `view` by row id, so the
+/// filter means what it means in the TUI's pane), then at most the limit, the rest announced on
+/// stderr. The rows keep their order.
+pub fn keep<T>(
+    conn: &rusqlite::Connection,
+    view: &View,
+    args: &ListArgs,
+    mut rows: Vec<T>,
+    id: impl Fn(&T) -> i64,
+) -> anyhow::Result<Vec<T>> {
+    let filter = args.filter(view)?;
+    if !filter.is_empty() {
+        let query = Query {
+            filter,
+            ..Query::new(view)
+        };
+        let kept: std::collections::HashSet<i64> = views::ids(conn, view, &query)
+            .map_err(|e| anyhow::anyhow!("filtering the {}: {e}", view.name))?
+            .into_iter()
+            .collect();
+        rows.retain(|r| kept.contains(&id(r)));
+    }
+    Ok(cut(args, rows))
+}
+
+/// At most the limit of `rows`, the rest announced on stderr.
+pub fn cut<T>(args: &ListArgs, mut rows: Vec<T>) -> Vec<T> {
+    if let Some(limit) = args.limit().filter(|l| rows.len() > *l) {
+        let rest = (rows.len() - limit) as u64;
+        rows.truncate(limit);
+        eprintln!("{}", more(Count::exact(rest)));
+    }
+    rows
+}
+
+/// After a query that read one row past the limit: drops that row and announces how many more
+/// rows the filter keeps (counted up to [`crate::store::counts::COUNT_CAP`]).
+pub fn cut_read<T>(
+    conn: &rusqlite::Connection,
+    view: &View,
+    filter: &Filter,
+    args: &ListArgs,
+    rows: &mut Vec<T>,
+) -> anyhow::Result<()> {
+    let Some(limit) = args.limit().filter(|l| rows.len() > *l) else {
+        return Ok(());
+    };
+    rows.truncate(limit);
+    let query = Query {
+        filter: filter.clone(),
+        ..Query::new(view)
+    };
+    let total = views::count(conn, view, &query)
+        .map_err(|e| anyhow::anyhow!("counting the {}: {e}", view.name))?;
+    eprintln!(
+        "{}",
+        more(Count {
+            n: total.n.saturating_sub(limit as u64),
+            exact: total.exact,
+        })
+    );
+    Ok(())
 }
 
 /// The stderr line after a list cut by its limit.

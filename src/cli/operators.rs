@@ -16,8 +16,11 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The operators, their role and whether they are locked.
-    List,
+    /// The operators, their role and whether they are locked (50 unless --limit or --all).
+    List {
+        #[command(flatten)]
+        list: super::listing::ListArgs,
+    },
     /// Add an operator (password: prompted, or the first line of stdin with `--password -`).
     Add {
         name: String,
@@ -47,8 +50,17 @@ pub enum RoleArg {
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let conn = ctx.open_store()?;
     match args.command {
-        Command::List => {
+        Command::List { list: args } => {
             let list = crate::store::operators::list(&conn)?;
+            let list =
+                super::listing::shown::keep(&super::listing::shown::OPERATORS, &args, list, |o| {
+                    vec![
+                        o.name.clone(),
+                        o.role.clone(),
+                        o.locked_until.clone().unwrap_or_default(),
+                        o.created_at.clone(),
+                    ]
+                })?;
             emit(ctx, &list, || {
                 let mut rows = vec![
                     ["operator", "role", "locked until", "created"]

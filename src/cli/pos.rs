@@ -57,8 +57,11 @@ pub enum FoldersCommand {
         #[command(flatten)]
         fields: Box<FieldFlags>,
     },
-    /// List folders with the last state of each connection.
-    List,
+    /// List folders with the last state of each connection (50 unless --limit or --all).
+    List {
+        #[command(flatten)]
+        list: crate::cli::listing::ListArgs,
+    },
     /// Show a folder's four tabs, processes, tables and last connection tests.
     Show {
         /// The folder's code.
@@ -228,7 +231,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
         Command::Folders(f) => match f.command {
             FoldersCommand::Add { code, fields } => add(ctx, &code, fields),
-            FoldersCommand::List => list(ctx),
+            FoldersCommand::List { list: args } => list(ctx, &args),
             FoldersCommand::Show { code } => show(ctx, &code),
             FoldersCommand::Set {
                 code,
@@ -381,15 +384,24 @@ fn state_of(tests: &[ConnectionTest], target: Target) -> String {
     }
 }
 
-fn list(ctx: &Context) -> anyhow::Result<()> {
+fn list(ctx: &Context, args: &crate::cli::listing::ListArgs) -> anyhow::Result<()> {
     let conn = ctx.open_store()?;
+    let folders = store::list_folders(&conn)?;
+    let none_at_all = folders.is_empty();
+    let folders = crate::cli::listing::keep(
+        &conn,
+        &crate::store::views::POS_FOLDERS,
+        args,
+        folders,
+        |f| f.id,
+    )?;
     let mut views = Vec::new();
-    for folder in store::list_folders(&conn)? {
+    for folder in folders {
         let last_tests = store::last_tests(&conn, folder.id)?;
         views.push(FolderView { folder, last_tests });
     }
     emit(ctx, &views, || {
-        if views.is_empty() {
+        if none_at_all {
             eprintln!("no POS folder yet: add one with backroom pos folders add CODE");
             return String::new();
         }

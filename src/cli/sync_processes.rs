@@ -15,11 +15,14 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// List a folder's processes with their schedule and last result.
+    /// List a folder's processes with their schedule and last result (50 unless --limit or
+    /// --all).
     List {
         /// The POS folder's code.
         #[arg(add = crate::cli::complete::folders())]
         folder: String,
+        #[command(flatten)]
+        list: crate::cli::listing::ListArgs,
     },
     /// Change a process's schedule, switch, or (import_updatecaisse) confirmation mode.
     Set {
@@ -45,7 +48,7 @@ pub enum Command {
 
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
-        Command::List { folder } => list(ctx, &folder),
+        Command::List { folder, list: args } => list(ctx, &folder, &args),
         Command::Set {
             folder,
             kind,
@@ -64,10 +67,16 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
-fn list(ctx: &Context, code: &str) -> anyhow::Result<()> {
+fn list(ctx: &Context, code: &str, args: &crate::cli::listing::ListArgs) -> anyhow::Result<()> {
     let conn = ctx.open_store()?;
     let folder = folder_or_not_found(&conn, code)?;
     let procs = store::processes(&conn, folder.id)?;
+    let procs = crate::cli::listing::shown::keep(
+        &crate::cli::listing::shown::PROCESSES,
+        args,
+        procs,
+        cells,
+    )?;
     emit(ctx, &procs, || {
         let mut rows = vec![vec![
             "PROCESS".to_string(),
@@ -78,25 +87,27 @@ fn list(ctx: &Context, code: &str) -> anyhow::Result<()> {
             "LAST RUN".into(),
             "RESULT".into(),
         ]];
-        for p in &procs {
-            rows.push(vec![
-                p.kind.to_string(),
-                p.kind.side().into(),
-                format!("{} s", p.schedule_secs),
-                if p.enabled { "enabled" } else { "disabled" }.into(),
-                p.confirm_mode
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| "-".into()),
-                p.last_run_at.clone().unwrap_or_else(|| "never".into()),
-                match (&p.last_outcome, &p.last_message) {
-                    (Some(o), Some(m)) => format!("{o}: {m}"),
-                    (Some(o), None) => o.clone(),
-                    _ => "-".into(),
-                },
-            ]);
-        }
+        rows.extend(procs.iter().map(cells));
         table(&rows)
     })
+}
+
+fn cells(p: &crate::pos::process::Process) -> Vec<String> {
+    vec![
+        p.kind.to_string(),
+        p.kind.side().into(),
+        format!("{} s", p.schedule_secs),
+        if p.enabled { "enabled" } else { "disabled" }.into(),
+        p.confirm_mode
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "-".into()),
+        p.last_run_at.clone().unwrap_or_else(|| "never".into()),
+        match (&p.last_outcome, &p.last_message) {
+            (Some(o), Some(m)) => format!("{o}: {m}"),
+            (Some(o), None) => o.clone(),
+            _ => "-".into(),
+        },
+    ]
 }
 
 fn set(

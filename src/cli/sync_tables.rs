@@ -34,11 +34,14 @@ pub enum Command {
         #[arg(long)]
         direction: String,
     },
-    /// List a folder's tables; warns about tables missing on the DB server when its test works.
+    /// List a folder's tables; warns about tables missing on the DB server when its test works
+    /// (50 unless --limit or --all).
     List {
         /// The POS folder's code.
         #[arg(add = crate::cli::complete::folders())]
         folder: String,
+        #[command(flatten)]
+        list: crate::cli::listing::ListArgs,
     },
     /// Check every table against the DB server (exit 3 when some are missing, 5 when unreachable).
     Check {
@@ -84,7 +87,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             sync_type,
             direction,
         } => add(ctx, &folder, &table, &sync_type, &direction).await,
-        Command::List { folder } => list(ctx, &folder).await,
+        Command::List { folder, list: args } => list(ctx, &folder, &args).await,
         Command::Check { folder, timeout } => check(ctx, &folder, timeout).await,
         Command::SetType {
             folder,
@@ -198,7 +201,13 @@ async fn add(
     emit(ctx, &added, String::new)
 }
 
-async fn list(ctx: &Context, code: &str) -> anyhow::Result<()> {
+async fn list(
+    ctx: &Context,
+    code: &str,
+    args: &crate::cli::listing::ListArgs,
+) -> anyhow::Result<()> {
+    // A bad filter is refused before the DB server is asked.
+    args.filter(&crate::store::views::SYNC_TABLES)?;
     let folder = {
         let conn = ctx.open_store()?;
         folder_or_not_found(&conn, code)?
@@ -211,11 +220,19 @@ async fn list(ctx: &Context, code: &str) -> anyhow::Result<()> {
     let conn = ctx.open_store()?;
     let tables = store::tables(&conn, folder.id)?;
     warn_missing(&folder, &tables);
-    emit(ctx, &tables, || render(&folder, &tables))
+    let none_at_all = tables.is_empty();
+    let tables = crate::cli::listing::keep(
+        &conn,
+        &crate::store::views::SYNC_TABLES,
+        args,
+        tables,
+        |t| t.id,
+    )?;
+    emit(ctx, &tables, || render(&folder, &tables, none_at_all))
 }
 
-fn render(folder: &PosFolder, tables: &[SyncTable]) -> String {
-    if tables.is_empty() {
+fn render(folder: &PosFolder, tables: &[SyncTable], none_at_all: bool) -> String {
+    if none_at_all {
         eprintln!(
             "folder {} has no sync table: add one with backroom sync tables add {} TABLE --type full --direction server-to-till",
             folder.code, folder.code
@@ -260,7 +277,7 @@ async fn check(ctx: &Context, code: &str, timeout: u64) -> anyhow::Result<()> {
     let conn = ctx.open_store()?;
     let tables = store::tables(&conn, folder.id)?;
     warn_missing(&folder, &tables);
-    emit(ctx, &tables, || render(&folder, &tables))?;
+    emit(ctx, &tables, || render(&folder, &tables, tables.is_empty()))?;
     let missing = tables
         .iter()
         .filter(|t| t.exists_on_server == Some(false))

@@ -67,10 +67,12 @@ pub enum TicketCommand {
         #[arg(long, value_name = "JSON")]
         invoice: Option<String>,
     },
-    /// Tickets recorded on this till.
+    /// Tickets recorded on this till, in the order they were sold (50 unless --limit or --all).
     List {
         /// The POS folder (its code, as in `backroom pos folders list`).
         folder: String,
+        #[command(flatten)]
+        list: crate::cli::listing::ListArgs,
     },
 }
 
@@ -230,17 +232,22 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             })
         }
         Command::Ticket {
-            command: TicketCommand::List { folder },
+            command: TicketCommand::List { folder, list },
         } => {
+            let view = &crate::store::views::lists::TILL_TICKETS;
+            let filter = list.filter(view)?;
             let conn = ctx.open_store()?;
-            let mut stmt = conn.prepare(
+            let (cond, mut values) = filter.sql(view);
+            values.insert(0, rusqlite::types::Value::Text(folder.clone()));
+            let limit = list.limit().map_or(-1, |l| l as i64 + 1);
+            let mut stmt = conn.prepare(&format!(
                 "SELECT t.uuid, t.number, t.sold_at, t.total_cents, t.customer,
                         q.acked_at IS NOT NULL
-                 FROM till_tickets t LEFT JOIN till_queue q ON q.uuid = t.uuid
-                 WHERE t.folder = ?1 ORDER BY t.id",
-            )?;
-            let rows: Vec<serde_json::Value> = stmt
-                .query_map([&folder], |r| {
+                 FROM {from} WHERE t.folder = ? AND ({cond}) ORDER BY t.id LIMIT {limit}",
+                from = view.from
+            ))?;
+            let mut rows: Vec<serde_json::Value> = stmt
+                .query_map(rusqlite::params_from_iter(values), |r| {
                     Ok(serde_json::json!({
                         "uuid": r.get::<_, String>(0)?,
                         "number": r.get::<_, String>(1)?,
@@ -251,6 +258,26 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                     }))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
+            if let Some(l) = list.limit().filter(|l| rows.len() > *l) {
+                rows.truncate(l);
+                let rest = crate::store::counts::capped(
+                    &conn,
+                    view.from,
+                    &format!("t.folder = ? AND ({cond})"),
+                    {
+                        let (_, mut v) = filter.sql(view);
+                        v.insert(0, rusqlite::types::Value::Text(folder.clone()));
+                        v
+                    },
+                )?;
+                eprintln!(
+                    "{}",
+                    crate::cli::listing::more(crate::store::counts::Count {
+                        n: rest.n.saturating_sub(l as u64),
+                        exact: rest.exact,
+                    })
+                );
+            }
             emit(ctx, &rows, || {
                 rows.iter()
                     .map(|r| {

@@ -16,8 +16,11 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// List the triggers.
-    List,
+    /// List the triggers (50 unless --limit or --all).
+    List {
+        #[command(flatten)]
+        list: crate::cli::listing::ListArgs,
+    },
     /// Change a trigger's printer or copies.
     Set {
         /// order.received, order.shipped or invoice.overdue.
@@ -48,8 +51,14 @@ fn kind(s: &str) -> Result<EventKind, Failure> {
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let conn = ctx.open_store()?;
     match args.command {
-        Command::List => {
+        Command::List { list: args } => {
             let list = crate::store::printing::triggers(&conn).context("listing triggers")?;
+            let list = crate::cli::listing::shown::keep(
+                &crate::cli::listing::shown::TRIGGERS,
+                &args,
+                list,
+                cells,
+            )?;
             emit_list(ctx, &list)
         }
         Command::Set {
@@ -114,19 +123,21 @@ fn emit_list(ctx: &Context, list: &[Trigger]) -> anyhow::Result<()> {
             "COPIES".into(),
             "ENABLED".into(),
         ]];
-        for t in list {
-            rows.push(vec![
-                t.event_kind.clone(),
-                t.document.clone(),
-                t.printer
-                    .clone()
-                    .unwrap_or_else(|| "(default printer)".into()),
-                t.copies
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| "(printer's)".into()),
-                if t.enabled { "yes" } else { "no" }.into(),
-            ]);
-        }
+        rows.extend(list.iter().map(cells));
         table(&rows)
     })
+}
+
+fn cells(t: &Trigger) -> Vec<String> {
+    vec![
+        t.event_kind.clone(),
+        t.document.clone(),
+        t.printer
+            .clone()
+            .unwrap_or_else(|| "(default printer)".into()),
+        t.copies
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "(printer's)".into()),
+        if t.enabled { "yes" } else { "no" }.into(),
+    ]
 }

@@ -1,5 +1,6 @@
 //! Queries of the audit log: append an entry, list with filters, purge old entries in small batches.
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
@@ -25,6 +26,8 @@ pub struct Filter {
     pub user: Option<String>,
     /// The action, or an action prefix ending in `.` (`printers.`).
     pub action: Option<String>,
+    /// `--filter`, in the filter language of the panes (see [`crate::store::views::lists::AUDIT`]).
+    pub query: crate::store::views::Filter,
     pub limit: usize,
 }
 
@@ -39,7 +42,8 @@ pub fn append(conn: &Connection, e: &Entry) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Entry>> {
+/// The `WHERE` condition of `f` (without its limit) and its bound values.
+fn condition(f: &Filter) -> (String, Vec<Value>) {
     let action_like = f.action.as_ref().map(|a| {
         if a.ends_with('.') {
             format!("{a}%")
@@ -47,15 +51,34 @@ pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Entry>> {
             a.clone()
         }
     });
-    let mut stmt = conn.prepare(
-        "SELECT at, os_user, operator, role, action, target, outcome FROM audit_log
-         WHERE (?1 IS NULL OR at >= ?1)
-           AND (?2 IS NULL OR os_user = ?2 OR operator = ?2)
-           AND (?3 IS NULL OR action LIKE ?3)
-         ORDER BY id DESC LIMIT ?4",
-    )?;
+    let (cond, mut values) = f.query.sql(&crate::store::views::lists::AUDIT);
+    let mut bound = vec![
+        Value::from(f.since.clone()),
+        Value::from(f.since.clone()),
+        Value::from(f.user.clone()),
+        Value::from(f.user.clone()),
+        Value::from(f.user.clone()),
+        Value::from(action_like.clone()),
+        Value::from(action_like),
+    ];
+    bound.append(&mut values);
+    let sql = format!(
+        "(? IS NULL OR a.at >= ?)
+         AND (? IS NULL OR a.os_user = ? OR a.operator = ?)
+         AND (? IS NULL OR a.action LIKE ?)
+         AND ({cond})"
+    );
+    (sql, bound)
+}
+
+pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Entry>> {
+    let (cond, values) = condition(f);
     let limit = i64::try_from(f.limit).unwrap_or(i64::MAX);
-    let rows = stmt.query_map(params![f.since, f.user, action_like, limit], |r| {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT a.at, a.os_user, a.operator, a.role, a.action, a.target, a.outcome
+         FROM audit_log a WHERE {cond} ORDER BY a.id DESC LIMIT {limit}"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
         Ok(Entry {
             time: r.get(0)?,
             user: r.get(1)?,
@@ -67,6 +90,21 @@ pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Entry>> {
         })
     })?;
     rows.collect()
+}
+
+/// How many entries `f` keeps past the first `shown` (counted up to
+/// [`crate::store::counts::COUNT_CAP`]).
+pub fn count_more(
+    conn: &Connection,
+    f: &Filter,
+    shown: usize,
+) -> rusqlite::Result<crate::store::counts::Count> {
+    let (cond, values) = condition(f);
+    let total = crate::store::counts::capped(conn, "audit_log a", &cond, values)?;
+    Ok(crate::store::counts::Count {
+        n: total.n.saturating_sub(shown as u64),
+        exact: total.exact,
+    })
 }
 
 /// Deletes up to `batch` entries older than `before` in one short transaction; returns how many.

@@ -96,13 +96,20 @@ pub struct EventRow {
     pub jobs: i64,
 }
 
-pub fn events(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<EventRow>> {
-    let mut stmt = conn.prepare(
+/// The latest events `filter` keeps (see [`crate::store::views::lists::EVENTS`]), newest first.
+pub fn events(
+    conn: &Connection,
+    filter: &crate::store::views::Filter,
+    limit: Option<usize>,
+) -> rusqlite::Result<Vec<EventRow>> {
+    let (cond, values) = filter.sql(&crate::store::views::lists::EVENTS);
+    let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let mut stmt = conn.prepare(&format!(
         "SELECT e.id, e.kind, e.reference, e.source, e.created_at,
                 (SELECT COUNT(*) FROM print_jobs j WHERE j.event_id = e.id)
-         FROM events e ORDER BY e.id DESC LIMIT ?1",
-    )?;
-    stmt.query_map([limit as i64], |r| {
+         FROM events e WHERE {cond} ORDER BY e.id DESC LIMIT {limit}"
+    ))?;
+    stmt.query_map(rusqlite::params_from_iter(values), |r| {
         Ok(EventRow {
             id: r.get(0)?,
             kind: r.get(1)?,

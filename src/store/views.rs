@@ -7,6 +7,7 @@
 mod details;
 pub mod fields;
 mod filter;
+pub mod lists;
 pub mod search;
 mod specs;
 pub use specs::col;

@@ -39,13 +39,18 @@ pub fn kind(view: &View, column: &Column) -> Kind {
                 .collect(),
         ),
         ("printers", "provider") => Kind::Choice(vec!["ipp", "raw", "printnode", "spool"]),
-        ("printers", "enabled" | "default") | ("contacts", "invited") => {
-            Kind::Choice(YES_NO.to_vec())
-        }
+        ("printers", "enabled" | "default")
+        | ("contacts", "invited")
+        | ("triggers", "enabled")
+        | ("till_tickets", "sent") => Kind::Choice(YES_NO.to_vec()),
+        ("operators" | "audit", "role") => Kind::Choice(vec!["admin", "staff"]),
+        ("processes", "state") => Kind::Choice(vec!["enabled", "disabled"]),
+        ("events", "source") => Kind::Choice(vec!["cli", "api", "till", "demo"]),
         ("sync_tables", "type") => Kind::Choice(vec!["full", "incremental"]),
         ("sync_tables", "direction") => Kind::Choice(vec!["server_to_till", "till_to_server"]),
-        (_, "id" | "attempts" | "copies" | "wait" | "tables") => Kind::Number,
-        (_, "created" | "next" | "terms") => Kind::Time,
+        (_, "id" | "attempts" | "copies" | "wait" | "tables" | "queue" | "batch" | "every")
+        | (_, "jobs") => Kind::Number,
+        (_, "created" | "next" | "terms" | "time" | "sold") => Kind::Time,
         _ => Kind::Code,
     }
 }

@@ -93,14 +93,36 @@ impl Filter {
         }
     }
 
+    /// The full-text query when the filter is one term the view's full-text index answers alone
+    /// (a free word, or `field:value` on a field the index has a column for).
+    pub fn single_search(&self, view: &View) -> Option<String> {
+        let index = search::of(view)?;
+        match self.terms.as_slice() {
+            [Term::Word(w)] if search::indexable(w) => Some(index.condition(None, w).1),
+            [
+                Term::Field {
+                    column,
+                    op: Op::Contains,
+                    value,
+                    negate: false,
+                },
+            ] if search::indexable(value) => {
+                let c = index.column(view.columns[*column].name)?;
+                Some(index.condition(Some(c), value).1)
+            }
+            _ => None,
+        }
+    }
+
     /// The `WHERE` condition and its bound values (`1` when the filter is empty).
     pub fn sql(&self, view: &View) -> (String, Vec<Value>) {
         self.planned(view, None)
     }
 
     /// Like [`Filter::sql`], asking the full-text index first how common each indexed word is:
-    /// a rare word reads its few rows by id, a common one lets the sorted scan stop at the first
-    /// window of matches (either way, never every row).
+    /// a rare word reads its few rows by id, a common one is matched row by row (`LIKE`, as a
+    /// short word is) so that the sorted scan stops at the first window of matches (either way,
+    /// never every row).
     pub fn sql_for(&self, conn: &Connection, view: &View) -> (String, Vec<Value>) {
         self.planned(view, Some(conn))
     }
@@ -111,10 +133,12 @@ impl Filter {
         let index = search::of(view);
         for t in &self.terms {
             match t {
-                Term::Word(w) => match index.filter(|_| search::indexable(w)) {
-                    Some(s) => {
-                        let (cond, query, whole) = s.condition(None, w);
-                        let cond = s.plan(conn, cond, &query);
+                Term::Word(w) => match index
+                    .filter(|_| search::indexable(w))
+                    .map(|s| (s, s.condition(None, w)))
+                    .filter(|(s, (_, query, _))| !s.common(conn, query))
+                {
+                    Some((_, (cond, query, whole))) => {
                         values.push(Value::Text(query));
                         values.extend(whole.into_iter().map(Value::Text));
                         parts.push(format!("({cond})"));
@@ -140,11 +164,10 @@ impl Filter {
                     let col = &view.columns[*column];
                     let expr = col.value;
                     let indexed = index
-                        .and_then(|s| s.column(col.name).map(|c| (s, c)))
-                        .filter(|_| *op == Op::Contains && search::indexable(value));
-                    let cond = if let Some((s, c)) = indexed {
-                        let (cond, query, _) = s.condition(Some(c), value);
-                        let cond = s.plan(conn, cond, &query);
+                        .and_then(|s| s.column(col.name).map(|c| (s, s.condition(Some(c), value))))
+                        .filter(|_| *op == Op::Contains && search::indexable(value))
+                        .filter(|(s, (_, query, _))| !s.common(conn, query));
+                    let cond = if let Some((_, (cond, query, _))) = indexed {
                         values.push(Value::Text(query));
                         cond
                     } else {
@@ -153,11 +176,19 @@ impl Filter {
                             Op::Prefix => format!("{}%", escape_like(value)),
                             _ => value.clone(),
                         };
-                        values.push(match fields::kind(view, col) {
+                        let kind = fields::kind(view, col);
+                        values.push(match kind {
                             Kind::Number => number_or_text(bound),
                             _ => Value::Text(bound),
                         });
                         match op {
+                            // A choice, number or time was normalised to the stored value: a
+                            // plain `=` lets SQLite seek the index on it (NOCASE would scan).
+                            Op::Equal
+                                if matches!(kind, Kind::Choice(_) | Kind::Number | Kind::Time) =>
+                            {
+                                format!("{expr} = ?")
+                            }
                             Op::Equal => format!("{expr} = ? COLLATE NOCASE"),
                             Op::Contains | Op::Prefix => format!("{expr} LIKE ? ESCAPE '\\'"),
                             Op::Less => format!("{expr} < ?"),
@@ -317,7 +348,11 @@ mod tests {
     fn fields_and_words_become_bound_conditions() {
         let f = Filter::parse(&PRINT_JOBS, "state:failed printer:fr paper").unwrap();
         let (sql, values) = f.sql(&PRINT_JOBS);
-        assert!(sql.contains("j.state = ? COLLATE NOCASE"), "{sql}");
+        assert!(sql.contains("j.state = ?"), "{sql}");
+        assert!(
+            !sql.contains("j.state = ? COLLATE NOCASE"),
+            "the index on state: {sql}"
+        );
         assert!(sql.contains("LIKE ?"), "{sql}");
         assert!(sql.contains("print_jobs_search MATCH ?"), "{sql}");
         assert_eq!(values[0], Value::Text("failed".into()));

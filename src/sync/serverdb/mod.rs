@@ -116,8 +116,12 @@ pub async fn with_ops<T: Send + 'static>(
         .acquire()
         .await
         .map_err(|e| SyncError::Config(e.to_string()))?;
-    let db = ServerDb::connect(folder).await?;
     let code = folder.code.clone();
+    let key = idle::key(folder);
+    let db = match idle::take(&key) {
+        Some(client) => ServerDb::Postgres(client),
+        None => ServerDb::connect(folder).await?,
+    };
     match db {
         ServerDb::Postgres(client) => {
             if !ensured(&code) {
@@ -126,14 +130,21 @@ pub async fn with_ops<T: Send + 'static>(
                     .await
                     .map_err(|e| SyncError::db(&code, super::error::pg_message(&e)))?;
             }
-            blocking(move || {
+            let (result, client) = blocking(move || {
                 let mut o = ops::PgOps {
                     client,
                     folder: code,
                 };
-                work(&mut o)
+                let result = work(&mut o);
+                Ok((result, o.client))
             })
-            .await
+            .await?;
+            // Only a connection whose work went through goes back: after an error it may sit in
+            // a failed transaction.
+            if result.is_ok() {
+                idle::put(key, client);
+            }
+            result
         }
         ServerDb::Sqlite(path) => {
             blocking(move || {
@@ -145,6 +156,54 @@ pub async fn with_ops<T: Send + 'static>(
                 work(&mut o)
             })
             .await
+        }
+    }
+}
+
+/// Server database connections kept open between two pushes of a fleet: a new PostgreSQL
+/// connection is a login (scram-sha-256) and a backend process, most of a small push's time.
+mod idle {
+    use std::sync::Mutex;
+
+    use super::{Folder, MAX_SERVER_CONNECTIONS};
+
+    static IDLE: Mutex<Vec<(String, tokio_postgres::Client)>> = Mutex::new(Vec::new());
+
+    /// What a kept connection was opened with: another host, user or password opens a new one.
+    pub fn key(folder: &Folder) -> String {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&folder.db_password, &mut h);
+        format!(
+            "{}\u{1}{}\u{1}{:?}\u{1}{}\u{1}{}\u{1}{}",
+            folder.code,
+            folder.db_host,
+            folder.db_port,
+            folder.db_name,
+            folder.db_user,
+            std::hash::Hasher::finish(&h)
+        )
+    }
+
+    /// An open connection opened with `key`, if one waits.
+    pub fn take(key: &str) -> Option<tokio_postgres::Client> {
+        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some(i) = idle.iter().position(|(k, _)| k == key) {
+            let (_, client) = idle.swap_remove(i);
+            if !client.is_closed() {
+                return Some(client);
+            }
+        }
+        None
+    }
+
+    /// Keeps `client` for the next push (at most [`MAX_SERVER_CONNECTIONS`] are kept).
+    pub fn put(key: String, client: tokio_postgres::Client) {
+        if client.is_closed() {
+            return;
+        }
+        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_SERVER_CONNECTIONS {
+            idle.push((key, client));
         }
     }
 }
