@@ -458,8 +458,8 @@ fn build(db: &Path, jobs: usize, contacts: usize) -> anyhow::Result<()> {
         [contacts.max(1) as i64],
     )?;
     tx.execute_batch(
-        "INSERT INTO print_jobs_search (rowid, document, printer, error, remote_ref)
-           SELECT j.id, d.title, p.name, j.last_error, j.remote_ref
+        "INSERT INTO print_jobs_search (rowid, document, printer, error)
+           SELECT j.id, d.title, p.name, j.last_error
            FROM print_jobs j LEFT JOIN documents d ON d.id = j.document_id
            LEFT JOIN printers p ON p.id = j.printer_id;
          DELETE FROM row_counts WHERE name = 'print_jobs' OR name LIKE 'print_jobs.%'
