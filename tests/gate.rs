@@ -152,19 +152,7 @@ fn staff_cannot_open_the_database_the_data_folder_or_the_config() {
 #[test]
 fn files_travel_over_the_socket_and_the_worker_prints_at_once() {
     let gate = Gate::start();
-    let spool = gate.spool.display().to_string();
-    gate.ok(
-        &gate.admin,
-        &[
-            "printers",
-            "add",
-            "archive",
-            "--provider",
-            "spool",
-            "--target",
-            &spool,
-        ],
-    );
+    gate.add_spool_printer();
     // The payload is the staff member's own file (0600): the daemon could not open it.
     let order = gate.home(&gate.staff).join("order.json");
     std::fs::write(&order, ORDER).unwrap();

@@ -76,19 +76,7 @@ fn staff_in_the_tui_is_refused_an_admin_action_whatever_it_claims_and_the_refusa
 fn an_admins_change_in_the_tui_is_audited_and_a_worker_verdict_reaches_the_session() {
     let gate = Gate::start();
     gate.ok(&gate.admin, &["pos", "folders", "add", "S1"]);
-    let spool = gate.spool.display().to_string();
-    gate.ok(
-        &gate.admin,
-        &[
-            "printers",
-            "add",
-            "archive",
-            "--provider",
-            "spool",
-            "--target",
-            &spool,
-        ],
-    );
+    gate.add_spool_printer();
     let order = gate.home(&gate.admin).join("order.json");
     std::fs::write(&order, ORDER).unwrap();
     gate.admin.own(&order);

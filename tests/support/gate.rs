@@ -171,6 +171,21 @@ impl Gate {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The admin adds the spool printer `archive` writing into the gate's spool folder.
+    pub fn add_spool_printer(&self) {
+        let spool = self.spool.display().to_string();
+        let add = [
+            "printers",
+            "add",
+            "archive",
+            "--provider",
+            "spool",
+            "--target",
+            &spool,
+        ];
+        self.ok(&self.admin, &add);
+    }
+
     pub fn json(&self, user: &OsUser, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
