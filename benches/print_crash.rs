@@ -11,6 +11,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 use sha2::Digest as _;
 
 fn scale() -> f64 {
@@ -39,32 +42,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn start_ipp(spool: &Path) -> (Killed, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let child = Command::new("ippeveprinter")
-        .args(["-r", "off", "-n", "localhost", "-k", "-c", "/bin/true"])
-        .args(["-f", "application/pdf,application/octet-stream"])
-        .arg("-p")
-        .arg(port.to_string())
-        .arg("-d")
-        .arg(spool)
-        .arg("crash")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ippeveprinter (Debian cups-ipp-utils) must be installed, with a D-Bus system bus");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "ippeveprinter did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    (Killed(child), port)
 }
 
 /// A headless worker on `db`; returns once it holds the lease.
@@ -111,16 +88,16 @@ fn main() {
     let kills = ((50.0 * scale()).round() as usize).max(1);
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("crash.db");
-    let spool = dir.path().join("ipp-spool");
-    std::fs::create_dir_all(&spool).expect("spool");
-    let (_printer, port) = start_ipp(&spool);
+    // The tests' printer: ippeveprinter completing each job at once (`-c /bin/true`).
+    let printer = support::ipp::IppPrinter::start_in(dir.path());
+    let spool = printer.spool_dir().to_path_buf();
     let mut conn = backroom::store::open(&db).expect("open db");
     backroom::store::printers::insert(
         &mut conn,
         &backroom::store::printers::NewPrinter {
             name: "crash".into(),
             provider: backroom::printing::Provider::Ipp,
-            target: format!("ipp://127.0.0.1:{port}/ipp/print"),
+            target: printer.url(),
             api_key: None,
             tray: None,
             copies: 1,

@@ -4,12 +4,15 @@
 //! 10,000 spool jobs, 1,000 IPP jobs).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use backroom::printing::{EventKind, outbox};
 use backroom::worker::printing::Dispatcher;
 use serde_json::json;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 fn scale() -> f64 {
     std::env::var("BACKROOM_BENCH_SCALE")
@@ -236,44 +239,6 @@ async fn idle_latency(db: &Path, n: usize) -> (f64, f64) {
     (percentile(&lat, 0.5), percentile(&lat, 0.99))
 }
 
-struct Ipp {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl Drop for Ipp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_ipp(spool: &Path) -> Ipp {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let child = Command::new("ippeveprinter")
-        .args(["-r", "off", "-n", "localhost", "-k", "-c", "/bin/true"])
-        .args(["-f", "application/pdf,application/octet-stream"])
-        .arg("-p")
-        .arg(port.to_string())
-        .arg("-d")
-        .arg(spool)
-        .arg("bench")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ippeveprinter (Debian cups-ipp-utils) must be installed, with a D-Bus system bus");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "ippeveprinter did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    Ipp { child, port }
-}
-
 /// The same documents sent by `ipptool`, one Print-Job each, in one run; like backroom, it
 /// repeats a Print-Job the printer answers "busy" (every millisecond).
 fn ipptool(db: &Path, dir: &Path, uri: &str) -> (usize, Duration) {
@@ -354,10 +319,9 @@ fn main() {
     // 2. IPP: ippeveprinter, then ipptool with the same documents.
     let dir = bench_dir();
     let db = dir.path().join("bench.db");
-    let ipp_spool = dir.path().join("ipp-spool");
-    std::fs::create_dir_all(&ipp_spool).expect("ipp spool");
-    let printer = start_ipp(&ipp_spool);
-    let uri = format!("ipp://127.0.0.1:{}/ipp/print", printer.port);
+    // The printer's received documents on the bench's disk too, as before.
+    let printer = support::ipp::IppPrinter::start_in(dir.path());
+    let uri = printer.url();
     add_printer(&db, "ipp", &uri);
     ingest(&db, n_ipp);
     let (took, _) = rt.block_on(drain(&db));

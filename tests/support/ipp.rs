@@ -26,6 +26,13 @@ impl IppPrinter {
         IppPrinter::launch(true, PDF)
     }
 
+    /// Like [`IppPrinter::start`], its spool folder under `base` (a bench keeps the printer's
+    /// files on the disk it measures).
+    pub fn start_in(base: &Path) -> IppPrinter {
+        let spool = tempfile::tempdir_in(base).expect("ippeveprinter spool dir");
+        IppPrinter::launch_in(true, PDF, spool)
+    }
+
     /// A printer that takes ~12 s per job and answers `server-error-busy` while printing.
     pub fn start_slow() -> IppPrinter {
         IppPrinter::launch(false, PDF)
@@ -37,10 +44,15 @@ impl IppPrinter {
     }
 
     fn launch(fast: bool, formats: &'static str) -> IppPrinter {
+        let spool = tempfile::tempdir().expect("ippeveprinter spool dir");
+        IppPrinter::launch_in(fast, formats, spool)
+    }
+
+    fn launch_in(fast: bool, formats: &'static str, spool: tempfile::TempDir) -> IppPrinter {
         let mut printer = IppPrinter {
             child: None,
             port: super::free_port(),
-            spool: tempfile::tempdir().expect("ippeveprinter spool dir"),
+            spool,
             fast,
             formats,
         };
