@@ -267,3 +267,26 @@ fn several_processes_opening_a_new_database_at_once_migrate_it_once() {
         backroom::store::SCHEMA_VERSION
     );
 }
+
+/// `serve` and its worker open a new store at the same moment: neither may fail with "database
+/// is locked" (the switch to WAL does not wait on SQLite's busy handler).
+#[test]
+fn two_parts_of_a_process_opening_a_new_store_at_once_both_get_it() {
+    for _ in 0..40 {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("backroom.db");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let openers: Vec<_> = (0..2)
+            .map(|_| {
+                let (db, start) = (db.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    backroom::store::open(&db).map(drop)
+                })
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().expect("both open the new store");
+        }
+    }
+}

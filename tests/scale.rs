@@ -254,6 +254,40 @@ fn the_pane_sorts_names_in_unicode_order_through_its_index() {
         plan.contains("contacts_name"),
         "sorted through the index: {plan}"
     );
+    // A page further on seeks the name index from the key, alone or after a state.
+    let key = w.rows[2].key.clone();
+    let plan = views::plan(&conn, &views::CONTACTS, &query, &key).unwrap();
+    assert!(
+        plan.starts_with("SEARCH c USING INDEX contacts_name (<expr>>?)") && !plan.contains("TEMP"),
+        "seeks the index: {plan}"
+    );
+    // Registered states through the index by state (it leaves out `not_registered`, the state
+    // of most contacts, whose filter walks the name index).
+    conn.execute(
+        "UPDATE contacts SET state = 'active' WHERE name IN ('Ärger', 'Giulia', 'Zoé')",
+        [],
+    )
+    .unwrap();
+    for (state, index, rows) in [
+        (
+            "active",
+            "contacts_state_name (state=? AND <expr>>?)",
+            vec!["Giulia", "Zoé"],
+        ),
+        ("not_registered", "contacts_name (<expr>>?)", vec!["Eva"]),
+    ] {
+        let mut by_state = Query::new(&views::CONTACTS);
+        by_state.filter = Filter::parse(&views::CONTACTS, &format!("state:{state}")).unwrap();
+        let plan = views::plan(&conn, &views::CONTACTS, &by_state, &key).unwrap();
+        assert!(
+            plan.starts_with(&format!("SEARCH c USING INDEX {index}")) && !plan.contains("TEMP"),
+            "{state}: {plan}"
+        );
+        let at = views::Anchor::At(key.clone());
+        let after = views::window(&conn, &views::CONTACTS, &by_state, &at, 0, 10).unwrap();
+        let names: Vec<&str> = after.rows.iter().map(|r| r.cells[0].as_str()).collect();
+        assert_eq!(names, rows, "{state}");
+    }
 }
 
 #[test]

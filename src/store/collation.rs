@@ -1,5 +1,7 @@
-//! The `unicode` SQLite collation: names sorted as people read them (CLDR root order, so "Élodie"
-//! comes before "Giulia" in French and German alike), registered on every connection backroom opens.
+//! Names sorted as people read them (CLDR root order, so "Élodie" comes before "Giulia" in French
+//! and German alike): the `unicode_key` SQL function, whose binary sort keys the indexes on names
+//! hold and every text column sorts by, and the `unicode` collation of older schema versions. Both
+//! are registered on every connection backroom opens.
 
 use std::cmp::Ordering;
 use std::sync::LazyLock;
@@ -13,6 +15,25 @@ pub const NAME: &str = "unicode";
 
 static COLLATOR: LazyLock<Option<CollatorBorrowed<'static>>> =
     LazyLock::new(|| Collator::try_new(Default::default(), CollatorOptions::default()).ok());
+
+/// The SQL function that gives a text's sort key (`ORDER BY unicode_key(name)`, and the indexes
+/// on names): keys compare as bytes, so an index is built and searched without calling back into
+/// the collator, and a key is computed once per row rather than once per comparison.
+pub const KEY_FN: &str = "unicode_key";
+
+/// The collator's sort key of `text` (CLDR root order, tertiary strength): byte order of keys is
+/// the collator's order of texts. The text's own bytes follow, so that distinct texts never get
+/// the same key (as [`compare`] breaks ties).
+pub fn sort_key(text: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(text.len() * 3 + 8);
+    if let Some(c) = COLLATOR.as_ref() {
+        let Ok(()) = c.write_sort_key_to(text, &mut key);
+        // 0x00 never occurs inside the collator's key: it ends the key before the bytes.
+        key.push(0);
+    }
+    key.extend_from_slice(text.as_bytes());
+    key
+}
 
 /// Compares two texts in Unicode order; bytes break ties so that distinct texts never compare equal.
 pub fn compare(a: &str, b: &str) -> Ordering {
@@ -45,9 +66,27 @@ fn compare_plain(a: &str, b: &str) -> Ordering {
         .then_with(|| a.cmp(b))
 }
 
-/// Registers the collation on `conn` (before any statement that sorts or indexes with it).
+/// Registers the collation and the key function on `conn` (before any statement that sorts or
+/// indexes with them).
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
-    conn.create_collation(NAME, compare)
+    use rusqlite::functions::FunctionFlags;
+    conn.create_collation(NAME, compare)?;
+    let flags = FunctionFlags::SQLITE_UTF8
+        | FunctionFlags::SQLITE_DETERMINISTIC
+        | FunctionFlags::SQLITE_INNOCUOUS;
+    conn.create_scalar_function(KEY_FN, 1, flags, |ctx| {
+        use rusqlite::types::ValueRef;
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(text) => Some(sort_key(text)),
+                Err(_) => Some(sort_key(&String::from_utf8_lossy(t))),
+            },
+            ValueRef::Null => None,
+            ValueRef::Blob(b) => Some(b.to_vec()),
+            ValueRef::Integer(i) => Some(sort_key(&i.to_string())),
+            ValueRef::Real(f) => Some(sort_key(&f.to_string())),
+        })
+    })
 }
 
 #[cfg(test)]
@@ -74,6 +113,47 @@ mod tests {
             for b in &texts {
                 let icu = collator.compare(a, b).then_with(|| a.cmp(b));
                 assert_eq!(compare_plain(a, b), icu, "{a:?} vs {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn keys_sort_as_the_collation_sorts() {
+        let names = [
+            "Giulia",
+            "Zoé",
+            "Élodie",
+            "eva",
+            "Eva",
+            "Éva",
+            "Ärger",
+            "Anna",
+            "Oskar",
+            "Öztürk",
+            "Ødegård",
+            "O'Brien",
+            "Jean-Luc",
+            "Jean Luc",
+            "Łukasz",
+            "Lukas",
+            "",
+            "Ana María",
+            "Ana Maria",
+            "Çağla",
+            "Nguyễn",
+            "Großmann",
+            "Grossmann",
+            "e\u{301}va",
+            "10",
+            "9",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(
+                    sort_key(a).cmp(&sort_key(b)),
+                    compare(a, b),
+                    "{a:?} vs {b:?}"
+                );
             }
         }
     }

@@ -64,7 +64,7 @@ pub fn each(
     let limit = limit.map(|l| l as i64).unwrap_or(-1);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE {cond}
-         ORDER BY c.name COLLATE unicode, c.email COLLATE NOCASE LIMIT {limit}"
+         ORDER BY unicode_key(c.name), c.email COLLATE NOCASE LIMIT {limit}"
     ))?;
     let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
     while let Some(r) = rows.next()? {
@@ -138,8 +138,8 @@ pub struct Secondary {
 }
 
 /// Drops the indexes and triggers of `contacts` before a large load: building an index once at
-/// the end is much cheaper than growing it row by row (and the name index sorts through the
-/// Unicode collation). Must run inside the load's transaction, with [`restore_secondary`] after.
+/// the end is much cheaper than growing it row by row (the name indexes compute a Unicode
+/// sort key per row). Must run inside the load's transaction, with [`restore_secondary`] after.
 pub fn drop_secondary(conn: &Connection) -> rusqlite::Result<Secondary> {
     let objects: Vec<(String, String, String)> = conn
         .prepare(

@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/scale.sql"),
     include_str!("schema/gate.sql"),
     include_str!("schema/print_speed.sql"),
+    include_str!("schema/contacts_keys.sql"),
 ];
 
 /// The schema version a fully migrated database has.
@@ -152,10 +153,28 @@ fn configure(conn: &mut Connection) -> Result<(), StoreError> {
     conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     collation::register(conn)?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    wal_mode(conn)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
+}
+
+/// Switches the file to WAL (a no-op once it is). Two connections opening a new file at the same
+/// moment (`serve` and its worker) race for that switch, and SQLite answers the loser "database is
+/// locked" at once, without its busy handler: it waits here as the busy timeout would.
+fn wal_mode(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// The schema version recorded in the database.

@@ -16,7 +16,7 @@ mod window;
 pub use details::{Detail, Section};
 pub use filter::{Filter, FilterError};
 pub use specs::{CONTACTS, POS_FOLDERS, PRINT_JOBS, PRINTERS, SYNC_TABLES};
-pub use window::{Anchor, Key, Row, Window, count, ids, order_by, window};
+pub use window::{Anchor, Key, Row, Window, count, ids, order_by, plan, window};
 
 use rusqlite::Connection;
 

@@ -121,34 +121,7 @@ fn fetch(
     forward: bool,
     limit: usize,
 ) -> rusqlite::Result<Vec<Row>> {
-    let sort = order_by(view, query.sort);
-    let (mut cond, mut values) = query.filter.sql_for(conn, view);
-    // Display order is ascending unless `desc`; reading backwards flips it.
-    let ascending = forward != query.desc;
-    if let Some((key, strictly_before)) = from {
-        let op = match (ascending, strictly_before) {
-            (true, false) => ">=",
-            (false, false) => "<=",
-            (true, true) => ">",
-            (false, true) => "<",
-        };
-        cond = format!(
-            "({cond}) AND ({key}, {id}) {op} ({mark}, ?)",
-            id = view.id,
-            key = view.columns[query.sort].value,
-            mark = key_mark(view, query.sort)
-        );
-        values.push(key.value.clone());
-        values.push(Value::Integer(key.id));
-    }
-    let dir = if ascending { "ASC" } else { "DESC" };
-    let shown: Vec<&str> = view.columns.iter().map(|c| c.show).collect();
-    let sql = format!(
-        "SELECT {id}, {sort}, {shown} FROM {from} WHERE {cond} ORDER BY {sort} {dir}, {id} {dir} LIMIT {limit}",
-        id = view.id,
-        shown = shown.join(", "),
-        from = view.from,
-    );
+    let (sql, values) = statement(conn, view, query, from, forward, limit);
     let mut stmt = conn.prepare_cached(&sql)?;
     let n = view.columns.len();
     let rows = stmt.query_map(params_from_iter(values), |r| {
@@ -167,6 +140,57 @@ fn fetch(
     rows.collect()
 }
 
+/// How SQLite reads the page after `key` (the detail lines of `EXPLAIN QUERY PLAN`): a window
+/// should seek an index, never scan the table or sort it.
+pub fn plan(conn: &Connection, view: &View, query: &Query, key: &Key) -> rusqlite::Result<String> {
+    let (sql, values) = statement(conn, view, query, Some((key, false)), true, 50);
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let lines = stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(3))?;
+    Ok(lines.collect::<rusqlite::Result<Vec<_>>>()?.join("; "))
+}
+
+/// The SELECT of [`fetch`] and its values.
+fn statement(
+    conn: &Connection,
+    view: &View,
+    query: &Query,
+    from: Option<(&Key, bool)>,
+    forward: bool,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let sort = order_by(view, query.sort);
+    let (mut cond, mut values) = query.filter.sql_for(conn, view);
+    // Display order is ascending unless `desc`; reading backwards flips it.
+    let ascending = forward != query.desc;
+    if let Some((key, strictly_before)) = from {
+        let op = match (ascending, strictly_before) {
+            (true, false) => ">=",
+            (false, false) => "<=",
+            (true, true) => ">",
+            (false, true) => "<",
+        };
+        // The single-value bound lets SQLite seek the index on an expression (`unicode_key`);
+        // the row value alone would scan it from the start.
+        let bound = if ascending { ">=" } else { "<=" };
+        cond = format!(
+            "({cond}) AND {sort} {bound} ? AND ({sort}, {id}) {op} (?, ?)",
+            id = view.id
+        );
+        values.push(key.value.clone());
+        values.push(key.value.clone());
+        values.push(Value::Integer(key.id));
+    }
+    let dir = if ascending { "ASC" } else { "DESC" };
+    let shown: Vec<&str> = view.columns.iter().map(|c| c.show).collect();
+    let sql = format!(
+        "SELECT {id}, {sort}, {shown} FROM {from} WHERE {cond} ORDER BY {sort} {dir}, {id} {dir} LIMIT {limit}",
+        id = view.id,
+        shown = shown.join(", "),
+        from = view.from,
+    );
+    (sql, values)
+}
+
 fn text(v: Value) -> String {
     match v {
         Value::Null => String::new(),
@@ -177,23 +201,12 @@ fn text(v: Value) -> String {
     }
 }
 
-/// The placeholder of a key's sort value. The collation goes on the value, not on the column:
-/// SQLite seeks the index with `(name, id) > (? COLLATE unicode, ?)` but scans it from the first
-/// row with `(name COLLATE unicode, id) > (?, ?)` (a page down deep in the contacts read every
-/// row before it).
-fn key_mark(view: &View, column: usize) -> String {
-    match fields::kind(view, &view.columns[column]) {
-        Kind::Text => format!("? COLLATE {}", collation::NAME),
-        _ => "?".to_string(),
-    }
-}
-
-/// The SQL a column sorts by: text in Unicode order (the `unicode` collation, which the indexes
-/// on names use too), other values as stored.
+/// The SQL a column sorts by: text by its Unicode sort key (`unicode_key`, which the indexes on
+/// names hold), other values as stored. A row's [`Key`] holds this value.
 pub fn order_by(view: &View, column: usize) -> String {
     let col = &view.columns[column];
     match fields::kind(view, col) {
-        Kind::Text => format!("{} COLLATE {}", col.value, collation::NAME),
+        Kind::Text => format!("{}({})", collation::KEY_FN, col.value),
         _ => col.value.to_string(),
     }
 }
