@@ -49,22 +49,20 @@ fn label(encoding: &'static Encoding) -> &'static str {
     }
 }
 
-/// CRLF and CR become LF (the text is returned unchanged when it has no CR).
+/// CRLF and CR become LF (the text is returned unchanged when it has no CR). Copied a stretch
+/// between CRs at a time: a CR followed by LF is dropped, a lone CR becomes LF.
 fn unify_line_endings(text: String) -> String {
     if !text.contains('\r') {
         return text;
     }
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' {
-            if chars.peek() == Some(&'\n') {
-                chars.next();
-            }
+    let mut stretches = text.split('\r');
+    out.push_str(stretches.next().unwrap_or_default());
+    for stretch in stretches {
+        if !stretch.starts_with('\n') {
             out.push('\n');
-        } else {
-            out.push(c);
         }
+        out.push_str(stretch);
     }
     out
 }
@@ -88,5 +86,7 @@ mod tests {
         let d = decode(b"nom;Soci\xE9t\xE9\rDupont;Imprimerie G\xE9n\xE9rale\r".to_vec());
         assert_eq!(d.encoding, "windows-1252");
         assert_eq!(d.text, "nom;Société\nDupont;Imprimerie Générale\n");
+        let d = decode(b"a\r\nb\rc\r\r\nd\n\re\r".to_vec());
+        assert_eq!(d.text, "a\nb\nc\n\nd\n\ne\n");
     }
 }

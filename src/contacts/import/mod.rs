@@ -376,13 +376,27 @@ fn load(
         });
         (inserted, parsed)
     });
-    let _ = conn.pragma_update(None, "cache_size", cache);
+    // The page cache stays large until the transaction is settled: the indexes are built again
+    // before it commits, and their sorts spill to temporary files in a small cache.
+    let restore_cache = |conn: &Connection| {
+        let _ = conn.pragma_update(None, "cache_size", cache);
+    };
     let (inserted, parsed) = outcome;
-    let (tx_rows, transaction) = inserted.map_err(store)?;
-    let parsed = parsed.map_err(|source| ImportError::Csv {
-        file: file_label.clone(),
-        source,
+    let (tx_rows, transaction) = inserted.map_err(|e| {
+        restore_cache(conn);
+        store(e)
     })?;
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
+        Err(source) => {
+            transaction.abandon(conn);
+            restore_cache(conn);
+            return Err(ImportError::Csv {
+                file: file_label.clone(),
+                source,
+            });
+        }
+    };
     progress(Progress {
         rows: parsed.rows,
         bytes: total_bytes,
@@ -390,10 +404,13 @@ fn load(
     });
     let commit = parsed.problems.is_empty() || skip_invalid;
     let imported = if commit {
-        transaction.finish(conn).map_err(store)?;
+        let finished = transaction.finish(conn);
+        restore_cache(conn);
+        finished.map_err(store)?;
         tx_rows
     } else {
         transaction.abandon(conn);
+        restore_cache(conn);
         0
     };
     let invalid_rows = parsed
