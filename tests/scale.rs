@@ -425,6 +425,25 @@ fn a_purge_gives_the_write_lock_back_between_small_batches() {
     assert_eq!(left, 10);
     let kept = backroom::store::counts::kept(&conn, "print_jobs").unwrap();
     assert_eq!(kept, Some(10));
+    // The full-text index lost the purged jobs and merges its segments as usual again.
+    let indexed: i64 = conn
+        .query_row("SELECT COUNT(*) FROM print_jobs_search", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(indexed, 10);
+    let merging: Vec<(String, i64)> = conn
+        .prepare("SELECT k, v FROM print_jobs_search_config WHERE k LIKE '%merge' ORDER BY k")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        merging,
+        [
+            ("automerge".to_string(), 4),
+            ("crisismerge".to_string(), 16)
+        ]
+    );
 }
 
 /// Runs `backroom ARGS` and returns (exit code, stderr).

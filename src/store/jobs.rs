@@ -845,6 +845,61 @@ pub fn purge_finished_before_with(
     between: &mut dyn FnMut(&Purged),
 ) -> rusqlite::Result<Purged> {
     let mut purged = Purged::default();
+    // Nothing to purge: leave the full-text index's merging as it is.
+    let any: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM print_jobs
+         WHERE state IN ('succeeded', 'failed', 'cancelled')
+         AND COALESCE(finished_at, created_at) < ?1)",
+        [cutoff],
+        |r| r.get(0),
+    )?;
+    if !any {
+        return purge_rest(conn, cutoff, purged, between);
+    }
+    set_search_merging(conn, Merging::Purge)?;
+    let result = purge_jobs(conn, cutoff, &mut purged, between);
+    let restored = set_search_merging(conn, Merging::Usual);
+    result?;
+    restored?;
+    purge_rest(conn, cutoff, purged, between)
+}
+
+/// How the trigram index (`print_jobs_search`, FTS5) merges its segments.
+#[derive(Clone, Copy, PartialEq)]
+enum Merging {
+    /// FTS5's own settings (automerge 4, crisismerge 16): every write does a share of the merging.
+    Usual,
+    /// During a purge: no automatic merging, and a level's segments merged once there are 32.
+    /// Each purge batch writes the deletions of 200 jobs' trigrams, and FTS5 sized the merge work
+    /// it did at that commit on them: now and then a batch held the write lock 80–100 ms (on
+    /// tmpfs too), with these settings at most about 20 ms. The merging left over is done
+    /// a share at a time by the writes after the purge, as usual.
+    Purge,
+}
+
+fn set_search_merging(conn: &Connection, merging: Merging) -> rusqlite::Result<()> {
+    let (automerge, crisismerge) = match merging {
+        Merging::Usual => (4, 16),
+        Merging::Purge => (0, 32),
+    };
+    conn.execute_batch(&format!(
+        "BEGIN IMMEDIATE;
+         INSERT INTO print_jobs_search (print_jobs_search, rank) VALUES ('automerge', {automerge});
+         INSERT INTO print_jobs_search (print_jobs_search, rank) VALUES ('crisismerge', {crisismerge});
+         COMMIT;"
+    ))
+    .inspect_err(|_| {
+        let _ = conn.execute_batch("ROLLBACK");
+    })
+}
+
+/// The finished jobs, a batch per transaction.
+fn purge_jobs(
+    conn: &mut Connection,
+    cutoff: &str,
+    purged: &mut Purged,
+    between: &mut dyn FnMut(&Purged),
+) -> rusqlite::Result<()> {
     loop {
         let held = std::time::Instant::now();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -859,13 +914,22 @@ pub fn purge_finished_before_with(
         tx.commit()?;
         purged.jobs += n;
         if n > 0 {
-            between(&purged);
+            between(purged);
         }
         if n < PURGE_BATCH {
-            break;
+            return Ok(());
         }
         give_way(held.elapsed());
     }
+}
+
+/// The documents and events no job refers to any more.
+fn purge_rest(
+    conn: &mut Connection,
+    cutoff: &str,
+    mut purged: Purged,
+    between: &mut dyn FnMut(&Purged),
+) -> rusqlite::Result<Purged> {
     let documents = "DELETE FROM documents WHERE id = ?1
         AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.document_id = ?1)";
     let mut so_far = purged;

@@ -120,11 +120,11 @@ pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
         });
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
         path: path.display().to_string(),
         source,
     })?;
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_handler(Some(wait_for_lock))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "query_only", "ON")?;
     collation::register(&conn)?;
@@ -152,18 +152,40 @@ pub fn open_in_memory() -> Result<Connection, StoreError> {
 fn configure(conn: &mut Connection) -> Result<(), StoreError> {
     conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     collation::register(conn)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_handler(Some(wait_for_lock))?;
     wal_mode(conn)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
 }
 
+/// How long a statement waits for a lock another connection holds before "database is locked".
+pub const BUSY_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits for a lock another connection holds (SQLite calls it with the number of earlier calls
+/// for the same lock): a look every millisecond for the first 200 ms, then every 10 ms, up to
+/// [`BUSY_WAIT`]. SQLite's own handler sleeps longer and longer (1, 2, 5 … 100 ms) between looks:
+/// a writer behind a purge, which gives the lock back for a few milliseconds between batches,
+/// slept through those gaps and waited 104 ms behind batches that each held it for 20.
+fn wait_for_lock(count: i32) -> bool {
+    let count = u64::try_from(count).unwrap_or(0);
+    let (waited_ms, pause_ms) = if count < 200 {
+        (count, 1)
+    } else {
+        (200 + (count - 200) * 10, 10)
+    };
+    if waited_ms >= BUSY_WAIT.as_millis() as u64 {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(pause_ms));
+    true
+}
+
 /// Switches the file to WAL (a no-op once it is). Two connections opening a new file at the same
 /// moment (`serve` and its worker) race for that switch, and SQLite answers the loser "database is
 /// locked" at once, without its busy handler: it waits here as the busy timeout would.
 fn wal_mode(conn: &Connection) -> rusqlite::Result<()> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + BUSY_WAIT;
     loop {
         match conn.pragma_update(None, "journal_mode", "WAL") {
             Err(rusqlite::Error::SqliteFailure(e, _))
