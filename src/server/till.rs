@@ -184,9 +184,13 @@ async fn create_customer(
     }
 }
 
-/// Applies pushed items; tickets' invoice events go into a transaction on this server's store that
-/// commits only after the server database committed the tickets (a failed push prints nothing, a
-/// duplicate is never applied again, so it never prints twice).
+/// Applies pushed items on the server database, then records the invoice events of the tickets
+/// applied for the first time in this server's store, and notes on each ticket's inbox row what
+/// was printed (or why not). The store's write lock is taken only for those events, after the
+/// server database committed: a push that fails prints nothing, a duplicate is never applied
+/// again so it never prints twice, and the pushes of many tills apply their tickets on the server
+/// database side by side (the lock was held for a whole push before: the fleet's pushes ran one
+/// after another). A crash between the two commits loses those invoices, never doubles them.
 fn apply_with_print(
     ops: &mut dyn crate::sync::serverdb::ops::Ops,
     store: &std::path::Path,
@@ -196,31 +200,64 @@ fn apply_with_print(
     till: &str,
     items: &[crate::sync::queue::Item],
 ) -> Result<Vec<inbox::ItemResult>, SyncError> {
-    let conn = match crate::store::open(store) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            tracing::warn!(error = %e, "pushed tickets will not print: the store cannot be opened");
-            None
-        }
-    };
-    let tx = conn.as_ref().and_then(|c| {
-        c.execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| tracing::warn!(error = %e, "pushed tickets will not print"))
-            .ok()
-            .map(|()| c)
-    });
-    let print = tx.map(|tx| inbox::PrintTo { tx, issuer });
-    let result = inbox::apply_items(ops, folder, customers, till, items, print.as_ref());
-    if let Some(p) = &print {
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        match p.tx.execute_batch(end) {
-            Ok(()) if result.is_ok() => crate::worker::wake(),
-            Ok(()) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "pushed tickets' print events were lost");
-                let _ = p.tx.execute_batch("ROLLBACK");
-            }
+    let applied = inbox::apply_items(ops, folder, customers, till, items)?;
+    if !applied.tickets.is_empty() {
+        let notes = print_tickets(store, issuer, till, &applied.tickets);
+        if let Err(e) = inbox::note_all(ops, &notes) {
+            tracing::warn!(error = %e, "pushed tickets' print notes were not written");
         }
     }
-    result
+    Ok(applied.results)
+}
+
+/// Records the tickets' invoice events in one transaction on the store; a note per ticket.
+fn print_tickets(
+    store: &std::path::Path,
+    issuer: &str,
+    till: &str,
+    tickets: &[crate::sync::queue::Ticket],
+) -> Vec<(String, String)> {
+    let not_printed = |why: &str| -> Vec<(String, String)> {
+        tracing::warn!(till, error = %why, "pushed tickets will not print");
+        let note = format!("not printed: {why}");
+        tickets
+            .iter()
+            .map(|t| (t.uuid.clone(), note.clone()))
+            .collect()
+    };
+    let conn = match crate::store::open(store) {
+        Ok(c) => c,
+        Err(e) => return not_printed(&format!("the store cannot be opened: {e}")),
+    };
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        return not_printed(&e.to_string());
+    }
+    let notes: Vec<(String, String)> = tickets
+        .iter()
+        .map(|t| {
+            let note = match crate::sync::print::record(&conn, issuer, till, t) {
+                Ok(out) => format!(
+                    "printed: event {}, {} job(s){}",
+                    out.event_id,
+                    out.jobs.len(),
+                    out.skipped.map(|s| format!(" ({s})")).unwrap_or_default()
+                ),
+                Err(reason) => {
+                    tracing::info!(till, ticket = %t.number, %reason, "pushed ticket");
+                    reason
+                }
+            };
+            (t.uuid.clone(), note)
+        })
+        .collect();
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => {
+            crate::worker::wake();
+            notes
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            not_printed(&format!("storing the events: {e}"))
+        }
+    }
 }

@@ -50,33 +50,33 @@ fn obj_field<'a>(v: &'a Value, key: &str) -> Result<&'a Map<String, Value>, Sync
         .ok_or_else(|| SyncError::Rejected(format!("the item has no object field `{key}`")))
 }
 
-/// Where applied tickets' print events go: an open transaction on the server's backroom store,
-/// committed by the caller only after the server database committed the tickets.
-pub struct PrintTo<'a> {
-    pub tx: &'a rusqlite::Connection,
-    /// The store's name, printed on the invoices.
-    pub issuer: &'a str,
+/// What a push did: a result per item, and the tickets applied for the first time (never a
+/// duplicate), whose invoices the caller prints once the server database committed them.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub results: Vec<ItemResult>,
+    pub tickets: Vec<Ticket>,
 }
 
-/// Applies the items in order, in one transaction; stops at the first rejected item. A ticket
-/// applied for the first time also records its invoice event in `print` (never on a duplicate).
+/// Applies the items in order, in one transaction; stops at the first rejected item.
 pub fn apply_items(
     ops: &mut dyn Ops,
     folder: &Folder,
     customers: &Customers,
     till: &str,
     items: &[Item],
-    print: Option<&PrintTo<'_>>,
-) -> Result<Vec<ItemResult>, SyncError> {
+) -> Result<Applied, SyncError> {
     ops.begin()?;
     let mut results = Vec::with_capacity(items.len());
+    let mut tickets = Vec::new();
     for item in items {
         ops.savepoint()?;
         let outcome = match ops.claim(&item.uuid, till, &item.kind, None) {
             Ok(false) => Ok(Outcome::Duplicate),
-            Ok(true) => {
-                apply_one(ops, folder, customers, till, item, print).map(|_| Outcome::Applied)
-            }
+            Ok(true) => apply_one(ops, folder, customers, till, item).map(|ticket| {
+                tickets.extend(ticket);
+                Outcome::Applied
+            }),
             Err(e) => Err(e),
         };
         match outcome {
@@ -103,17 +103,34 @@ pub fn apply_items(
         ops.rollback();
         return Err(e);
     }
-    Ok(results)
+    Ok(Applied { results, tickets })
 }
 
+/// Writes what happened to each item (`(uuid, note)`: why a ticket did not print, ...) on its
+/// inbox row, in one transaction.
+pub fn note_all(ops: &mut dyn Ops, notes: &[(String, String)]) -> Result<(), SyncError> {
+    ops.begin()?;
+    for (uuid, note) in notes {
+        if let Err(e) = set_note(ops, uuid, note) {
+            ops.rollback();
+            return Err(e);
+        }
+    }
+    if let Err(e) = ops.commit() {
+        ops.rollback();
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Applies one claimed item; a ticket is returned for its invoice.
 fn apply_one(
     ops: &mut dyn Ops,
     folder: &Folder,
     customers: &Customers,
     till: &str,
     item: &Item,
-    print: Option<&PrintTo<'_>>,
-) -> Result<(), SyncError> {
+) -> Result<Option<Ticket>, SyncError> {
     let p = &item.payload;
     if let Some(claimed) = p.get("till").and_then(Value::as_str)
         && claimed != till
@@ -150,21 +167,7 @@ fn apply_one(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 &values,
             )?;
-            if let Some(print) = print {
-                let note = match super::print::record(print.tx, print.issuer, till, &t) {
-                    Ok(out) => format!(
-                        "printed: event {}, {} job(s){}",
-                        out.event_id,
-                        out.jobs.len(),
-                        out.skipped.map(|s| format!(" ({s})")).unwrap_or_default()
-                    ),
-                    Err(reason) => {
-                        tracing::info!(till, ticket = %t.number, %reason, "pushed ticket");
-                        reason
-                    }
-                };
-                set_note(ops, &item.uuid, &note)?;
-            }
+            return Ok(Some(t));
         }
         "parameter" => {
             let values = [
@@ -234,7 +237,7 @@ fn apply_one(
             return Err(SyncError::Rejected(format!("unknown item kind {other}")));
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Notes what happened to an item on its inbox row (why a ticket did not print, ...).
