@@ -31,6 +31,24 @@ fn scale(name: &str, default: usize) -> usize {
         .and_then(|v| v.replace('_', "").parse().ok())
         .unwrap_or(default)
 }
+/// Queues 500 print jobs, one commit each as the worker queues them (the trigram index's
+/// trigger writes each); returns the longest.
+fn queue_jobs(conn: &rusqlite::Connection, tag: &str) -> anyhow::Result<Duration> {
+    let mut longest = Duration::ZERO;
+    for i in 0..500 {
+        let t = Instant::now();
+        conn.execute(
+            "INSERT INTO print_jobs (uuid, document_id, printer_id, state, attempts,
+                                     next_attempt_at, created_at)
+             VALUES (printf('bench-%s-%d', ?1, ?2), 1, 1, 'pending', 0,
+                     strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            rusqlite::params![tag, i],
+        )?;
+        longest = longest.max(t.elapsed());
+    }
+    Ok(longest)
+}
+
 /// A copy of the store at `db` as `dir/name` (the bench's own store stays as built).
 fn copy_store(db: &Path, dir: &Path, name: &str) -> anyhow::Result<PathBuf> {
     let copy = dir.join(name);
@@ -360,6 +378,7 @@ fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
         [],
         |r| r.get(0),
     )?;
+    let before = queue_jobs(&conn, "before")?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
         let stop = std::sync::Arc::clone(&stop);
@@ -413,6 +432,32 @@ fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
         took.as_secs_f64(),
         wait.as_secs_f64() * 1e3,
         whole.as_secs_f64() * 1e3
+    );
+    let after = queue_jobs(&conn, "after")?;
+    println!(
+        "purge: 500 jobs queued one commit each (trigram index written), longest commit {:.1} ms \
+         before the purge, {:.1} ms right after it",
+        before.as_secs_f64() * 1e3,
+        after.as_secs_f64() * 1e3
+    );
+    // The worker's steps of merging the trigram index, run back to back until nothing is left.
+    let (mut steps, mut longest) = (0, Duration::ZERO);
+    let t = Instant::now();
+    loop {
+        let step = Instant::now();
+        let merged = backroom::store::jobs::tidy_search(&conn)?;
+        longest = longest.max(step.elapsed());
+        steps += 1;
+        if !merged || steps >= 10_000 {
+            break;
+        }
+    }
+    println!(
+        "purge: then the search index merged in {steps} steps of at most {} pages, {:.1} s, \
+         longest step {:.1} ms",
+        backroom::store::jobs::SEARCH_MERGE_PAGES,
+        t.elapsed().as_secs_f64(),
+        longest.as_secs_f64() * 1e3
     );
     drop(conn);
     for f in ["purge.db", "purge.db-wal", "purge.db-shm"] {

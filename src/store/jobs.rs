@@ -845,52 +845,35 @@ pub fn purge_finished_before_with(
     between: &mut dyn FnMut(&Purged),
 ) -> rusqlite::Result<Purged> {
     let mut purged = Purged::default();
-    // Nothing to purge: leave the full-text index's merging as it is.
-    let any: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM print_jobs
-         WHERE state IN ('succeeded', 'failed', 'cancelled')
-         AND COALESCE(finished_at, created_at) < ?1)",
-        [cutoff],
-        |r| r.get(0),
-    )?;
-    if !any {
-        return purge_rest(conn, cutoff, purged, between);
-    }
-    set_search_merging(conn, Merging::Purge)?;
-    let result = purge_jobs(conn, cutoff, &mut purged, between);
-    let restored = set_search_merging(conn, Merging::Usual);
-    result?;
-    restored?;
+    purge_jobs(conn, cutoff, &mut purged, between)?;
     purge_rest(conn, cutoff, purged, between)
 }
 
-/// How the trigram index (`print_jobs_search`, FTS5) merges its segments.
-#[derive(Clone, Copy, PartialEq)]
-enum Merging {
-    /// FTS5's own settings (automerge 4, crisismerge 16): every write does a share of the merging.
-    Usual,
-    /// During a purge: no automatic merging, and a level's segments merged once there are 32.
-    /// Each purge batch writes the deletions of 200 jobs' trigrams, and FTS5 sized the merge work
-    /// it did at that commit on them: now and then a batch held the write lock 80–100 ms (on
-    /// tmpfs too), with these settings at most about 20 ms. The merging left over is done
-    /// a share at a time by the writes after the purge, as usual.
-    Purge,
-}
+/// Pages of the trigram index one [`tidy_search`] step writes at most.
+pub const SEARCH_MERGE_PAGES: i64 = 16;
 
-fn set_search_merging(conn: &Connection, merging: Merging) -> rusqlite::Result<()> {
-    let (automerge, crisismerge) = match merging {
-        Merging::Usual => (4, 16),
-        Merging::Purge => (0, 32),
-    };
-    conn.execute_batch(&format!(
-        "BEGIN IMMEDIATE;
-         INSERT INTO print_jobs_search (print_jobs_search, rank) VALUES ('automerge', {automerge});
-         INSERT INTO print_jobs_search (print_jobs_search, rank) VALUES ('crisismerge', {crisismerge});
-         COMMIT;"
-    ))
-    .inspect_err(|_| {
+/// One bounded step of merging the segments of the trigram index (`print_jobs_search`, FTS5):
+/// at most [`SEARCH_MERGE_PAGES`] pages, and only where a level holds 4 segments or more. FTS5's
+/// own automatic merging is off (migration `search_merging.sql`): it merged 64 pages per level
+/// of the index every 64 pages written, inside whichever commit crossed that line, so that now and
+/// then one print job queued, or one purge batch, held the write lock 70–120 ms on a million jobs.
+/// The worker runs a step a second; a level that reaches 32 segments is merged by FTS5 itself
+/// (`crisismerge`). Returns whether the step merged anything.
+pub fn tidy_search(conn: &Connection) -> rusqlite::Result<bool> {
+    let before = conn.total_changes();
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let merged = conn
+        .execute(
+            "INSERT INTO print_jobs_search (print_jobs_search, rank) VALUES ('merge', ?1)",
+            [SEARCH_MERGE_PAGES],
+        )
+        .and_then(|_| conn.execute_batch("COMMIT"));
+    if let Err(e) = merged {
         let _ = conn.execute_batch("ROLLBACK");
-    })
+        return Err(e);
+    }
+    // FTS5 counts the command itself as one change; a merge adds more.
+    Ok(conn.total_changes() - before > 1)
 }
 
 /// The finished jobs, a batch per transaction.
@@ -920,6 +903,11 @@ fn purge_jobs(
             return Ok(());
         }
         give_way(held.elapsed());
+        // Each batch leaves a segment of deletions in the trigram index: merge them as they
+        // come, a step per batch, before FTS5 has to merge 32 of a level at once.
+        let step = std::time::Instant::now();
+        tidy_search(conn)?;
+        give_way(step.elapsed());
     }
 }
 

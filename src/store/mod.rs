@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/gate.sql"),
     include_str!("schema/print_speed.sql"),
     include_str!("schema/contacts_keys.sql"),
+    include_str!("schema/search_merging.sql"),
 ];
 
 /// The schema version a fully migrated database has.

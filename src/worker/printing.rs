@@ -63,6 +63,8 @@ const SPOOL_CONCURRENCY: usize = 16;
 const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
 /// How often finished jobs past the retention are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+/// How often a step of merging the trigram index is taken (`jobs::tidy_search`).
+const TIDY_INTERVAL: Duration = Duration::from_secs(1);
 /// Test hook: pause after the provider accepted a job and before recording it (crash tests).
 pub const PAUSE_AFTER_SEND_ENV: &str = "BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS";
 
@@ -73,6 +75,7 @@ pub struct Dispatcher {
     worker: String,
     last_follow: Option<Instant>,
     last_purge: Option<Instant>,
+    last_tidy: Option<Instant>,
     prober: probe::Prober,
     /// Printers whose last send failed with a retryable error.
     troubled: Mutex<HashSet<i64>>,
@@ -86,6 +89,7 @@ impl Dispatcher {
             worker,
             last_follow: None,
             last_purge: None,
+            last_tidy: None,
             prober: probe::Prober::default(),
             troubled: Mutex::new(HashSet::new()),
         }
@@ -455,6 +459,16 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// Takes a step of merging the trigram index's segments (at most once a second).
+    pub async fn tidy(&mut self) -> anyhow::Result<()> {
+        if self.last_tidy.is_some_and(|t| t.elapsed() < TIDY_INTERVAL) {
+            return Ok(());
+        }
+        self.last_tidy = Some(Instant::now());
+        self.db(|c| Ok(jobs::tidy_search(c)?)).await?;
+        Ok(())
+    }
+
     /// How long until a job becomes due (capped at the poll interval).
     pub async fn wait(&self) -> Duration {
         let next = self.db(|c| Ok(jobs::next_due(c)?)).await.ok().flatten();
@@ -614,6 +628,9 @@ async fn dispatch_loop(shared: Arc<Shared>) {
             }
             if let Err(e) = d.purge().await {
                 tracing::warn!(error = %format!("{e:#}"), "purging print jobs");
+            }
+            if let Err(e) = d.tidy().await {
+                tracing::warn!(error = %format!("{e:#}"), "merging the search index");
             }
         }
         if busy {
