@@ -285,21 +285,7 @@ fn no_configured_secret_appears_in_any_json_reply() {
 #[test]
 fn a_shared_account_signs_in_as_an_operator_and_five_failures_lock_it() {
     let gate = Gate::start();
-    let out = gate.client(
-        &gate.admin,
-        &[
-            "operators",
-            "add",
-            "lea",
-            "--role",
-            "admin",
-            "--password",
-            "-",
-        ],
-        &[],
-        b"right password\n",
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    gate.add_operator_lea();
     gate.client(
         &gate.admin,
         &["operators", "add", "tom", "--password", "-"],

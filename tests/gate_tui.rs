@@ -152,21 +152,7 @@ fn an_admins_change_in_the_tui_is_audited_and_a_worker_verdict_reaches_the_sessi
 #[test]
 fn a_shared_account_signs_in_on_the_screen_and_is_signed_out_when_idle() {
     let gate = Gate::start_with("[ui]\nidle_sign_out_minutes = 0.05\n");
-    let out = gate.client(
-        &gate.admin,
-        &[
-            "operators",
-            "add",
-            "lea",
-            "--role",
-            "admin",
-            "--password",
-            "-",
-        ],
-        &[],
-        b"right password\n",
-    );
-    assert!(out.status.success(), "{}", support::gate::stderr(&out));
+    gate.add_operator_lea();
     let tui = gate.tui(&gate.shared, &[], &[]);
     tui.wait_for("shared terminal account");
     // A wrong password: refused, nothing shown but the reason.

@@ -63,49 +63,38 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
         },
     )
     .await?;
+    // A shared account's TUI signs in on its screen: its request is answered by the loop.
+    let mut first = None;
     if shared {
-        let (operator, password) = match protocol::read(stream).await? {
-            Request::SignIn { operator, password } => (operator, password),
-            // The TUI signs in on its screen.
-            Request::Tui {
-                width,
-                height,
-                no_color,
-                read_only,
-            } => {
-                let opening = super::tui::Opening {
-                    width,
-                    height,
-                    no_color,
-                    read_only,
-                };
-                return super::tui::host(daemon.clone(), who, true, opening, stream).await;
+        match protocol::read(stream).await? {
+            Request::SignIn { operator, password } => {
+                match sign_in(daemon, &who, &operator, &password) {
+                    Ok(role) => {
+                        who.operator = Some(operator);
+                        who.role = role;
+                        protocol::write(
+                            stream,
+                            &Reply::SignedIn {
+                                identity: who.clone(),
+                            },
+                        )
+                        .await?;
+                    }
+                    Err(message) => {
+                        return protocol::write(
+                            stream,
+                            &Reply::Error {
+                                code: REFUSED,
+                                message,
+                            },
+                        )
+                        .await;
+                    }
+                }
             }
+            tui @ Request::Tui { .. } => first = Some(tui),
             _ => {
                 let message = format!("{} is a shared terminal account: sign in first", who.user);
-                return protocol::write(
-                    stream,
-                    &Reply::Error {
-                        code: REFUSED,
-                        message,
-                    },
-                )
-                .await;
-            }
-        };
-        match sign_in(daemon, &who, &operator, &password) {
-            Ok(role) => {
-                who.operator = Some(operator);
-                who.role = role;
-                protocol::write(
-                    stream,
-                    &Reply::SignedIn {
-                        identity: who.clone(),
-                    },
-                )
-                .await?;
-            }
-            Err(message) => {
                 return protocol::write(
                     stream,
                     &Reply::Error {
@@ -118,7 +107,11 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
         }
     }
     loop {
-        match protocol::read(stream).await? {
+        let request = match first.take() {
+            Some(request) => request,
+            None => protocol::read(stream).await?,
+        };
+        match request {
             Request::Command(line) => super::exec::run(daemon, &who, line, stream).await?,
             Request::Tui {
                 width,

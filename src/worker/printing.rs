@@ -593,15 +593,19 @@ pub async fn run(shared: Arc<Shared>) {
     let _ = follower.await;
 }
 
-/// Follows the remote state of accepted jobs, apart from dispatch so slow printers never delay it.
+/// Follows the remote state of accepted jobs and merges the search index a step at a time, apart
+/// from dispatch so that neither slow printers nor a merge step ever delay it.
 async fn follow_loop(shared: Arc<Shared>) {
     let mut d = Dispatcher::new(shared.ctx.db_path.clone(), shared.holder.clone());
     let notify = |n: Notification| shared.send(super::Notification::Printing(n));
     loop {
-        if shared.lease_held()
-            && let Err(e) = d.follow(&notify).await
-        {
-            tracing::warn!(error = %format!("{e:#}"), "following remote job states");
+        if shared.lease_held() {
+            if let Err(e) = d.follow(&notify).await {
+                tracing::warn!(error = %format!("{e:#}"), "following remote job states");
+            }
+            if let Err(e) = d.tidy().await {
+                tracing::warn!(error = %format!("{e:#}"), "merging the search index");
+            }
         }
         if !shared.idle(FOLLOW_INTERVAL).await {
             break;
@@ -628,9 +632,6 @@ async fn dispatch_loop(shared: Arc<Shared>) {
             }
             if let Err(e) = d.purge().await {
                 tracing::warn!(error = %format!("{e:#}"), "purging print jobs");
-            }
-            if let Err(e) = d.tidy().await {
-                tracing::warn!(error = %format!("{e:#}"), "merging the search index");
             }
         }
         if busy {

@@ -186,6 +186,22 @@ impl Gate {
         self.ok(&self.admin, &add);
     }
 
+    /// The admin adds the admin operator `lea` whose password is "right password" (shared
+    /// accounts sign in as her).
+    pub fn add_operator_lea(&self) {
+        let add = [
+            "operators",
+            "add",
+            "lea",
+            "--role",
+            "admin",
+            "--password",
+            "-",
+        ];
+        let out = self.client(&self.admin, &add, &[], b"right password\n");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+
     pub fn json(&self, user: &OsUser, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);

@@ -331,6 +331,28 @@ struct Shape {
     total_bytes: u64,
 }
 
+/// A 64 MB page cache for an import, until dropped: the rows go in and the indexes are built
+/// again before the transaction commits (in a small cache their sorts spill to temporary files),
+/// so it is dropped only once the transaction is settled.
+struct LargeCache<'c> {
+    conn: &'c Connection,
+    before: i64,
+}
+
+impl<'c> LargeCache<'c> {
+    fn set(conn: &'c Connection) -> rusqlite::Result<LargeCache<'c>> {
+        let before = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        Ok(LargeCache { conn, before })
+    }
+}
+
+impl Drop for LargeCache<'_> {
+    fn drop(&mut self) {
+        let _ = self.conn.pragma_update(None, "cache_size", self.before);
+    }
+}
+
 /// Validates the records `next` gives and inserts the valid ones, all or nothing.
 fn load(
     conn: &mut Connection,
@@ -360,11 +382,7 @@ fn load(
         skip_invalid,
     };
 
-    let cache: i64 = conn
-        .pragma_query_value(None, "cache_size", |r| r.get(0))
-        .map_err(store)?;
-    conn.pragma_update(None, "cache_size", -65_536)
-        .map_err(store)?;
+    let _cache = LargeCache::set(conn).map_err(store)?;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Message>(8);
     let outcome = std::thread::scope(|scope| {
         let parsing = scope.spawn(move || parser.run(next, sender));
@@ -376,21 +394,12 @@ fn load(
         });
         (inserted, parsed)
     });
-    // The page cache stays large until the transaction is settled: the indexes are built again
-    // before it commits, and their sorts spill to temporary files in a small cache.
-    let restore_cache = |conn: &Connection| {
-        let _ = conn.pragma_update(None, "cache_size", cache);
-    };
     let (inserted, parsed) = outcome;
-    let (tx_rows, transaction) = inserted.map_err(|e| {
-        restore_cache(conn);
-        store(e)
-    })?;
+    let (tx_rows, transaction) = inserted.map_err(store)?;
     let parsed = match parsed {
         Ok(parsed) => parsed,
         Err(source) => {
             transaction.abandon(conn);
-            restore_cache(conn);
             return Err(ImportError::Csv {
                 file: file_label.clone(),
                 source,
@@ -404,13 +413,10 @@ fn load(
     });
     let commit = parsed.problems.is_empty() || skip_invalid;
     let imported = if commit {
-        let finished = transaction.finish(conn);
-        restore_cache(conn);
-        finished.map_err(store)?;
+        transaction.finish(conn).map_err(store)?;
         tx_rows
     } else {
         transaction.abandon(conn);
-        restore_cache(conn);
         0
     };
     let invalid_rows = parsed
