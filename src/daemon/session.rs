@@ -68,7 +68,12 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
     if shared {
         match protocol::read(stream).await? {
             Request::SignIn { operator, password } => {
-                match sign_in(daemon, &who, &operator, &password) {
+                // Checking a password (argon2) and auditing it block: off the session's task.
+                let (d, w, op) = (daemon.clone(), who.clone(), operator.clone());
+                let checked = tokio::task::spawn_blocking(move || sign_in(&d, &w, &op, &password))
+                    .await
+                    .unwrap_or_else(|_| Err("the sign-in check stopped unexpectedly".to_string()));
+                match checked {
                     Ok(role) => {
                         who.operator = Some(operator);
                         who.role = role;
