@@ -26,13 +26,77 @@ pub const KEY_FN: &str = "unicode_key";
 /// the same key (as [`compare`] breaks ties).
 pub fn sort_key(text: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(text.len() * 3 + 8);
-    if let Some(c) = COLLATOR.as_ref() {
-        let Ok(()) = c.write_sort_key_to(text, &mut key);
-        // 0x00 never occurs inside the collator's key: it ends the key before the bytes.
-        key.push(0);
-    }
-    key.extend_from_slice(text.as_bytes());
+    write_sort_key(text, &mut key);
     key
+}
+
+/// Appends the [`sort_key`] of `text` to `out`.
+fn write_sort_key(text: &str, out: &mut Vec<u8>) {
+    if let Some(c) = COLLATOR.as_ref() {
+        let Ok(()) = c.write_sort_key_to(text, out);
+        // 0x00 never occurs inside the collator's key: it ends the key before the bytes.
+        out.push(0);
+    }
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// Sort keys computed ahead, on another thread, for texts an index build will ask for in the
+/// same order (the rows a load just inserted, in rowid order): [`answer_from`] has `unicode_key`
+/// take the next one whenever its text is the one asked for. A key depends on its text alone, so
+/// an answer is always the key the collator gives; a text out of order is computed as usual.
+#[derive(Default)]
+pub struct KeysAhead {
+    texts: String,
+    keys: Vec<u8>,
+    /// Where each text ends in `texts` and its key in `keys`.
+    ends: Vec<(usize, usize)>,
+    /// The next one to answer.
+    next: usize,
+}
+
+impl KeysAhead {
+    pub fn push(&mut self, text: &str) {
+        self.texts.push_str(text);
+        write_sort_key(text, &mut self.keys);
+        self.ends.push((self.texts.len(), self.keys.len()));
+    }
+
+    /// The key of `text` if it is the next one computed ahead (and then moves on).
+    fn take(&mut self, text: &[u8]) -> Option<&[u8]> {
+        let (text_end, key_end) = *self.ends.get(self.next)?;
+        let (text_start, key_start) = match self.next {
+            0 => (0, 0),
+            i => self.ends[i - 1],
+        };
+        if &self.texts.as_bytes()[text_start..text_end] != text {
+            return None;
+        }
+        self.next += 1;
+        Some(&self.keys[key_start..key_end])
+    }
+
+    /// How many keys were answered from here.
+    pub fn used(&self) -> usize {
+        self.next
+    }
+}
+
+/// Registers `unicode_key` on `conn` answering from `ahead` first (until [`register`] puts the
+/// usual function back); `ahead` is shared so that the caller can see how many were used.
+pub fn answer_from(
+    conn: &Connection,
+    ahead: std::sync::Arc<std::sync::Mutex<KeysAhead>>,
+) -> rusqlite::Result<()> {
+    conn.create_scalar_function(KEY_FN, 1, key_flags(), move |ctx| {
+        use rusqlite::types::ValueRef;
+        if let ValueRef::Text(t) = ctx.get_raw(0) {
+            let mut ahead = ahead.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(key) = ahead.take(t) {
+                return Ok(Some(key.to_vec()));
+            }
+        }
+        key_of(ctx.get_raw(0))
+    })
 }
 
 /// Compares two texts in Unicode order; bytes break ties so that distinct texts never compare equal.
@@ -69,23 +133,29 @@ fn compare_plain(a: &str, b: &str) -> Ordering {
 /// Registers the collation and the key function on `conn` (before any statement that sorts or
 /// indexes with them).
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
-    use rusqlite::functions::FunctionFlags;
     conn.create_collation(NAME, compare)?;
-    let flags = FunctionFlags::SQLITE_UTF8
+    conn.create_scalar_function(KEY_FN, 1, key_flags(), |ctx| key_of(ctx.get_raw(0)))
+}
+
+fn key_flags() -> rusqlite::functions::FunctionFlags {
+    use rusqlite::functions::FunctionFlags;
+    FunctionFlags::SQLITE_UTF8
         | FunctionFlags::SQLITE_DETERMINISTIC
-        | FunctionFlags::SQLITE_INNOCUOUS;
-    conn.create_scalar_function(KEY_FN, 1, flags, |ctx| {
-        use rusqlite::types::ValueRef;
-        Ok(match ctx.get_raw(0) {
-            ValueRef::Text(t) => match std::str::from_utf8(t) {
-                Ok(text) => Some(sort_key(text)),
-                Err(_) => Some(sort_key(&String::from_utf8_lossy(t))),
-            },
-            ValueRef::Null => None,
-            ValueRef::Blob(b) => Some(b.to_vec()),
-            ValueRef::Integer(i) => Some(sort_key(&i.to_string())),
-            ValueRef::Real(f) => Some(sort_key(&f.to_string())),
-        })
+        | FunctionFlags::SQLITE_INNOCUOUS
+}
+
+/// `unicode_key(value)`: the sort key of a text (a number is keyed as its text), a blob as it is.
+fn key_of(value: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<Option<Vec<u8>>> {
+    use rusqlite::types::ValueRef;
+    Ok(match value {
+        ValueRef::Text(t) => match std::str::from_utf8(t) {
+            Ok(text) => Some(sort_key(text)),
+            Err(_) => Some(sort_key(&String::from_utf8_lossy(t))),
+        },
+        ValueRef::Null => None,
+        ValueRef::Blob(b) => Some(b.to_vec()),
+        ValueRef::Integer(i) => Some(sort_key(&i.to_string())),
+        ValueRef::Real(f) => Some(sort_key(&f.to_string())),
     })
 }
 
@@ -156,6 +226,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn keys_computed_ahead_answer_an_index_build_in_order_and_only_for_their_text() {
+        let conn = Connection::open_in_memory().unwrap();
+        register(&conn).unwrap();
+        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+            .unwrap();
+        let names = ["Zoë", "Élodie", "Anna", "Ødegård", "anna", "Eva"];
+        for name in names {
+            conn.execute("INSERT INTO t (name) VALUES (?1)", [name])
+                .unwrap();
+        }
+        // Computed ahead for the rows from the second on; the first is computed as usual.
+        let mut ahead = KeysAhead::default();
+        for name in &names[1..] {
+            ahead.push(name);
+        }
+        let ahead = std::sync::Arc::new(std::sync::Mutex::new(ahead));
+        answer_from(&conn, ahead.clone()).unwrap();
+        conn.execute_batch("CREATE INDEX t_name ON t (unicode_key(name), id)")
+            .unwrap();
+        register(&conn).unwrap();
+        assert_eq!(ahead.lock().unwrap().used(), names.len() - 1);
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+
+        let mut keys = KeysAhead::default();
+        keys.push("Anna");
+        keys.push("Eva");
+        assert_eq!(keys.take(b"Eva"), None, "out of order");
+        assert_eq!(keys.take(b"Anna"), Some(sort_key("Anna").as_slice()));
+        assert_eq!(keys.take(b"Eva"), Some(sort_key("Eva").as_slice()));
+        assert_eq!(keys.take(b"Eva"), None, "all taken");
     }
 
     #[test]

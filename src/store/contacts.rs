@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::collation;
 use crate::contacts::{Contact, ContactState, ShopJob};
 
 const CONTACT_COLUMNS: &str =
@@ -139,12 +140,17 @@ pub struct Secondary {
 
 /// Drops the indexes and triggers of `contacts` before a large load: building an index once at
 /// the end is much cheaper than growing it row by row (the name indexes compute a Unicode
-/// sort key per row). Must run inside the load's transaction, with [`restore_secondary`] after.
+/// sort key per row). Partial indexes stay: the ones on `contacts` leave out `not_registered`, the
+/// state every loaded contact has, so a load only checks their condition per row (rebuilding one
+/// would read the whole table). Must run inside the load's transaction, with
+/// [`restore_secondary`] after.
 pub fn drop_secondary(conn: &Connection) -> rusqlite::Result<Secondary> {
     let objects: Vec<(String, String, String)> = conn
         .prepare(
             "SELECT type, name, sql FROM sqlite_schema WHERE tbl_name = 'contacts'
-             AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+             AND type IN ('index', 'trigger') AND sql IS NOT NULL
+             AND NOT (type = 'index' AND name IN
+                 (SELECT name FROM pragma_index_list('contacts') WHERE partial))",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
@@ -156,18 +162,40 @@ pub fn drop_secondary(conn: &Connection) -> rusqlite::Result<Secondary> {
     Ok(secondary)
 }
 
-/// Creates again what [`drop_secondary`] dropped (a duplicate e-mail fails here) and counts the
-/// contacts again for the counts the triggers keep.
-pub fn restore_secondary(conn: &Connection, secondary: Secondary) -> rusqlite::Result<()> {
-    for sql in &secondary.sql {
+/// Creates again what [`drop_secondary`] dropped (a duplicate e-mail fails here) and adds the
+/// `loaded` contacts (all `not_registered`) to the counts the dropped triggers keep. The indexes
+/// on names are built last, with the sort keys `keys` gives when it has them (computed ahead for
+/// the loaded rows, see [`collation::KeysAhead`]).
+pub fn restore_secondary(
+    conn: &Connection,
+    secondary: Secondary,
+    loaded: u64,
+    keys: impl FnOnce() -> Option<collation::KeysAhead>,
+) -> rusqlite::Result<()> {
+    let (by_key, plain): (Vec<&String>, Vec<&String>) = secondary
+        .sql
+        .iter()
+        .partition(|sql| sql.contains(collation::KEY_FN));
+    for sql in plain {
         conn.execute_batch(sql)?;
     }
-    conn.execute_batch(
-        "DELETE FROM row_counts WHERE name = 'contacts' OR name LIKE 'contacts.%';
-         INSERT INTO row_counts (name, n) SELECT 'contacts', COUNT(*) FROM contacts;
-         INSERT INTO row_counts (name, n) SELECT 'contacts.' || state, COUNT(*) FROM contacts
-             GROUP BY state;",
-    )
+    if !by_key.is_empty() {
+        let ahead = keys().map(|k| std::sync::Arc::new(std::sync::Mutex::new(k)));
+        if let Some(ahead) = &ahead {
+            collation::answer_from(conn, ahead.clone())?;
+        }
+        let built = by_key.iter().try_for_each(|sql| conn.execute_batch(sql));
+        if ahead.is_some() {
+            collation::register(conn)?;
+        }
+        built?;
+    }
+    conn.execute(
+        "INSERT INTO row_counts (name, n) VALUES ('contacts', ?1), ('contacts.not_registered', ?1)
+             ON CONFLICT (name) DO UPDATE SET n = n + excluded.n",
+        [loaded as i64],
+    )?;
+    Ok(())
 }
 
 pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
@@ -175,7 +203,7 @@ pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 /// Every e-mail in the store, lower-cased (duplicate checks of an import).
-pub fn lowercase_emails(conn: &Connection) -> rusqlite::Result<std::collections::HashSet<String>> {
+pub fn lowercase_emails(conn: &Connection) -> rusqlite::Result<foldhash::HashSet<String>> {
     let mut stmt = conn.prepare("SELECT lower(email) FROM contacts")?;
     stmt.query_map([], |r| r.get::<_, String>(0))?.collect()
 }

@@ -3,18 +3,24 @@
 
 use rusqlite::Connection;
 
-use super::{GoodRow, Message, Progress};
+use super::{Message, Progress, Rows};
+use crate::store::collation::KeysAhead;
 
 /// The open import transaction, and the indexes and triggers to build again before it commits.
 pub(super) struct Pending {
     rebuild: Option<crate::store::contacts::Secondary>,
+    loaded: u64,
+    /// The thread computing the sort keys of the loaded names for the name indexes.
+    keys: Option<std::thread::JoinHandle<KeysAhead>>,
 }
 
 impl Pending {
     pub(super) fn finish(self, conn: &Connection) -> rusqlite::Result<()> {
         let done = (|| {
             if let Some(secondary) = self.rebuild {
-                crate::store::contacts::restore_secondary(conn, secondary)?;
+                let keys = self.keys;
+                let keys = || keys.and_then(|k| k.join().ok());
+                crate::store::contacts::restore_secondary(conn, secondary, self.loaded, keys)?;
             }
             conn.execute_batch("COMMIT")
         })();
@@ -54,7 +60,30 @@ pub(super) fn insert_stream(
     } else {
         None
     };
-    let pending = Pending { rebuild };
+    // The names' sort keys are computed on another thread while this one builds the e-mail
+    // index; the name indexes then take them as they are built.
+    let (keys, ahead) = if rebuild.is_some() {
+        let (sender, receiver) = std::sync::mpsc::channel::<Rows>();
+        let thread = std::thread::spawn(move || {
+            // Both cores parse and insert until the last row is in: only then start.
+            let batches: Vec<Rows> = receiver.iter().collect();
+            let mut ahead = KeysAhead::default();
+            for rows in &batches {
+                for i in 0..rows.len() {
+                    ahead.push(rows.get(i).0);
+                }
+            }
+            ahead
+        });
+        (Some(sender), Some(thread))
+    } else {
+        (None, None)
+    };
+    let pending = Pending {
+        rebuild,
+        loaded: 0,
+        keys: ahead,
+    };
     let result = (|| {
         let now = crate::store::now();
         let mut many = conn.prepare(&insert_sql(ROWS_PER_INSERT))?;
@@ -64,21 +93,32 @@ pub(super) fn insert_stream(
             match message {
                 Message::Progress(p) => progress(p),
                 Message::Rows(rows) => {
-                    let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
-                    for chunk in &mut chunks {
-                        insert_chunk(&mut many, &now, chunk)?;
+                    let whole = rows.len() - rows.len() % ROWS_PER_INSERT;
+                    for start in (0..whole).step_by(ROWS_PER_INSERT) {
+                        insert_rows(&mut many, &now, &rows, start..start + ROWS_PER_INSERT)?;
                     }
-                    for row in chunks.remainder() {
-                        insert_chunk(&mut one, &now, std::slice::from_ref(row))?;
+                    for i in whole..rows.len() {
+                        insert_rows(&mut one, &now, &rows, i..i + 1)?;
                     }
                     count += rows.len() as u64;
+                    if let Some(keys) = &keys {
+                        // A send fails only if that thread is gone: the keys are then computed
+                        // as the indexes are built.
+                        let _ = keys.send(rows);
+                    }
                 }
             }
         }
         Ok(count)
     })();
     match result {
-        Ok(count) => Ok((count, pending)),
+        Ok(count) => Ok((
+            count,
+            Pending {
+                loaded: count,
+                ..pending
+            },
+        )),
         Err(e) => {
             pending.abandon(conn);
             Err(e)
@@ -100,13 +140,16 @@ fn insert_sql(rows: usize) -> String {
     )
 }
 
-fn insert_chunk(
+/// Inserts rows `range` of `rows` with `stmt` (made by [`insert_sql`] for that many rows).
+fn insert_rows(
     stmt: &mut rusqlite::Statement<'_>,
     now: &str,
-    rows: &[GoodRow],
+    rows: &Rows,
+    range: std::ops::Range<usize>,
 ) -> rusqlite::Result<()> {
     stmt.raw_bind_parameter(1, now)?;
-    for (i, (name, email, company)) in rows.iter().enumerate() {
+    for (i, row) in range.enumerate() {
+        let (name, email, company) = rows.get(row);
         stmt.raw_bind_parameter(3 * i + 2, name)?;
         stmt.raw_bind_parameter(3 * i + 3, email)?;
         stmt.raw_bind_parameter(3 * i + 4, company)?;

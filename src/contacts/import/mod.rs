@@ -202,12 +202,52 @@ struct Columns {
     unnamed: Vec<usize>,
 }
 
-/// A valid row on its way to the database.
-type GoodRow = (String, String, Option<String>);
+/// Valid rows on their way to the database, their texts in one buffer: two allocations a batch
+/// rather than three a row (freed on the other thread, they cost more than the parsing).
+#[derive(Default)]
+struct Rows {
+    text: String,
+    /// Where each row's name, e-mail and company end in `text`.
+    ends: Vec<[usize; 3]>,
+}
+
+impl Rows {
+    fn with_capacity(rows: usize) -> Rows {
+        Rows {
+            text: String::with_capacity(rows * 64),
+            ends: Vec::with_capacity(rows),
+        }
+    }
+
+    fn push(&mut self, name: &str, email: &str, company: &str) {
+        let mut end = |field: &str| {
+            self.text.push_str(field);
+            self.text.len()
+        };
+        let ends = [end(name), end(email), end(company)];
+        self.ends.push(ends);
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Name, e-mail and company (`None` when empty) of row `i`.
+    fn get(&self, i: usize) -> (&str, &str, Option<&str>) {
+        let start = if i == 0 { 0 } else { self.ends[i - 1][2] };
+        let [name, email, company] = self.ends[i];
+        let company = &self.text[email..company];
+        (
+            &self.text[start..name],
+            &self.text[name..email],
+            (!company.is_empty()).then_some(company),
+        )
+    }
+}
 
 /// What the parsing thread hands to the inserting one.
 enum Message {
-    Rows(Vec<GoodRow>),
+    Rows(Rows),
     Progress(Progress),
 }
 
@@ -527,5 +567,73 @@ mod tests {
             .unwrap();
         assert_eq!(sql, original);
         assert!(crate::store::contacts::insert(&conn, "Dup", "N1@X.org", None).is_err());
+    }
+
+    #[test]
+    fn a_large_import_into_a_store_with_contacts_keeps_indexes_counts_and_order_right() {
+        let mut conn = crate::store::open_in_memory().unwrap();
+        for (name, email) in [("Zoë Weber", "zoe@x.org"), ("Ana María", "ana@x.org")] {
+            crate::store::contacts::insert(&conn, name, email, None).unwrap();
+        }
+        crate::store::contacts::set_state(&conn, 1, crate::contacts::ContactState::Active).unwrap();
+        // Accented names in no order, some the same as the stored ones: large enough for the
+        // indexes to be built again.
+        let first = ["Élodie", "Zoë", "Jürgen", "Ana", "Øystein", "anaïs"];
+        let last = ["Weber", "María", "Ødegård", "Müller", "Dupont"];
+        let mut csv = String::from("name,email\n");
+        for i in 0..5000 {
+            let name = format!("{} {}", first[i * 7 % 6], last[i * 11 % 5]);
+            csv.push_str(&format!("{name},p{i}@x.org\n"));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        std::fs::write(&path, csv).unwrap();
+        let report = import(&mut conn, &path, false, &mut |_| {}).unwrap();
+        assert_eq!(report.imported, 5000);
+
+        // Every index entry is the one SQLite computes from its row again (the name keys were
+        // computed on another thread), and the state index kept its contact.
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        let by_state: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM contacts INDEXED BY contacts_state_name
+                 WHERE state = 'active' ORDER BY unicode_key(name)",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(by_state, ["Zoë Weber"]);
+        let counts = |name: &str| crate::store::counts::kept(&conn, name).unwrap();
+        assert_eq!(counts("contacts"), Some(5002));
+        assert_eq!(counts("contacts.not_registered"), Some(5001));
+        assert_eq!(counts("contacts.active"), Some(1));
+
+        // The name index gives the collator's order.
+        let names: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM contacts INDEXED BY contacts_name ORDER BY unicode_key(name), id",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(names.len(), 5002);
+        assert!(
+            names
+                .windows(2)
+                .all(|w| crate::store::collation::compare(&w[0], &w[1]).is_le()),
+            "not in the collator's order"
+        );
+        // The usual key function is back on the connection.
+        let key: Vec<u8> = conn
+            .query_row("SELECT unicode_key('Ana')", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(key, crate::store::collation::sort_key("Ana"));
     }
 }

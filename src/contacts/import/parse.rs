@@ -1,9 +1,7 @@
 //! Reading and validating the rows of an import, on its own thread.
 
-use std::collections::{HashMap, HashSet};
-
 use super::{
-    BATCH, Columns, Field, GoodRow, Message, NextRecord, PROGRESS_EVERY, Parsed, Problem, Progress,
+    BATCH, Columns, Field, Message, NextRecord, PROGRESS_EVERY, Parsed, Problem, Progress, Rows,
     echo,
 };
 use crate::contacts::limits::{COMPANY_MAX, EMAIL_MAX, NAME_MAX, too_long};
@@ -13,7 +11,7 @@ pub(super) struct Parser<'a> {
     pub(super) columns: Columns,
     pub(super) separator: u8,
     pub(super) total_bytes: u64,
-    pub(super) existing: &'a HashSet<String>,
+    pub(super) existing: &'a foldhash::HashSet<String>,
     pub(super) skip_invalid: bool,
 }
 
@@ -24,10 +22,14 @@ impl Parser<'_> {
         sender: std::sync::mpsc::SyncSender<Message>,
     ) -> Result<Parsed, csv::Error> {
         // About 60 bytes a row: sized once instead of growing (and rehashing) as rows come.
-        let mut seen: HashMap<String, u64> =
-            HashMap::with_capacity((self.total_bytes / 60).min(4_000_000) as usize);
+        let mut seen: foldhash::HashMap<Box<str>, u64> =
+            foldhash::HashMap::with_capacity_and_hasher(
+                (self.total_bytes / 60).min(4_000_000) as usize,
+                Default::default(),
+            );
+        let mut key = String::new();
         let mut problems: Vec<Problem> = Vec::new();
-        let mut batch: Vec<GoodRow> = Vec::with_capacity(BATCH);
+        let mut batch = Rows::with_capacity(BATCH);
         let mut rows: u64 = 0;
         let mut record = csv::ByteRecord::new();
         // The receiver only goes away on a database error, reported by the other side.
@@ -47,30 +49,37 @@ impl Parser<'_> {
                     break;
                 }
             }
-            if let Some(row) = self.check(&record, line, &mut seen, &mut problems) {
+            if let Some((name, email, company)) =
+                self.check(&record, line, &mut seen, &mut key, &mut problems)
+            {
                 // After a bad row without --skip-invalid nothing will be committed: only validate.
                 if problems.is_empty() || self.skip_invalid {
-                    batch.push(row);
+                    batch.push(name, email, company);
                 }
             }
-            if batch.len() == BATCH && !send(Message::Rows(std::mem::take(&mut batch))) {
-                break;
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Rows::with_capacity(BATCH));
+                if !send(Message::Rows(full)) {
+                    break;
+                }
             }
         }
-        if !batch.is_empty() {
+        if batch.len() > 0 {
             send(Message::Rows(batch));
         }
         Ok(Parsed { rows, problems })
     }
 
-    /// The row when it is valid; its problems otherwise.
-    fn check(
+    /// The row's name, e-mail and company when it is valid; its problems otherwise. `key` is
+    /// room for the e-mail folded to lower case, reused from row to row.
+    fn check<'r>(
         &self,
-        record: &csv::ByteRecord,
+        record: &'r csv::ByteRecord,
         line: u64,
-        seen: &mut HashMap<String, u64>,
+        seen: &mut foldhash::HashMap<Box<str>, u64>,
+        key: &mut String,
         problems: &mut Vec<Problem>,
-    ) -> Option<GoodRow> {
+    ) -> Option<(&'r str, &'r str, &'r str)> {
         let columns = &self.columns;
         let before = problems.len();
         let filled = |i: &usize| record.get(*i).is_some_and(|f| !f.trim_ascii().is_empty());
@@ -100,7 +109,7 @@ impl Parser<'_> {
             return None;
         }
         // Fields are validated as borrowed slices of the record; only a valid row is copied.
-        let mut text = |index: Option<usize>, field: Field| -> Option<&str> {
+        let mut text = |index: Option<usize>, field: Field| -> Option<&'r str> {
             let bytes = index.and_then(|i| record.get(i)).unwrap_or(b"");
             match std::str::from_utf8(bytes) {
                 Ok(s) => Some(s.trim()),
@@ -140,11 +149,14 @@ impl Parser<'_> {
             problem(column, Field::Company, company, reason);
         }
         // ASCII addresses (nearly all) are folded without Unicode tables; the result is the same.
-        let key = if email.is_ascii() {
-            email.to_ascii_lowercase()
+        key.clear();
+        if email.is_ascii() {
+            key.push_str(email);
+            key.make_ascii_lowercase();
         } else {
-            email.to_lowercase()
-        };
+            key.extend(email.chars().flat_map(char::to_lowercase));
+        }
+        let key = key.as_str();
         if email.is_empty() {
             problem(columns.email, Field::Email, email, "required".into());
         } else if let Some(reason) = too_long(email, EMAIL_MAX) {
@@ -156,14 +168,14 @@ impl Parser<'_> {
                 email,
                 format!("not a valid e-mail address: {reason}"),
             );
-        } else if let Some(first) = seen.get(&key) {
+        } else if let Some(first) = seen.get(key) {
             problem(
                 columns.email,
                 Field::Email,
                 email,
                 format!("duplicate of line {first} (e-mails are compared without case)"),
             );
-        } else if self.existing.contains(&key) {
+        } else if self.existing.contains(key) {
             problem(
                 columns.email,
                 Field::Email,
@@ -171,13 +183,12 @@ impl Parser<'_> {
                 "already a contact".into(),
             );
         }
-        if !key.is_empty() {
-            seen.entry(key).or_insert(line);
+        if !key.is_empty() && !seen.contains_key(key) {
+            seen.insert(key.into(), line);
         }
         if problems.len() != before {
             return None;
         }
-        let company = (!company.is_empty()).then(|| company.to_string());
-        Some((name.to_string(), email.to_string(), company))
+        Some((name, email, company))
     }
 }
