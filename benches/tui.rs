@@ -354,9 +354,8 @@ fn jobs_list(db: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The purge of the oldest 100,000 jobs (on a copy of the store) while another writer (opened as
-/// backroom opens the store, so waiting for a lock as the worker and the CLI do) commits every
-/// 5 ms and records its longest wait for the write lock.
+/// The purge of the oldest 100,000 jobs (on a copy of the store), then the search index's merge
+/// steps, each while another writer ([`Probe`]) records its longest wait for the write lock.
 fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
     let copy = copy_store(db, dir, "purge.db")?;
     let mut conn = backroom::store::open(&copy)?;
@@ -379,29 +378,7 @@ fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
         |r| r.get(0),
     )?;
     let before = queue_jobs(&conn, "before")?;
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let stop = std::sync::Arc::clone(&stop);
-        let copy = copy.clone();
-        std::thread::spawn(move || -> anyhow::Result<(Duration, Duration, usize)> {
-            let other = backroom::store::open(&copy)?;
-            let (mut wait, mut whole, mut commits) = (Duration::ZERO, Duration::ZERO, 0);
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let t = Instant::now();
-                other.execute_batch("BEGIN IMMEDIATE")?;
-                wait = wait.max(t.elapsed());
-                other.execute_batch(
-                    "INSERT INTO settings (key, value) VALUES ('bench.probe', '1')
-                       ON CONFLICT (key) DO UPDATE SET value = value + 1;
-                     COMMIT;",
-                )?;
-                whole = whole.max(t.elapsed());
-                commits += 1;
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Ok((wait, whole, commits))
-        })
-    };
+    let writer = Probe::start(&copy);
     let t = Instant::now();
     let mut last = Instant::now();
     let mut gaps = Vec::new();
@@ -421,10 +398,7 @@ fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
          {gap50:.1} ms, p99 {gap99:.1} ms, max {:.1} ms",
         gaps.iter().max().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let (wait, whole, commits) = writer
-        .join()
-        .map_err(|_| anyhow::anyhow!("the writer panicked"))??;
+    let (wait, whole, commits) = writer.stop()?;
     println!(
         "purge: {} jobs in {:.1} s; another writer's longest wait for the lock {:.1} ms, longest \
          transaction with its commit (and any checkpoint it ran) {:.1} ms, over {commits} commits",
@@ -440,7 +414,11 @@ fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
         before.as_secs_f64() * 1e3,
         after.as_secs_f64() * 1e3
     );
-    // The worker's steps of merging the trigram index, run back to back until nothing is left.
+    // The worker's steps of merging the trigram index (it takes one a second, the purge one
+    // after each batch), here 20 ms apart until nothing is left, with the other writer at work
+    // again. (Back to back, the merging connection takes the lock again before a waiting writer
+    // looks, and that writer waits through two steps.)
+    let writer = Probe::start(&copy);
     let (mut steps, mut longest) = (0, Duration::ZERO);
     let t = Instant::now();
     loop {
@@ -451,19 +429,71 @@ fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
         if !merged || steps >= 10_000 {
             break;
         }
+        std::thread::sleep(Duration::from_millis(20));
     }
+    let took = t.elapsed();
+    let (wait, whole, commits) = writer.stop()?;
     println!(
-        "purge: then the search index merged in {steps} steps of at most {} pages, {:.1} s, \
-         longest step {:.1} ms",
+        "purge: then the search index merged in {steps} steps of at most {} pages 20 ms apart, {:.1} s, \
+         longest step {:.1} ms (with any checkpoint its commit ran, after the lock is released); \
+         another writer's longest wait for the lock meanwhile {:.1} ms, longest transaction {:.1} \
+         ms, over {commits} commits",
         backroom::store::jobs::SEARCH_MERGE_PAGES,
-        t.elapsed().as_secs_f64(),
-        longest.as_secs_f64() * 1e3
+        took.as_secs_f64(),
+        longest.as_secs_f64() * 1e3,
+        wait.as_secs_f64() * 1e3,
+        whole.as_secs_f64() * 1e3
     );
     drop(conn);
     for f in ["purge.db", "purge.db-wal", "purge.db-shm"] {
         let _ = std::fs::remove_file(dir.join(f));
     }
     Ok(())
+}
+
+/// Another writer (opened as backroom opens the store, so waiting for a lock as the worker and
+/// the CLI do) that commits every 5 ms and records its longest wait for the write lock and its
+/// longest transaction, until stopped.
+struct Probe {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<anyhow::Result<(Duration, Duration, usize)>>,
+}
+
+impl Probe {
+    fn start(db: &Path) -> Probe {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread = {
+            let stop = std::sync::Arc::clone(&stop);
+            let db = db.to_path_buf();
+            std::thread::spawn(move || -> anyhow::Result<(Duration, Duration, usize)> {
+                let other = backroom::store::open(&db)?;
+                let (mut wait, mut whole, mut commits) = (Duration::ZERO, Duration::ZERO, 0);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let t = Instant::now();
+                    other.execute_batch("BEGIN IMMEDIATE")?;
+                    wait = wait.max(t.elapsed());
+                    other.execute_batch(
+                        "INSERT INTO settings (key, value) VALUES ('bench.probe', '1')
+                           ON CONFLICT (key) DO UPDATE SET value = value + 1;
+                         COMMIT;",
+                    )?;
+                    whole = whole.max(t.elapsed());
+                    commits += 1;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Ok((wait, whole, commits))
+            })
+        };
+        Probe { stop, thread }
+    }
+
+    /// Longest wait, longest transaction, commits.
+    fn stop(self) -> anyhow::Result<(Duration, Duration, usize)> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the writer panicked"))?
+    }
 }
 
 /// Builds the store in a few statements (no row-by-row loop, so that ten million jobs take
