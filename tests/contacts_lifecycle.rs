@@ -186,7 +186,17 @@ async fn the_integration_link_enforces_its_limits_per_job_and_per_day() {
             .bearer_auth(key)
             .body(pdf(size))
     };
-    let (status, big) = send(submit(&alice, 1_200_000)).await;
+    // Refused before its body was read: the answer closes the connection, so that the next
+    // upload does not go out on it (it failed "broken pipe" now and then).
+    let refused = submit(&alice, 1_200_000)
+        .send()
+        .await
+        .expect("HTTP request");
+    assert_eq!(
+        refused.headers().get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
+    let (status, big) = (refused.status(), refused.json::<Value>().await.unwrap());
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{big}");
     assert!(
         big["error"].as_str().unwrap().contains("size per job"),

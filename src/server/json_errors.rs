@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Response};
 const MAX_REASON: usize = 1_000;
 
 pub async fn layer(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     let status = response.status();
+    close_when_body_refused(&mut response);
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -43,5 +44,24 @@ pub async fn layer(request: axum::extract::Request, next: axum::middleware::Next
     for (name, value) in keep {
         out.headers_mut().insert(name, value);
     }
+    close_when_body_refused(&mut out);
     out
+}
+
+/// An upload refused before its body was read (too large, not a PDF, over the day's limits)
+/// leaves the rest of that body on the connection: the answer says `Connection: close`, so that
+/// the client does not send its next request on a connection the server is closing (it got
+/// "broken pipe" instead of an answer now and then).
+fn close_when_body_refused(response: &mut Response) {
+    if matches!(
+        response.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::TOO_MANY_REQUESTS
+    ) {
+        response.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+    }
 }

@@ -154,7 +154,7 @@ impl Parser<'_> {
             key.push_str(email);
             key.make_ascii_lowercase();
         } else {
-            key.extend(email.chars().flat_map(char::to_lowercase));
+            key.push_str(&email.to_lowercase());
         }
         let key = key.as_str();
         if email.is_empty() {
