@@ -915,3 +915,61 @@ fn pos_folders_tables_and_processes_lists_filter_and_limit() {
     let out = env.run(&["sync", "processes", "list", "PARIS", "--limit", "1"]);
     assert!(stderr_of(&out).contains("2 more: --limit N or --all"));
 }
+
+#[test]
+fn a_time_in_a_filter_is_local_time_as_the_lists_show_it() {
+    let env = TestEnv::new();
+    env.ok(&["printers", "list"]);
+    // 00:30 on 30 November in Paris, then 00:30 on 1 December (UTC+1 in winter). A POSIX zone,
+    // so that the test needs no time zone database.
+    seed_jobs(&env.db(), 2, 0, "2026-11-29T23:30:00.000Z");
+    seed_jobs(&env.db(), 3, 0, "2026-11-30T23:30:00.000Z");
+    let paris = "CET-1CEST,M3.5.0,M10.5.0/3";
+    let list = |args: &[&str]| -> Vec<serde_json::Value> {
+        let out = env
+            .command()
+            .env("TZ", paris)
+            .arg("--json")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let jobs = |filter: &str| list(&["jobs", "list", "--all", "--filter", filter]).len();
+    assert_eq!(
+        jobs("created:2026-11-30"),
+        2,
+        "the Paris day, not the UTC one"
+    );
+    assert_eq!(jobs("created:2026-12"), 3);
+    assert_eq!(
+        jobs("created:2026-11-30T00"),
+        2,
+        "the hour from 00:00 Paris time"
+    );
+    assert_eq!(jobs("created:<2026-11-30T01"), 2);
+    assert_eq!(jobs("created:>2026-11-30"), 3);
+    assert_eq!(jobs("created:!2026-11-30"), 3);
+    // In UTC the same filter finds the other jobs.
+    let utc = env.json(&["jobs", "list", "--all", "--filter", "created:2026-11-30"]);
+    assert_eq!(utc.as_array().unwrap().len(), 3);
+
+    // Contacts too (their pane shows the local date of `created`).
+    let conn = backroom::store::open(&env.db()).unwrap();
+    conn.execute(
+        "INSERT INTO contacts (name, email, created_at)
+         VALUES ('Élodie', 'e@x.org', '2026-11-29T23:30:00.000Z')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let found = list(&["contacts", "list", "--filter", "created:2026-11-30"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let utc = env.json(&["contacts", "list", "--filter", "created:2026-11-30"]);
+    assert_eq!(utc.as_array().unwrap().len(), 0);
+}

@@ -81,6 +81,56 @@ pub fn normalize(kind: &Kind, value: &str) -> Option<String> {
     }
 }
 
+/// The stored UTC instants `[from, until)` that a time the operator typed in local time stands
+/// for, as every table shows times: `2026-11-30` is that local day, `2026-11` that month,
+/// `2026-11-30 14` that hour, down to the second. `None` when `value` is no such time.
+pub fn local_span(value: &str) -> Option<(String, String)> {
+    use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+    if !is_time(value) {
+        return None;
+    }
+    let part = |range: std::ops::Range<usize>| value.get(range).map(str::parse::<u32>);
+    let year = value.get(0..4)?.parse::<i32>().ok()?;
+    let month = part(5..7).transpose().ok()?;
+    let day = part(8..10).transpose().ok()?;
+    let hour = part(11..13).transpose().ok()?;
+    let minute = part(14..16).transpose().ok()?;
+    let second = part(17..19).transpose().ok()?;
+    let date = NaiveDate::from_ymd_opt(year, month.unwrap_or(1), day.unwrap_or(1))?;
+    let from = date.and_hms_opt(hour.unwrap_or(0), minute.unwrap_or(0), second.unwrap_or(0))?;
+    let until: NaiveDateTime = if second.is_some() {
+        from + Duration::seconds(1)
+    } else if minute.is_some() {
+        from + Duration::minutes(1)
+    } else if hour.is_some() {
+        from + Duration::hours(1)
+    } else if day.is_some() {
+        from + Duration::days(1)
+    } else if month.is_some() {
+        let (y, m) = if date.month() == 12 {
+            (year + 1, 1)
+        } else {
+            (year, date.month() + 1)
+        };
+        NaiveDate::from_ymd_opt(y, m, 1)?.and_hms_opt(0, 0, 0)?
+    } else {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?.and_hms_opt(0, 0, 0)?
+    };
+    Some((to_utc(from)?, to_utc(until)?))
+}
+
+/// A local wall-clock time as stored (UTC): the earlier of two when clocks went back, an hour
+/// later for a time in the gap when they went forward.
+fn to_utc(local: chrono::NaiveDateTime) -> Option<String> {
+    use chrono::TimeZone;
+    let at = (0..=3).find_map(|hours| {
+        chrono::Local
+            .from_local_datetime(&(local + chrono::Duration::hours(hours)))
+            .earliest()
+    })?;
+    Some(crate::store::to_text(at.with_timezone(&chrono::Utc)))
+}
+
 /// `2026`, `2026-11`, `2026-11-29`, `2026-11-29 14:05`, `2026-11-29T14:05:10`: digits where the
 /// stored text has digits, separators where it has separators.
 fn is_time(value: &str) -> bool {

@@ -5,7 +5,8 @@
 //! exactly), whose printer contains `front` (text matches as a substring, case-insensitive) and
 //! where any searched column contains `paper`. `field:=value` is exact for text too,
 //! `field:!value` negates, `field:>value` (`>=`, `<`, `<=`) compares numbers and times, a time
-//! matches as a prefix (`created:2026-11`), and `"quoted words"` keep spaces. A value the field
+//! is the span it names in local time, as tables show times (`created:2026-11` is that month,
+//! `created:>2026-11-30` after that day), and `"quoted words"` keep spaces. A value the field
 //! cannot hold (`attempts:>abc`, `state:fai`) and an unknown field are explained, never 0 rows.
 
 use rusqlite::Connection;
@@ -28,6 +29,14 @@ enum Term {
         column: usize,
         op: Op,
         value: String,
+        negate: bool,
+    },
+    /// A time typed in local time, as the stored UTC instants `from <= t < until` (either bound
+    /// left out by a comparison).
+    Span {
+        column: usize,
+        from: Option<String>,
+        until: Option<String>,
         negate: bool,
     },
 }
@@ -203,6 +212,29 @@ impl Filter {
                         format!("({cond})")
                     });
                 }
+                Term::Span {
+                    column,
+                    from,
+                    until,
+                    negate,
+                } => {
+                    let expr = view.columns[*column].value;
+                    let mut bounds = Vec::new();
+                    if let Some(from) = from {
+                        bounds.push(format!("{expr} >= ?"));
+                        values.push(Value::Text(from.clone()));
+                    }
+                    if let Some(until) = until {
+                        bounds.push(format!("{expr} < ?"));
+                        values.push(Value::Text(until.clone()));
+                    }
+                    let cond = bounds.join(" AND ");
+                    parts.push(if *negate {
+                        format!("NOT ({cond})")
+                    } else {
+                        format!("({cond})")
+                    });
+                }
             }
         }
         if parts.is_empty() {
@@ -318,10 +350,32 @@ fn term(view: &View, token: Token) -> Result<Term, FilterError> {
             field: col.name.to_string(),
         });
     }
+    if kind == Kind::Time {
+        let Some((from, until)) = fields::local_span(value) else {
+            return Err(FilterError::BadValue {
+                term: token.text.clone(),
+                value: value.to_string(),
+                expected: fields::expected(&kind),
+            });
+        };
+        // The span of the time typed, or what lies before or after it.
+        let (from, until) = match op {
+            Op::Greater => (Some(until), None),
+            Op::GreaterOrEqual => (Some(from), None),
+            Op::Less => (None, Some(from)),
+            Op::LessOrEqual => (None, Some(until)),
+            Op::Equal | Op::Prefix | Op::Contains => (Some(from), Some(until)),
+        };
+        return Ok(Term::Span {
+            column,
+            from,
+            until,
+            negate,
+        });
+    }
     let stored = match (&kind, op) {
         // Any text is a valid exact or compared value of a text field.
         (Kind::Text, _) => Some(value.to_string()),
-        (Kind::Time, Op::Equal) => Some(value.replace(' ', "T")),
         _ => fields::normalize(&kind, value),
     };
     let Some(value) = stored else {
@@ -404,11 +458,37 @@ mod tests {
     }
 
     #[test]
-    fn a_time_matches_as_a_prefix() {
+    fn a_time_is_the_span_it_names_in_local_time() {
+        // The tests run in the machine's zone: the bounds are chrono's own conversion.
+        let utc = |y, mo, d, h| {
+            use chrono::TimeZone;
+            let local = chrono::Local
+                .with_ymd_and_hms(y, mo, d, h, 0, 0)
+                .earliest()
+                .unwrap();
+            Value::Text(crate::store::to_text(local.with_timezone(&chrono::Utc)))
+        };
         let f = Filter::parse(&PRINT_JOBS, "created:2026-11").unwrap();
         let (sql, values) = f.sql(&PRINT_JOBS);
-        assert!(sql.contains("j.created_at LIKE ?"), "{sql}");
-        assert_eq!(values, vec![Value::Text("2026-11%".into())]);
+        assert!(
+            sql.contains("j.created_at >= ? AND j.created_at < ?"),
+            "{sql}"
+        );
+        assert_eq!(values, vec![utc(2026, 11, 1, 0), utc(2026, 12, 1, 0)]);
+        let f = Filter::parse(&PRINT_JOBS, "created:2026-12-31T23").unwrap();
+        assert_eq!(
+            f.sql(&PRINT_JOBS).1,
+            vec![utc(2026, 12, 31, 23), utc(2027, 1, 1, 0)]
+        );
+        let f = Filter::parse(&PRINT_JOBS, "created:>2026-11-30").unwrap();
+        let (sql, values) = f.sql(&PRINT_JOBS);
+        assert!(!sql.contains('<'), "{sql}");
+        assert_eq!(values, vec![utc(2026, 12, 1, 0)]);
+        let f = Filter::parse(&PRINT_JOBS, "created:!<=2026-11-30").unwrap();
+        let (sql, values) = f.sql(&PRINT_JOBS);
+        assert!(sql.contains("NOT (j.created_at < ?)"), "{sql}");
+        assert_eq!(values, vec![utc(2026, 12, 1, 0)]);
+        assert!(Filter::parse(&PRINT_JOBS, "created:2026-13").is_err());
     }
 
     #[test]

@@ -157,14 +157,14 @@ pub static CONTACTS: View = View {
         ),
         col(
             "terms",
-            "COALESCE(substr(c.terms_accepted_at, 1, 10), '')",
+            "COALESCE(date(c.terms_accepted_at, 'localtime'), '')",
             "COALESCE(c.terms_accepted_at, '')",
             Match::Exact,
             10,
         ),
         col(
             "created",
-            "substr(c.created_at, 1, 10)",
+            "date(c.created_at, 'localtime')",
             "c.created_at",
             Match::Exact,
             10,
