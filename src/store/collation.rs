@@ -47,26 +47,38 @@ fn write_sort_key(text: &str, out: &mut Vec<u8>) {
 #[derive(Default)]
 pub struct KeysAhead {
     texts: String,
+    /// Where each text ends in `texts`.
+    text_ends: Vec<usize>,
     keys: Vec<u8>,
-    /// Where each text ends in `texts` and its key in `keys`.
-    ends: Vec<(usize, usize)>,
+    /// Where each computed key ends in `keys`.
+    key_ends: Vec<usize>,
     /// The next one to answer.
     next: usize,
 }
 
 impl KeysAhead {
+    /// Adds a text; its key is computed by [`KeysAhead::compute`].
     pub fn push(&mut self, text: &str) {
         self.texts.push_str(text);
-        write_sort_key(text, &mut self.keys);
-        self.ends.push((self.texts.len(), self.keys.len()));
+        self.text_ends.push(self.texts.len());
+    }
+
+    /// Computes the keys of the texts added since the last call.
+    pub fn compute(&mut self) {
+        for i in self.key_ends.len()..self.text_ends.len() {
+            let start = if i == 0 { 0 } else { self.text_ends[i - 1] };
+            write_sort_key(&self.texts[start..self.text_ends[i]], &mut self.keys);
+            self.key_ends.push(self.keys.len());
+        }
     }
 
     /// The key of `text` if it is the next one computed ahead (and then moves on).
     fn take(&mut self, text: &[u8]) -> Option<&[u8]> {
-        let (text_end, key_end) = *self.ends.get(self.next)?;
-        let (text_start, key_start) = match self.next {
+        let i = self.next;
+        let (text_end, key_end) = (*self.text_ends.get(i)?, *self.key_ends.get(i)?);
+        let (text_start, key_start) = match i {
             0 => (0, 0),
-            i => self.ends[i - 1],
+            _ => (self.text_ends[i - 1], self.key_ends[i - 1]),
         };
         if &self.texts.as_bytes()[text_start..text_end] != text {
             return None;
@@ -244,6 +256,7 @@ mod tests {
         for name in &names[1..] {
             ahead.push(name);
         }
+        ahead.compute();
         let ahead = std::sync::Arc::new(std::sync::Mutex::new(ahead));
         answer_from(&conn, ahead.clone()).unwrap();
         conn.execute_batch("CREATE INDEX t_name ON t (unicode_key(name), id)")
@@ -258,6 +271,8 @@ mod tests {
         let mut keys = KeysAhead::default();
         keys.push("Anna");
         keys.push("Eva");
+        assert_eq!(keys.take(b"Anna"), None, "not computed yet");
+        keys.compute();
         assert_eq!(keys.take(b"Eva"), None, "out of order");
         assert_eq!(keys.take(b"Anna"), Some(sort_key("Anna").as_slice()));
         assert_eq!(keys.take(b"Eva"), Some(sort_key("Eva").as_slice()));

@@ -65,14 +65,15 @@ pub(super) fn insert_stream(
     let (keys, ahead) = if rebuild.is_some() {
         let (sender, receiver) = std::sync::mpsc::channel::<Rows>();
         let thread = std::thread::spawn(move || {
-            // Both cores parse and insert until the last row is in: only then start.
-            let batches: Vec<Rows> = receiver.iter().collect();
+            // Only the names are kept as the batches come; the keys are computed once the last
+            // row is in (until then both cores parse and insert).
             let mut ahead = KeysAhead::default();
-            for rows in &batches {
+            for rows in receiver {
                 for i in 0..rows.len() {
                     ahead.push(rows.get(i).0);
                 }
             }
+            ahead.compute();
             ahead
         });
         (Some(sender), Some(thread))
