@@ -4,43 +4,12 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::process::{Child, Stdio};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::TestEnv;
+use support::serve::Serve;
 use support::smtp::Smtp;
-
-/// `backroom serve` on a free port; killed on drop.
-struct Serve {
-    port: u16,
-    child: Child,
-}
-
-impl Serve {
-    fn start(env: &TestEnv, port: u16) -> Serve {
-        let child = env
-            .command()
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start backroom serve");
-        support::wait_for_port(port, "backroom serve");
-        Serve { port, child }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn portal_config(port: u16) -> String {
     format!("[portal]\nbase_url = \"http://127.0.0.1:{port}/portal\"\n")

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use support::TestEnv;
 use support::ftp::FtpServer;
 use support::postgres::Postgres;
+use support::serve::{Killed, Serve};
 
 const ADMIN: &str = "[operators]\ntester = \"admin\"\n";
 
@@ -543,29 +544,6 @@ fn a_till_sees_the_servers_clock_and_version_differ() {
     );
     let v = one(&findings, "version_mismatch");
     assert_fix(v, &["0.0.9", env!("CARGO_PKG_VERSION")]);
-}
-
-struct Serve(std::process::Child);
-
-impl Serve {
-    fn start(env: &TestEnv, port: u16) -> Serve {
-        let child = env
-            .command()
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        support::wait_for_port(port, "backroom serve");
-        Serve(child)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn server_env() -> TestEnv {
@@ -1126,7 +1104,7 @@ fn a_running_daemon_answers_hello_with_its_version() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let _daemon = Serve(daemon);
+    let _daemon = Killed(daemon);
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while std::os::unix::net::UnixStream::connect(&socket).is_err() {
         assert!(

@@ -8,6 +8,7 @@ use std::time::Duration;
 use backroom::net::ftp::{FtpError, FtpParams, FtpSession};
 use support::TestEnv;
 use support::ftp::FtpServer;
+use support::serve::Serve;
 
 fn params<'a>(server: &'a FtpServer, password: &'a str, target: Option<&'a str>) -> FtpParams<'a> {
     FtpParams {
@@ -516,49 +517,18 @@ fn ftp_test_with_explicit_tls() {
     );
 }
 
-/// `backroom serve` on a free port, stopped on Drop.
-struct Serve(std::process::Child, u16);
-
-impl Serve {
-    fn start(env: &TestEnv) -> Serve {
-        let port = support::free_port();
-        let child = env
-            .command()
-            // Only the web service is under test: no worker in serve.
-            .args([
-                "serve",
-                "--no-worker",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let serve = Serve(child, port);
-        support::wait_for_port(port, "backroom serve");
-        serve
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn ws_test_against_backroom_serve() {
     let env = admin_env();
-    let serve = Serve::start(&env);
+    // Only the web service is under test: no worker in serve.
+    let serve = Serve::with(&env, support::free_port(), &["--no-worker"]);
     env.ok(&[
         "pos",
         "folders",
         "add",
         "S1",
         "--ws-url",
-        &format!("http://127.0.0.1:{}", serve.1),
+        &format!("http://127.0.0.1:{}", serve.port),
     ]);
     let (code, v) = verdict(&env, &["test-ws", "S1"]);
     assert_eq!(code, 0, "{v}");
@@ -571,7 +541,10 @@ fn ws_test_against_backroom_serve() {
     set(
         &env,
         "S1",
-        &["--ws-url", &format!("http://127.0.0.1:{}/nowhere", serve.1)],
+        &[
+            "--ws-url",
+            &format!("http://127.0.0.1:{}/nowhere", serve.port),
+        ],
     );
     assert_failed(&env, &["test-ws", "S1"], "http_status", &["404"]);
 

@@ -7,30 +7,11 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use support::TestEnv;
-
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(env: &TestEnv, port: u16) -> Serve {
-    let child = env
-        .command()
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn serve");
-    support::wait_for_port(port, "backroom serve");
-    Serve(child)
-}
+use support::serve::{Killed, Serve};
 
 /// `GET /health` on a fresh connection: the status line, within `limit` or a panic.
 fn health_within(port: u16, limit: Duration) -> String {
@@ -56,7 +37,7 @@ fn health_within(port: u16, limit: Duration) -> String {
 fn slow_clients_are_closed_after_the_header_timeout_while_health_answers() {
     let env = TestEnv::new();
     let port = support::free_port();
-    let _server = serve(&env, port);
+    let _server = Serve::start(&env, port);
     let request = b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
     let started = Instant::now();
     let slow: Vec<_> = (0..50)
@@ -103,7 +84,7 @@ fn slow_clients_are_closed_after_the_header_timeout_while_health_answers() {
 fn a_flood_of_idle_connections_does_not_silence_health() {
     let env = TestEnv::new();
     let port = support::free_port();
-    let _server = serve(&env, port);
+    let _server = Serve::start(&env, port);
     let mut flood = Vec::new();
     for i in 0..3000 {
         flood.push(TcpStream::connect(("127.0.0.1", port)).expect("flood connect"));
@@ -130,7 +111,7 @@ fn a_flood_of_idle_connections_does_not_silence_health() {
 fn beyond_the_limit_with_every_connection_busy_a_new_one_gets_a_clear_503() {
     let env = TestEnv::new();
     let port = support::free_port();
-    let _server = serve(&env, port);
+    let _server = Serve::start(&env, port);
     // 1,024 requests in progress (their bodies still arriving): every slot is busy.
     let mut busy = Vec::new();
     for _ in 0..1024 {
@@ -174,7 +155,7 @@ fn https_with_a_self_signed_certificate_is_trusted_by_a_client_that_has_it_and_r
     ));
     std::fs::copy(&first.cert, env.path().join("served.crt")).unwrap();
     std::fs::copy(&first.key, env.path().join("served.key")).unwrap();
-    let server = serve(&env, port);
+    let server = Serve::start(&env, port);
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let get = |ca: &std::path::Path| {
@@ -219,7 +200,7 @@ fn https_with_a_self_signed_certificate_is_trusted_by_a_client_that_has_it_and_r
     std::fs::copy(&second.cert, env.path().join("served.crt")).unwrap();
     std::fs::copy(&second.key, env.path().join("served.key")).unwrap();
     let hup = std::process::Command::new("kill")
-        .args(["-HUP", &server.0.id().to_string()])
+        .args(["-HUP", &server.pid().to_string()])
         .status()
         .unwrap();
     assert!(hup.success());
@@ -246,7 +227,7 @@ fn plain_http_is_refused_off_loopback_unless_allowed() {
         "{err}"
     );
     env.write_config("[server]\nallow_plain_http = true\n");
-    let _server = Serve(
+    let _server = Killed(
         env.command()
             .args(["serve", "--listen", &format!("0.0.0.0:{port}")])
             .stderr(Stdio::null())

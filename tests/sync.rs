@@ -4,14 +4,13 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::Write;
+use std::sync::atomic::Ordering;
 
 use support::TestEnv;
 use support::ftp::FtpServer;
 use support::postgres::Postgres;
+use support::serve::{Proxy, Serve};
 
 const ADMIN: &str = "[operators]\ntester = \"admin\"\n";
 
@@ -403,90 +402,6 @@ fn a_corrupt_batch_is_refused_and_blocks_later_ones_without_touching_the_till() 
     assert_eq!(json[0]["last_import"]["batch"], 4, "{json}");
 }
 
-/// `backroom serve` on a port, stopped on Drop.
-struct Serve(std::process::Child);
-
-impl Serve {
-    fn start(env: &TestEnv, port: u16) -> Serve {
-        let child = env
-            .command()
-            // The test drives the server's processes itself: no worker in serve.
-            .args([
-                "serve",
-                "--no-worker",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        support::wait_for_port(port, "backroom serve");
-        Serve(child)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A loopback proxy in front of `backroom serve`. With `drop_replies` set, it forwards the
-/// request, waits for the server's answer, and cuts the connection instead of passing it on.
-struct Proxy {
-    port: u16,
-    drop_replies: Arc<AtomicBool>,
-}
-
-impl Proxy {
-    fn start(upstream: u16) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let drop_replies = Arc::new(AtomicBool::new(false));
-        let flag = drop_replies.clone();
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { continue };
-                let flag = flag.clone();
-                std::thread::spawn(move || relay(client, upstream, &flag));
-            }
-        });
-        Proxy { port, drop_replies }
-    }
-}
-
-fn relay(client: TcpStream, upstream: u16, drop_replies: &AtomicBool) {
-    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-        let _ = client.shutdown(Shutdown::Both);
-        return;
-    };
-    let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut c_read, &mut s_write);
-        let _ = s_write.shutdown(Shutdown::Write);
-    });
-    let (mut s_read, mut c_write) = (server, client);
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        let n = match s_read.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        if drop_replies.load(Ordering::SeqCst) {
-            // The server answered (so it committed): the reply is lost on the way back.
-            let _ = c_write.shutdown(Shutdown::Both);
-            let _ = s_read.shutdown(Shutdown::Both);
-            return;
-        }
-        if c_write.write_all(&buf[..n]).is_err() {
-            break;
-        }
-    }
-    let _ = c_write.shutdown(Shutdown::Both);
-}
-
 fn pg_count(pg: &Postgres, sql: &str) -> i64 {
     pg.psql("shop", sql).trim().parse().unwrap()
 }
@@ -581,7 +496,7 @@ fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
     );
 
     // The server is back but every reply is lost after it answered: nothing is acknowledged.
-    let serve = Serve::start(&server, serve_port);
+    let serve = Serve::with(&server, serve_port, &["--no-worker"]);
     proxy.drop_replies.store(true, Ordering::SeqCst);
     till.fails(5, &["sync", "run", "push", "LYON"]);
     till.fails(5, &["sync", "run", "push", "LYON"]);
@@ -716,7 +631,7 @@ fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
         "city=Bron",
     ]);
     till.fails(5, &["sync", "run", "push", "LYON"]);
-    let serve = Serve::start(&server, serve_port);
+    let serve = Serve::with(&server, serve_port, &["--no-worker"]);
     till.ok(&["sync", "run", "push", "LYON"]);
     assert_eq!(
         pg.psql(
@@ -1054,7 +969,7 @@ fn the_workers_export_import_and_push_on_their_own() {
         "10",
     ]);
     let port = support::free_port();
-    let _serve = Serve::start(&server, port);
+    let _serve = Serve::with(&server, port, &["--no-worker"]);
     let _server_worker = Background::spawn(&server, &["worker"]);
 
     let till = till_env("1", "token-of-till-1");

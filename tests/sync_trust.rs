@@ -6,15 +6,15 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use sha2::Digest;
 use support::TestEnv;
 use support::ftp::FtpServer;
 use support::postgres::Postgres;
+use support::serve::{Proxy, Serve};
 
 const ADMIN: &str = "[operators]\ntester = \"admin\"\n";
 
@@ -521,83 +521,6 @@ fn keygen_writes_a_private_key_only_its_owner_reads_and_prints_the_public_key_la
         err.contains("no signing key") && err.contains("backroom sync keygen --out"),
         "{err}"
     );
-}
-
-/// `backroom serve` on a port, stopped on Drop.
-struct Serve(std::process::Child);
-
-impl Serve {
-    fn start(env: &TestEnv, port: u16) -> Serve {
-        let child = env
-            .command()
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        support::wait_for_port(port, "backroom serve");
-        Serve(child)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A loopback proxy that forwards each request and, while `drop_replies` is set, cuts the
-/// connection when the server's reply comes instead of passing it on.
-struct Proxy {
-    port: u16,
-    drop_replies: Arc<AtomicBool>,
-}
-
-impl Proxy {
-    fn start(upstream: u16) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let drop_replies = Arc::new(AtomicBool::new(false));
-        let flag = drop_replies.clone();
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { continue };
-                let flag = flag.clone();
-                std::thread::spawn(move || relay(client, upstream, &flag));
-            }
-        });
-        Proxy { port, drop_replies }
-    }
-}
-
-fn relay(client: TcpStream, upstream: u16, drop_replies: &AtomicBool) {
-    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-        let _ = client.shutdown(Shutdown::Both);
-        return;
-    };
-    let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut c_read, &mut s_write);
-        let _ = s_write.shutdown(Shutdown::Write);
-    });
-    let (mut s_read, mut c_write) = (server, client);
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        let n = match s_read.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        if drop_replies.load(Ordering::SeqCst) {
-            let _ = c_write.shutdown(Shutdown::Both);
-            let _ = s_read.shutdown(Shutdown::Both);
-            return;
-        }
-        if c_write.write_all(&buf[..n]).is_err() {
-            break;
-        }
-    }
-    let _ = c_write.shutdown(Shutdown::Both);
 }
 
 /// Pushes one item straight to `/api/till/push` with a till's token (what a hostile till could

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod postgres;
 pub mod printnode;
 pub mod raw;
+pub mod serve;
 pub mod smtp;
 pub mod tls;
 pub mod tmux;
