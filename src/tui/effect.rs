@@ -46,6 +46,12 @@ pub enum Effect {
     All(Vec<Effect>),
 }
 
+/// Waits for `future` on the runtime the TUI runs on, from the blocking thread a database effect
+/// runs on (network work inside one: a health check, sending an e-mail).
+pub fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    Ok(tokio::runtime::Handle::try_current()?.block_on(future))
+}
+
 impl Effect {
     /// Runs `f` on the database off the UI loop, shows its message and reloads the panes.
     /// An error is shown in the status line with its context chain.

@@ -453,8 +453,7 @@ fn invitation_review(conn: &Connection, ctx: Context, email: &str) -> anyhow::Re
 
 /// Delivers from the blocking thread the effect runs on.
 fn deliver(mailer: &Mailer, mail: &Mail) -> anyhow::Result<contacts::mail::Delivery> {
-    let handle = tokio::runtime::Handle::try_current()?;
-    Ok(handle.block_on(mailer.deliver(mail))?)
+    Ok(crate::tui::effect::block_on(mailer.deliver(mail))??)
 }
 
 fn delete(sel: &Selection<'_>) -> Effect {

@@ -61,10 +61,7 @@ fn subject(sel: &Selection<'_>) -> Subject {
 fn check_again(sel: &Selection<'_>) -> Effect {
     let subject = subject(sel);
     Effect::db(s::CHECKING, move |_conn| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let report = rt.block_on(crate::worker::health::check_and_keep(subject))?;
+        let report = crate::tui::effect::block_on(crate::worker::health::check_and_keep(subject))??;
         let problems = report.attention().count();
         Ok(s::checked(problems))
     })
