@@ -701,3 +701,130 @@ fn customers_are_created_once_and_a_till_changes_only_its_own() {
         "Villeurbanne"
     );
 }
+
+#[test]
+fn an_item_the_server_refuses_is_set_aside_so_that_the_tickets_after_it_go_through() {
+    let pg = Postgres::start();
+    pg.create_database("shop");
+    pg.psql(
+        "shop",
+        "CREATE TABLE cli (code text PRIMARY KEY, name text, city text, credit numeric(10,2), category text);
+         INSERT INTO cli VALUES ('MODELE', 'Client modèle', '', 0, 'RETAIL');",
+    );
+    let count = |sql: &str| -> i64 { pg.psql("shop", sql).trim().parse().unwrap() };
+    let server = server_env("");
+    add_folder(&server, &pg_flags(&pg));
+    let serve_port = support::free_port();
+    let _serve = Serve::start(&server, serve_port);
+    let till = till_env("2", &trusting());
+    add_folder(
+        &till,
+        &[
+            "--ws-url".to_string(),
+            format!("http://127.0.0.1:{serve_port}"),
+        ],
+    );
+    let tickets = || count("SELECT count(*) FROM backroom_tickets WHERE till = '2'");
+
+    // A row of a table the server does not synchronise, between two tickets.
+    till.ok(&[
+        "till", "ticket", "add", "LYON", "--number", "T2-1", "--line", "A:1:1.00",
+    ]);
+    let refused = till.json(&[
+        "till", "row", "LYON", "NOPE", "--field", "k=1", "--key", "k",
+    ]);
+    let uuid = refused["uuid"].as_str().unwrap().to_string();
+    till.ok(&[
+        "till", "ticket", "add", "LYON", "--number", "T2-2", "--line", "A:1:1.00",
+    ]);
+    let err = till.fails(4, &["sync", "run", "push", "LYON"]);
+    assert!(err.contains("NOPE"), "{err}");
+    assert_eq!(
+        tickets(),
+        1,
+        "the ticket after the refused row waits behind it"
+    );
+    let err = till.fails(4, &["sync", "run", "push", "LYON"]);
+    assert!(err.contains("NOPE"), "and keeps waiting: {err}");
+    assert_eq!(tickets(), 1);
+
+    // Support sees what waits and why.
+    let shown = till.json(&["till", "queue", "show", "LYON"]);
+    assert_eq!(shown["waiting"], 2, "{shown}");
+    assert_eq!(shown["items"][0]["uuid"], uuid.as_str(), "{shown}");
+    assert!(
+        shown["items"][0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("NOPE"),
+        "{shown}"
+    );
+    let text = till.ok(&["till", "queue", "show", "LYON"]);
+    assert!(text.contains("2 waiting") && text.contains(&uuid), "{text}");
+
+    // Only a waiting item of that folder can be set aside, and only with a reason.
+    let err = till.fails(
+        3,
+        &[
+            "till",
+            "queue",
+            "set-aside",
+            "LYON",
+            "no-such-item",
+            "--reason",
+            "x",
+        ],
+    );
+    assert!(err.contains("no item no-such-item"), "{err}");
+    till.fails(
+        2,
+        &["till", "queue", "set-aside", "LYON", &uuid, "--reason", " "],
+    );
+    let reason = "table NOPE is not synchronised (ticket 4521)";
+    till.ok(&[
+        "till",
+        "queue",
+        "set-aside",
+        "LYON",
+        &uuid,
+        "--reason",
+        reason,
+    ]);
+    let status = till.json(&["sync", "status", "LYON"]);
+    assert_eq!(status[0]["blocks"].as_array().unwrap().len(), 0, "{status}");
+    till.ok(&["sync", "run", "push", "LYON"]);
+    assert_eq!(tickets(), 2, "the ticket after it went through");
+
+    // The item is kept whole, with who set it aside and why; the audit log has it too.
+    let shown = till.json(&["till", "queue", "show", "LYON"]);
+    assert_eq!(shown["waiting"], 0, "{shown}");
+    let aside = &shown["set_aside"][0];
+    assert_eq!(aside["uuid"], uuid.as_str(), "{shown}");
+    assert_eq!(aside["kind"], "row");
+    assert_eq!(aside["set_aside"]["reason"], reason);
+    let audit = till.json(&["audit", "list", "--all"]);
+    let entry = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "till.queue.set-aside")
+        .unwrap_or_else(|| panic!("not audited: {audit}"));
+    assert!(entry["target"].as_str().unwrap().contains(&uuid), "{entry}");
+    assert_eq!(aside["set_aside"]["by"], entry["user"], "{entry}");
+
+    // Put back, it is sent again first, and refused again.
+    till.ok(&["till", "queue", "put-back", "LYON", &uuid]);
+    till.ok(&[
+        "till", "ticket", "add", "LYON", "--number", "T2-3", "--line", "A:1:1.00",
+    ]);
+    let err = till.fails(4, &["sync", "run", "push", "LYON"]);
+    assert!(err.contains("NOPE"), "{err}");
+    assert_eq!(tickets(), 2);
+    let shown = till.json(&["till", "queue", "show", "LYON"]);
+    assert_eq!(
+        shown["items"][0]["uuid"],
+        uuid.as_str(),
+        "back in its place: {shown}"
+    );
+    assert_eq!(shown["set_aside"].as_array().unwrap().len(), 0);
+}

@@ -29,6 +29,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ParamCommand,
     },
+    /// What waits for the server, and the items set aside because the server refuses them.
+    Queue {
+        #[command(subcommand)]
+        command: QueueCommand,
+    },
     /// A row of a till → server table (queued for the server).
     Row {
         /// The POS folder (its code, as in `backroom pos folders list`).
@@ -44,6 +49,34 @@ pub enum Command {
         /// Delete the row with these key values instead.
         #[arg(long)]
         delete: bool,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum QueueCommand {
+    /// The items waiting for the server (the first 50, in the order they are sent) and the items
+    /// set aside, with their errors.
+    Show {
+        /// The POS folder (its code, as in `backroom pos folders list`).
+        folder: String,
+    },
+    /// Take an item the server refuses out of the queue, so that the items after it are sent;
+    /// it is kept, whole, until put back.
+    SetAside {
+        /// The POS folder (its code, as in `backroom pos folders list`).
+        folder: String,
+        /// The item's uuid (`backroom till queue show`, or the error of the refused push).
+        uuid: String,
+        /// Why (kept with the item, and in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Put a set-aside item back in its place in the queue: the next push sends it again.
+    PutBack {
+        /// The POS folder (its code, as in `backroom pos folders list`).
+        folder: String,
+        /// The item's uuid (`backroom till queue show`).
+        uuid: String,
     },
 }
 
@@ -313,6 +346,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                 || format!("parameter {key} set, queued for the server"),
             )
         }
+        Command::Queue { command } => queue_command(ctx, command),
         Command::Row {
             folder,
             table,
@@ -334,6 +368,122 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                     format!(
                         "row of {table} {}, queued for the server",
                         if delete { "deleted" } else { "written" }
+                    )
+                },
+            )
+        }
+    }
+}
+
+/// The items waiting for the server shown at most.
+const QUEUE_SHOWN: usize = 50;
+
+fn queue_command(ctx: &Context, command: QueueCommand) -> anyhow::Result<()> {
+    match command {
+        QueueCommand::Show { folder } => {
+            require_folder(ctx, &folder)?;
+            let conn = ctx.open_store()?;
+            let (waiting, aside) = queue::show(&conn, &folder, QUEUE_SHOWN).map_err(mapped)?;
+            let depth = crate::store::sync::queue_depth(&conn, &folder)?;
+            let json = serde_json::json!({
+                "waiting": depth.waiting,
+                "items": waiting,
+                "set_aside": aside,
+            });
+            emit(ctx, &json, || {
+                let mut text = format!("{folder}: {} waiting for the server", depth.waiting);
+                if depth.waiting as usize > waiting.len() {
+                    text.push_str(&format!(" (the first {} below)", waiting.len()));
+                }
+                let mut rows = vec![
+                    ["seq", "uuid", "kind", "queued", "attempts", "last error"]
+                        .map(String::from)
+                        .to_vec(),
+                ];
+                rows.extend(waiting.iter().map(|q| {
+                    vec![
+                        q.seq.to_string(),
+                        q.uuid.clone(),
+                        q.kind.clone(),
+                        q.created_at.clone(),
+                        q.attempts.to_string(),
+                        q.last_error.clone().unwrap_or_default(),
+                    ]
+                }));
+                if !waiting.is_empty() {
+                    text.push('\n');
+                    text.push_str(&crate::cli::output::table(&rows));
+                }
+                text.push_str(&format!("\n{} set aside", aside.len()));
+                if !aside.is_empty() {
+                    let mut rows = vec![
+                        ["seq", "uuid", "kind", "queued", "set aside", "by", "reason"]
+                            .map(String::from)
+                            .to_vec(),
+                    ];
+                    rows.extend(aside.iter().filter_map(|q| {
+                        let a = q.set_aside.as_ref()?;
+                        Some(vec![
+                            q.seq.to_string(),
+                            q.uuid.clone(),
+                            q.kind.clone(),
+                            q.created_at.clone(),
+                            a.at.clone(),
+                            a.by.clone(),
+                            a.reason.clone(),
+                        ])
+                    }));
+                    text.push_str(" (put one back with backroom till queue put-back)\n");
+                    text.push_str(&crate::cli::output::table(&rows));
+                }
+                text
+            })
+        }
+        QueueCommand::SetAside {
+            folder,
+            uuid,
+            reason,
+        } => {
+            require_folder(ctx, &folder)?;
+            if reason.trim().is_empty() {
+                return Err(Failure::usage("--reason: say why the item is set aside").into());
+            }
+            let mut conn = ctx.open_store()?;
+            let done = queue::set_aside(&mut conn, &folder, &uuid, &ctx.operator, reason.trim())
+                .map_err(mapped)?;
+            if !done {
+                return Err(Failure::not_found(format!(
+                    "{folder} has no item {uuid} waiting for the server (see backroom till queue show {folder})"
+                ))
+                .into());
+            }
+            crate::worker::wake();
+            emit(
+                ctx,
+                &serde_json::json!({"folder": folder, "uuid": uuid, "set_aside": true}),
+                || {
+                    format!(
+                        "item {uuid} set aside: the items after it go to the server with the next push; it is kept here until put back"
+                    )
+                },
+            )
+        }
+        QueueCommand::PutBack { folder, uuid } => {
+            require_folder(ctx, &folder)?;
+            let mut conn = ctx.open_store()?;
+            if !queue::put_back(&mut conn, &folder, &uuid).map_err(mapped)? {
+                return Err(Failure::not_found(format!(
+                    "{folder} has no item {uuid} set aside (see backroom till queue show {folder})"
+                ))
+                .into());
+            }
+            crate::worker::wake();
+            emit(
+                ctx,
+                &serde_json::json!({"folder": folder, "uuid": uuid, "set_aside": false}),
+                || {
+                    format!(
+                        "item {uuid} is back in its place in the queue: the next push sends it again"
                     )
                 },
             )

@@ -134,6 +134,17 @@ pub const TABLE: &[(&str, Access, &str)] = &[
     ),
     ("till.param.set", Write, "setting a till parameter"),
     ("till.row", Write, "writing a till row"),
+    ("till.queue.show", Read, "showing the till queue"),
+    (
+        "till.queue.set-aside",
+        Admin,
+        "setting an item of the till queue aside",
+    ),
+    (
+        "till.queue.put-back",
+        Admin,
+        "putting an item back in the till queue",
+    ),
     (
         "worker",
         Write,

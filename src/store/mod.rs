@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/print_speed.sql"),
     include_str!("schema/contacts_keys.sql"),
     include_str!("schema/search_merging.sql"),
+    include_str!("schema/till_set_aside.sql"),
 ];
 
 /// The schema version a fully migrated database has.

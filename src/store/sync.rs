@@ -324,6 +324,8 @@ pub struct QueueDepth {
     pub oldest: Option<String>,
     pub last_error: Option<String>,
     pub sent: i64,
+    /// Items set aside because the server refuses them (`backroom till queue show`).
+    pub set_aside: i64,
 }
 
 /// How many items wait in the till queue for a folder, and since when.
@@ -333,7 +335,8 @@ pub fn queue_depth(conn: &Connection, folder: &str) -> rusqlite::Result<QueueDep
                 min(created_at) FILTER (WHERE acked_at IS NULL),
                 (SELECT last_error FROM till_queue WHERE folder = ?1 AND acked_at IS NULL
                    AND last_error IS NOT NULL ORDER BY seq LIMIT 1),
-                count(*) FILTER (WHERE acked_at IS NOT NULL)
+                count(*) FILTER (WHERE acked_at IS NOT NULL),
+                (SELECT count(*) FROM till_queue_set_aside WHERE folder = ?1)
          FROM till_queue WHERE folder = ?1",
         [folder],
         |r| {
@@ -342,6 +345,7 @@ pub fn queue_depth(conn: &Connection, folder: &str) -> rusqlite::Result<QueueDep
                 oldest: r.get(1)?,
                 last_error: r.get(2)?,
                 sent: r.get(3)?,
+                set_aside: r.get(4)?,
             })
         },
     )

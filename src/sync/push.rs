@@ -229,13 +229,11 @@ pub async fn run(
         if let Some(r) = rejected {
             let message = r.message.unwrap_or_else(|| "rejected by the server".into());
             note(&db, &code, Some(&r.uuid), &message).await?;
-            block(
-                &db,
-                &code,
-                &message,
-                "the server refused this item; later items wait to keep their order. Fix the cause on the server (see the message), then run backroom sync run push",
-            )
-            .await?;
+            let hint = format!(
+                "the server refused item {uuid}; later items wait to keep their order. Fix the cause on the server (see the message), then run backroom sync run push; or let the others go: backroom till queue set-aside {code} {uuid} --reason \"…\" (kept here until put back)",
+                uuid = r.uuid
+            );
+            block(&db, &code, &message, &hint).await?;
             return Err(SyncError::Rejected(message));
         }
         if acked.is_empty() {

@@ -377,6 +377,121 @@ pub fn note_failure(
     Ok(())
 }
 
+/// An item of the till queue as support sees it: waiting for the server, or set aside.
+#[derive(Debug, Clone, Serialize)]
+pub struct Queued {
+    pub seq: i64,
+    pub uuid: String,
+    pub kind: String,
+    pub created_at: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// When, by whom and why it was set aside; `None` while it waits.
+    pub set_aside: Option<SetAside>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SetAside {
+    pub at: String,
+    pub by: String,
+    pub reason: String,
+}
+
+/// The items of `folder` waiting for the server, in order (at most `limit`), and every item set
+/// aside, oldest first.
+pub fn show(
+    conn: &Connection,
+    folder: &str,
+    limit: usize,
+) -> Result<(Vec<Queued>, Vec<Queued>), SyncError> {
+    let mut waiting = conn.prepare(
+        "SELECT seq, uuid, kind, created_at, attempts, last_error FROM till_queue
+         WHERE folder = ?1 AND acked_at IS NULL ORDER BY seq LIMIT ?2",
+    )?;
+    let waiting = waiting
+        .query_map(params![folder, limit as i64], |r| {
+            Ok(Queued {
+                seq: r.get(0)?,
+                uuid: r.get(1)?,
+                kind: r.get(2)?,
+                created_at: r.get(3)?,
+                attempts: r.get(4)?,
+                last_error: r.get(5)?,
+                set_aside: None,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut aside = conn.prepare(
+        "SELECT seq, uuid, kind, created_at, attempts, last_error, set_aside_at, set_aside_by,
+                reason
+         FROM till_queue_set_aside WHERE folder = ?1 ORDER BY seq",
+    )?;
+    let aside = aside
+        .query_map([folder], |r| {
+            Ok(Queued {
+                seq: r.get(0)?,
+                uuid: r.get(1)?,
+                kind: r.get(2)?,
+                created_at: r.get(3)?,
+                attempts: r.get(4)?,
+                last_error: r.get(5)?,
+                set_aside: Some(SetAside {
+                    at: r.get(6)?,
+                    by: r.get(7)?,
+                    reason: r.get(8)?,
+                }),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((waiting, aside))
+}
+
+/// Takes the waiting item `uuid` of `folder` out of the queue and keeps it whole, set aside: the
+/// server refuses it, and the items after it no longer wait behind it. The push channel's block
+/// goes with it (the next push says whether another item is refused). False when `folder` has no
+/// such waiting item.
+pub fn set_aside(
+    conn: &mut Connection,
+    folder: &str,
+    uuid: &str,
+    by: &str,
+    reason: &str,
+) -> Result<bool, SyncError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let moved = tx.execute(
+        "INSERT INTO till_queue_set_aside (seq, uuid, folder, kind, payload, created_at, attempts,
+             last_error, set_aside_at, set_aside_by, reason)
+         SELECT seq, uuid, folder, kind, payload, created_at, attempts, last_error, ?3, ?4, ?5
+         FROM till_queue WHERE folder = ?1 AND uuid = ?2 AND acked_at IS NULL",
+        params![folder, uuid, crate::store::now(), by, reason],
+    )?;
+    if moved == 0 {
+        return Ok(false);
+    }
+    tx.execute("DELETE FROM till_queue WHERE uuid = ?1", [uuid])?;
+    crate::store::sync::unblock(&tx, folder, "push")?;
+    tx.commit()?;
+    Ok(true)
+}
+
+/// Puts the set-aside item `uuid` of `folder` back in its place in the queue: it is sent again
+/// with the next push, before the items queued after it. False when there is no such item.
+pub fn put_back(conn: &mut Connection, folder: &str, uuid: &str) -> Result<bool, SyncError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let moved = tx.execute(
+        "INSERT INTO till_queue (seq, uuid, folder, kind, payload, created_at, attempts, last_error)
+         SELECT seq, uuid, folder, kind, payload, created_at, attempts, last_error
+         FROM till_queue_set_aside WHERE folder = ?1 AND uuid = ?2",
+        params![folder, uuid],
+    )?;
+    if moved == 0 {
+        return Ok(false);
+    }
+    tx.execute("DELETE FROM till_queue_set_aside WHERE uuid = ?1", [uuid])?;
+    tx.commit()?;
+    Ok(true)
+}
+
 /// Forgets confirmed items older than `days`.
 pub fn purge_acked(conn: &Connection, days: i64) -> Result<usize, SyncError> {
     let cutoff = crate::store::to_text(chrono::Utc::now() - chrono::Duration::days(days));

@@ -253,18 +253,22 @@ fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Detail>> {
             )
         }),
     ));
-    fields.push((
-        "till queue".into(),
-        if st.queue.waiting == 0 {
-            format!("empty ({} sent)", st.queue.sent)
-        } else {
-            format!(
-                "{} waiting, oldest {} ago",
-                st.queue.waiting,
-                crate::sync::status::age_text(st.oldest_age_secs.unwrap_or(0))
-            )
-        },
-    ));
+    let mut queue = if st.queue.waiting == 0 {
+        format!("empty ({} sent)", st.queue.sent)
+    } else {
+        format!(
+            "{} waiting, oldest {} ago",
+            st.queue.waiting,
+            crate::sync::status::age_text(st.oldest_age_secs.unwrap_or(0))
+        )
+    };
+    if st.queue.set_aside > 0 {
+        queue.push_str(&format!(
+            "; {} set aside (backroom till queue show)",
+            st.queue.set_aside
+        ));
+    }
+    fields.push(("till queue".into(), queue));
     let mut sections = Vec::new();
     if !st.warnings.is_empty() {
         sections.push(Section {
