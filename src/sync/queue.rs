@@ -404,22 +404,23 @@ pub fn show(
     folder: &str,
     limit: usize,
 ) -> Result<(Vec<Queued>, Vec<Queued>), SyncError> {
+    let queued = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Queued> {
+        Ok(Queued {
+            seq: r.get(0)?,
+            uuid: r.get(1)?,
+            kind: r.get(2)?,
+            created_at: r.get(3)?,
+            attempts: r.get(4)?,
+            last_error: r.get(5)?,
+            set_aside: None,
+        })
+    };
     let mut waiting = conn.prepare(
         "SELECT seq, uuid, kind, created_at, attempts, last_error FROM till_queue
          WHERE folder = ?1 AND acked_at IS NULL ORDER BY seq LIMIT ?2",
     )?;
     let waiting = waiting
-        .query_map(params![folder, limit as i64], |r| {
-            Ok(Queued {
-                seq: r.get(0)?,
-                uuid: r.get(1)?,
-                kind: r.get(2)?,
-                created_at: r.get(3)?,
-                attempts: r.get(4)?,
-                last_error: r.get(5)?,
-                set_aside: None,
-            })
-        })?
+        .query_map(params![folder, limit as i64], queued)?
         .collect::<rusqlite::Result<_>>()?;
     let mut aside = conn.prepare(
         "SELECT seq, uuid, kind, created_at, attempts, last_error, set_aside_at, set_aside_by,
@@ -429,17 +430,12 @@ pub fn show(
     let aside = aside
         .query_map([folder], |r| {
             Ok(Queued {
-                seq: r.get(0)?,
-                uuid: r.get(1)?,
-                kind: r.get(2)?,
-                created_at: r.get(3)?,
-                attempts: r.get(4)?,
-                last_error: r.get(5)?,
                 set_aside: Some(SetAside {
                     at: r.get(6)?,
                     by: r.get(7)?,
                     reason: r.get(8)?,
                 }),
+                ..queued(r)?
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
