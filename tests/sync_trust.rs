@@ -811,6 +811,24 @@ fn an_item_the_server_refuses_is_set_aside_so_that_the_tickets_after_it_go_throu
         .unwrap_or_else(|| panic!("not audited: {audit}"));
     assert!(entry["target"].as_str().unwrap().contains(&uuid), "{entry}");
     assert_eq!(aside["set_aside"]["by"], entry["user"], "{entry}");
+    // The doctor reminds support of it.
+    let out = till.run(&["--json", "doctor", "--area", "sync"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "items_set_aside")
+        .collect();
+    assert_eq!(found.len(), 1, "{report}");
+    assert_eq!(found[0]["severity"], "warning");
+    assert!(
+        found[0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("1 till queue item"),
+        "{report}"
+    );
 
     // Put back, it is sent again first, and refused again.
     till.ok(&["till", "queue", "put-back", "LYON", &uuid]);
@@ -827,4 +845,14 @@ fn an_item_the_server_refuses_is_set_aside_so_that_the_tickets_after_it_go_throu
         "back in its place: {shown}"
     );
     assert_eq!(shown["set_aside"].as_array().unwrap().len(), 0);
+    let out = till.run(&["--json", "doctor", "--area", "sync"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "items_set_aside"),
+        "{report}"
+    );
 }

@@ -83,6 +83,7 @@ async fn folder(f: &FolderFacts, till: bool) -> Vec<Finding> {
     }
     if till {
         out.extend(queue(f));
+        out.extend(set_aside(f));
     }
     let (db, ftp, ws) = tokio::join!(
         async {
@@ -150,6 +151,25 @@ fn queue(f: &FolderFacts) -> Vec<Finding> {
         )],
         _ => Vec::new(),
     }
+}
+
+/// Items support set aside wait on this till, whole, for a decision: easy to forget.
+fn set_aside(f: &FolderFacts) -> Vec<Finding> {
+    let n = f.status.queue.set_aside;
+    if n == 0 {
+        return Vec::new();
+    }
+    let code = &f.pos.code;
+    vec![Finding::new(
+        "items_set_aside",
+        Severity::Warning,
+        Area::Sync,
+        format!("folder {code}: {n} till queue item(s) set aside"),
+        "the server refused them; they are kept here and never sent until put back",
+        format!(
+            "see them with backroom till queue show {code}; once the server takes them, backroom till queue put-back {code} UUID"
+        ),
+    )]
 }
 
 fn verdict_finding(code: &str, folder: &str, v: &Verdict, what: &str, fix: String) -> Finding {
