@@ -972,4 +972,29 @@ fn a_time_in_a_filter_is_local_time_as_the_lists_show_it() {
     assert_eq!(found.len(), 1, "{found:?}");
     let utc = env.json(&["contacts", "list", "--filter", "created:2026-11-30"]);
     assert_eq!(utc.as_array().unwrap().len(), 0);
+
+    // The audit and events lists print local times too (their JSON keeps UTC), and a day given
+    // to `audit list --since` starts at local midnight.
+    let conn = backroom::store::open(&env.db()).unwrap();
+    conn.execute_batch(
+        "INSERT INTO audit_log (at, os_user, role, action, target, outcome)
+         VALUES ('2026-11-29T23:30:00.000Z', 'paul', 'staff', 'printers.add', 'front', 'ok');
+         INSERT INTO events (kind, reference, payload, source, created_at)
+         VALUES ('order.received', 'CMD-1', '{}', 'api', '2026-11-29T23:30:00.000Z');",
+    )
+    .unwrap();
+    drop(conn);
+    let text = |args: &[&str]| {
+        let out = env.command().env("TZ", paris).args(args).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let audit = text(&["audit", "list", "--since", "2026-11-30"]);
+    assert!(audit.contains("2026-11-30 00:30:00"), "{audit}");
+    assert!(text(&["events", "list"]).contains("2026-11-30 00:30:00"));
+    let json = list(&["audit", "list", "--since", "2026-11-30"]);
+    assert_eq!(json.len(), 1, "{json:?}");
+    assert_eq!(json[0]["time"], "2026-11-29T23:30:00.000Z");
+    let utc = env.json(&["audit", "list", "--since", "2026-11-30"]);
+    assert_eq!(utc.as_array().unwrap().len(), 0, "{utc}");
 }

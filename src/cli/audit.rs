@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 use clap::Subcommand;
 
-use super::output::{Failure, emit, table};
+use super::output::{Failure, emit, local_time, table};
 use crate::context::Context;
 use crate::store::audit::{self as store, Filter};
 
@@ -70,7 +70,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                         None => e.user.clone(),
                     };
                     vec![
-                        e.time.clone(),
+                        local_time(&e.time),
                         user,
                         e.role.clone(),
                         e.action.clone(),
@@ -84,15 +84,17 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
-/// `--since`: a date (midnight UTC) or an RFC 3339 time, as the sortable text the log stores.
+/// `--since`: a date (local midnight, as the list shows times) or an RFC 3339 time, as the
+/// sortable text the log stores.
 fn parse_since(text: &str) -> anyhow::Result<String> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
         return Ok(crate::store::to_text(t.with_timezone(&chrono::Utc)));
     }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    if let Some((from, _)) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|_| crate::store::views::fields::local_span(text))
     {
-        return Ok(crate::store::to_text(t.and_utc()));
+        return Ok(from);
     }
     Err(Failure::usage(format!(
         "--since {text}: expected a date like 2026-11-01 or a time like 2026-11-01T08:00:00Z"

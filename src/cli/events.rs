@@ -6,6 +6,7 @@ use anyhow::Context as _;
 
 use crate::cli::Failure;
 use crate::cli::jobs::table;
+use crate::cli::output::local_time;
 use crate::context::Context;
 use crate::printing::EventKind;
 use crate::printing::outbox::{self, OutboxError};
@@ -60,7 +61,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                         e.reference.clone(),
                         e.source.clone(),
                         e.jobs.to_string(),
-                        e.created_at.clone(),
+                        local_time(&e.created_at),
                     ]);
                 }
                 table(&rows)

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::cli::Failure;
 use crate::cli::listing::{self, ListArgs, Stream};
+use crate::cli::output::local_time;
 use crate::context::Context;
 use crate::printing::job::{Attempt, Job, JobState, RetryPolicy};
 use crate::printing::retention;
@@ -352,7 +353,7 @@ fn list_cells(j: &Job) -> Vec<String> {
     }
     vec![
         j.id.to_string(),
-        short_time(&j.created_at),
+        local_time(&j.created_at),
         j.event.clone().unwrap_or_else(|| "-".into()),
         j.document.clone(),
         j.printer.clone().unwrap_or_else(|| "(none)".into()),
@@ -360,7 +361,7 @@ fn list_cells(j: &Job) -> Vec<String> {
         format!("{}/{}", j.attempts, j.max_attempts),
         j.next_attempt_at
             .as_deref()
-            .map(short_time)
+            .map(local_time)
             .unwrap_or_default(),
         j.remote_state.clone().unwrap_or_default(),
         j.last_error
@@ -368,16 +369,6 @@ fn list_cells(j: &Job) -> Vec<String> {
             .map(|e| crate::printing::document::pdf::fit(e, 10.0, 300.0))
             .unwrap_or_default(),
     ]
-}
-
-fn short_time(t: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(t)
-        .map(|d| {
-            d.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_else(|_| t.to_string())
 }
 
 fn show_text(j: &Job, history: &[Attempt]) -> String {
@@ -410,7 +401,7 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
     field("attempts", format!("{} of {}", j.attempts, j.max_attempts));
     field(
         "next attempt",
-        opt(&j.next_attempt_at.as_deref().map(short_time)),
+        opt(&j.next_attempt_at.as_deref().map(local_time)),
     );
     field("last error", opt(&j.last_error));
     field(
@@ -437,8 +428,8 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
             format!("{h} until {}", opt(&j.lease_expires_at)),
         );
     }
-    field("created", short_time(&j.created_at));
-    field("finished", opt(&j.finished_at.as_deref().map(short_time)));
+    field("created", local_time(&j.created_at));
+    field("finished", opt(&j.finished_at.as_deref().map(local_time)));
     s.push_str("\nattempts:\n");
     let mut rows = vec![vec![
         "#".to_string(),
@@ -451,7 +442,7 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
     for (i, a) in history.iter().enumerate() {
         rows.push(vec![
             (i + 1).to_string(),
-            short_time(&a.started_at),
+            local_time(&a.started_at),
             a.outcome.clone(),
             a.worker.clone(),
             opt(&a.remote_ref),

@@ -79,6 +79,17 @@ pub fn emit<T: Serialize>(
     Ok(())
 }
 
+/// A stored time (RFC 3339, UTC) as the text output shows times: local, to the second.
+pub fn local_time(t: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| t.to_string())
+}
+
 /// Formats rows as aligned columns (the first row is the header).
 pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
