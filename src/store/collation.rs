@@ -21,6 +21,11 @@ static COLLATOR: LazyLock<Option<CollatorBorrowed<'static>>> =
 /// the collator, and a key is computed once per row rather than once per comparison.
 pub const KEY_FN: &str = "unicode_key";
 
+/// The SQL function that folds a text to lower case by Unicode's rules (`unicode_lower(name)`):
+/// SQLite's own `lower()`, `LIKE` and `NOCASE` fold ASCII letters only, so `élodie` would not
+/// find `Élodie`.
+pub const LOWER_FN: &str = "unicode_lower";
+
 /// The collator's sort key of `text` (CLDR root order, tertiary strength): byte order of keys is
 /// the collator's order of texts. The text's own bytes follow, so that distinct texts never get
 /// the same key (as [`compare`] breaks ties).
@@ -146,6 +151,17 @@ fn compare_plain(a: &str, b: &str) -> Ordering {
 /// indexes with them).
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_collation(NAME, compare)?;
+    conn.create_scalar_function(LOWER_FN, 1, key_flags(), |ctx| {
+        use rusqlite::types::ValueRef;
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(t) | ValueRef::Blob(t) => {
+                Some(String::from_utf8_lossy(t).to_lowercase())
+            }
+            ValueRef::Integer(i) => Some(i.to_string()),
+            ValueRef::Real(f) => Some(f.to_string()),
+            ValueRef::Null => None,
+        })
+    })?;
     conn.create_scalar_function(KEY_FN, 1, key_flags(), |ctx| key_of(ctx.get_raw(0)))
 }
 

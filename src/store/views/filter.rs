@@ -153,13 +153,11 @@ impl Filter {
                         parts.push(format!("({cond})"));
                     }
                     None => {
-                        let any: Vec<String> = view
-                            .search
-                            .iter()
-                            .map(|e| format!("{e} LIKE ? ESCAPE '\\'"))
-                            .collect();
-                        for _ in view.search {
-                            values.push(Value::Text(like_pattern(w)));
+                        let mut any = Vec::new();
+                        for e in view.search {
+                            let (e, w) = case_folded(e, w);
+                            any.push(format!("{e} LIKE ? ESCAPE '\\'"));
+                            values.push(Value::Text(like_pattern(&w)));
                         }
                         parts.push(format!("({})", any.join(" OR ")));
                     }
@@ -180,12 +178,20 @@ impl Filter {
                         values.push(Value::Text(query));
                         cond
                     } else {
+                        let kind = fields::kind(view, col);
+                        // Text typed by the operator is compared without case (Unicode's).
+                        let text = matches!(kind, Kind::Text | Kind::Code)
+                            && matches!(op, Op::Contains | Op::Prefix | Op::Equal);
+                        let (expr, value) = if text {
+                            case_folded(expr, value)
+                        } else {
+                            (expr.to_string(), value.clone())
+                        };
                         let bound = match op {
-                            Op::Contains => like_pattern(value),
-                            Op::Prefix => format!("{}%", escape_like(value)),
+                            Op::Contains => like_pattern(&value),
+                            Op::Prefix => format!("{}%", escape_like(&value)),
                             _ => value.clone(),
                         };
-                        let kind = fields::kind(view, col);
                         values.push(match kind {
                             Kind::Number => number_or_text(bound),
                             _ => Value::Text(bound),
@@ -257,6 +263,21 @@ fn escape_like(w: &str) -> String {
     w.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+/// `expr` and `text` as a text comparison without case takes them: SQLite's `LIKE` and `NOCASE`
+/// fold ASCII letters only, so a text with others (`élodie`) is compared in lower case on both
+/// sides, through `unicode_lower` (as the trigram index folds them). ASCII text keeps the plain
+/// expression (and its index, for `=`).
+fn case_folded(expr: &str, text: &str) -> (String, String) {
+    if text.is_ascii() {
+        (expr.to_string(), text.to_string())
+    } else {
+        (
+            format!("{}({expr})", crate::store::collation::LOWER_FN),
+            text.to_lowercase(),
+        )
+    }
 }
 
 fn like_pattern(w: &str) -> String {
@@ -451,10 +472,15 @@ mod tests {
         let (sql, values) = f.sql(&CONTACTS);
         assert!(sql.contains("c.name LIKE ?"), "{sql}");
         assert_eq!(values, vec![Value::Text("%lod%".into())]);
-        let f = Filter::parse(&CONTACTS, "name:=Élodie").unwrap();
+        let f = Filter::parse(&CONTACTS, "name:=Anna").unwrap();
         let (sql, values) = f.sql(&CONTACTS);
         assert!(sql.contains("c.name = ?"), "{sql}");
-        assert_eq!(values, vec![Value::Text("Élodie".into())]);
+        assert_eq!(values, vec![Value::Text("Anna".into())]);
+        // Exact, without case beyond ASCII too.
+        let f = Filter::parse(&CONTACTS, "name:=Élodie").unwrap();
+        let (sql, values) = f.sql(&CONTACTS);
+        assert!(sql.contains("unicode_lower(c.name) = ?"), "{sql}");
+        assert_eq!(values, vec![Value::Text("élodie".into())]);
     }
 
     #[test]
@@ -489,6 +515,36 @@ mod tests {
         assert!(sql.contains("NOT (j.created_at < ?)"), "{sql}");
         assert_eq!(values, vec![utc(2026, 12, 1, 0)]);
         assert!(Filter::parse(&PRINT_JOBS, "created:2026-13").is_err());
+    }
+
+    #[test]
+    fn text_with_letters_beyond_ascii_is_compared_without_case_through_unicode_lower() {
+        let conn = crate::store::open_in_memory().unwrap();
+        for (name, email) in [("Élodie Dupont", "e@x.org"), ("Özlem Kaya", "o@x.org")] {
+            crate::store::contacts::insert(&conn, name, email, None).unwrap();
+        }
+        let names = |filter: &str| -> Vec<String> {
+            let f = Filter::parse(&CONTACTS, filter).unwrap();
+            let (cond, values) = f.sql(&CONTACTS);
+            conn.prepare(&format!(
+                "SELECT c.name FROM {} WHERE {cond} ORDER BY c.id",
+                CONTACTS.from
+            ))
+            .unwrap()
+            .query_map(rusqlite::params_from_iter(values), |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+        };
+        assert_eq!(names("élodie"), ["Élodie Dupont"]);
+        assert_eq!(names("ÖZLEM"), ["Özlem Kaya"]);
+        assert_eq!(names("name:élo"), ["Élodie Dupont"]);
+        assert_eq!(names("name:=\"élodie dupont\""), ["Élodie Dupont"]);
+        // Accents still count, as in the trigram index.
+        assert!(names("elodie").is_empty());
+        // ASCII text keeps the plain comparison.
+        let (sql, _) = Filter::parse(&CONTACTS, "dupont").unwrap().sql(&CONTACTS);
+        assert!(!sql.contains("unicode_lower"), "{sql}");
     }
 
     #[test]
