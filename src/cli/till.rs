@@ -405,7 +405,7 @@ fn queue_command(ctx: &Context, command: QueueCommand) -> anyhow::Result<()> {
                         q.seq.to_string(),
                         q.uuid.clone(),
                         q.kind.clone(),
-                        q.created_at.clone(),
+                        crate::cli::output::local_time(&q.created_at),
                         q.attempts.to_string(),
                         q.last_error.clone().unwrap_or_default(),
                     ]
@@ -427,8 +427,8 @@ fn queue_command(ctx: &Context, command: QueueCommand) -> anyhow::Result<()> {
                             q.seq.to_string(),
                             q.uuid.clone(),
                             q.kind.clone(),
-                            q.created_at.clone(),
-                            a.at.clone(),
+                            crate::cli::output::local_time(&q.created_at),
+                            crate::cli::output::local_time(&a.at),
                             a.by.clone(),
                             a.reason.clone(),
                         ])
