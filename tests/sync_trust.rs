@@ -523,6 +523,23 @@ fn keygen_writes_a_private_key_only_its_owner_reads_and_prints_the_public_key_la
     );
 }
 
+/// A server whose folder LYON is the PostgreSQL database `shop`, its customers table `cli`
+/// holding `customers` (SQL values), and `backroom serve` for it.
+fn lyon_server(pg: &Postgres, customers: &str) -> (TestEnv, Serve) {
+    pg.create_database("shop");
+    pg.psql(
+        "shop",
+        &format!(
+            "CREATE TABLE cli (code text PRIMARY KEY, name text, city text, credit numeric(10,2), category text);
+             INSERT INTO cli VALUES {customers};"
+        ),
+    );
+    let server = server_env("");
+    add_folder(&server, &pg_flags(pg));
+    let serve = Serve::start(&server, support::free_port());
+    (server, serve)
+}
+
 /// Pushes one item straight to `/api/till/push` with a till's token (what a hostile till could
 /// send); returns the HTTP reply.
 fn push_item(port: u16, token: &str, till: &str, kind: &str, payload: serde_json::Value) -> String {
@@ -548,17 +565,12 @@ fn push_item(port: u16, token: &str, till: &str, kind: &str, payload: serde_json
 #[test]
 fn customers_are_created_once_and_a_till_changes_only_its_own() {
     let pg = Postgres::start();
-    pg.create_database("shop");
-    pg.psql(
-        "shop",
-        "CREATE TABLE cli (code text PRIMARY KEY, name text, city text, credit numeric(10,2), category text);
-         INSERT INTO cli VALUES ('MODELE', 'Client modèle', '', 0, 'RETAIL'), ('HQ001', 'Siège', 'Lyon', 500, 'PRO');",
+    let (_server, serve) = lyon_server(
+        &pg,
+        "('MODELE', 'Client modèle', '', 0, 'RETAIL'), ('HQ001', 'Siège', 'Lyon', 500, 'PRO')",
     );
+    let serve_port = serve.port;
     let count = |sql: &str| -> i64 { pg.psql("shop", sql).trim().parse().unwrap() };
-    let server = server_env("");
-    add_folder(&server, &pg_flags(&pg));
-    let serve_port = support::free_port();
-    let _serve = Serve::start(&server, serve_port);
     let proxy = Proxy::start(serve_port);
     let ws = format!("http://127.0.0.1:{}", proxy.port);
     let till1 = till_env("1", &trusting());
@@ -705,17 +717,9 @@ fn customers_are_created_once_and_a_till_changes_only_its_own() {
 #[test]
 fn an_item_the_server_refuses_is_set_aside_so_that_the_tickets_after_it_go_through() {
     let pg = Postgres::start();
-    pg.create_database("shop");
-    pg.psql(
-        "shop",
-        "CREATE TABLE cli (code text PRIMARY KEY, name text, city text, credit numeric(10,2), category text);
-         INSERT INTO cli VALUES ('MODELE', 'Client modèle', '', 0, 'RETAIL');",
-    );
+    let (_server, serve) = lyon_server(&pg, "('MODELE', 'Client modèle', '', 0, 'RETAIL')");
+    let serve_port = serve.port;
     let count = |sql: &str| -> i64 { pg.psql("shop", sql).trim().parse().unwrap() };
-    let server = server_env("");
-    add_folder(&server, &pg_flags(&pg));
-    let serve_port = support::free_port();
-    let _serve = Serve::start(&server, serve_port);
     let till = till_env("2", &trusting());
     add_folder(
         &till,

@@ -22,6 +22,18 @@ pub async fn serve(daemon: Arc<Daemon>, mut stream: UnixStream) {
     }
 }
 
+/// Answers a refusal (the session ends).
+async fn refuse(stream: &mut UnixStream, message: String) -> Result<(), FrameError> {
+    protocol::write(
+        stream,
+        &Reply::Error {
+            code: REFUSED,
+            message,
+        },
+    )
+    .await
+}
+
 async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), FrameError> {
     let uid = stream.peer_cred()?.uid();
     let mut who = Identity::of_peer(uid, &daemon.ctx.config);
@@ -85,29 +97,13 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
                         )
                         .await?;
                     }
-                    Err(message) => {
-                        return protocol::write(
-                            stream,
-                            &Reply::Error {
-                                code: REFUSED,
-                                message,
-                            },
-                        )
-                        .await;
-                    }
+                    Err(message) => return refuse(stream, message).await,
                 }
             }
             tui @ Request::Tui { .. } => first = Some(tui),
             _ => {
                 let message = format!("{} is a shared terminal account: sign in first", who.user);
-                return protocol::write(
-                    stream,
-                    &Reply::Error {
-                        code: REFUSED,
-                        message,
-                    },
-                )
-                .await;
+                return refuse(stream, message).await;
             }
         }
     }

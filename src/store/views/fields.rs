@@ -77,7 +77,8 @@ pub fn normalize(kind: &Kind, value: &str) -> Option<String> {
                 .map(|v| (*v).to_string())
         }
         Kind::Number => value.parse::<i64>().ok().map(|n| n.to_string()),
-        Kind::Time => is_time(value).then(|| value.replace(' ', "T")),
+        // A time stands for a span of instants ([`local_span`]): its first one.
+        Kind::Time => local_span(value).map(|(from, _)| from),
     }
 }
 

@@ -45,7 +45,6 @@ enum Term {
 enum Op {
     Equal,
     Contains,
-    Prefix,
     Less,
     LessOrEqual,
     Greater,
@@ -181,7 +180,7 @@ impl Filter {
                         let kind = fields::kind(view, col);
                         // Text typed by the operator is compared without case (Unicode's).
                         let text = matches!(kind, Kind::Text | Kind::Code)
-                            && matches!(op, Op::Contains | Op::Prefix | Op::Equal);
+                            && matches!(op, Op::Contains | Op::Equal);
                         let (expr, value) = if text {
                             case_folded(expr, value)
                         } else {
@@ -189,7 +188,6 @@ impl Filter {
                         };
                         let bound = match op {
                             Op::Contains => like_pattern(&value),
-                            Op::Prefix => format!("{}%", escape_like(&value)),
                             _ => value.clone(),
                         };
                         values.push(match kind {
@@ -205,7 +203,7 @@ impl Filter {
                                 format!("{expr} = ?")
                             }
                             Op::Equal => format!("{expr} = ? COLLATE NOCASE"),
-                            Op::Contains | Op::Prefix => format!("{expr} LIKE ? ESCAPE '\\'"),
+                            Op::Contains => format!("{expr} LIKE ? ESCAPE '\\'"),
                             Op::Less => format!("{expr} < ?"),
                             Op::LessOrEqual => format!("{expr} <= ?"),
                             Op::Greater => format!("{expr} > ?"),
@@ -362,7 +360,7 @@ fn term(view: &View, token: Token) -> Result<Term, FilterError> {
     } else {
         match kind {
             Kind::Text => (Op::Contains, raw),
-            Kind::Time => (Op::Prefix, raw),
+            // A time without an operator is the span it names.
             _ => (Op::Equal, raw),
         }
     };
@@ -385,7 +383,7 @@ fn term(view: &View, token: Token) -> Result<Term, FilterError> {
             Op::GreaterOrEqual => (Some(from), None),
             Op::Less => (None, Some(from)),
             Op::LessOrEqual => (None, Some(until)),
-            Op::Equal | Op::Prefix | Op::Contains => (Some(from), Some(until)),
+            Op::Equal | Op::Contains => (Some(from), Some(until)),
         };
         return Ok(Term::Span {
             column,
