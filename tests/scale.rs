@@ -997,4 +997,26 @@ fn a_time_in_a_filter_is_local_time_as_the_lists_show_it() {
     assert_eq!(json[0]["time"], "2026-11-29T23:30:00.000Z");
     let utc = env.json(&["audit", "list", "--since", "2026-11-30"]);
     assert_eq!(utc.as_array().unwrap().len(), 0, "{utc}");
+
+    // The short lists put together in Rust show local times as well, and filter a time field on
+    // the stored time: an operator created at 00:30 Paris time is found under the Paris day.
+    let conn = backroom::store::open(&env.db()).unwrap();
+    conn.execute(
+        "INSERT INTO operators (name, role, password_hash, locked_until, created_at)
+         VALUES ('léa', 'staff', 'x', '2026-11-30T23:30:00.000Z', '2026-11-29T23:30:00.000Z')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let operators = text(&["operators", "list"]);
+    let lea = operators.lines().find(|l| l.starts_with("léa")).unwrap();
+    assert!(
+        lea.contains("2026-11-30 00:30:00") && lea.contains("2026-12-01 00:30:00"),
+        "{operators}"
+    );
+    let found = list(&["operators", "list", "--filter", "created:2026-11-30"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["created_at"], "2026-11-29T23:30:00.000Z");
+    let utc = env.json(&["operators", "list", "--filter", "created:2026-11-30"]);
+    assert_eq!(utc.as_array().unwrap().len(), 0, "{utc}");
 }

@@ -270,7 +270,7 @@ fn list(ctx: &Context, state: Option<&str>, args: &ListArgs) -> anyhow::Result<(
                 c.company.clone().unwrap_or_default(),
                 c.terms_accepted_at
                     .as_deref()
-                    .map(invite::human_time)
+                    .map(crate::cli::output::local_time)
                     .unwrap_or_else(|| "-".into()),
             ]
         };
@@ -332,7 +332,7 @@ fn show(ctx: &Context, email: &str) -> anyhow::Result<()> {
                 contact
                     .terms_accepted_at
                     .as_deref()
-                    .map(invite::human_time)
+                    .map(crate::cli::output::local_time)
                     .unwrap_or_else(|| "-".into())
             ),
             format!("actions:        {}", actions.join(", ")),
@@ -343,7 +343,7 @@ fn show(ctx: &Context, email: &str) -> anyhow::Result<()> {
                 "  {} {} since {}",
                 i.provider,
                 i.subject,
-                invite::human_time(&i.created_at)
+                crate::cli::output::local_time(&i.created_at)
             ));
         }
         out.push(format!("jobs:           {}", jobs.len()));

@@ -425,7 +425,10 @@ fn show_text(j: &Job, history: &[Attempt]) -> String {
     if let Some(h) = &j.lease_holder {
         field(
             "leased by",
-            format!("{h} until {}", opt(&j.lease_expires_at)),
+            format!(
+                "{h} until {}",
+                opt(&j.lease_expires_at.as_deref().map(local_time))
+            ),
         );
     }
     field("created", local_time(&j.created_at));

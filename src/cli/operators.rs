@@ -3,7 +3,7 @@
 
 use clap::Subcommand;
 
-use super::output::{Failure, emit, table};
+use super::output::{Failure, emit, local_time, table};
 use crate::config::Role;
 use crate::context::Context;
 use crate::service::operators::{self, OperatorError};
@@ -57,7 +57,11 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                     vec![
                         o.name.clone(),
                         o.role.clone(),
-                        o.locked_until.clone().unwrap_or_default(),
+                        o.locked_until
+                            .as_deref()
+                            .map(local_time)
+                            .unwrap_or_default(),
+                        // `created` filters as a time: on the stored UTC, as the panes do.
                         o.created_at.clone(),
                     ]
                 })?;
@@ -71,8 +75,11 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                     vec![
                         o.name.clone(),
                         o.role.clone(),
-                        o.locked_until.clone().unwrap_or_default(),
-                        o.created_at.clone(),
+                        o.locked_until
+                            .as_deref()
+                            .map(local_time)
+                            .unwrap_or_default(),
+                        local_time(&o.created_at),
                     ]
                 }));
                 table(&rows)

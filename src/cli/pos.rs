@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use serde::Serialize;
 
+use crate::cli::output::local_time;
 use crate::cli::{Failure, emit};
 use crate::context::Context;
 use crate::pos::conntest::{self, ConnectionTest, Target};
@@ -473,7 +474,8 @@ fn show_text(d: &FolderDetail) -> String {
     let form = FolderForm::from_folder(&d.folder);
     let mut out = format!(
         "POS folder {} (created {})\n",
-        d.folder.code, d.folder.created_at
+        d.folder.code,
+        local_time(&d.folder.created_at)
     );
     for tab in Tab::ALL {
         out.push_str(&format!("\n[{}]\n", tab.label()));
@@ -505,7 +507,7 @@ fn show_text(d: &FolderDetail) -> String {
                     "  {:<12} {} at {}\n",
                     target.label(),
                     t.verdict.summary(),
-                    t.tested_at
+                    local_time(&t.tested_at)
                 ));
                 if let Some(detail) = &t.verdict.detail {
                     out.push_str(&format!("  {:<12} {detail}\n", ""));
@@ -521,7 +523,8 @@ fn show_text(d: &FolderDetail) -> String {
             .unwrap_or_default();
         let last = match (&p.last_run_at, &p.last_outcome) {
             (Some(at), Some(o)) => format!(
-                "last run {at}: {o}{}",
+                "last run {}: {o}{}",
+                local_time(at),
                 p.last_message
                     .as_deref()
                     .map(|m| format!(" ({m})"))
@@ -650,7 +653,7 @@ fn history(ctx: &Context, code: &str, limit: u32) -> anyhow::Result<()> {
         ]];
         for t in &tests {
             rows.push(vec![
-                t.tested_at.clone(),
+                local_time(&t.tested_at),
                 t.verdict.target.as_str().into(),
                 t.verdict
                     .failure

@@ -370,7 +370,10 @@ fn details(p: &Printer) -> String {
             }
         ),
         format!("default:   {}", if p.is_default { "yes" } else { "no" }),
-        format!("created:   {}", p.created_at),
+        format!(
+            "created:   {}",
+            crate::cli::output::local_time(&p.created_at)
+        ),
     ]);
     lines.join("\n")
 }

@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use crate::cli::output::local_time;
 use crate::cli::{Failure, emit};
 use crate::context::Context;
 use crate::sync::SyncError;
@@ -306,8 +307,8 @@ fn runs(ctx: &Context, folder: Option<&str>, limit: i64) -> anyhow::Result<()> {
                 r.id,
                 r.folder.as_deref().unwrap_or("-"),
                 r.process,
-                r.started_at,
-                r.finished_at.as_deref().unwrap_or("…"),
+                local_time(&r.started_at),
+                r.finished_at.as_deref().map_or("…".into(), local_time),
                 r.rows,
                 r.batches,
                 r.bytes,

@@ -101,7 +101,9 @@ fn cells(p: &crate::pos::process::Process) -> Vec<String> {
         p.confirm_mode
             .map(|c| c.to_string())
             .unwrap_or_else(|| "-".into()),
-        p.last_run_at.clone().unwrap_or_else(|| "never".into()),
+        p.last_run_at
+            .as_deref()
+            .map_or_else(|| "never".into(), crate::cli::output::local_time),
         match (&p.last_outcome, &p.last_message) {
             (Some(o), Some(m)) => format!("{o}: {m}"),
             (Some(o), None) => o.clone(),

@@ -256,7 +256,9 @@ fn render(folder: &PosFolder, tables: &[SyncTable], none_at_all: bool) -> String
                 Some(true) => "yes".into(),
                 Some(false) => "MISSING".into(),
             },
-            t.checked_at.clone().unwrap_or_else(|| "never".into()),
+            t.checked_at
+                .as_deref()
+                .map_or_else(|| "never".into(), crate::cli::output::local_time),
         ]);
     }
     table(&rows)

@@ -32,7 +32,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                     t.size_bytes,
                     t.sha256,
                     t.uploaded_by,
-                    crate::contacts::invite::human_time(&t.uploaded_at)
+                    crate::cli::output::local_time(&t.uploaded_at)
                 ),
                 None => "no terms of service uploaded yet (backroom terms upload FILE)".into(),
             })

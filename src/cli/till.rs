@@ -317,7 +317,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                         format!(
                             "{}  {}  {:.2}  {}",
                             r["number"].as_str().unwrap_or(""),
-                            r["sold_at"].as_str().unwrap_or(""),
+                            crate::cli::output::local_time(r["sold_at"].as_str().unwrap_or("")),
                             r["total_cents"].as_i64().unwrap_or(0) as f64 / 100.0,
                             if r["sent"].as_bool().unwrap_or(false) {
                                 "sent"
