@@ -7,9 +7,15 @@
 //!   a real PostgreSQL, through a proxy that drops every `SYNC_BENCH_DROP_EVERY`-th reply (default
 //!   50): tickets/s, p50/p99 push latency, the server's peak RSS, lost and duplicated tickets.
 //!   `SYNC_BENCH_ONLY=fleet` runs only the fleet.
+//! - the purge of a till's confirmed queue (`SYNC_BENCH_PURGED`, default 100,000 items confirmed
+//!   31 days ago, as after a long outage) that every push ends with, while another writer (the till
+//!   selling) records its longest wait for the write lock. `SYNC_BENCH_ONLY=queue_purge` runs only
+//!   that.
 
 #[path = "sync/fleet.rs"]
 mod fleet;
+#[path = "common/probe.rs"]
+mod probe;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -100,9 +106,10 @@ fn folder_row(store: &Path, erp: &Path, share: &Path, ws: &str) -> backroom::syn
 }
 
 fn main() {
-    if std::env::var("SYNC_BENCH_ONLY").as_deref() == Ok("fleet") {
-        fleet::run();
-        return;
+    match std::env::var("SYNC_BENCH_ONLY").as_deref() {
+        Ok("fleet") => return fleet::run(),
+        Ok("queue_purge") => return queue_purge(),
+        _ => {}
     }
     let rows = env_count("SYNC_BENCH_ROWS", 1_000_000);
     let tickets = env_count("SYNC_BENCH_TICKETS", 100_000);
@@ -236,6 +243,7 @@ fn main() {
 
     push(&rt, dir.path(), &erp, tickets);
     drop(rt);
+    queue_purge();
     fleet::run();
 }
 
@@ -325,4 +333,45 @@ fn push(rt: &tokio::runtime::Runtime, dir: &Path, erp: &Path, count: usize) {
     );
     let _ = serve.kill();
     let _ = serve.wait();
+}
+
+/// A till's queue after a long outage: `SYNC_BENCH_PURGED` tickets confirmed 31 days ago and 1,000
+/// waiting; the purge a push ends with (`sync::queue::purge_acked`, 30 days) while another writer
+/// commits every 5 ms, as the till goes on selling.
+fn queue_purge() {
+    let purged = env_count("SYNC_BENCH_PURGED", 100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("till.db");
+    let conn = backroom::store::open(&db).unwrap();
+    let acked = backroom::store::to_text(chrono::Utc::now() - chrono::Duration::days(31));
+    conn.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
+         INSERT INTO till_queue (uuid, folder, kind, payload, created_at, acked_at)
+         SELECT printf('%08x-0000-4000-8000-%012x', abs(random()) % 4294967296, i), 'PARIS',
+                'ticket',
+                printf('{\"number\":\"T%07d\",\"total_cents\":%d,\"lines\":[{\"article\":\"Café crème\",\"qty\":2,\"cents\":320}]}', i, i % 10000),
+                ?2, CASE WHEN i < ?3 THEN ?2 END
+         FROM n",
+        rusqlite::params![purged as i64 + 1_000, acked, purged as i64],
+    )
+    .unwrap();
+    drop(conn);
+    let writer = probe::Probe::start(&db);
+    std::thread::sleep(Duration::from_millis(50));
+    let conn = backroom::store::open(&db).unwrap();
+    let t = Instant::now();
+    let n = backroom::sync::queue::purge_acked(&conn, 30).unwrap();
+    let took = t.elapsed();
+    let (wait, whole, commits) = writer.stop().unwrap();
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM till_queue", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((n, left), (purged, 1_000), "purged {n}, {left} left");
+    println!(
+        "queue purge: {n} confirmed items older than 30 days in {:.0} ms; another writer's longest \
+         wait for the lock {:.1} ms, longest transaction {:.1} ms, over {commits} commits",
+        took.as_secs_f64() * 1e3,
+        wait.as_secs_f64() * 1e3,
+        whole.as_secs_f64() * 1e3
+    );
 }

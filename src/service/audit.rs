@@ -121,14 +121,7 @@ impl Sink {
 /// Purges entries older than the retention, batch after batch; returns how many went.
 pub fn purge(conn: &Connection) -> rusqlite::Result<usize> {
     let before = crate::store::to_text(chrono::Utc::now() - chrono::Duration::days(RETENTION_DAYS));
-    let mut total = 0;
-    loop {
-        let n = store::purge_batch(conn, &before, PURGE_BATCH)?;
-        total += n;
-        if n < PURGE_BATCH {
-            return Ok(total);
-        }
-    }
+    store::purge(conn, &before, PURGE_BATCH)
 }
 
 #[cfg(test)]

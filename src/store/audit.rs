@@ -107,12 +107,15 @@ pub fn count_more(
     })
 }
 
-/// Deletes up to `batch` entries older than `before` in one short transaction; returns how many.
-pub fn purge_batch(conn: &Connection, before: &str, batch: usize) -> rusqlite::Result<usize> {
-    let batch = i64::try_from(batch).unwrap_or(i64::MAX);
-    conn.execute(
-        "DELETE FROM audit_log WHERE id IN
-           (SELECT id FROM audit_log WHERE at < ?1 ORDER BY id LIMIT ?2)",
-        params![before, batch],
+/// Deletes the entries older than `before`, `batch` per short transaction; returns how many.
+pub fn purge(conn: &Connection, before: &str, batch: usize) -> rusqlite::Result<usize> {
+    crate::store::purge::in_batches(
+        conn,
+        &format!(
+            "DELETE FROM audit_log WHERE id IN
+               (SELECT id FROM audit_log WHERE at < ?1 ORDER BY id LIMIT {batch})"
+        ),
+        [before],
+        batch,
     )
 }

@@ -902,12 +902,12 @@ fn purge_jobs(
         if n < PURGE_BATCH {
             return Ok(());
         }
-        give_way(held.elapsed());
+        crate::store::purge::give_way(held.elapsed());
         // Each batch leaves a segment of deletions in the trigram index: merge them as they
         // come, a step per batch, before FTS5 has to merge 32 of a level at once.
         let step = std::time::Instant::now();
         tidy_search(conn)?;
-        give_way(step.elapsed());
+        crate::store::purge::give_way(step.elapsed());
     }
 }
 
@@ -978,17 +978,6 @@ fn sweep(
             Some(last) if batch.len() == PURGE_BATCH => after = last.clone(),
             _ => return Ok(deleted),
         }
-        give_way(held.elapsed());
+        crate::store::purge::give_way(held.elapsed());
     }
-}
-
-/// Leaves the write lock free between two batches for twice as long as the last batch held it
-/// (2 to 50 ms): a purge takes the lock a third of the time. Another writer waiting in SQLite's busy handler only retries now and then (after 1,
-/// 2, 5 … 100 ms); a purge that began its next batch at once would take the lock back before
-/// that writer looked again, and keep it waiting for the whole purge (530 ms on 1,000,000 jobs).
-fn give_way(held: std::time::Duration) {
-    std::thread::sleep((held * 2).clamp(
-        std::time::Duration::from_millis(2),
-        std::time::Duration::from_millis(50),
-    ));
 }

@@ -11,6 +11,7 @@ pub mod operators;
 pub mod pos;
 pub mod printers;
 pub mod printing;
+pub mod purge;
 pub mod settings;
 pub mod sync;
 pub mod views;
@@ -40,6 +41,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/contacts_keys.sql"),
     include_str!("schema/search_merging.sql"),
     include_str!("schema/till_set_aside.sql"),
+    include_str!("schema/purge_indexes.sql"),
 ];
 
 /// The schema version a fully migrated database has.

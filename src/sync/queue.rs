@@ -488,11 +488,67 @@ pub fn put_back(conn: &mut Connection, folder: &str, uuid: &str) -> Result<bool,
     Ok(true)
 }
 
-/// Forgets confirmed items older than `days`.
+/// Confirmed items a purge deletes per transaction.
+pub const PURGE_BATCH: usize = 500;
+
+/// Forgets confirmed items older than `days`, [`PURGE_BATCH`] per transaction, so that the till
+/// goes on selling during the purge of a long outage's backlog.
 pub fn purge_acked(conn: &Connection, days: i64) -> Result<usize, SyncError> {
     let cutoff = crate::store::to_text(chrono::Utc::now() - chrono::Duration::days(days));
-    Ok(conn.execute(
-        "DELETE FROM till_queue WHERE acked_at IS NOT NULL AND acked_at < ?1",
-        [cutoff],
+    Ok(crate::store::purge::in_batches(
+        conn,
+        &format!(
+            "DELETE FROM till_queue WHERE seq IN (SELECT seq FROM till_queue
+             WHERE acked_at IS NOT NULL AND acked_at < ?1 LIMIT {PURGE_BATCH})"
+        ),
+        [&cutoff],
+        PURGE_BATCH,
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_forgets_only_confirmed_items_past_the_days_and_reads_them_through_an_index() {
+        let conn = crate::store::open_in_memory().unwrap();
+        let ago = |days| crate::store::to_text(chrono::Utc::now() - chrono::Duration::days(days));
+        let (old, recent) = (ago(31), ago(1));
+        // Old and confirmed (more than two batches), confirmed yesterday, never confirmed.
+        for (i, acked) in (0..1_210)
+            .map(|i| (i, Some(old.as_str())))
+            .chain((1_210..1_220).map(|i| (i, Some(recent.as_str()))))
+            .chain((1_220..1_230).map(|i| (i, None)))
+        {
+            conn.execute(
+                "INSERT INTO till_queue (uuid, folder, kind, payload, created_at, acked_at)
+                 VALUES (?1, 'PARIS', 'ticket', '{}', ?2, ?3)",
+                rusqlite::params![format!("u{i}"), old, acked],
+            )
+            .unwrap();
+        }
+        assert_eq!(purge_acked(&conn, 30).unwrap(), 1_210);
+        let left: Vec<String> = conn
+            .prepare("SELECT uuid FROM till_queue ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let expected: Vec<String> = (1_210..1_230).map(|i| format!("u{i}")).collect();
+        assert_eq!(left, expected);
+        let plan: Vec<String> = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT seq FROM till_queue
+                 WHERE acked_at IS NOT NULL AND acked_at < ?1 LIMIT 500",
+            )
+            .unwrap()
+            .query_map([&old], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let plan = plan.join("; ");
+        assert!(plan.contains("till_queue_acked"), "{plan}");
+    }
 }

@@ -1,0 +1,44 @@
+//! Deleting many rows without keeping other writers out: batches in short transactions, and the
+//! write lock left free between them.
+
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, Params};
+
+/// Runs `delete` (a `DELETE` of at most `batch` rows, through a `LIMIT` in a subquery) in its own
+/// `IMMEDIATE` transaction again and again, giving way between two, until it deletes fewer than
+/// `batch` rows; returns how many went.
+pub fn in_batches<P: Params + Clone>(
+    conn: &Connection,
+    delete: &str,
+    params: P,
+    batch: usize,
+) -> rusqlite::Result<usize> {
+    let mut stmt = conn.prepare(delete)?;
+    let mut total = 0;
+    loop {
+        let held = Instant::now();
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let n = match stmt.execute(params.clone()) {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        };
+        conn.execute_batch("COMMIT")?;
+        total += n;
+        if n < batch {
+            return Ok(total);
+        }
+        give_way(held.elapsed());
+    }
+}
+
+/// Leaves the write lock free between two batches for twice as long as the last batch held it
+/// (2 to 50 ms), so a purge takes the lock a third of the time. A purge that began its next batch
+/// at once took the lock back before a waiting writer's busy handler looked again, and kept that
+/// writer out for the whole purge (530 ms on 1,000,000 jobs).
+pub fn give_way(held: Duration) {
+    std::thread::sleep((held * 2).clamp(Duration::from_millis(2), Duration::from_millis(50)));
+}
