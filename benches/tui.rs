@@ -10,7 +10,8 @@
 //! exists); `BACKROOM_BENCH_KEYS` scales the number of keys timed (default 1.0).
 //!
 //! The purge of the oldest 100,000 jobs runs on a copy of the store (in `TMPDIR`), timing another
-//! writer's longest wait; `BACKROOM_BENCH_PURGE=0` skips it, `BACKROOM_BENCH_FTS='automerge=0
+//! writer's longest wait, then the search index's merge steps and two bulk actions (every failed
+//! job rescheduled, every pending one cancelled) the same way; `BACKROOM_BENCH_PURGE=0` skips it, `BACKROOM_BENCH_FTS='automerge=0
 //! crisismerge=64'` sets FTS5 options of the copy's trigram index first (to try other settings).
 //!
 //! Then the same store through the daemon: `backroom daemon` (worker, web service, socket) hosts
@@ -448,6 +449,30 @@ fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
         wait.as_secs_f64() * 1e3,
         whole.as_secs_f64() * 1e3
     );
+    // Bulk actions on the million jobs: every failed job rescheduled, then every pending one
+    // cancelled (the TUI's "all filtered" and `jobs reschedule|cancel --state`).
+    for (what, state) in [("reschedule", "failed"), ("cancel", "pending")] {
+        let ids: Vec<i64> = conn
+            .prepare("SELECT id FROM print_jobs WHERE state = ?1 ORDER BY id")?
+            .query_map([state], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let writer = Probe::start(&copy);
+        let t = Instant::now();
+        let done = match what {
+            "reschedule" => backroom::store::jobs::reschedule(&mut conn, &ids)?,
+            _ => backroom::store::jobs::cancel(&mut conn, &ids)?,
+        };
+        let took = t.elapsed();
+        let (wait, whole, commits) = writer.stop()?;
+        println!(
+            "bulk {what}: {} {state} jobs in {:.2} s; another writer's longest wait for the lock \
+             {:.1} ms, longest transaction {:.1} ms, over {commits} commits",
+            done.len(),
+            took.as_secs_f64(),
+            wait.as_secs_f64() * 1e3,
+            whole.as_secs_f64() * 1e3
+        );
+    }
     drop(conn);
     for f in ["purge.db", "purge.db-wal", "purge.db-shm"] {
         let _ = std::fs::remove_file(dir.join(f));

@@ -433,6 +433,38 @@ fn a_purge_gives_the_write_lock_back_between_small_batches() {
 }
 
 #[test]
+fn bulk_actions_change_every_job_in_short_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("b.db");
+    seed_jobs(&db, 450, 1, "2026-11-01T00:00:00.000Z");
+    let mut conn = backroom::store::open(&db).unwrap();
+    let commits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = commits.clone();
+    conn.commit_hook(Some(move || {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        false
+    }))
+    .unwrap();
+    let ids: Vec<i64> = (1..=450).collect();
+    let chunks = 450usize.div_ceil(backroom::store::jobs::BULK_CHUNK);
+    assert!(chunks > 1);
+    // Every failed job back to pending, then every pending one cancelled: all of them, in
+    // order, a chunk per transaction (one transaction held the lock 3 s on 18,000 jobs).
+    let rescheduled = backroom::store::jobs::reschedule(&mut conn, &ids).unwrap();
+    assert_eq!(rescheduled, ids);
+    assert_eq!(commits.swap(0, std::sync::atomic::Ordering::SeqCst), chunks);
+    let cancelled = backroom::store::jobs::cancel(&mut conn, &ids).unwrap();
+    assert_eq!(cancelled, ids);
+    assert_eq!(commits.load(std::sync::atomic::Ordering::SeqCst), chunks);
+    let by_state = |state: &str| {
+        backroom::store::counts::kept(&conn, &format!("print_jobs.{state}"))
+            .unwrap()
+            .unwrap_or(0)
+    };
+    assert_eq!((by_state("failed"), by_state("cancelled")), (0, 450));
+}
+
+#[test]
 fn the_search_index_is_merged_in_small_steps_and_finds_every_job_after() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("b.db");

@@ -624,39 +624,45 @@ fn transition(
     set: &str,
 ) -> rusqlite::Result<Vec<i64>> {
     let mut changed = Vec::new();
-    let sql = format!("UPDATE print_jobs SET {set} WHERE id = ?1 AND state = ?2");
+    let mut update = tx.prepare_cached(&format!(
+        "UPDATE print_jobs SET {set} WHERE id = ?1 AND state = ?2"
+    ))?;
+    let now = super::now();
     for id in ids {
-        if tx.execute(&sql, params![id, from.as_str(), super::now()])? == 1 {
+        if update.execute(params![id, from.as_str(), now])? == 1 {
             changed.push(*id);
         }
     }
     Ok(changed)
 }
 
+/// Jobs a bulk action changes per transaction: rescheduling 20,000 failed jobs of the
+/// million-job store in one held the write lock 4 s, and the worker's lease with it.
+pub const BULK_CHUNK: usize = PURGE_BATCH;
+
 /// Failed jobs back to pending, due now, attempts reset; returns the ids rescheduled.
+/// [`BULK_CHUNK`] jobs per transaction.
 pub fn reschedule(conn: &mut Connection, ids: &[i64]) -> rusqlite::Result<Vec<i64>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let done = transition(
-        &tx,
-        ids,
-        JobState::Failed,
-        "state = 'pending', attempts = 0, next_attempt_at = ?3, last_error = NULL, finished_at = NULL",
-    )?;
-    tx.commit()?;
-    Ok(done)
+    super::batch::chunks(conn, ids, BULK_CHUNK, |tx, ids| {
+        transition(
+            tx,
+            ids,
+            JobState::Failed,
+            "state = 'pending', attempts = 0, next_attempt_at = ?3, last_error = NULL, finished_at = NULL",
+        )
+    })
 }
 
-/// Pending jobs to cancelled; returns the ids cancelled.
+/// Pending jobs to cancelled; returns the ids cancelled. [`BULK_CHUNK`] jobs per transaction.
 pub fn cancel(conn: &mut Connection, ids: &[i64]) -> rusqlite::Result<Vec<i64>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let done = transition(
-        &tx,
-        ids,
-        JobState::Pending,
-        "state = 'cancelled', finished_at = ?3",
-    )?;
-    tx.commit()?;
-    Ok(done)
+    super::batch::chunks(conn, ids, BULK_CHUNK, |tx, ids| {
+        transition(
+            tx,
+            ids,
+            JobState::Pending,
+            "state = 'cancelled', finished_at = ?3",
+        )
+    })
 }
 
 /// A person's decision on unconfirmed jobs: `printed` (it came out: succeeded) or not (print
@@ -668,29 +674,29 @@ pub fn confirm(
     printed: bool,
     who: &str,
 ) -> rusqlite::Result<Vec<i64>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let set = if printed {
         "state = 'succeeded', in_doubt = 0, last_error = NULL, finished_at = ?3"
     } else {
         "state = 'pending', in_doubt = 0, attempts = 0, next_attempt_at = ?3, last_error = NULL"
     };
-    let done = transition(&tx, ids, JobState::Unconfirmed, set)?;
     let (outcome, error) = if printed {
         ("confirmed-printed", "marked printed by a person")
     } else {
         ("confirmed-reprint", "print again, asked by a person")
     };
-    let now = super::now();
-    for id in &done {
-        exec(
-            &tx,
-            "INSERT INTO print_attempts (job_id, started_at, finished_at, outcome, error, worker)
-             VALUES (?1, ?2, ?2, ?3, ?4, ?5)",
-            params![id, now, outcome, error, who],
-        )?;
-    }
-    tx.commit()?;
-    Ok(done)
+    super::batch::chunks(conn, ids, BULK_CHUNK, |tx, ids| {
+        let done = transition(tx, ids, JobState::Unconfirmed, set)?;
+        let now = super::now();
+        for id in &done {
+            exec(
+                tx,
+                "INSERT INTO print_attempts (job_id, started_at, finished_at, outcome, error, worker)
+                 VALUES (?1, ?2, ?2, ?3, ?4, ?5)",
+                params![id, now, outcome, error, who],
+            )?;
+        }
+        Ok(done)
+    })
 }
 
 /// Makes every pending job of a printer due now (the printer is back); returns how many.
@@ -902,12 +908,12 @@ fn purge_jobs(
         if n < PURGE_BATCH {
             return Ok(());
         }
-        crate::store::purge::give_way(held.elapsed());
+        crate::store::batch::give_way(held.elapsed());
         // Each batch leaves a segment of deletions in the trigram index: merge them as they
         // come, a step per batch, before FTS5 has to merge 32 of a level at once.
         let step = std::time::Instant::now();
         tidy_search(conn)?;
-        crate::store::purge::give_way(step.elapsed());
+        crate::store::batch::give_way(step.elapsed());
     }
 }
 
@@ -978,6 +984,6 @@ fn sweep(
             Some(last) if batch.len() == PURGE_BATCH => after = last.clone(),
             _ => return Ok(deleted),
         }
-        crate::store::purge::give_way(held.elapsed());
+        crate::store::batch::give_way(held.elapsed());
     }
 }

@@ -3,6 +3,7 @@
 //! Each area keeps its schema in `schema/<area>.sql` and its queries in `store/<area>.rs`.
 
 pub mod audit;
+pub mod batch;
 pub mod collation;
 pub mod contacts;
 pub mod counts;
@@ -11,7 +12,6 @@ pub mod operators;
 pub mod pos;
 pub mod printers;
 pub mod printing;
-pub mod purge;
 pub mod settings;
 pub mod sync;
 pub mod views;

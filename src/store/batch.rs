@@ -1,14 +1,14 @@
-//! Deleting many rows without keeping other writers out: batches in short transactions, and the
+//! Writing many rows without keeping other writers out: batches in short transactions, and the
 //! write lock left free between them.
 
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, Params};
+use rusqlite::{Connection, Params, Transaction, TransactionBehavior};
 
 /// Runs `delete` (a `DELETE` of at most `batch` rows, through a `LIMIT` in a subquery) in its own
 /// `IMMEDIATE` transaction again and again, giving way between two, until it deletes fewer than
 /// `batch` rows; returns how many went.
-pub fn in_batches<P: Params + Clone>(
+pub fn deletes<P: Params + Clone>(
     conn: &Connection,
     delete: &str,
     params: P,
@@ -33,6 +33,29 @@ pub fn in_batches<P: Params + Clone>(
         }
         give_way(held.elapsed());
     }
+}
+
+/// Runs `step` on `ids`, `chunk` at a time, each chunk in its own `IMMEDIATE` transaction,
+/// giving way between two; returns what the steps returned, in order. An error stops it: the
+/// chunks before it stay committed.
+pub fn chunks<T>(
+    conn: &mut Connection,
+    ids: &[i64],
+    chunk: usize,
+    mut step: impl FnMut(&Transaction<'_>, &[i64]) -> rusqlite::Result<Vec<T>>,
+) -> rusqlite::Result<Vec<T>> {
+    let mut done = Vec::with_capacity(ids.len());
+    let mut parts = ids.chunks(chunk.max(1)).peekable();
+    while let Some(part) = parts.next() {
+        let held = Instant::now();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        done.extend(step(&tx, part)?);
+        tx.commit()?;
+        if parts.peek().is_some() {
+            give_way(held.elapsed());
+        }
+    }
+    Ok(done)
 }
 
 /// Leaves the write lock free between two batches for twice as long as the last batch held it
