@@ -11,7 +11,7 @@
 //!
 //! The purge of the oldest 100,000 jobs runs on a copy of the store (in `TMPDIR`), timing another
 //! writer's longest wait, then the search index's merge steps and two bulk actions (every failed
-//! job rescheduled, every pending one cancelled) the same way; `BACKROOM_BENCH_PURGE=0` skips it, `BACKROOM_BENCH_FTS='automerge=0
+//! job rescheduled, every pending one cancelled) and the removal of a printer the same way; `BACKROOM_BENCH_PURGE=0` skips it, `BACKROOM_BENCH_FTS='automerge=0
 //! crisismerge=64'` sets FTS5 options of the copy's trigram index first (to try other settings).
 //!
 //! Then the same store through the daemon: `backroom daemon` (worker, web service, socket) hosts
@@ -473,6 +473,21 @@ fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
             whole.as_secs_f64() * 1e3
         );
     }
+    // A printer removed, with its third of the million jobs in the history.
+    let writer = Probe::start(&copy);
+    let t = Instant::now();
+    let removed = backroom::store::printers::remove(&mut conn, "back", None)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let took = t.elapsed();
+    let (wait, whole, commits) = writer.stop()?;
+    println!(
+        "printer removed ({} unfinished jobs to the default): {:.2} s; another writer's longest \
+         wait for the lock {:.1} ms, longest transaction {:.1} ms, over {commits} commits",
+        removed.jobs_to_default,
+        took.as_secs_f64(),
+        wait.as_secs_f64() * 1e3,
+        whole.as_secs_f64() * 1e3
+    );
     drop(conn);
     for f in ["purge.db", "purge.db-wal", "purge.db-shm"] {
         let _ = std::fs::remove_file(dir.join(f));

@@ -465,6 +465,57 @@ fn bulk_actions_change_every_job_in_short_transactions() {
 }
 
 #[test]
+fn a_printer_with_a_long_history_is_removed_in_short_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    // 600 finished jobs on each of front (the default) and back, and one pending on back.
+    seed_jobs(&db, 1_200, 3, "2026-11-01T00:00:00.000Z");
+    let mut conn = backroom::store::open(&db).unwrap();
+    conn.execute(
+        "UPDATE print_jobs SET state = 'pending', finished_at = NULL
+         WHERE id = (SELECT MAX(id) FROM print_jobs WHERE printer_id =
+                     (SELECT id FROM printers WHERE name = 'back'))",
+        [],
+    )
+    .unwrap();
+    let on = |conn: &rusqlite::Connection, printer: &str| -> i64 {
+        conn.query_row(
+            "SELECT COUNT(*) FROM print_jobs
+             WHERE printer_id = (SELECT id FROM printers WHERE name = ?1)",
+            [printer],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    // A refused removal lets go of nothing.
+    let refused = backroom::store::printers::remove(&mut conn, "front", None);
+    assert!(refused.is_err());
+    assert_eq!(on(&conn, "front"), 600);
+
+    let commits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = commits.clone();
+    conn.commit_hook(Some(move || {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        false
+    }))
+    .unwrap();
+    let removed = backroom::store::printers::remove(&mut conn, "back", None).unwrap();
+    assert_eq!(removed.jobs_to_default, 1);
+    // Two batches of the history (599 finished jobs), then the removal itself.
+    assert_eq!(commits.load(std::sync::atomic::Ordering::SeqCst), 3);
+    let (orphans, pending): (i64, i64) = conn
+        .query_row(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE state = 'pending')
+             FROM print_jobs WHERE printer_id IS NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((orphans, pending), (600, 1));
+    assert_eq!(on(&conn, "front"), 600);
+}
+
+#[test]
 fn the_search_index_is_merged_in_small_steps_and_finds_every_job_after() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("b.db");

@@ -109,7 +109,7 @@ pub fn count_more(
 
 /// Deletes the entries older than `before`, `batch` per short transaction; returns how many.
 pub fn purge(conn: &Connection, before: &str, batch: usize) -> rusqlite::Result<usize> {
-    crate::store::batch::deletes(
+    crate::store::batch::until_done(
         conn,
         &format!(
             "DELETE FROM audit_log WHERE id IN

@@ -5,16 +5,17 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Params, Transaction, TransactionBehavior};
 
-/// Runs `delete` (a `DELETE` of at most `batch` rows, through a `LIMIT` in a subquery) in its own
-/// `IMMEDIATE` transaction again and again, giving way between two, until it deletes fewer than
-/// `batch` rows; returns how many went.
-pub fn deletes<P: Params + Clone>(
+/// Runs `statement` (a `DELETE`, or an `UPDATE` that takes its rows out of its own `WHERE`, of at
+/// most `batch` rows through a `LIMIT` in a subquery) in its own `IMMEDIATE` transaction again
+/// and again, giving way between two, until it changes fewer than `batch` rows; returns how many
+/// it changed.
+pub fn until_done<P: Params + Clone>(
     conn: &Connection,
-    delete: &str,
+    statement: &str,
     params: P,
     batch: usize,
 ) -> rusqlite::Result<usize> {
-    let mut stmt = conn.prepare(delete)?;
+    let mut stmt = conn.prepare(statement)?;
     let mut total = 0;
     loop {
         let held = Instant::now();

@@ -495,7 +495,7 @@ pub const PURGE_BATCH: usize = 500;
 /// goes on selling during the purge of a long outage's backlog.
 pub fn purge_acked(conn: &Connection, days: i64) -> Result<usize, SyncError> {
     let cutoff = crate::store::to_text(chrono::Utc::now() - chrono::Duration::days(days));
-    Ok(crate::store::batch::deletes(
+    Ok(crate::store::batch::until_done(
         conn,
         &format!(
             "DELETE FROM till_queue WHERE seq IN (SELECT seq FROM till_queue
