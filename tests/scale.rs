@@ -432,12 +432,10 @@ fn a_purge_gives_the_write_lock_back_between_small_batches() {
     assert_eq!(indexed, 10);
 }
 
-#[test]
-fn bulk_actions_change_every_job_in_short_transactions() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("b.db");
-    seed_jobs(&db, 450, 1, "2026-11-01T00:00:00.000Z");
-    let mut conn = backroom::store::open(&db).unwrap();
+/// Counts the transactions `conn` commits from now on.
+fn count_commits(
+    conn: &mut rusqlite::Connection,
+) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
     let commits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counted = commits.clone();
     conn.commit_hook(Some(move || {
@@ -445,6 +443,16 @@ fn bulk_actions_change_every_job_in_short_transactions() {
         false
     }))
     .unwrap();
+    commits
+}
+
+#[test]
+fn bulk_actions_change_every_job_in_short_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("b.db");
+    seed_jobs(&db, 450, 1, "2026-11-01T00:00:00.000Z");
+    let mut conn = backroom::store::open(&db).unwrap();
+    let commits = count_commits(&mut conn);
     let ids: Vec<i64> = (1..=450).collect();
     let chunks = 450usize.div_ceil(backroom::store::jobs::BULK_CHUNK);
     assert!(chunks > 1);
@@ -492,13 +500,7 @@ fn a_printer_with_a_long_history_is_removed_in_short_transactions() {
     assert!(refused.is_err());
     assert_eq!(on(&conn, "front"), 600);
 
-    let commits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counted = commits.clone();
-    conn.commit_hook(Some(move || {
-        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        false
-    }))
-    .unwrap();
+    let commits = count_commits(&mut conn);
     let removed = backroom::store::printers::remove(&mut conn, "back", None).unwrap();
     assert_eq!(removed.jobs_to_default, 1);
     // Two batches of the history (599 finished jobs), then the removal itself.
