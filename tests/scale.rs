@@ -464,6 +464,38 @@ fn bulk_actions_change_every_job_in_short_transactions() {
     let cancelled = backroom::store::jobs::cancel(&mut conn, &ids).unwrap();
     assert_eq!(cancelled, ids);
     assert_eq!(commits.load(std::sync::atomic::Ordering::SeqCst), chunks);
+    // A printer back: all its waiting jobs due now, a chunk per transaction too.
+    conn.execute(
+        "UPDATE print_jobs SET state = 'pending', finished_at = NULL,
+           next_attempt_at = '2999-01-01T00:00:00.000Z' WHERE id <= 450",
+        [],
+    )
+    .unwrap();
+    commits.store(0, std::sync::atomic::Ordering::SeqCst);
+    let front: i64 = conn
+        .query_row("SELECT id FROM printers WHERE name = 'front'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let due = backroom::store::jobs::due_now_for_printer(&conn, front).unwrap();
+    assert_eq!(due, 225, "the even jobs are on front");
+    assert_eq!(
+        commits.load(std::sync::atomic::Ordering::SeqCst),
+        225usize.div_ceil(backroom::store::jobs::BULK_CHUNK)
+    );
+    let waiting: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM print_jobs WHERE next_attempt_at > '2100-01-01'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(waiting, 225, "the jobs of the other printer still wait");
+    conn.execute(
+        "UPDATE print_jobs SET state = 'cancelled' WHERE id <= 450",
+        [],
+    )
+    .unwrap();
     let by_state = |state: &str| {
         backroom::store::counts::kept(&conn, &format!("print_jobs.{state}"))
             .unwrap()

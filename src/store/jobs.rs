@@ -700,12 +700,18 @@ pub fn confirm(
 }
 
 /// Makes every pending job of a printer due now (the printer is back); returns how many.
+/// [`BULK_CHUNK`] jobs per transaction: a printer back after a Saturday morning away may have
+/// thousands waiting.
 pub fn due_now_for_printer(conn: &Connection, printer_id: i64) -> rusqlite::Result<usize> {
-    exec(
+    super::batch::until_done(
         conn,
-        "UPDATE print_jobs SET next_attempt_at = ?2
-         WHERE state = 'pending' AND printer_id = ?1 AND next_attempt_at > ?2",
+        &format!(
+            "UPDATE print_jobs SET next_attempt_at = ?2 WHERE id IN (SELECT id FROM print_jobs
+             WHERE state = 'pending' AND printer_id = ?1 AND next_attempt_at > ?2
+             LIMIT {BULK_CHUNK})"
+        ),
         params![printer_id, super::now()],
+        BULK_CHUNK,
     )
 }
 
