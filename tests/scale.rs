@@ -824,6 +824,71 @@ fn events_list_filters_and_stops_at_its_limit() {
 }
 
 #[test]
+fn sync_runs_filter_and_stop_at_their_limit() {
+    let env = TestEnv::new();
+    env.ok(&["pos", "folders", "add", "PARIS"]);
+    env.ok(&["pos", "folders", "add", "LYON"]);
+    // 150 runs, every third one failed, alternating folders; a minute apart.
+    seed(
+        &env,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150)
+         INSERT INTO sync_runs (folder_id, process, started_at, finished_at, rows, outcome, message)
+         SELECT (SELECT id FROM pos_folders WHERE code = CASE i % 2 WHEN 0 THEN 'PARIS' ELSE 'LYON' END),
+                CASE i % 2 WHEN 0 THEN 'export' ELSE 'push' END,
+                printf('2026-11-30T%02d:%02d:00.000Z', i / 60, i % 60), NULL, i,
+                CASE i % 3 WHEN 0 THEN 'error' ELSE 'ok' END,
+                CASE i % 3 WHEN 0 THEN 'the FTP server refused the login' END
+         FROM n;",
+    );
+    let out = env.run(&["sync", "runs"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr_of(&out).contains("100 more: --limit N or --all"),
+        "{}",
+        stderr_of(&out)
+    );
+    let latest = env.json(&["sync", "runs", "PARIS", "--limit", "2"]);
+    let ids: Vec<i64> = latest
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [150, 148]);
+    let failed = env.json(&[
+        "sync",
+        "runs",
+        "PARIS",
+        "--all",
+        "--filter",
+        "outcome:error",
+    ]);
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 25, "every sixth run");
+    assert!(
+        failed
+            .iter()
+            .all(|r| r["outcome"] == "error" && r["folder"] == "PARIS")
+    );
+    let out = env.run(&[
+        "sync",
+        "runs",
+        "LYON",
+        "--limit",
+        "5",
+        "--filter",
+        "refused rows:>100",
+    ]);
+    // LYON's failed runs above 100: 105, 111, …, 147 (8), five shown.
+    assert!(stderr_of(&out).contains("3 more"), "{}", stderr_of(&out));
+    let err = env.fails(2, &["sync", "runs", "--filter", "process:fax"]);
+    assert!(
+        err.contains("`fax` is not one of export, import, push, update"),
+        "{err}"
+    );
+}
+
+#[test]
 fn audit_list_filters_and_stops_at_its_limit() {
     let env = TestEnv::new();
     seed(

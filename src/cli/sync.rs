@@ -58,11 +58,11 @@ pub enum Command {
         /// The manifest file to sign.
         file: std::path::PathBuf,
     },
-    /// The run log (newest first).
+    /// The run log, newest first (50 unless --limit or --all).
     Runs {
         folder: Option<String>,
-        #[arg(long, default_value_t = 20)]
-        limit: i64,
+        #[command(flatten)]
+        list: crate::cli::listing::ListArgs,
     },
 }
 
@@ -97,7 +97,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             yes,
         } => capture(ctx, action, &folder, yes).await,
         Command::Status { folder } => status(ctx, folder.as_deref()),
-        Command::Runs { folder, limit } => runs(ctx, folder.as_deref(), limit),
+        Command::Runs { folder, list } => runs(ctx, folder.as_deref(), &list),
         Command::Keygen { out } => {
             let public = crate::sync::sign::keygen(&out).map_err(|e| failure(e.into()))?;
             let value = serde_json::json!({"private_key": out, "public_key": public});
@@ -296,9 +296,26 @@ fn status(ctx: &Context, folder: Option<&str>) -> anyhow::Result<()> {
     })
 }
 
-fn runs(ctx: &Context, folder: Option<&str>, limit: i64) -> anyhow::Result<()> {
+fn runs(
+    ctx: &Context,
+    folder: Option<&str>,
+    args: &crate::cli::listing::ListArgs,
+) -> anyhow::Result<()> {
+    let view = &crate::store::views::lists::SYNC_RUNS;
+    let filter = args.filter(view)?;
     let conn = ctx.open_store()?;
-    let runs = crate::store::sync::runs(&conn, folder, limit)?;
+    let mut runs = crate::store::sync::runs(&conn, folder, &filter, args.limit().map(|l| l + 1))?;
+    if let Some(limit) = args.limit().filter(|l| runs.len() > *l) {
+        runs.truncate(limit);
+        let total = crate::store::sync::runs_count(&conn, folder, &filter)?;
+        eprintln!(
+            "{}",
+            crate::cli::listing::more(crate::store::counts::Count {
+                n: total.n.saturating_sub(limit as u64),
+                exact: total.exact,
+            })
+        );
+    }
     emit(ctx, &runs, || {
         let mut out = String::new();
         for r in &runs {

@@ -130,15 +130,26 @@ pub fn run_finish(
 }
 
 /// The latest runs, newest first (of one folder when given).
-pub fn runs(conn: &Connection, folder: Option<&str>, limit: i64) -> rusqlite::Result<Vec<Run>> {
-    let mut stmt = conn.prepare(
+pub fn runs(
+    conn: &Connection,
+    folder: Option<&str>,
+    filter: &crate::store::views::Filter,
+    limit: Option<usize>,
+) -> rusqlite::Result<Vec<Run>> {
+    let (cond, mut values) = filter.sql(&crate::store::views::lists::SYNC_RUNS);
+    let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let mut stmt = conn.prepare(&format!(
         "SELECT r.id, f.code, r.process, r.started_at, r.finished_at, r.rows, r.batches, r.bytes,
                 r.outcome, r.message
-         FROM sync_runs r LEFT JOIN pos_folders f ON f.id = r.folder_id
-         WHERE ?1 IS NULL OR f.code = ?1
-         ORDER BY r.id DESC LIMIT ?2",
-    )?;
-    stmt.query_map(params![folder, limit], |r| {
+         FROM {from} WHERE (?1 IS NULL OR f.code = ?1) AND {cond}
+         ORDER BY r.id DESC LIMIT {limit}",
+        from = crate::store::views::lists::SYNC_RUNS.from
+    ))?;
+    values.insert(
+        0,
+        folder.map_or(rusqlite::types::Value::Null, |f| f.to_string().into()),
+    );
+    stmt.query_map(rusqlite::params_from_iter(values), |r| {
         Ok(Run {
             id: r.get(0)?,
             folder: r.get(1)?,
@@ -153,6 +164,27 @@ pub fn runs(conn: &Connection, folder: Option<&str>, limit: i64) -> rusqlite::Re
         })
     })?
     .collect()
+}
+
+/// How many runs [`runs`] would list without a limit (counted up to
+/// [`crate::store::counts::COUNT_CAP`]).
+pub fn runs_count(
+    conn: &Connection,
+    folder: Option<&str>,
+    filter: &crate::store::views::Filter,
+) -> rusqlite::Result<crate::store::counts::Count> {
+    let view = &crate::store::views::lists::SYNC_RUNS;
+    let (cond, mut values) = filter.sql(view);
+    values.insert(
+        0,
+        folder.map_or(rusqlite::types::Value::Null, |f| f.to_string().into()),
+    );
+    crate::store::counts::capped(
+        conn,
+        view.from,
+        &format!("(?1 IS NULL OR f.code = ?1) AND {cond}"),
+        values,
+    )
 }
 
 /// The last run of a process for a folder.

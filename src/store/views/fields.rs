@@ -47,6 +47,9 @@ pub fn kind(view: &View, column: &Column) -> Kind {
         ("processes", "state") => Kind::Choice(vec!["enabled", "disabled"]),
         ("events", "source") => Kind::Choice(vec!["cli", "api", "till", "demo"]),
         ("sync_tables", "type") => Kind::Choice(vec!["full", "incremental"]),
+        ("sync_runs", "process") => Kind::Choice(vec!["export", "import", "push", "update"]),
+        ("sync_runs", "outcome") => Kind::Choice(vec!["running", "ok", "error"]),
+        ("sync_runs", "rows") => Kind::Number,
         ("sync_tables", "direction") => Kind::Choice(vec!["server_to_till", "till_to_server"]),
         (_, "id" | "attempts" | "copies" | "wait" | "tables" | "queue" | "batch" | "every")
         | (_, "jobs") => Kind::Number,

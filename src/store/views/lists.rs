@@ -1,5 +1,6 @@
 //! Views the CLI lists filter on whose tables grow without bound (events, the audit log, a
-//! till's tickets): `--filter` and the limit run in SQL, never on every row in memory.
+//! till's tickets, the sync run log): `--filter` and the limit run in SQL, never on every row in
+//! memory.
 
 use super::{Detail, Match, View, col};
 use rusqlite::Connection;
@@ -98,5 +99,47 @@ pub static TILL_TICKETS: View = View {
     default_sort: 0,
     default_desc: false,
     search: &["t.number", "COALESCE(t.customer, '')", "t.uuid"],
+    detail: no_detail,
+};
+
+/// `backroom sync runs [FOLDER]`, newest first.
+pub static SYNC_RUNS: View = View {
+    name: "sync_runs",
+    from: "sync_runs r LEFT JOIN pos_folders f ON f.id = r.folder_id",
+    id: "r.id",
+    columns: &[
+        col("id", "r.id", "r.id", Match::Exact, 6),
+        col(
+            "folder",
+            "COALESCE(f.code, '')",
+            "COALESCE(f.code, '')",
+            Match::Contains,
+            8,
+        ),
+        col("process", "r.process", "r.process", Match::Exact, 8),
+        col("time", "r.started_at", "r.started_at", Match::Exact, 20),
+        col("rows", "r.rows", "r.rows", Match::Exact, 8),
+        col(
+            "outcome",
+            "COALESCE(r.outcome, 'running')",
+            "COALESCE(r.outcome, 'running')",
+            Match::Exact,
+            8,
+        ),
+        col(
+            "message",
+            "COALESCE(r.message, '')",
+            "COALESCE(r.message, '')",
+            Match::Contains,
+            0,
+        ),
+    ],
+    default_sort: 0,
+    default_desc: true,
+    search: &[
+        "COALESCE(f.code, '')",
+        "r.process",
+        "COALESCE(r.message, '')",
+    ],
     detail: no_detail,
 };

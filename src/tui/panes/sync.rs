@@ -291,7 +291,7 @@ fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Detail>> {
                 .collect(),
         });
     }
-    let runs = crate::store::sync::runs(conn, Some(&code), 10)?;
+    let runs = crate::store::sync::runs(conn, Some(&code), &Default::default(), Some(10))?;
     sections.push(Section {
         title: "latest runs".into(),
         lines: runs
