@@ -835,7 +835,7 @@ fn sync_runs_filter_and_stop_at_their_limit() {
          INSERT INTO sync_runs (folder_id, process, started_at, finished_at, rows, outcome, message)
          SELECT (SELECT id FROM pos_folders WHERE code = CASE i % 2 WHEN 0 THEN 'PARIS' ELSE 'LYON' END),
                 CASE i % 2 WHEN 0 THEN 'export' ELSE 'push' END,
-                printf('2026-11-30T%02d:%02d:00.000Z', i / 60, i % 60), NULL, i,
+                strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d minutes', 150 - i)), NULL, i,
                 CASE i % 3 WHEN 0 THEN 'error' ELSE 'ok' END,
                 CASE i % 3 WHEN 0 THEN 'the FTP server refused the login' END
          FROM n;",
@@ -886,6 +886,19 @@ fn sync_runs_filter_and_stop_at_their_limit() {
         err.contains("`fax` is not one of export, import, push, update"),
         "{err}"
     );
+    // The log keeps 30 days: runs started earlier go, the rest stay.
+    seed(
+        &env,
+        "INSERT INTO sync_runs (folder_id, process, started_at, outcome)
+         SELECT id, 'export', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-31 days'), 'ok'
+         FROM pos_folders;",
+    );
+    let conn = backroom::store::open(&env.db()).unwrap();
+    let purged = backroom::store::sync::purge_runs(&conn, chrono::Utc::now()).unwrap();
+    let left: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sync_runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((purged, left), (2, 150));
 }
 
 #[test]

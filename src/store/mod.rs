@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/search_merging.sql"),
     include_str!("schema/till_set_aside.sql"),
     include_str!("schema/purge_indexes.sql"),
+    include_str!("schema/sync_runs_retention.sql"),
 ];
 
 /// The schema version a fully migrated database has.

@@ -187,6 +187,30 @@ pub fn runs_count(
     )
 }
 
+/// How long the run log keeps a run.
+pub const RUN_RETENTION_DAYS: i64 = 30;
+
+/// Runs the log keeps no longer, deleted per transaction.
+const RUN_PURGE_BATCH: usize = 500;
+
+/// Forgets the runs started more than [`RUN_RETENTION_DAYS`] before `now`, a batch per short
+/// transaction (each process's last result stays in its `sync_processes` row); returns how many.
+pub fn purge_runs(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> rusqlite::Result<usize> {
+    let before = crate::store::to_text(now - chrono::Duration::days(RUN_RETENTION_DAYS));
+    crate::store::batch::until_done(
+        conn,
+        &format!(
+            "DELETE FROM sync_runs WHERE id IN (SELECT id FROM sync_runs
+             WHERE started_at < ?1 LIMIT {RUN_PURGE_BATCH})"
+        ),
+        [before],
+        RUN_PURGE_BATCH,
+    )
+}
+
 /// The last run of a process for a folder.
 pub fn last_run(conn: &Connection, folder_id: i64, process: &str) -> rusqlite::Result<Option<Run>> {
     conn.query_row(

@@ -285,10 +285,15 @@ pub async fn run_once(
 pub async fn run(shared: Arc<Shared>) {
     let mut last_push: HashMap<String, Instant> = HashMap::new();
     let mut last_run: HashMap<(String, &'static str), Instant> = HashMap::new();
+    let mut last_purge: Option<Instant> = None;
     let started = Instant::now();
     while shared.idle(Duration::from_millis(250)).await {
         if !shared.lease_held() {
             continue;
+        }
+        if last_purge.is_none_or(|t| t.elapsed() >= RUN_PURGE_INTERVAL) {
+            last_purge = Some(Instant::now());
+            purge_runs(&shared.ctx).await;
         }
         let due = match due_work(&shared.ctx, &mut last_push, &mut last_run, started) {
             Ok(d) => d,
@@ -303,6 +308,25 @@ pub async fn run(shared: Arc<Shared>) {
             }
             run_notified(&shared, &folder, process, false, false).await;
         }
+    }
+}
+
+/// How often the sync loop forgets runs past the run log's retention.
+const RUN_PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Forgets the runs past the retention (on a blocking thread: it pauses between its batches).
+async fn purge_runs(ctx: &Context) {
+    let ctx = ctx.clone();
+    let purged = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+        let conn = ctx.open_store()?;
+        Ok(crate::store::sync::purge_runs(&conn, chrono::Utc::now())?)
+    })
+    .await;
+    match purged {
+        Ok(Ok(0)) => {}
+        Ok(Ok(n)) => tracing::info!(n, "sync runs past the retention forgotten"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "purging the sync run log"),
+        Err(e) => tracing::warn!(error = %e, "purging the sync run log"),
     }
 }
 
