@@ -27,7 +27,10 @@ pub fn until_done<P: Params + Clone>(
                 return Err(e);
             }
         };
-        conn.execute_batch("COMMIT")?;
+        if let Err(e) = conn.execute_batch("COMMIT") {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
         total += n;
         if n < batch {
             return Ok(total);

@@ -636,8 +636,8 @@ fn transition(
     Ok(changed)
 }
 
-/// Jobs a bulk action changes per transaction: rescheduling 20,000 failed jobs of the
-/// million-job store in one held the write lock 4 s, and the worker's lease with it.
+/// Jobs a bulk action changes per transaction: rescheduling the 18,000 failed jobs of the
+/// million-job store in one transaction kept every other writer, the worker too, out for 2.7 s.
 pub const BULK_CHUNK: usize = PURGE_BATCH;
 
 /// Failed jobs back to pending, due now, attempts reset; returns the ids rescheduled.

@@ -136,19 +136,14 @@ pub fn runs(
     filter: &crate::store::views::Filter,
     limit: Option<usize>,
 ) -> rusqlite::Result<Vec<Run>> {
-    let (cond, mut values) = filter.sql(&crate::store::views::lists::SYNC_RUNS);
+    let (cond, values) = runs_where(folder, filter);
     let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
     let mut stmt = conn.prepare(&format!(
         "SELECT r.id, f.code, r.process, r.started_at, r.finished_at, r.rows, r.batches, r.bytes,
                 r.outcome, r.message
-         FROM {from} WHERE (?1 IS NULL OR f.code = ?1) AND {cond}
-         ORDER BY r.id DESC LIMIT {limit}",
+         FROM {from} WHERE {cond} ORDER BY r.id DESC LIMIT {limit}",
         from = crate::store::views::lists::SYNC_RUNS.from
     ))?;
-    values.insert(
-        0,
-        folder.map_or(rusqlite::types::Value::Null, |f| f.to_string().into()),
-    );
     stmt.query_map(rusqlite::params_from_iter(values), |r| {
         Ok(Run {
             id: r.get(0)?,
@@ -173,18 +168,26 @@ pub fn runs_count(
     folder: Option<&str>,
     filter: &crate::store::views::Filter,
 ) -> rusqlite::Result<crate::store::counts::Count> {
-    let view = &crate::store::views::lists::SYNC_RUNS;
-    let (cond, mut values) = filter.sql(view);
+    let (cond, values) = runs_where(folder, filter);
+    crate::store::counts::capped(
+        conn,
+        crate::store::views::lists::SYNC_RUNS.from,
+        &cond,
+        values,
+    )
+}
+
+/// The condition on the runs of `folder` (every folder's when `None`) that `filter` keeps.
+fn runs_where(
+    folder: Option<&str>,
+    filter: &crate::store::views::Filter,
+) -> (String, Vec<rusqlite::types::Value>) {
+    let (cond, mut values) = filter.sql(&crate::store::views::lists::SYNC_RUNS);
     values.insert(
         0,
         folder.map_or(rusqlite::types::Value::Null, |f| f.to_string().into()),
     );
-    crate::store::counts::capped(
-        conn,
-        view.from,
-        &format!("(?1 IS NULL OR f.code = ?1) AND {cond}"),
-        values,
-    )
+    (format!("(?1 IS NULL OR f.code = ?1) AND {cond}"), values)
 }
 
 /// How long the run log keeps a run.
