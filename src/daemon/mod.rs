@@ -150,14 +150,18 @@ fn write_audit(
     }
 }
 
-/// Purges audit entries past their retention once an hour.
+/// Purges audit entries past their retention once an hour, on a blocking thread and a
+/// connection of its own: the purge pauses between its batches, and sign-ins and the audit
+/// writer keep the daemon's connection meanwhile.
 async fn purge_audit(daemon: Arc<Daemon>) {
     loop {
-        let purged = daemon
-            .conn
-            .lock()
-            .map_err(|_| "the daemon's connection lock is poisoned".to_string())
-            .and_then(|conn| crate::service::audit::purge(&conn).map_err(|e| e.to_string()));
+        let ctx = daemon.ctx.clone();
+        let purged = tokio::task::spawn_blocking(move || -> Result<usize, String> {
+            let conn = ctx.open_store().map_err(|e| e.to_string())?;
+            crate::service::audit::purge(&conn).map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
         match purged {
             Ok(0) => {}
             Ok(n) => tracing::info!(n, "audit entries purged"),
