@@ -550,6 +550,37 @@ fn a_printer_with_a_long_history_is_removed_in_short_transactions() {
 }
 
 #[test]
+fn a_pos_folder_with_a_long_run_log_is_removed_in_short_transactions() {
+    let env = TestEnv::new();
+    env.ok(&["pos", "folders", "add", "PARIS"]);
+    let mut conn = backroom::store::open(&env.db()).unwrap();
+    let id: i64 = conn
+        .query_row("SELECT id FROM pos_folders WHERE code = 'PARIS'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    conn.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)
+         INSERT INTO sync_runs (folder_id, process, started_at, outcome)
+         SELECT ?1, 'export', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'ok' FROM n",
+        [id],
+    )
+    .unwrap();
+    let commits = count_commits(&mut conn);
+    assert!(backroom::store::pos::delete_folder(&conn, id).unwrap());
+    let runs: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sync_runs", [], |r| r.get(0))
+        .unwrap();
+    // Three batches of runs (500, 500, 200), then the folder.
+    assert_eq!(
+        (runs, commits.load(std::sync::atomic::Ordering::SeqCst)),
+        (0, 4)
+    );
+    let out = env.run(&["pos", "folders", "list"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("PARIS"));
+}
+
+#[test]
 fn the_search_index_is_merged_in_small_steps_and_finds_every_job_after() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("b.db");
