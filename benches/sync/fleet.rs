@@ -1,12 +1,8 @@
 //! The fleet: many tills pushing at once to one `backroom serve` backed by PostgreSQL, with
 //! replies dropped on the way back; every ticket must arrive exactly once.
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::support::postgres::Postgres;
@@ -66,7 +62,9 @@ pub fn run() {
         .spawn()
         .unwrap();
     crate::support::wait_for_port(port, "backroom serve");
-    let proxy = start_proxy(port, drop_every);
+    // Every `drop_every`-th reply is cut: the server committed, the till must send again, and
+    // nothing may double.
+    let proxy = crate::support::serve::Proxy::dropping_every(port, drop_every);
     let ws = format!("http://127.0.0.1:{proxy}");
 
     // The tills: a store each, with the folder pointing at the proxy.
@@ -198,51 +196,6 @@ fn queue(db: &Path, till: usize, from: usize, count: usize) {
         };
         backroom::sync::queue::record_ticket(&mut conn, FOLDER, &ticket).unwrap();
     }
-}
-
-/// A loopback proxy in front of the server that cuts the connection instead of passing on every
-/// `drop_every`-th reply (the server committed; the till must send again, and nothing doubles).
-fn start_proxy(upstream: u16, drop_every: usize) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let replies = Arc::new(AtomicUsize::new(0));
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(client) = client else { continue };
-            let replies = Arc::clone(&replies);
-            std::thread::spawn(move || relay(client, upstream, &replies, drop_every));
-        }
-    });
-    port
-}
-
-fn relay(client: TcpStream, upstream: u16, replies: &AtomicUsize, drop_every: usize) {
-    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-        let _ = client.shutdown(Shutdown::Both);
-        return;
-    };
-    let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut c_read, &mut s_write);
-        let _ = s_write.shutdown(Shutdown::Write);
-    });
-    let (mut s_read, mut c_write) = (server, client);
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        let n = match s_read.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        if (replies.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(drop_every) {
-            let _ = c_write.shutdown(Shutdown::Both);
-            let _ = s_read.shutdown(Shutdown::Both);
-            return;
-        }
-        if c_write.write_all(&buf[..n]).is_err() {
-            break;
-        }
-    }
-    let _ = c_write.shutdown(Shutdown::Both);
 }
 
 /// Peak resident memory (VmHWM) of process `pid`, in kB.

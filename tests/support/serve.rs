@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::{Child, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::TestEnv;
 
@@ -61,31 +61,49 @@ impl Serve {
     }
 }
 
-/// A loopback proxy in front of a server. While `drop_replies` is set, it forwards the request,
-/// waits for the server's answer, and cuts the connection instead of passing it on.
+/// A loopback proxy in front of a server that can cut the connection once the server answered,
+/// instead of passing the answer on (the server committed; the client never hears it).
 pub struct Proxy {
     pub port: u16,
+    /// While set, every reply is cut ([`Proxy::start`]).
     pub drop_replies: Arc<AtomicBool>,
 }
 
 impl Proxy {
+    /// Passes replies on until `drop_replies` is set.
     pub fn start(upstream: u16) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let drop_replies = Arc::new(AtomicBool::new(false));
         let flag = drop_replies.clone();
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { continue };
-                let flag = flag.clone();
-                std::thread::spawn(move || relay(client, upstream, &flag));
-            }
-        });
+        let port = listen(upstream, move || flag.load(Ordering::SeqCst));
         Proxy { port, drop_replies }
+    }
+
+    /// Cuts every `n`-th reply (counted over every connection); returns the proxy's port.
+    pub fn dropping_every(upstream: u16, n: usize) -> u16 {
+        let replies = Arc::new(AtomicUsize::new(0));
+        listen(upstream, move || {
+            (replies.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(n)
+        })
     }
 }
 
-fn relay(client: TcpStream, upstream: u16, drop_replies: &AtomicBool) {
+/// Listens on a loopback port and relays each connection to `upstream`, asking `cut` as each
+/// piece of a reply comes back; returns the port.
+fn listen(upstream: u16, cut: impl Fn() -> bool + Send + Sync + 'static) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let cut = Arc::new(cut);
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            let cut = cut.clone();
+            std::thread::spawn(move || relay(client, upstream, &*cut));
+        }
+    });
+    port
+}
+
+fn relay(client: TcpStream, upstream: u16, cut: &dyn Fn() -> bool) {
     let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
         let _ = client.shutdown(Shutdown::Both);
         return;
@@ -102,7 +120,7 @@ fn relay(client: TcpStream, upstream: u16, drop_replies: &AtomicBool) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        if drop_replies.load(Ordering::SeqCst) {
+        if cut() {
             // The server answered (so it committed): the reply is lost on the way back.
             let _ = c_write.shutdown(Shutdown::Both);
             let _ = s_read.shutdown(Shutdown::Both);
