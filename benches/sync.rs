@@ -1,7 +1,10 @@
 //! Benchmark of the till synchronisation, figures for the README:
 //! - export and import of `SYNC_BENCH_ROWS` (default 1,000,000) changed rows of a realistic article
-//!   table, against the `sqlite3` shell dumping and loading the same rows as CSV in the same run;
-//! - push of `SYNC_BENCH_TICKETS` (default 100,000) queued tickets to `backroom serve` on loopback;
+//!   table, as `backroom sync run export` on the server and `backroom sync run import` on the till
+//!   (processes; signed batches, copied into the share of an FTP server the till reads), against the `sqlite3` shell dumping and
+//!   loading the same rows as CSV in the same run;
+//! - push of `SYNC_BENCH_TICKETS` (default 100,000) queued tickets, as `backroom sync run push`, to
+//!   `backroom serve` on loopback;
 //! - a fleet (`fleet.rs`): `SYNC_BENCH_TILLS` tills (default 200) pushing `SYNC_BENCH_TILL_TICKETS`
 //!   tickets each (default 1,000) at once to one `backroom serve` whose folder's server database is
 //!   a real PostgreSQL, through a proxy that drops every `SYNC_BENCH_DROP_EVERY`-th reply (default
@@ -22,8 +25,6 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-use backroom::sync::runs::quiet;
 
 pub(crate) fn env_count(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -105,6 +106,41 @@ fn folder_row(store: &Path, erp: &Path, share: &Path, ws: &str) -> backroom::syn
         .unwrap()
 }
 
+/// backroom as a process on one store with its config, as an admin or the worker's schedule runs it.
+struct Cli {
+    store: std::path::PathBuf,
+    config: std::path::PathBuf,
+}
+
+impl Cli {
+    /// Runs `args` with `--json`; the parsed report and the process's wall time.
+    fn run(&self, args: &[&str]) -> (serde_json::Value, Duration) {
+        let start = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_backroom"))
+            .arg("--db")
+            .arg(&self.store)
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--json")
+            .args(args)
+            .output()
+            .unwrap();
+        let took = start.elapsed();
+        assert!(
+            out.status.success(),
+            "backroom {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "backroom {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
+        (report, took)
+    }
+}
+
 fn main() {
     match std::env::var("SYNC_BENCH_ONLY").as_deref() {
         Ok("fleet") => return fleet::run(),
@@ -116,8 +152,10 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let erp = dir.path().join("erp.db");
-    let share = dir.path().join("share");
-    std::fs::create_dir_all(&share).unwrap();
+    // The store server copies its batches into the folder its FTP server shares; tills fetch them
+    // over FTP (pyftpdlib on loopback).
+    let ftp = support::ftp::FtpServer::start();
+    let share = ftp.mkdir("out");
     let mut server_db = rusqlite::Connection::open(&erp).unwrap();
     server_db.execute_batch(ART).unwrap();
 
@@ -128,21 +166,57 @@ fn main() {
     // The server's signing key; the till trusts its public key.
     let key = dir.path().join("signing.key");
     let public = backroom::sync::sign::keygen(&key).unwrap();
-    let signer = std::sync::Arc::new(backroom::sync::sign::Signer::load(&key).unwrap());
-    let trust = backroom::sync::sign::Trust {
-        key: Some(backroom::sync::sign::parse_public(&public).unwrap()),
-        allow_unsigned: false,
+    std::fs::write(
+        dir.path().join("server.toml"),
+        format!("[server]\nsigning_key = \"{}\"\n", key.display()),
+    )
+    .unwrap();
+    let server = Cli {
+        store: store.clone(),
+        config: dir.path().join("server.toml"),
     };
+    // The till: its own store with the folder, the server's public key to check the batches.
+    std::fs::write(
+        dir.path().join("till.toml"),
+        format!(
+            "[till]\nnumber = \"7\"\ntoken = \"bench-token\"\ninstall_dir = \"{}\"\nserver_public_key = \"{public}\"\n",
+            dir.path().join("till/install").display()
+        ),
+    )
+    .unwrap();
+    let till = Cli {
+        store: dir.path().join("till/backroom.db"),
+        config: dir.path().join("till.toml"),
+    };
+    let address = ftp.address(Some("out"));
+    till.run(&[
+        "pos",
+        "folders",
+        "add",
+        "BENCH",
+        "--ftp-mode",
+        "put",
+        "--ftp-address",
+        &address,
+        "--ftp-user",
+        &ftp.user,
+        "--ftp-password",
+        &ftp.password,
+    ]);
+    till.run(&[
+        "sync",
+        "tables",
+        "add",
+        "BENCH",
+        "ART",
+        "--type",
+        "incremental",
+        "--direction",
+        "server-to-till",
+    ]);
     // The till's first (empty) full batch, then a million changes captured by the triggers.
-    let first = rt
-        .block_on(backroom::sync::export::run(
-            &store,
-            &folder,
-            false,
-            signer.clone(),
-            quiet(),
-        ))
-        .unwrap();
+    server.run(&["sync", "run", "export", "BENCH"]);
+    till.run(&["sync", "run", "import", "BENCH"]);
     let t = Instant::now();
     fill(&mut server_db, rows);
     println!(
@@ -150,20 +224,11 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    // Export: the changes since the watermark into one verified batch, copied into the share.
-    let t = Instant::now();
-    let exported = rt
-        .block_on(backroom::sync::export::run(
-            &store,
-            &folder,
-            false,
-            signer.clone(),
-            quiet(),
-        ))
-        .unwrap();
-    let export = t.elapsed();
-    assert_eq!(exported.rows as usize, rows);
-    let batch = share.join(exported.file.clone().unwrap());
+    // Export, as `backroom sync run export` (a process, as the worker's schedule or an admin runs
+    // it): the changes since the watermark into one signed batch, copied into the share.
+    let (exported, export) = server.run(&["sync", "run", "export", "BENCH"]);
+    assert_eq!(exported["rows"].as_u64(), Some(rows as u64), "{exported}");
+    let batch_mb = exported["bytes"].as_u64().unwrap_or(0) / 1_000_000;
 
     let csv = dir.path().join("art.csv");
     let dump = sqlite3(
@@ -175,43 +240,10 @@ fn main() {
         ],
     );
 
-    // Import: check the signature, verify and apply in one transaction into a till database
-    // that applied the first (empty) full batch.
-    let till = dir.path().join("till/backroom.db");
-    let mut conn = backroom::store::open(&till).unwrap();
-    let tables = vec!["ART".to_string()];
-    let expect = |n: i64, kind| backroom::sync::apply::Expect {
-        folder: "BENCH",
-        file_batch: n,
-        file_kind: kind,
-        tables: &tables,
-        trust: &trust,
-    };
-    let first_file = share.join(first.file.clone().unwrap());
-    backroom::sync::apply::apply(
-        &mut conn,
-        &first_file,
-        &expect(1, backroom::sync::batch::Kind::Full),
-        None,
-        false,
-        &quiet(),
-    )
-    .unwrap();
-    let t = Instant::now();
-    let applied = backroom::sync::apply::apply(
-        &mut conn,
-        &batch,
-        &expect(
-            exported.batch.unwrap(),
-            backroom::sync::batch::Kind::Incremental,
-        ),
-        None,
-        false,
-        &quiet(),
-    )
-    .unwrap();
-    let import = t.elapsed();
-    assert_eq!(applied.rows as usize, rows);
+    // Import, as `backroom sync run import` on the till: fetch the batch over FTP, check its
+    // signature and SHA-256, apply it in one transaction.
+    let (imported, import) = till.run(&["sync", "run", "import", "BENCH"]);
+    assert_eq!(imported["rows"].as_u64(), Some(rows as u64), "{imported}");
 
     let loaded = dir.path().join("loaded.db");
     let load = sqlite3(
@@ -224,16 +256,15 @@ fn main() {
 
     let per_sec = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
     println!(
-        "export  {rows} rows: {:.2} s, {:.0} rows/s ({} MB batch) | sqlite3 CSV dump {:.2} s, {:.0} rows/s | ratio {:.2}x",
+        "export  {rows} rows (a process): {:.2} s, {:.0} rows/s ({batch_mb} MB batch) | sqlite3 CSV dump {:.2} s, {:.0} rows/s | ratio {:.2}x",
         export.as_secs_f64(),
         per_sec(rows, export),
-        exported.bytes / 1_000_000,
         dump.as_secs_f64(),
         per_sec(rows, dump),
         export.as_secs_f64() / dump.as_secs_f64()
     );
     println!(
-        "import  {rows} rows: {:.2} s, {:.0} rows/s | sqlite3 CSV load {:.2} s, {:.0} rows/s | ratio {:.2}x",
+        "import  {rows} rows (a process): {:.2} s, {:.0} rows/s | sqlite3 CSV load {:.2} s, {:.0} rows/s | ratio {:.2}x",
         import.as_secs_f64(),
         per_sec(rows, import),
         load.as_secs_f64(),
@@ -241,14 +272,14 @@ fn main() {
         import.as_secs_f64() / load.as_secs_f64()
     );
 
-    push(&rt, dir.path(), &erp, tickets);
     drop(rt);
+    push(dir.path(), &erp, tickets);
     queue_purge();
     fleet::run();
 }
 
 /// Queues `count` tickets on a till and pushes them to a real `backroom serve` on loopback.
-fn push(rt: &tokio::runtime::Runtime, dir: &Path, erp: &Path, count: usize) {
+fn push(dir: &Path, erp: &Path, count: usize) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -278,7 +309,7 @@ fn push(rt: &tokio::runtime::Runtime, dir: &Path, erp: &Path, count: usize) {
     }
 
     let till_store = dir.join("till-push/backroom.db");
-    let folder = folder_row(&till_store, erp, &share, &ws);
+    folder_row(&till_store, erp, &share, &ws);
     let mut conn = backroom::store::open(&till_store).unwrap();
     let t = Instant::now();
     for i in 0..count {
@@ -309,25 +340,23 @@ fn push(rt: &tokio::runtime::Runtime, dir: &Path, erp: &Path, count: usize) {
         "setup: {count} tickets recorded and queued (one transaction each) in {:.2} s",
         t.elapsed().as_secs_f64()
     );
-    let me = backroom::sync::push::Identity {
-        number: "7".into(),
-        token: "bench-token".into(),
+    drop(conn);
+    std::fs::write(
+        dir.join("till-push.toml"),
+        "[till]\nnumber = \"7\"\ntoken = \"bench-token\"\npush_batch = 500\n",
+    )
+    .unwrap();
+    let till = Cli {
+        store: till_store,
+        config: dir.join("till-push.toml"),
     };
-    let t = Instant::now();
-    let pushed = rt
-        .block_on(backroom::sync::push::run(
-            &till_store,
-            &folder,
-            &me,
-            500,
-            &|_| {},
-        ))
-        .unwrap();
-    let took = t.elapsed();
-    assert_eq!(pushed.applied as usize, count);
+    // As `backroom sync run push` (a process), 500 tickets per request.
+    let (pushed, took) = till.run(&["sync", "run", "push", "BENCH"]);
+    let applied = pushed["applied"].as_u64().unwrap_or(0);
+    assert_eq!(applied as usize, count, "{pushed}");
     println!(
-        "push    {count} tickets in {} requests of 500: {:.2} s, {:.0} tickets/s",
-        pushed.batches,
+        "push    {count} tickets (a process) in {} requests of 500: {:.2} s, {:.0} tickets/s",
+        pushed["batches"],
         took.as_secs_f64(),
         count as f64 / took.as_secs_f64()
     );
