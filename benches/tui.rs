@@ -14,6 +14,12 @@
 //! job rescheduled, every pending one cancelled) and the removal of a printer the same way; `BACKROOM_BENCH_PURGE=0` skips it, `BACKROOM_BENCH_FTS='automerge=0
 //! crisismerge=64'` sets FTS5 options of the copy's trigram index first (to try other settings).
 //!
+//! Then the same from outside (`BACKROOM_BENCH_OUTSIDE=0` skips it): the release binary in a real
+//! terminal (tmux, 120×40, `backroom --db STORE --read-only`), keys sent with `send-keys` and the
+//! screen read with `capture-pane` (colours included, so a moved selection counts): from a key
+//! sent until the screen first changes and until it stopped changing (250 ms quiet), the
+//! filters typed at ten characters a second and timed from their last key.
+//!
 //! Then the same store through the daemon: `backroom daemon` (worker, web service, socket) hosts
 //! the TUI session and a client on its socket sends keys as a person's terminal would; each key
 //! is timed to the first screen frame that answers it, and to the last frame it caused (the
@@ -21,6 +27,8 @@
 
 #[path = "common/probe.rs"]
 mod probe;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -92,6 +100,9 @@ fn main() -> anyhow::Result<()> {
         .env("BACKROOM_BENCH_MEASURE", &db)
         .status()?;
     anyhow::ensure!(status.success(), "the measurement failed: {status}");
+    if scale("BACKROOM_BENCH_OUTSIDE", 1) > 0 {
+        outside::measure(&db, dir.path())?;
+    }
     jobs_list(&db)?;
     if scale("BACKROOM_BENCH_PURGE", 1) > 0 {
         purge(&db, dir.path())?;
@@ -100,6 +111,122 @@ fn main() -> anyhow::Result<()> {
         tokio::runtime::Runtime::new()?.block_on(daemon::measure(dir.path(), &db))?;
     }
     Ok(())
+}
+
+mod outside {
+    //! Key → screen from outside, in a real terminal, as a person at the keyboard meets it.
+
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use super::support::tmux::{Tmux, backroom_binary};
+    use super::{report, scale};
+
+    /// The screen has settled once it has not changed for this long.
+    const QUIET: Duration = Duration::from_millis(250);
+    /// A key that changed nothing within this long changed nothing (the end of a table).
+    const NOTHING: Duration = Duration::from_secs(1);
+
+    /// From `sent`, until the screen first differs from `before` and until it has been quiet for
+    /// [`QUIET`]; `None` when nothing changed.
+    fn settle(t: &Tmux, before: String, sent: Instant) -> Option<(Duration, Duration)> {
+        let (mut prev, mut first, mut last) = (before, None, None);
+        loop {
+            let screen = t.styled_screen();
+            let now = Instant::now();
+            if screen != prev {
+                first.get_or_insert(now - sent);
+                last = Some(now);
+                prev = screen;
+            }
+            match last {
+                Some(at) if now - at > QUIET => return Some((first?, at - sent)),
+                None if now - sent > NOTHING => return None,
+                _ => {}
+            }
+            assert!(
+                now - sent < Duration::from_secs(10),
+                "the screen never settled"
+            );
+        }
+    }
+
+    /// Sends `key` and waits until the screen settled.
+    fn setup(t: &Tmux, key: &str) {
+        let before = t.styled_screen();
+        t.send(key);
+        settle(t, before, Instant::now());
+    }
+
+    /// A navigation key `times` times: the first change and the settled screen of each.
+    fn keys(t: &Tmux, key: &str, times: usize) -> (Vec<Duration>, Vec<Duration>) {
+        let (mut first, mut last) = (Vec::new(), Vec::new());
+        for _ in 0..times {
+            let before = t.styled_screen();
+            let sent = Instant::now();
+            t.send(key);
+            if let Some((f, l)) = settle(t, before, sent) {
+                first.push(f);
+                last.push(l);
+            }
+        }
+        (first, last)
+    }
+
+    pub fn measure(db: &Path, dir: &Path) -> anyhow::Result<()> {
+        let reps = scale("BACKROOM_BENCH_OUTSIDE", 5);
+        let started = Instant::now();
+        let t = Tmux::bare(
+            dir,
+            &format!(
+                "exec {} --db {} --read-only",
+                backroom_binary().display(),
+                db.display()
+            ),
+        );
+        t.wait_for("Print jobs");
+        println!(
+            "{:<42} {:>7.1} ms (tmux and the process started)",
+            "outside: launch to the first frame",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+        std::thread::sleep(QUIET);
+        setup(&t, "2");
+        let (first, last) = keys(&t, "j", 60);
+        report("outside: print jobs down, first change", first);
+        report("outside: print jobs down, settled", last);
+        let (first, last) = keys(&t, "PageDown", 30);
+        report("outside: print jobs page down, settled", last);
+        drop(first);
+        setup(&t, "g");
+        setup(&t, "/");
+        for word in ["front", "jam", "printer:back", "state:failed connection"] {
+            let mut rows = Vec::new();
+            for _ in 0..reps {
+                let (head, tail) = word.split_at(word.len() - 1);
+                for c in head.chars() {
+                    t.send_text(&c.to_string());
+                    // Ten characters a second, as a person types.
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                let before = t.styled_screen();
+                let sent = Instant::now();
+                t.send_text(tail);
+                let (_, settled) = settle(&t, before, sent)
+                    .ok_or_else(|| anyhow::anyhow!("the filter {word:?} changed nothing"))?;
+                rows.push(settled);
+                setup(&t, "C-u");
+            }
+            report(&format!("outside: last key of {word:?} to rows"), rows);
+        }
+        setup(&t, "Escape");
+        setup(&t, "3");
+        let (_, last) = keys(&t, "j", 60);
+        report("outside: contacts down, settled", last);
+        let (_, last) = keys(&t, "PageDown", 30);
+        report("outside: contacts page down, settled", last);
+        Ok(())
+    }
 }
 
 mod daemon {

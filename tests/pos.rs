@@ -479,8 +479,35 @@ fn read_only_tests_run_but_keep_nothing() {
     env.fails(5, &["pos", "test", "S1"]);
     let history = env.json(&["pos", "test-history", "S1"]);
     assert_eq!(history.as_array().unwrap().len(), 4);
-    let human = env.ok(&["pos", "test-history", "S1", "--limit", "2"]);
+    let out = env.run(&["pos", "test-history", "S1", "--limit", "2"]);
+    assert!(out.status.success());
+    let (human, rest) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
     assert_eq!(human.lines().count(), 3, "{human}");
+    assert!(rest.contains("2 more: --limit N or --all"), "{rest}");
+    // The filter language of the lists: the failed FTP tests, the web service's, a bad value.
+    let ftp = env.json(&[
+        "pos",
+        "test-history",
+        "S1",
+        "--filter",
+        "target:ftp result:not_configured",
+    ]);
+    let ftp = ftp.as_array().unwrap();
+    assert_eq!(ftp.len(), 1, "{ftp:?}");
+    assert_eq!(ftp[0]["target"], "ftp");
+    let ws = env.json(&["pos", "test-history", "S1", "--filter", "target:ws"]);
+    assert_eq!(ws.as_array().unwrap().len(), 2, "{ws}");
+    assert!(
+        env.json(&["pos", "test-history", "S1", "--filter", "result:ok"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let err = env.fails(2, &["pos", "test-history", "S1", "--filter", "target:smtp"]);
+    assert!(err.contains("db, ftp, ws"), "{err}");
     assert!(
         json["last_tests"][0]["tested_at"]
             .as_str()

@@ -32,14 +32,13 @@ pub enum Command {
     TestWs(TestArgs),
     /// Run the three tests of a folder at once (exit 0 only when all pass).
     Test(TestArgs),
-    /// The kept connection test results of a folder, newest first.
+    /// The kept connection test results of a folder, newest first (50 unless --limit or --all).
     TestHistory {
         /// The folder's code.
         #[arg(add = crate::cli::complete::folders())]
         code: String,
-        /// How many results to show.
-        #[arg(long, default_value_t = 20)]
-        limit: u32,
+        #[command(flatten)]
+        list: crate::cli::listing::ListArgs,
     },
 }
 
@@ -245,7 +244,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         Command::TestFtp(a) => test(ctx, a, Target::Ftp).await,
         Command::TestWs(a) => test(ctx, a, Target::Ws).await,
         Command::Test(a) => test_all(ctx, a).await,
-        Command::TestHistory { code, limit } => history(ctx, &code, limit),
+        Command::TestHistory { code, list } => history(ctx, &code, &list),
     }
 }
 
@@ -635,12 +634,20 @@ async fn test_all(ctx: &Context, args: TestArgs) -> anyhow::Result<()> {
     }
 }
 
-fn history(ctx: &Context, code: &str, limit: u32) -> anyhow::Result<()> {
+fn history(ctx: &Context, code: &str, args: &crate::cli::listing::ListArgs) -> anyhow::Result<()> {
     let conn = ctx.open_store()?;
     let folder = folder_or_not_found(&conn, code)?;
-    let tests = store::test_history(&conn, folder.id, limit.max(1))?;
+    // Kept only when someone tests (the CLI, the TUI): read whole, then filtered as shown.
+    let tests = store::test_history(&conn, folder.id, None)?;
+    let tested = !tests.is_empty();
+    let tests = crate::cli::listing::shown::keep(
+        &crate::cli::listing::shown::TEST_HISTORY,
+        args,
+        tests,
+        history_cells,
+    )?;
     emit(ctx, &tests, || {
-        if tests.is_empty() {
+        if !tested {
             eprintln!("no connection test of {code} yet: backroom pos test {code}");
             return String::new();
         }
@@ -648,23 +655,25 @@ fn history(ctx: &Context, code: &str, limit: u32) -> anyhow::Result<()> {
             "TESTED AT".to_string(),
             "TARGET".into(),
             "RESULT".into(),
-            "TIME".into(),
+            "TOOK".into(),
             "VERDICT".into(),
         ]];
-        for t in &tests {
-            rows.push(vec![
-                local_time(&t.tested_at),
-                t.verdict.target.as_str().into(),
-                t.verdict
-                    .failure
-                    .map(|f| f.as_str().to_string())
-                    .unwrap_or_else(|| "ok".into()),
-                format!("{} ms", t.verdict.elapsed_ms),
-                t.verdict.message.clone(),
-            ]);
-        }
+        rows.extend(tests.iter().map(history_cells));
         table(&rows)
     })
+}
+
+fn history_cells(t: &ConnectionTest) -> Vec<String> {
+    vec![
+        local_time(&t.tested_at),
+        t.verdict.target.as_str().into(),
+        t.verdict
+            .failure
+            .map(|f| f.as_str().to_string())
+            .unwrap_or_else(|| "ok".into()),
+        format!("{} ms", t.verdict.elapsed_ms),
+        t.verdict.message.clone(),
+    ]
 }
 
 pub use super::output::table;

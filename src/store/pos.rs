@@ -281,16 +281,17 @@ pub fn last_tests(conn: &Connection, folder_id: i64) -> rusqlite::Result<Vec<Con
     Ok(out)
 }
 
-/// The most recent tests of a folder, newest first.
+/// The most recent tests of a folder, newest first (all of them without a limit).
 pub fn test_history(
     conn: &Connection,
     folder_id: i64,
-    limit: u32,
+    limit: Option<u32>,
 ) -> rusqlite::Result<Vec<ConnectionTest>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {TEST_COLUMNS} FROM connection_tests WHERE folder_id = ?1
          ORDER BY tested_at DESC, id DESC LIMIT ?2"
     ))?;
+    let limit = limit.map_or(-1, i64::from);
     stmt.query_map(params![folder_id, limit], test_from_row)?
         .collect()
 }
@@ -587,6 +588,8 @@ mod tests {
         let last = last_tests(&conn, id).unwrap();
         assert_eq!(last.len(), 1);
         assert!(last[0].verdict.ok);
-        assert_eq!(test_history(&conn, id, 10).unwrap().len(), 2);
+        assert_eq!(test_history(&conn, id, Some(10)).unwrap().len(), 2);
+        assert_eq!(test_history(&conn, id, Some(1)).unwrap().len(), 1);
+        assert_eq!(test_history(&conn, id, None).unwrap().len(), 2);
     }
 }

@@ -104,6 +104,24 @@ impl Tmux {
         }
     }
 
+    /// Sends one key by tmux name and returns at once (for timing: no pause after it).
+    pub fn send(&self, key: &str) {
+        let out = self.run(&["send-keys", "-t", "t", key]);
+        assert!(out.status.success(), "send-keys {key}: {:?}", out);
+    }
+
+    /// Sends text literally and returns at once.
+    pub fn send_text(&self, text: &str) {
+        let out = self.run(&["send-keys", "-t", "t", "-l", text]);
+        assert!(out.status.success(), "send-keys -l {text}: {:?}", out);
+    }
+
+    /// The visible screen with its colours and attributes: a selection that moved is a change.
+    pub fn styled_screen(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-e", "-t", "t"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Types text literally.
     pub fn type_text(&self, text: &str) {
         let out = self.run(&["send-keys", "-t", "t", "-l", text]);

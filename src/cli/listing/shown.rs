@@ -173,6 +173,24 @@ pub static PROCESSES: View = View {
     detail: no_detail,
 };
 
+/// `backroom pos test-history FOLDER`.
+pub static TEST_HISTORY: View = View {
+    name: "test_history",
+    from: "shown r",
+    id: "r.i",
+    columns: &[
+        cell("tested", "r.c0", Match::Contains),
+        cell("target", "r.c1", Match::Exact),
+        cell("result", "r.c2", Match::Exact),
+        cell("took", "r.c3", Match::Exact),
+        cell("verdict", "r.c4", Match::Contains),
+    ],
+    default_sort: 0,
+    default_desc: true,
+    search: &["r.c1", "r.c2", "r.c4"],
+    detail: no_detail,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,8 +50,26 @@ pub fn kind(view: &View, column: &Column) -> Kind {
         ("sync_runs", "process") => Kind::Choice(vec!["export", "import", "push", "update"]),
         ("sync_runs", "outcome") => Kind::Choice(vec!["running", "ok", "error"]),
         ("sync_runs", "rows") => Kind::Number,
+        ("test_history", "target") => Kind::Choice(
+            crate::pos::conntest::Target::ALL
+                .iter()
+                .map(|t| t.as_str())
+                .collect(),
+        ),
+        ("test_history", "result") => Kind::Choice(
+            std::iter::once("ok")
+                .chain(
+                    crate::pos::conntest::Failure::ALL
+                        .iter()
+                        .map(|f| f.as_str()),
+                )
+                .collect(),
+        ),
         ("sync_tables", "direction") => Kind::Choice(vec!["server_to_till", "till_to_server"]),
-        (_, "id" | "attempts" | "copies" | "wait" | "tables" | "queue" | "batch" | "every")
+        (
+            _,
+            "id" | "attempts" | "copies" | "wait" | "tables" | "queue" | "batch" | "every" | "took",
+        )
         | (_, "jobs") => Kind::Number,
         (_, "created" | "next" | "terms" | "time" | "sold") => Kind::Time,
         _ => Kind::Code,
