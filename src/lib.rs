@@ -10,6 +10,7 @@ pub mod daemon;
 pub mod demo;
 pub mod doctor;
 pub mod logging;
+pub mod memory;
 pub mod net;
 pub mod paths;
 pub mod pos;
