@@ -50,6 +50,10 @@ const ART: &str = "CREATE TABLE ART (
     unit TEXT, stock INTEGER, active INTEGER, updated_at TEXT)";
 
 fn fill(conn: &mut rusqlite::Connection, rows: usize) {
+    assert!(
+        !rows.is_multiple_of(7919),
+        "SYNC_BENCH_ROWS must not be a multiple of 7919"
+    );
     let families = [
         "PAPETERIE",
         "ECRITURE",
@@ -62,17 +66,20 @@ fn fill(conn: &mut rusqlite::Connection, rows: usize) {
         let mut stmt = tx
             .prepare("INSERT INTO ART VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
             .unwrap();
-        for i in 0..rows {
+        for n in 0..rows {
+            // The articles in shuffled order, as an ERP's changes come (7919 is a prime: each
+            // code comes once unless the count is a multiple of it).
+            let i = n * 7919 % rows;
             stmt.execute(rusqlite::params![
                 format!("ART-{i:07}"),
                 format!("Article de bureau numéro {i}, boîte de 12"),
                 families[i % families.len()],
                 format!("30{:011}", i * 7919 % 100_000_000_000),
                 (i % 5000) as f64 / 100.0 + 0.99,
-                if i % 3 == 0 { 5.5 } else { 20.0 },
+                if i.is_multiple_of(3) { 5.5 } else { 20.0 },
                 "PCE",
                 (i % 250) as i64,
-                i64::from(i % 17 != 0),
+                i64::from(!i.is_multiple_of(17)),
                 "2026-11-23T09:30:00Z",
             ])
             .unwrap();
