@@ -533,8 +533,15 @@ fn a_printer_with_a_long_history_is_removed_in_short_transactions() {
     assert_eq!(on(&conn, "front"), 600);
 
     let commits = count_commits(&mut conn);
-    let removed = backroom::store::printers::remove(&mut conn, "back", None).unwrap();
+    let mut told = Vec::new();
+    let removed =
+        backroom::store::printers::remove_with(&mut conn, "back", None, &mut |done, of| {
+            told.push((done, of))
+        })
+        .unwrap();
     assert_eq!(removed.jobs_to_default, 1);
+    // Its progress after each batch, of the 599 finished jobs.
+    assert_eq!(told, [(500, 599), (599, 599)]);
     // Two batches of the history (599 finished jobs), then the removal itself.
     assert_eq!(commits.load(std::sync::atomic::Ordering::SeqCst), 3);
     let (orphans, pending): (i64, i64) = conn
@@ -547,6 +554,32 @@ fn a_printer_with_a_long_history_is_removed_in_short_transactions() {
         .unwrap();
     assert_eq!((orphans, pending), (600, 1));
     assert_eq!(on(&conn, "front"), 600);
+}
+
+#[test]
+fn removing_a_printer_with_a_long_history_says_how_far_it_is_in_a_terminal() {
+    let env = TestEnv::new();
+    env.ok(&["printers", "list"]);
+    // 12,000 finished jobs on each of front (the default) and back.
+    seed_jobs(&env.db(), 24_000, 3, "2026-11-01T00:00:00.000Z");
+    let command = format!(
+        "'{}' printers remove back",
+        support::tmux::backroom_binary().display()
+    );
+    let t = support::tmux::Tmux::start(&env, &command, &[]);
+    assert_eq!(t.wait_exit(), 0, "{}", t.output());
+    let out = t.output();
+    assert!(
+        out.contains("removing back: 1500 of its 12000 finished print jobs let go (12%)")
+            && out.contains("removing back: 12000 of its 12000 finished print jobs let go (100%)")
+            && out.contains("removed printer back"),
+        "{out}"
+    );
+    // Without a terminal (a script, a pipe) it says nothing until the end.
+    let quiet = env.run(&["printers", "remove", "front"]);
+    let stderr = String::from_utf8_lossy(&quiet.stderr);
+    assert!(quiet.status.success(), "{stderr}");
+    assert!(!stderr.contains("let go"), "{stderr}");
 }
 
 #[test]

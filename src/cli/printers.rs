@@ -3,6 +3,7 @@
 
 use anyhow::Context as _;
 use serde::Serialize;
+use std::io::IsTerminal as _;
 
 use crate::cli::{Failure, emit};
 use crate::context::Context;
@@ -401,7 +402,18 @@ fn set_default(name: &str, ctx: &Context) -> anyhow::Result<()> {
 
 fn remove(name: &str, successor: Option<&str>, ctx: &Context) -> anyhow::Result<()> {
     let mut conn = ctx.open_store()?;
-    let removed = store::remove(&mut conn, name, successor).map_err(refused)?;
+    // A printer with a long history lets its finished jobs go in batches first (seconds for
+    // hundreds of thousands): say how far, as the backup and the import do.
+    let show = std::io::stderr().is_terminal() && !ctx.json;
+    let mut last = 0u64;
+    let mut progress = |done: u64, total: u64| {
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
+        if show && total >= PROGRESS_FROM && pct >= last + 10 {
+            last = pct;
+            eprintln!("removing {name}: {done} of its {total} finished print jobs let go ({pct}%)");
+        }
+    };
+    let removed = store::remove_with(&mut conn, name, successor, &mut progress).map_err(refused)?;
     tracing::info!(printer = %name, "printer removed");
     if removed.jobs_to_default > 0 || removed.triggers_to_default > 0 {
         eprintln!(
@@ -419,6 +431,9 @@ fn remove(name: &str, successor: Option<&str>, ctx: &Context) -> anyhow::Result<
         None => format!("removed printer {name}"),
     })
 }
+
+/// Finished jobs from which the removal of a printer reports its progress.
+const PROGRESS_FROM: u64 = 10_000;
 
 fn edit(a: EditArgs, ctx: &Context) -> anyhow::Result<()> {
     let conn = ctx.open_store()?;

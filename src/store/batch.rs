@@ -15,6 +15,17 @@ pub fn until_done<P: Params + Clone>(
     params: P,
     batch: usize,
 ) -> rusqlite::Result<usize> {
+    until_done_with(conn, statement, params, batch, &mut |_| {})
+}
+
+/// [`until_done`], telling `done` after each committed batch how many rows have changed so far.
+pub fn until_done_with<P: Params + Clone>(
+    conn: &Connection,
+    statement: &str,
+    params: P,
+    batch: usize,
+    done: &mut dyn FnMut(usize),
+) -> rusqlite::Result<usize> {
     let mut stmt = conn.prepare(statement)?;
     let mut total = 0;
     loop {
@@ -32,6 +43,7 @@ pub fn until_done<P: Params + Clone>(
             return Err(e);
         }
         total += n;
+        done(total);
         if n < batch {
             return Ok(total);
         }

@@ -191,8 +191,25 @@ pub fn remove(
     name: &str,
     successor: Option<&str>,
 ) -> Result<Removed, ChangeError> {
+    remove_with(conn, name, successor, &mut |_, _| {})
+}
+
+/// [`remove`], telling `progress` after each batch how many of the printer's finished jobs were
+/// let go, and of how many (a printer with a long history takes seconds).
+pub fn remove_with(
+    conn: &mut Connection,
+    name: &str,
+    successor: Option<&str>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Removed, ChangeError> {
     let (printer, _, _) = removal(conn, name, successor)?;
-    super::batch::until_done(
+    let finished: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM print_jobs WHERE printer_id = ?1 AND state NOT IN ('pending', 'sending')",
+        [printer.id],
+        |r| r.get(0),
+    )?;
+    let finished = u64::try_from(finished).unwrap_or(0);
+    super::batch::until_done_with(
         conn,
         &format!(
             "UPDATE print_jobs SET printer_id = NULL WHERE id IN (SELECT id FROM print_jobs
@@ -200,6 +217,7 @@ pub fn remove(
         ),
         [printer.id],
         DETACH_BATCH,
+        &mut |done| progress(done as u64, finished),
     )?;
     let tx = conn.transaction()?;
     let (printer, new_default, others) = removal(&tx, name, successor)?;
