@@ -144,6 +144,27 @@ fn pg_params(params: &[Value]) -> Vec<Option<String>> {
         .collect()
 }
 
+/// Every parameter as text (the statements cast where a column is not), for the typed calls:
+/// `execute_typed` and `query_typed` send the statement with its parameters in one round trip,
+/// where `execute` on a string first prepares it (three round trips, and a push made four such
+/// statements a ticket).
+fn as_text<T: tokio_postgres::types::ToSql + Sync>(
+    params: &[T],
+) -> Vec<(
+    &(dyn tokio_postgres::types::ToSql + Sync),
+    tokio_postgres::types::Type,
+)> {
+    params
+        .iter()
+        .map(|p| {
+            (
+                p as &(dyn tokio_postgres::types::ToSql + Sync),
+                tokio_postgres::types::Type::TEXT,
+            )
+        })
+        .collect()
+}
+
 impl PgOps {
     fn err(&self) -> impl Fn(tokio_postgres::Error) -> SyncError + '_ {
         move |e| SyncError::db(&self.folder, pg_message(&e))
@@ -182,9 +203,10 @@ impl Ops for PgOps {
         kind: &str,
         note: Option<&str>,
     ) -> Result<bool, SyncError> {
-        let n = futures::executor::block_on(self.client.execute(
+        let params = [Some(uuid), Some(till), Some(kind), note];
+        let n = futures::executor::block_on(self.client.execute_typed(
             "INSERT INTO backroom_till_inbox (uuid, till, kind, note) VALUES ($1, $2, $3, $4) ON CONFLICT (uuid) DO NOTHING",
-            &[&uuid, &till, &kind, &note],
+            &as_text(&params),
         ))
         .map_err(self.err())?;
         Ok(n == 1)
@@ -197,11 +219,8 @@ impl Ops for PgOps {
         _: &[Value],
     ) -> Result<u64, SyncError> {
         let owned = pg_params(params);
-        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = owned
-            .iter()
-            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-            .collect();
-        futures::executor::block_on(self.client.execute(pg, &refs)).map_err(self.err())
+        futures::executor::block_on(self.client.execute_typed(pg, &as_text(&owned)))
+            .map_err(self.err())
     }
     fn query_pair(
         &mut self,
@@ -210,11 +229,8 @@ impl Ops for PgOps {
         params: &[Value],
     ) -> Result<Vec<String>, SyncError> {
         let owned = pg_params(params);
-        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = owned
-            .iter()
-            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-            .collect();
-        let rows = futures::executor::block_on(self.client.query(pg, &refs)).map_err(self.err())?;
+        let rows = futures::executor::block_on(self.client.query_typed(pg, &as_text(&owned)))
+            .map_err(self.err())?;
         Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
     }
 }
