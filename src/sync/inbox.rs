@@ -69,8 +69,9 @@ pub fn apply_items(
     ops.begin()?;
     let mut results = Vec::with_capacity(items.len());
     let mut tickets = Vec::new();
-    for item in items {
-        ops.savepoint()?;
+    // Each item behind a savepoint of its own: a rejected one rolls back alone.
+    ops.savepoint()?;
+    for (n, item) in items.iter().enumerate() {
         let outcome = match ops.claim(&item.uuid, till, &item.kind, None) {
             Ok(false) => Ok(Outcome::Duplicate),
             Ok(true) => apply_one(ops, folder, customers, till, item).map(|ticket| {
@@ -81,7 +82,10 @@ pub fn apply_items(
         };
         match outcome {
             Ok(outcome) => {
-                ops.release_savepoint()?;
+                if n + 1 < items.len() {
+                    // One round trip for both (the commit keeps the last one's work).
+                    ops.next_savepoint()?;
+                }
                 results.push(ItemResult {
                     uuid: item.uuid.clone(),
                     outcome,

@@ -100,7 +100,8 @@ pub trait Ops {
     fn rollback(&mut self);
     fn savepoint(&mut self) -> Result<(), SyncError>;
     fn rollback_savepoint(&mut self) -> Result<(), SyncError>;
-    fn release_savepoint(&mut self) -> Result<(), SyncError>;
+    /// Releases the item's savepoint and opens the next item's, in one go.
+    fn next_savepoint(&mut self) -> Result<(), SyncError>;
     fn describe(&mut self, table: &str) -> Result<TableInfo, SyncError>;
     /// Inserts an inbox row; false when this UUID was already received (the UNIQUE key says so).
     fn claim(
@@ -190,8 +191,8 @@ impl Ops for PgOps {
     fn rollback_savepoint(&mut self) -> Result<(), SyncError> {
         self.batch("ROLLBACK TO SAVEPOINT item")
     }
-    fn release_savepoint(&mut self) -> Result<(), SyncError> {
-        self.batch("RELEASE SAVEPOINT item")
+    fn next_savepoint(&mut self) -> Result<(), SyncError> {
+        self.batch("RELEASE SAVEPOINT item; SAVEPOINT item")
     }
     fn describe(&mut self, table: &str) -> Result<TableInfo, SyncError> {
         futures::executor::block_on(super::postgres::describe(&self.client, &self.folder, table))
@@ -259,8 +260,10 @@ impl Ops for LiteOps {
             .conn
             .execute_batch("ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item")?)
     }
-    fn release_savepoint(&mut self) -> Result<(), SyncError> {
-        Ok(self.conn.execute_batch("RELEASE SAVEPOINT item")?)
+    fn next_savepoint(&mut self) -> Result<(), SyncError> {
+        Ok(self
+            .conn
+            .execute_batch("RELEASE SAVEPOINT item; SAVEPOINT item")?)
     }
     fn describe(&mut self, table: &str) -> Result<TableInfo, SyncError> {
         super::sqlite::describe(&self.conn, &self.folder, table)
