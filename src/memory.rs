@@ -11,8 +11,8 @@ const WARM_BLOCK: usize = 4 << 20;
 /// block's size (its dynamic `M_TRIM_THRESHOLD`). A worker that has been running a while got
 /// there long ago; a fresh one did not, and every document it read and every page SQLite's cache
 /// dropped and refetched faulted in fresh memory: 229,000 page faults and 2.68 s of CPU for
-/// 10,000 spool jobs (`backroom worker --until-idle`), 5,500 and 1.55 s once the threshold is
-/// 8 MB. `mallopt` would say it directly but needs `unsafe`; freeing a block does it safely.
+/// 10,000 spool jobs (`backroom worker --until-idle`, `perf stat`), about 5,000 and 1.6 s with
+/// this. `mallopt` would say it directly but needs `unsafe`; freeing a block does it safely.
 /// Without effect on other allocators (musl).
 pub fn keep_freed_pages() {
     drop(std::hint::black_box(Vec::<u8>::with_capacity(WARM_BLOCK)));

@@ -147,8 +147,8 @@ fn pg_params(params: &[Value]) -> Vec<Option<String>> {
 
 /// Every parameter as text (the statements cast where a column is not), for the typed calls:
 /// `execute_typed` and `query_typed` send the statement with its parameters in one round trip,
-/// where `execute` on a string first prepares it (three round trips, and a push made four such
-/// statements a ticket).
+/// where `execute` on a string first prepares it, then runs it (a ticket's claim and insert took
+/// four round trips that way, two now).
 fn as_text<T: tokio_postgres::types::ToSql + Sync>(
     params: &[T],
 ) -> Vec<(
