@@ -14,7 +14,8 @@
 //! job rescheduled, every pending one cancelled) and the removal of a printer the same way; `BACKROOM_BENCH_PURGE=0` skips it, `BACKROOM_BENCH_FTS='automerge=0
 //! crisismerge=64'` sets FTS5 options of the copy's trigram index first (to try other settings).
 //!
-//! Then the same from outside (`BACKROOM_BENCH_OUTSIDE=0` skips it): the release binary in a real
+//! Then the same from outside (`BACKROOM_BENCH_OUTSIDE=0` skips it, `=N` types each filter N times,
+//! default 5): the release binary in a real
 //! terminal (tmux, 120×40, `backroom --db STORE --read-only`), keys sent with `send-keys` and the
 //! screen read with `capture-pane` (colours included, so a moved selection counts): from a key
 //! sent until the screen first changes and until it stopped changing (250 ms quiet), the
