@@ -104,10 +104,14 @@ fn backup(dir: &Path) -> anyhow::Result<()> {
         .find(|e| e.path().extension().is_some_and(|x| x == "zip"))
         .ok_or_else(|| anyhow::anyhow!("no zip in {}", out.display()))?;
     let zip_mb = zip.metadata()?.len() as f64 / 1e6;
+    let peak_mb = peak_kb as f64 / 1024.0;
     println!(
-        "backup: {mb} MB of job files in {files} files -> {zip_mb:.0} MB zip in {:.1} s, `backroom contacts backup` as a process; its peak RSS {:.1} MB",
+        "backup: {mb} MB of job files in {files} files -> {zip_mb:.0} MB zip in {:.1} s, `backroom contacts backup` as a process; its peak RSS {peak_mb:.1} MB",
         elapsed.as_secs_f64(),
-        peak_kb as f64 / 1024.0
+    );
+    anyhow::ensure!(
+        peak_mb < 50.0,
+        "goal missed: the backup's peak RSS was {peak_mb:.1} MB (under 50 MB)"
     );
     std::fs::remove_dir_all(dir.join("backup"))?;
     Ok(())
@@ -300,6 +304,14 @@ fn import(dir: &Path) -> anyhow::Result<()> {
          checkpoint, in process) median {:.0} ms -> {:.2}x `sqlite3 .import`",
         ms(floor),
         ms(floor) / ms(theirs)
+    );
+    // The goal of issue 12: at most twice `sqlite3 .import --csv` (medians).
+    let ratio = ms(ours) / ms(theirs);
+    let verdict = if ratio <= 2.0 { "met" } else { "MISSED" };
+    println!("goal: the import {ratio:.2}x `sqlite3 .import --csv`, at most 2.0x: {verdict}");
+    anyhow::ensure!(
+        ratio <= 2.0,
+        "goal missed: the import took {ratio:.2}x `sqlite3 .import --csv` (at most 2.0x)"
     );
     Ok(())
 }

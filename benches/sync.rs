@@ -279,10 +279,23 @@ fn main() {
         import.as_secs_f64() / load.as_secs_f64()
     );
 
+    // The targets of the sync issue: each at most 1.5 times the `sqlite3` shell.
+    for (what, ratio) in [
+        ("export", export.as_secs_f64() / dump.as_secs_f64()),
+        ("import", import.as_secs_f64() / load.as_secs_f64()),
+    ] {
+        let verdict = if ratio <= 1.5 { "met" } else { "MISSED" };
+        println!("goal: {what} {ratio:.2}x the sqlite3 shell, at most 1.5x: {verdict}");
+    }
     drop(rt);
     push(dir.path(), &erp, tickets);
     queue_purge();
     fleet::run();
+    assert!(
+        export.as_secs_f64() <= 1.5 * dump.as_secs_f64()
+            && import.as_secs_f64() <= 1.5 * load.as_secs_f64(),
+        "a goal was missed (the `goal:` lines say which)"
+    );
 }
 
 /// Queues `count` tickets on a till and pushes them to a real `backroom serve` on loopback.
