@@ -191,4 +191,8 @@ fn main() {
         "seconds to recover (last worker, start to every job settled; {left} jobs open then): {:.2}",
         recover.as_secs_f64()
     );
+    assert!(
+        lost == 0 && silent == 0,
+        "goal missed: {lost} job(s) lost, {silent} printed twice without the flag"
+    );
 }
