@@ -201,9 +201,8 @@ mod outside {
         let (first, last) = keys(&t, "j", 60);
         report("outside: print jobs down, first change", first);
         report("outside: print jobs down, settled", last);
-        let (first, last) = keys(&t, "PageDown", 30);
+        let (_, last) = keys(&t, "PageDown", 30);
         report("outside: print jobs page down, settled", last);
-        drop(first);
         setup(&t, "g");
         setup(&t, "/");
         for word in ["front", "jam", "printer:back", "state:failed connection"] {
