@@ -24,7 +24,8 @@
 //! Then the same store through the daemon: `backroom daemon` (worker, web service, socket) hosts
 //! the TUI session and a client on its socket sends keys as a person's terminal would; each key
 //! is timed to the first screen frame that answers it, and to the last frame it caused (the
-//! screen then stays quiet for 40 ms). `BACKROOM_BENCH_DAEMON=0` skips this part.
+//! screen then stays quiet for 40 ms); then `backroom --socket` itself in tmux, its console hosted
+//! by that daemon, measured from outside as above. `BACKROOM_BENCH_DAEMON=0` skips this part.
 
 #[path = "common/probe.rs"]
 mod probe;
@@ -179,30 +180,35 @@ mod outside {
         (first, last)
     }
 
+    /// The console on the store `db` in its own process (personal mode).
     pub fn measure(db: &Path, dir: &Path) -> anyhow::Result<()> {
+        let command = format!(
+            "exec {} --db {} --read-only",
+            backroom_binary().display(),
+            db.display()
+        );
+        measure_command("outside", &command, dir)
+    }
+
+    /// The keys and filters from outside on the console `command` starts; figures prefixed
+    /// with `label`.
+    pub fn measure_command(label: &str, command: &str, dir: &Path) -> anyhow::Result<()> {
         let reps = scale("BACKROOM_BENCH_OUTSIDE", 5);
         let started = Instant::now();
-        let t = Tmux::bare(
-            dir,
-            &format!(
-                "exec {} --db {} --read-only",
-                backroom_binary().display(),
-                db.display()
-            ),
-        );
+        let t = Tmux::bare(dir, command);
         t.wait_for("Print jobs");
         println!(
             "{:<42} {:>7.1} ms (tmux and the process started)",
-            "outside: launch to the first frame",
+            format!("{label}: launch to the first frame"),
             started.elapsed().as_secs_f64() * 1e3
         );
         std::thread::sleep(QUIET);
         setup(&t, "2");
         let (first, last) = keys(&t, "j", 60);
-        report("outside: print jobs down, first change", first);
-        report("outside: print jobs down, settled", last);
+        report(&format!("{label}: print jobs down, first change"), first);
+        report(&format!("{label}: print jobs down, settled"), last);
         let (_, last) = keys(&t, "PageDown", 30);
-        report("outside: print jobs page down, settled", last);
+        report(&format!("{label}: print jobs page down, settled"), last);
         setup(&t, "g");
         setup(&t, "/");
         for word in ["front", "jam", "printer:back", "state:failed connection"] {
@@ -222,9 +228,9 @@ mod outside {
                 rows.push(settled);
                 setup(&t, "C-u");
             }
-            let p99 = report(&format!("outside: last key of {word:?} to rows"), rows);
+            let p99 = report(&format!("{label}: last key of {word:?} to rows"), rows);
             goal(
-                &format!("from outside, the last key of {word:?} to its rows, p99"),
+                &format!("{label}, the last key of {word:?} to its rows and count, p99"),
                 p99,
                 100.0,
                 "ms",
@@ -233,9 +239,9 @@ mod outside {
         setup(&t, "Escape");
         setup(&t, "3");
         let (_, last) = keys(&t, "j", 60);
-        report("outside: contacts down, settled", last);
+        report(&format!("{label}: contacts down, settled"), last);
         let (_, last) = keys(&t, "PageDown", 30);
-        report("outside: contacts page down, settled", last);
+        report(&format!("{label}: contacts page down, settled"), last);
         Ok(())
     }
 }
@@ -468,6 +474,21 @@ mod daemon {
             timed(&mut c, &ends, 25).await?,
         );
         c.key(KeyCode::Char('q'), none).await?;
+        drop(c);
+        if super::scale("BACKROOM_BENCH_OUTSIDE", 1) > 0 {
+            // The same from outside: `backroom` in a terminal, its console hosted by the daemon,
+            // as a store admin over SSH meets it.
+            let command = format!(
+                "exec {} --socket {}",
+                super::support::tmux::backroom_binary().display(),
+                socket.display()
+            );
+            let dir = dir.to_path_buf();
+            tokio::task::spawn_blocking(move || {
+                super::outside::measure_command("outside, daemon", &command, &dir)
+            })
+            .await??;
+        }
         Ok(())
     }
 }

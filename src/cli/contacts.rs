@@ -293,13 +293,7 @@ fn list(ctx: &Context, state: Option<&str>, args: &ListArgs) -> anyhow::Result<(
     out.finish("")?;
     if cut {
         let total = q::count_listed(&conn, state, &query)?;
-        eprintln!(
-            "{}",
-            listing::more(crate::store::counts::Count {
-                n: total.n.saturating_sub(shown as u64),
-                exact: total.exact,
-            })
-        );
+        eprintln!("{}", listing::more_after(total, shown));
     }
     Ok(())
 }

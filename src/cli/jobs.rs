@@ -12,7 +12,6 @@ use crate::cli::output::local_time;
 use crate::context::Context;
 use crate::printing::job::{Attempt, Job, JobState, RetryPolicy};
 use crate::printing::retention;
-use crate::store::counts::Count;
 use crate::store::jobs::{self, Filter};
 
 #[derive(Debug, clap::Args)]
@@ -332,13 +331,7 @@ fn list_jobs(
     }
     if cut {
         let total = jobs::count(conn, &fl).context("counting print jobs")?;
-        eprintln!(
-            "{}",
-            listing::more(Count {
-                n: total.n.saturating_sub(shown as u64),
-                exact: total.exact,
-            })
-        );
+        eprintln!("{}", listing::more_after(total, shown));
     }
     Ok(())
 }

@@ -96,24 +96,37 @@ pub fn cut_read<T>(
     args: &ListArgs,
     rows: &mut Vec<T>,
 ) -> anyhow::Result<()> {
+    cut_counted(args, rows, || {
+        let query = Query {
+            filter: filter.clone(),
+            ..Query::new(view)
+        };
+        views::count(conn, view, &query)
+            .map_err(|e| anyhow::anyhow!("counting the {}: {e}", view.name))
+    })
+}
+
+/// [`cut_read`] for a list with a count of its own: `total` counts every row the list would
+/// show without its limit, and runs only when the limit cut it.
+pub fn cut_counted<T>(
+    args: &ListArgs,
+    rows: &mut Vec<T>,
+    total: impl FnOnce() -> anyhow::Result<Count>,
+) -> anyhow::Result<()> {
     let Some(limit) = args.limit().filter(|l| rows.len() > *l) else {
         return Ok(());
     };
     rows.truncate(limit);
-    let query = Query {
-        filter: filter.clone(),
-        ..Query::new(view)
-    };
-    let total = views::count(conn, view, &query)
-        .map_err(|e| anyhow::anyhow!("counting the {}: {e}", view.name))?;
-    eprintln!(
-        "{}",
-        more(Count {
-            n: total.n.saturating_sub(limit as u64),
-            exact: total.exact,
-        })
-    );
+    eprintln!("{}", more_after(total()?, limit));
     Ok(())
+}
+
+/// The stderr line after the first `shown` rows of `total`.
+pub fn more_after(total: Count, shown: usize) -> String {
+    more(Count {
+        n: total.n.saturating_sub(shown as u64),
+        exact: total.exact,
+    })
 }
 
 /// The stderr line after a list cut by its limit.

@@ -305,17 +305,9 @@ fn runs(
     let filter = args.filter(view)?;
     let conn = ctx.open_store()?;
     let mut runs = crate::store::sync::runs(&conn, folder, &filter, args.limit().map(|l| l + 1))?;
-    if let Some(limit) = args.limit().filter(|l| runs.len() > *l) {
-        runs.truncate(limit);
-        let total = crate::store::sync::runs_count(&conn, folder, &filter)?;
-        eprintln!(
-            "{}",
-            crate::cli::listing::more(crate::store::counts::Count {
-                n: total.n.saturating_sub(limit as u64),
-                exact: total.exact,
-            })
-        );
-    }
+    crate::cli::listing::cut_counted(args, &mut runs, || {
+        Ok(crate::store::sync::runs_count(&conn, folder, &filter)?)
+    })?;
     emit(ctx, &runs, || {
         let mut out = String::new();
         for r in &runs {

@@ -291,26 +291,16 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                     }))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
-            if let Some(l) = list.limit().filter(|l| rows.len() > *l) {
-                rows.truncate(l);
-                let rest = crate::store::counts::capped(
+            crate::cli::listing::cut_counted(&list, &mut rows, || {
+                let (_, mut values) = filter.sql(view);
+                values.insert(0, rusqlite::types::Value::Text(folder.clone()));
+                Ok(crate::store::counts::capped(
                     &conn,
                     view.from,
                     &format!("t.folder = ? AND ({cond})"),
-                    {
-                        let (_, mut v) = filter.sql(view);
-                        v.insert(0, rusqlite::types::Value::Text(folder.clone()));
-                        v
-                    },
-                )?;
-                eprintln!(
-                    "{}",
-                    crate::cli::listing::more(crate::store::counts::Count {
-                        n: rest.n.saturating_sub(l as u64),
-                        exact: rest.exact,
-                    })
-                );
-            }
+                    values,
+                )?)
+            })?;
             emit(ctx, &rows, || {
                 rows.iter()
                     .map(|r| {

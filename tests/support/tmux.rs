@@ -97,8 +97,7 @@ impl Tmux {
     /// Sends keys by tmux name (`Enter`, `Escape`, `C-c`, `Down`) or literal single characters.
     pub fn keys(&self, keys: &[&str]) {
         for k in keys {
-            let out = self.run(&["send-keys", "-t", "t", k]);
-            assert!(out.status.success(), "send-keys {k}: {:?}", out);
+            self.send(k);
             // A key at a time, as a person types: escape sequences are not merged with the next key.
             std::thread::sleep(Duration::from_millis(60));
         }
@@ -124,8 +123,7 @@ impl Tmux {
 
     /// Types text literally.
     pub fn type_text(&self, text: &str) {
-        let out = self.run(&["send-keys", "-t", "t", "-l", text]);
-        assert!(out.status.success(), "send-keys -l {text}: {:?}", out);
+        self.send_text(text);
         std::thread::sleep(Duration::from_millis(60));
     }
 
