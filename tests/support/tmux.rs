@@ -18,18 +18,51 @@ pub struct Tmux {
     conf: PathBuf,
 }
 
-/// The backroom binary, copied once per test process: other builds sharing the target dir
-/// may replace the original while the tests run.
+/// The backroom binary, copied once per build: other builds sharing the target dir may replace
+/// the original while the tests run. The copy lives in cargo's temp dir under the original's
+/// size and time, so every test process of one build shares it, and copies made more than
+/// two hours old are removed (one copy per test process filled the disk: 100 MB × 369).
 pub fn backroom_binary() -> PathBuf {
     static COPY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     COPY.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("backroom-tui-bin-{}", std::process::id()));
+        let original = PathBuf::from(env!("CARGO_BIN_EXE_backroom"));
+        let meta = std::fs::metadata(&original).expect("the backroom binary");
+        let built = meta
+            .modified()
+            .expect("the binary's time")
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a time after 1970");
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("backroom-bin");
         std::fs::create_dir_all(&dir).expect("create the binary's dir");
-        let to = dir.join("backroom");
-        std::fs::copy(env!("CARGO_BIN_EXE_backroom"), &to).expect("copy the backroom binary");
+        let name = format!("backroom-{}-{}", meta.len(), built.as_nanos());
+        let to = dir.join(&name);
+        if !to.exists() {
+            let part = dir.join(format!("{name}.part-{}", std::process::id()));
+            std::fs::copy(&original, &part).expect("copy the backroom binary");
+            std::fs::rename(&part, &to).expect("put the binary's copy in place");
+        }
+        remove_old_copies(&dir, &to);
         to
     })
     .clone()
+}
+
+fn remove_old_copies(dir: &std::path::Path, keep: &std::path::Path) {
+    const OLD: Duration = Duration::from_secs(2 * 3600);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let age = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok());
+        if path != keep && age.is_some_and(|a| a > OLD) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 impl Tmux {
