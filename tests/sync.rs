@@ -1369,3 +1369,73 @@ fn in_the_tui_the_update_question_is_a_dialog_answered_through_the_worker() {
     assert!(!till.path().join("install/10.6.1").exists());
     tui.keys(&["q"]);
 }
+
+/// A SQLite server database logs every change, not one per key: a key changed twice, inserted
+/// then deleted, or deleted then inserted again between two exports reaches the till as its last
+/// change only, whatever order the log holds them in.
+#[test]
+fn on_a_sqlite_server_database_each_key_reaches_the_till_as_its_last_change() {
+    let ftp = FtpServer::start();
+    ftp.mkdir("outbox");
+    let server = server_env();
+    let erp = server.path().join("erp.db");
+    let erp_sql = |sql: &str| {
+        rusqlite::Connection::open(&erp)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap()
+    };
+    erp_sql(
+        "CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT, price REAL);
+         INSERT INTO ART VALUES ('A1', 'Stylo', 1.20), ('A2', 'Cahier', 3.50), ('A3', 'Gomme', 0.80);",
+    );
+    let mut flags = vec![
+        "--db-kind".to_string(),
+        "sqlite".into(),
+        "--db-name".into(),
+        erp.display().to_string(),
+    ];
+    flags.extend(ftp_flags(&ftp, "outbox"));
+    add_folder(&server, "NICE", &strs(&flags));
+    add_table(&server, "NICE", "ART", "incremental", "server-to-till");
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    server.ok(&["sync", "run", "export", "NICE"]);
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "NICE", &strs(&ftp_flags(&ftp, "outbox")));
+    till.ok(&["sync", "run", "import", "NICE"]);
+    assert_eq!(
+        till_rows(&till, "SELECT code, price FROM ART"),
+        vec!["A1|1.2", "A2|3.5", "A3|0.8"]
+    );
+
+    // The price of A1 changed twice, A4 came and went, A3 went and came back with a new label,
+    // and A2 changed its key.
+    erp_sql(
+        "UPDATE ART SET price = 1.35 WHERE code = 'A1';
+         UPDATE ART SET price = 1.40 WHERE code = 'A1';
+         INSERT INTO ART VALUES ('A4', 'Règle', 2.10);
+         DELETE FROM ART WHERE code = 'A4';
+         DELETE FROM ART WHERE code = 'A3';
+         INSERT INTO ART VALUES ('A3', 'Gomme blanche', 0.90);
+         UPDATE ART SET code = 'A2-NEW' WHERE code = 'A2';",
+    );
+    let second = server.json(&["sync", "run", "export", "NICE"]);
+    let art = second["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "ART")
+        .unwrap()
+        .clone();
+    // One change per key: A1, A3 and A2-NEW upserted; A4 and A2 deleted.
+    assert_eq!(
+        (art["upserts"].as_u64(), art["deletes"].as_u64()),
+        (Some(3), Some(2)),
+        "{second}"
+    );
+    till.ok(&["sync", "run", "import", "NICE"]);
+    assert_eq!(
+        till_rows(&till, "SELECT code, label, price FROM ART"),
+        vec!["A1|Stylo|1.4", "A2-NEW|Cahier|3.5", "A3|Gomme blanche|0.9"]
+    );
+}

@@ -33,18 +33,16 @@ fn report(reporter: &Reporter, folder: &str, done: u64) {
 const CHANGES_SQLITE: &str = "SELECT op, pk, row_data FROM backroom_sync_log
      WHERE seq > ?2 AND seq <= ?3 AND table_name = ?1 ORDER BY seq DESC";
 
-/// Keys already written for the table being read.
+/// Keys already written for the table being read (a fast hash: an export of a million changes
+/// looks up a million keys).
 #[derive(Default)]
-struct Seen(std::collections::HashSet<String>);
+struct Seen(foldhash::HashSet<String>);
 
 impl Seen {
     /// True the first time `pk` is seen.
     fn first(&mut self, pk: &str) -> bool {
-        if self.0.contains(pk) {
-            return false;
-        }
-        self.0.insert(pk.to_string());
-        true
+        // One probe: a key seen twice is rare, its copy made for nothing is cheap.
+        self.0.insert(pk.to_string())
     }
 }
 
@@ -91,23 +89,21 @@ pub fn sqlite(
         } else {
             let mut stmt = tx.prepare_cached(CHANGES_SQLITE)?;
             let mut rows = stmt.query(rusqlite::params![s.info.name, from_seq, to_seq])?;
+            // The log holds every change (the capture triggers never collapse them): only the
+            // newest of a key goes into the batch, or the till would apply the older ones after it.
+            let mut seen = Seen::default();
             while let Some(r) = rows.next()? {
-                let op = r
-                    .get_ref(0)?
-                    .as_str()
-                    .map_err(|e| SyncError::db(folder, e))?;
+                let text = |i: usize| -> Result<&str, SyncError> {
+                    r.get_ref(i)?.as_str().map_err(|e| SyncError::db(folder, e))
+                };
+                if !seen.first(text(1)?) {
+                    continue;
+                }
+                let op = text(0)?;
                 if op == "D" {
-                    writer.delete(
-                        r.get_ref(1)?
-                            .as_str()
-                            .map_err(|e| SyncError::db(folder, e))?,
-                    )?;
+                    writer.delete(text(1)?)?;
                 } else {
-                    writer.upsert(
-                        r.get_ref(2)?
-                            .as_str()
-                            .map_err(|e| SyncError::db(folder, e))?,
-                    )?;
+                    writer.upsert(text(2)?)?;
                 }
                 done += 1;
                 report(reporter, folder, done);
