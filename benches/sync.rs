@@ -168,7 +168,7 @@ fn main() {
 
     let store = dir.path().join("server/backroom.db");
     let folder = folder_row(&store, &erp, &share, "");
-    rt.block_on(backroom::sync::capture::install(&folder))
+    rt.block_on(backroom::sync::capture::install(&folder, 0))
         .unwrap();
     // The server's signing key; the till trusts its public key.
     let key = dir.path().join("signing.key");

@@ -737,6 +737,17 @@ async fn the_contacts_pane_offers_valid_actions_reviews_invitations_and_confirms
         screen.contains("To: Bob <bob@x.org>") && screen.contains("/register?token="),
         "{screen}"
     );
+    // The review shows no live token (whoever sees the screen could register as Bob with it):
+    // the token is created when the message is sent, as in the CLI's review.
+    let shown_token = screen.split("token=").skip(1).any(|rest| {
+        rest.chars()
+            .take(32)
+            .filter(|c| c.is_ascii_hexdigit())
+            .count()
+            == 32
+    });
+    assert!(!shown_token, "{screen}");
+    assert!(screen.contains("token=<created when"), "{screen}");
     h.press(&["y"]).await.unwrap();
     assert!(
         h.screen()

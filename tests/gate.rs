@@ -230,6 +230,40 @@ fn files_travel_over_the_socket_and_the_worker_prints_at_once() {
         reply.to_string().contains("opens no path a client names"),
         "{reply}"
     );
+    // Nor a path built around a marker (it would lead out of the command's own folder into the
+    // daemon's), nor a marker for a file the client did not send.
+    for (args, outputs) in [
+        (
+            serde_json::json!([
+                "contacts",
+                "export",
+                "--out",
+                "@@out:0@@/../../../PWNED.csv"
+            ]),
+            serde_json::json!([{"path": "/tmp/x", "is_dir": true}]),
+        ),
+        (
+            serde_json::json!(["contacts", "export", "--out=@@out:0@@/../../../PWNED.csv"]),
+            serde_json::json!([{"path": "/tmp/x", "is_dir": true}]),
+        ),
+        (
+            serde_json::json!(["contacts", "import", "@@in:0@@"]),
+            serde_json::json!([]),
+        ),
+    ] {
+        let mut raw = std::os::unix::net::UnixStream::connect(&gate.socket).unwrap();
+        hello(&mut raw, backroom::service::protocol::PROTOCOL);
+        let reply = frame(
+            &mut raw,
+            &serde_json::json!({"Command": {"args": args, "stdin": null, "inputs": [], "outputs": outputs, "downloads_dir": "/tmp"}}),
+        );
+        assert!(
+            reply.to_string().contains("opens no path a client names"),
+            "{args}: {reply}"
+        );
+    }
+    let planted = files_named(&gate.root, "PWNED");
+    assert!(planted.is_empty(), "{planted:?}");
     let audit = gate.audit();
     assert!(audit.iter().any(|e| e["user"] == gate.staff.name.as_str()
         && e["action"] == "events.emit"
@@ -442,6 +476,20 @@ fn the_daemon_answers_the_web_service_in_the_same_process() {
     gate.wait_audit("the till's push", |e| {
         e["user"] == "http:till 7" && e["action"] == "till.push"
     });
+}
+
+/// Every file under `dir` whose name contains `part`.
+fn files_named(dir: &std::path::Path, part: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_named(&path, part));
+        } else if entry.file_name().to_string_lossy().contains(part) {
+            found.push(path);
+        }
+    }
+    found
 }
 
 fn hello(raw: &mut std::os::unix::net::UnixStream, protocol: u32) -> Value {

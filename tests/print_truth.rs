@@ -360,3 +360,40 @@ fn a_one_minute_outage_with_20_waiting_jobs_prints_all_within_15_s_of_the_return
         "{charged_only_once} of 20 jobs sent once"
     );
 }
+
+/// A printer whose probe answers ready while its sends fail (here a spool folder in which each
+/// job's file name is taken by a directory, as a full disk would refuse it) keeps its jobs'
+/// backoff, with production settings: before, every ready answer made the jobs due at once and
+/// a queue spent its eight attempts within 50 ms.
+#[test]
+fn a_printer_that_answers_ready_while_its_sends_fail_keeps_the_backoff() {
+    let env = TestEnv::new();
+    let spool = env.path().join("spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    env.ok(&[
+        "printers",
+        "add",
+        "shelf",
+        "--provider",
+        "spool",
+        "--target",
+        spool.to_str().unwrap(),
+    ]);
+    let ids = queue(&env, "FULL", 3);
+    for id in &ids {
+        let uuid = env.json(&["jobs", "show", &id.to_string()])["uuid"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        std::fs::create_dir_all(spool.join(format!("{uuid}.pdf")).join("taken")).unwrap();
+    }
+    let worker = Worker::start(&env, None);
+    std::thread::sleep(Duration::from_secs(12));
+    drop(worker);
+    for id in &ids {
+        let j = env.json(&["jobs", "show", &id.to_string()]);
+        assert_eq!(j["state"], "pending", "{j}");
+        // Attempts at 0 s and 5 s (the backoff doubles from 5 s), the next at 15 s.
+        assert!(j["attempts"].as_i64().unwrap() <= 3, "{j}");
+    }
+}

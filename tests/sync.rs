@@ -1439,3 +1439,154 @@ fn on_a_sqlite_server_database_each_key_reaches_the_till_as_its_last_change() {
         vec!["A1|Stylo|1.4", "A2-NEW|Cahier|3.5", "A3|Gomme blanche|0.9"]
     );
 }
+
+/// A till → server row lands in the server table's columns by name, whatever their case: on a
+/// SQLite server database the values were put in the order of the table's names sorted (upper
+/// case first), so `code` received the quantity and `Qty` the key, and the till confirmed it.
+#[test]
+fn a_till_row_reaches_a_sqlite_server_table_whose_columns_differ_in_case() {
+    let server = server_env();
+    let erp = server.path().join("erp.db");
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute_batch("CREATE TABLE MVT (code TEXT PRIMARY KEY, Qty INTEGER, Label TEXT);")
+        .unwrap();
+    add_folder(
+        &server,
+        "NICE",
+        &["--db-kind", "sqlite", "--db-name", erp.to_str().unwrap()],
+    );
+    add_table(&server, "NICE", "MVT", "incremental", "till-to-server");
+    let port = support::free_port();
+    let _serve = Serve::with(&server, port, &["--no-worker"]);
+    let till = till_env("1", "token-of-till-1");
+    add_folder(
+        &till,
+        "NICE",
+        &["--ws-url", &format!("http://127.0.0.1:{port}")],
+    );
+    add_table(&till, "NICE", "MVT", "incremental", "till-to-server");
+    let row = |fields: &[&str]| {
+        let mut args = vec!["till", "row", "NICE", "MVT", "--key", "code"];
+        for f in fields {
+            args.extend(["--field", f]);
+        }
+        till.ok(&args);
+    };
+    row(&["code=A1", "qty=5", "label=Stylo bleu"]);
+    // The same column twice, in two cases: refused by the server, saying which, not collapsed.
+    row(&["code=A2", "qty=1", "QTY=2"]);
+    let err = till.fails(4, &["sync", "run", "push", "NICE"]);
+    assert!(
+        err.contains("the row of MVT names the column Qty twice"),
+        "{err}"
+    );
+    let rows: Vec<(String, i64, Option<String>)> = rusqlite::Connection::open(&erp)
+        .unwrap()
+        .prepare("SELECT code, Qty, Label FROM MVT ORDER BY code")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        rows,
+        vec![("A1".to_string(), 5, Some("Stylo bleu".to_string()))]
+    );
+}
+
+/// Capture removed and installed again, a table added to the folder, a column added to a table:
+/// each time the next export is full, so that no till misses a change made while capture was off
+/// or a row that no batch carried yet (before, the log's sequence started again at 1 under the
+/// folder's watermark and those changes were skipped, then purged; an added table reached the
+/// tills only through rows changed after it was added; a new column made a batch every till
+/// refused).
+#[test]
+fn after_capture_is_reinstalled_the_next_export_is_full_and_the_till_matches_the_server() {
+    let ftp = FtpServer::start();
+    ftp.mkdir("outbox");
+    let server = server_env();
+    let erp = server.path().join("erp.db");
+    let erp_sql = |sql: &str| {
+        rusqlite::Connection::open(&erp)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap()
+    };
+    erp_sql(
+        "CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT, price REAL);
+         INSERT INTO ART VALUES ('A1', 'Stylo', 1.20), ('A2', 'Cahier', 3.50);
+         CREATE TABLE FAM (code TEXT PRIMARY KEY, label TEXT);
+         INSERT INTO FAM VALUES ('F1', 'Papeterie'), ('F2', 'Écriture');",
+    );
+    let mut flags = vec![
+        "--db-kind".to_string(),
+        "sqlite".into(),
+        "--db-name".into(),
+        erp.display().to_string(),
+    ];
+    flags.extend(ftp_flags(&ftp, "outbox"));
+    add_folder(&server, "NICE", &strs(&flags));
+    add_table(&server, "NICE", "ART", "incremental", "server-to-till");
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    server.ok(&["sync", "run", "export", "NICE"]);
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "NICE", &strs(&ftp_flags(&ftp, "outbox")));
+    till.ok(&["sync", "run", "import", "NICE"]);
+    erp_sql("UPDATE ART SET price = 1.30 WHERE code = 'A1';");
+    let second = server.json(&["sync", "run", "export", "NICE"]);
+    assert_eq!(second["kind"], "incremental", "{second}");
+    till.ok(&["sync", "run", "import", "NICE"]);
+    let art = |env: &TestEnv| till_rows(env, "SELECT code, label, price FROM ART");
+    assert_eq!(art(&till), vec!["A1|Stylo|1.3", "A2|Cahier|3.5"]);
+
+    // Capture off, changes made meanwhile, capture on again: the next export is full.
+    server.ok(&["sync", "capture", "remove", "NICE", "--yes"]);
+    erp_sql("UPDATE ART SET price = 9.99 WHERE code = 'A1'; DELETE FROM ART WHERE code = 'A2';");
+    let out = server.run(&["sync", "capture", "install", "NICE"]);
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("the next export of folder NICE is full"),
+        "{said}"
+    );
+    erp_sql("INSERT INTO ART VALUES ('A6', 'Règle', 2.10);");
+    let third = server.json(&["sync", "run", "export", "NICE"]);
+    assert_eq!(third["kind"], "full", "{third}");
+    till.ok(&["sync", "run", "import", "NICE"]);
+    assert_eq!(art(&till), vec!["A1|Stylo|9.99", "A6|Règle|2.1"]);
+    // After it, exports are incremental again, and new changes are above the watermark.
+    erp_sql("UPDATE ART SET label = 'Règle 30 cm' WHERE code = 'A6';");
+    let fourth = server.json(&["sync", "run", "export", "NICE"]);
+    assert_eq!(fourth["kind"], "incremental", "{fourth}");
+    assert_eq!(fourth["rows"], 1, "{fourth}");
+    till.ok(&["sync", "run", "import", "NICE"]);
+    assert_eq!(art(&till), vec!["A1|Stylo|9.99", "A6|Règle 30 cm|2.1"]);
+
+    // A table added to the folder: its rows reach the till whole with the next export.
+    add_table(&server, "NICE", "FAM", "incremental", "server-to-till");
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    let fifth = server.json(&["sync", "run", "export", "NICE"]);
+    assert_eq!(fifth["kind"], "full", "{fifth}");
+    till.ok(&["sync", "run", "import", "NICE"]);
+    assert_eq!(
+        till_rows(&till, "SELECT code, label FROM FAM"),
+        vec!["F1|Papeterie", "F2|Écriture"]
+    );
+
+    // A column added while a change waits in the log: reinstalled, the next export is full and
+    // every till can apply it.
+    erp_sql(
+        "UPDATE ART SET price = 1.50 WHERE code = 'A1';
+         ALTER TABLE ART ADD COLUMN vat REAL;
+         UPDATE ART SET vat = 20;",
+    );
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    let sixth = server.json(&["sync", "run", "export", "NICE"]);
+    assert_eq!(sixth["kind"], "full", "{sixth}");
+    till.ok(&["sync", "run", "import", "NICE"]);
+    assert_eq!(
+        till_rows(&till, "SELECT code, price, vat FROM ART"),
+        vec!["A1|1.5|20", "A6|2.1|20"]
+    );
+}

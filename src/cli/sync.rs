@@ -196,13 +196,23 @@ async fn capture(
     let folder = crate::worker::sync::load_folder(ctx, code).map_err(|e| failure(e.into()))?;
     match action {
         CaptureAction::Install => {
-            let report = crate::sync::capture::install(&folder)
+            let watermark = {
+                let conn = ctx.open_store()?;
+                crate::store::sync::last_export(&conn, folder.id)?.map_or(0, |e| e.to_seq)
+            };
+            let report = crate::sync::capture::install(&folder, watermark)
                 .await
                 .map_err(|e| failure(e.into()))?;
             eprintln!(
                 "change capture installed on {} table(s) of folder {code}",
                 report.tables.len()
             );
+            if report.full_next {
+                crate::store::sync::set_full_next(&ctx.open_store()?, folder.id)?;
+                eprintln!(
+                    "the next export of folder {code} is full: changes made while capture was off, or the rows of a table newly captured or changed, reach the tills only whole"
+                );
+            }
             emit(ctx, &report, || capture_text(&report))
         }
         CaptureAction::Check => {

@@ -55,11 +55,17 @@ pub async fn run(
         );
         return protocol::write(stream, &Reply::Error { code: 2, message }).await;
     }
+    // A path is exactly the marker of a file the client sent or will receive, nothing around it:
+    // `@@out:0@@/../x` would be a path in the daemon's own folders.
+    let is_marker = |v: &String| {
+        (0..line.inputs.len()).any(|k| *v == protocol::input_marker(k))
+            || (0..line.outputs.len()).any(|k| *v == protocol::output_marker(k))
+    };
     let unmarked = named
         .paths
         .iter()
         .flat_map(|p| p.values.iter())
-        .find(|v| !v.contains("@@in:") && !v.contains("@@out:"));
+        .find(|v| !is_marker(v));
     if let Some(path) = unmarked {
         let message = format!(
             "{path}: files travel from the client over the socket; the daemon opens no path a client names"

@@ -133,10 +133,17 @@ fn file_name(client_path: &str) -> String {
         .unwrap_or_else(|| "stdin".to_string())
 }
 
+/// Puts `path` where an argument is `marker`, or `--option=marker`, as the client writes them;
+/// a marker anywhere else in an argument stays as it is.
 fn put(args: &mut [String], marker: &str, path: &Path) {
     for a in args.iter_mut() {
-        if a.contains(marker) {
-            *a = a.replace(marker, &path.display().to_string());
+        if a == marker {
+            *a = path.display().to_string();
+        } else if let Some(option) = a.strip_suffix(marker)
+            && option.starts_with("--")
+            && option.ends_with('=')
+        {
+            *a = format!("{option}{}", path.display());
         }
     }
 }

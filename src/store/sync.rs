@@ -277,7 +277,8 @@ pub fn last_export(conn: &Connection, folder_id: i64) -> rusqlite::Result<Option
     .optional()
 }
 
-/// Records an export once its file was transferred (this advances the watermark).
+/// Records an export once its file was transferred (this advances the watermark); a full one
+/// answers a [`set_full_next`].
 pub fn record_export(conn: &Connection, folder_id: i64, e: &Export) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO sync_exports (folder_id, batch, kind, from_seq, to_seq, rows, bytes, sha256, file, exported_at)
@@ -287,7 +288,28 @@ pub fn record_export(conn: &Connection, folder_id: i64, e: &Export) -> rusqlite:
             e.exported_at
         ],
     )?;
+    if e.kind == "full" {
+        conn.execute(
+            "DELETE FROM settings WHERE key = ?1",
+            [full_next_key(folder_id)],
+        )?;
+    }
     Ok(())
+}
+
+fn full_next_key(folder_id: i64) -> String {
+    format!("sync.full_next.{folder_id}")
+}
+
+/// The folder's next export must be full: changes went unrecorded (capture removed and installed
+/// again) or a table's rows never travelled whole (a table added, or its columns changed).
+pub fn set_full_next(conn: &Connection, folder_id: i64) -> rusqlite::Result<()> {
+    super::settings::set(conn, &full_next_key(folder_id), "true")
+}
+
+/// Whether [`set_full_next`] asked for a full export that has not run yet.
+pub fn full_next(conn: &Connection, folder_id: i64) -> rusqlite::Result<bool> {
+    Ok(super::settings::get(conn, &full_next_key(folder_id))?.is_some())
 }
 
 /// A batch applied on the till.

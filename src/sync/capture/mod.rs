@@ -39,6 +39,8 @@ pub struct Report {
     /// Changes recorded and not yet purged by an export.
     pub logged_changes: i64,
     pub last_seq: i64,
+    /// After an install: the folder's next export is full (see [`install`]).
+    pub full_next: bool,
 }
 
 impl Report {
@@ -106,25 +108,34 @@ fn outgoing(folder: &Folder) -> Result<Vec<String>, SyncError> {
 }
 
 /// Installs (or reinstalls) the triggers of every server → till table, all or nothing.
-pub async fn install(folder: &Folder) -> Result<Report, SyncError> {
+/// `watermark` is the last sequence the folder exported (0 before its first export): the log's
+/// sequence goes on above it. The result says, in `full_next`, whether the next export must be
+/// full: after an export, when the log was created anew (capture removed, then installed again:
+/// the changes in between were not recorded), or when a table was not captured as it is now (a
+/// table added to the folder, whose rows no batch carried yet, or a table whose columns changed,
+/// whose recorded changes have the old columns).
+pub async fn install(folder: &Folder, watermark: i64) -> Result<Report, SyncError> {
     let tables = outgoing(folder)?;
     let db = ServerDb::connect(folder).await?;
     let mut infos = Vec::new();
     for t in &tables {
         infos.push(db.describe(&folder.code, t).await?);
     }
-    match &db {
-        ServerDb::Postgres(c) => postgres::install(c, &folder.code, &infos).await?,
+    let before = check_with(folder, &db, &tables).await?;
+    let log_existed = match &db {
+        ServerDb::Postgres(c) => postgres::install(c, &folder.code, &infos, watermark).await?,
         ServerDb::Sqlite(path) => {
             let (path, code, infos) = (path.clone(), folder.code.clone(), infos.clone());
             blocking(move || {
                 let mut conn = super::serverdb::sqlite::open(&path, &code)?;
-                sqlite::install(&mut conn, &code, &infos)
+                sqlite::install(&mut conn, &code, &infos, watermark)
             })
             .await?
         }
-    }
-    check_with(folder, &db, &tables).await
+    };
+    let mut report = check_with(folder, &db, &tables).await?;
+    report.full_next = watermark > 0 && (!log_existed || !before.all_installed());
+    Ok(report)
 }
 
 /// Reports the state of capture on every server → till table.
@@ -172,6 +183,7 @@ async fn check_with(
         tables: out,
         logged_changes: logged,
         last_seq: last,
+        full_next: false,
     })
 }
 

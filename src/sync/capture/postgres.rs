@@ -98,9 +98,23 @@ pub async fn install(
     client: &tokio_postgres::Client,
     folder: &str,
     tables: &[TableInfo],
-) -> Result<(), SyncError> {
+    watermark: i64,
+) -> Result<bool, SyncError> {
     let err = |e: tokio_postgres::Error| SyncError::db(folder, pg_message(&e));
+    let log_existed: bool = client
+        .query_one("SELECT to_regclass('backroom_sync_log') IS NOT NULL", &[])
+        .await
+        .map_err(err)?
+        .get(0);
     let mut sql = format!("BEGIN;\n{TABLES}\n");
+    if watermark > 0 {
+        // The sequence goes on above what the folder exported, never back (see the SQLite side).
+        sql.push_str(&format!(
+            "SELECT setval(pg_get_serial_sequence('backroom_sync_log', 'seq'),
+                GREATEST({watermark}, COALESCE(pg_sequence_last_value(
+                    pg_get_serial_sequence('backroom_sync_log', 'seq')::regclass), 0)));\n"
+        ));
+    }
     sql.push_str(&format!(
         "DO $check$ BEGIN
             IF EXISTS (SELECT 1 FROM backroom_sync_capture WHERE folder <> {f}) THEN
@@ -119,7 +133,7 @@ pub async fn install(
         let _ = client.batch_execute("ROLLBACK").await;
         return Err(err(e));
     }
-    Ok(())
+    Ok(log_existed)
 }
 
 /// What is installed: per table, and the log's size and last sequence.

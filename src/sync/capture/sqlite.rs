@@ -76,9 +76,31 @@ ON CONFLICT (table_name) DO UPDATE SET source = excluded.source, folder = exclud
 }
 
 /// Installs capture on every table in one transaction.
-pub fn install(conn: &mut Connection, folder: &str, tables: &[TableInfo]) -> Result<(), SyncError> {
+pub fn install(
+    conn: &mut Connection,
+    folder: &str,
+    tables: &[TableInfo],
+    watermark: i64,
+) -> Result<bool, SyncError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let log_existed: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'backroom_sync_log'",
+        [],
+        |r| r.get(0),
+    )?;
     tx.execute_batch(TABLES)?;
+    // The sequence goes on above what the folder exported, even when the log was dropped with
+    // `capture remove`: starting again at 1 would put new changes under the watermark, where
+    // no export reads them.
+    tx.execute(
+        "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'backroom_sync_log'",
+        [watermark],
+    )?;
+    tx.execute(
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'backroom_sync_log', ?1
+         WHERE ?1 > 0 AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'backroom_sync_log')",
+        [watermark],
+    )?;
     let other: Option<String> = tx
         .query_row(
             "SELECT folder FROM backroom_sync_capture WHERE folder <> ?1 LIMIT 1",
@@ -99,7 +121,7 @@ pub fn install(conn: &mut Connection, folder: &str, tables: &[TableInfo]) -> Res
             .map_err(|e| SyncError::db(folder, format!("installing capture on {}: {e}", t.name)))?;
     }
     tx.commit()?;
-    Ok(())
+    Ok(log_existed)
 }
 
 /// What is installed: per table, and the log's size and last sequence.

@@ -65,11 +65,14 @@ pub async fn run(
     signer: std::sync::Arc<Signer>,
     reporter: Reporter,
 ) -> Result<Exported, SyncError> {
-    let last = {
+    let (last, full_next) = {
         let conn = crate::store::open(store).map_err(|e| SyncError::Config(e.to_string()))?;
-        crate::store::sync::last_export(&conn, folder.id)?
+        (
+            crate::store::sync::last_export(&conn, folder.id)?,
+            crate::store::sync::full_next(&conn, folder.id)?,
+        )
     };
-    let kind = if full || last.is_none() {
+    let kind = if full || full_next || last.is_none() {
         Kind::Full
     } else {
         Kind::Incremental

@@ -313,11 +313,18 @@ impl Ops for LiteOps {
     }
 }
 
-/// Keeps only the columns the table has (an unknown column is refused with its name).
+/// The table's own names of the row's columns, in the row's order (an unknown column is refused
+/// with its name, and so is a column named twice in different cases).
 pub fn check_columns(info: &TableInfo, row: &Map<String, Value>) -> Result<Vec<String>, SyncError> {
-    let mut cols = Vec::new();
+    let mut cols: Vec<String> = Vec::new();
     for k in row.keys() {
         match info.columns.iter().find(|c| c.eq_ignore_ascii_case(k)) {
+            Some(c) if cols.contains(c) => {
+                return Err(SyncError::Rejected(format!(
+                    "the row of {} names the column {c} twice",
+                    info.name
+                )));
+            }
             Some(c) => cols.push(c.clone()),
             None => {
                 return Err(SyncError::Rejected(format!(
@@ -371,9 +378,11 @@ pub fn upsert(
         marks.join(", "),
         pk.join(", ")
     );
+    // The JSON object matches by name; SQLite's values go in the order of `cols`, the row's (the
+    // object below sorts its keys by the table's names, which can be another order).
     let renamed: Map<String, Value> = cols.iter().cloned().zip(row.values().cloned()).collect();
-    let json = Value::String(Value::Object(renamed.clone()).to_string());
-    let values: Vec<Value> = renamed.values().cloned().collect();
+    let json = Value::String(Value::Object(renamed).to_string());
+    let values: Vec<Value> = row.values().cloned().collect();
     ops.execute_pair(&pg, &[json], &lite, &values)?;
     Ok(())
 }
@@ -415,12 +424,13 @@ pub fn update(
         ident(key)
     );
     let renamed: Map<String, Value> = cols.iter().cloned().zip(fields.values().cloned()).collect();
+    // In the order of `cols` (the fields' order), as the SET list above.
     let mut lite_params = vec![Value::from(code)];
-    lite_params.extend(renamed.values().cloned());
+    lite_params.extend(fields.values().cloned());
     ops.execute_pair(
         &pg,
         &[
-            Value::String(Value::Object(renamed.clone()).to_string()),
+            Value::String(Value::Object(renamed).to_string()),
             Value::from(code),
         ],
         &lite,

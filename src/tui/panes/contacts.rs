@@ -430,12 +430,17 @@ fn invite_email(ctx: Context, email: String) -> Effect {
     })
 }
 
-/// Composes the activation request and shows it for review; confirming sends and records it.
+/// Shows the activation request for review, its link with a placeholder for the token (as the
+/// CLI's review: whoever sees the screen could otherwise register as the customer); confirming
+/// creates the token, sends and records it.
 fn invitation_review(conn: &Connection, ctx: Context, email: &str) -> anyhow::Result<Effect> {
     let mailer = Mailer::from_config(&ctx.config, &ctx.db_path);
-    let invitation = contacts::invite::prepare(conn, &ctx.config, mailer.from_address(), email)?;
-    let text = invitation.mail.preview();
+    let text =
+        contacts::invite::preview(conn, &ctx.config, mailer.from_address(), email)?.preview();
+    let email = email.to_string();
     let send = Effect::db("Sending the activation request", move |conn| {
+        let invitation =
+            contacts::invite::prepare(conn, &ctx.config, mailer.from_address(), &email)?;
         let delivery = deliver(&mailer, &invitation.mail)?;
         contacts::invite::record(conn, &invitation)?;
         Ok(format!(
