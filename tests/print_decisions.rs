@@ -224,6 +224,42 @@ fn a_printnode_409_to_a_resend_after_a_crash_proves_one_print() {
     // Resent with the same X-Idempotency-Key, answered 409: one print, not a maybe-duplicate.
     assert_eq!(j["maybe_duplicate"], false, "{j}");
     assert_eq!(server.jobs().len(), 1);
+
+    // A job a person is asked about (unconfirmed) and told "print it again" is a new print: a
+    // new idempotency key, so PrintNode prints it instead of answering 409 to the old one.
+    let conn = backroom::store::open(&env.db()).unwrap();
+    conn.execute(
+        "UPDATE print_jobs SET state = 'unconfirmed', finished_at = NULL WHERE id = ?1",
+        [id],
+    )
+    .unwrap();
+    drop(conn);
+    env.ok(&["jobs", "confirm", &id.to_string(), "--reprint"]);
+    env.ok(&["worker", "--until-idle"]);
+    let again = job(&env, id);
+    assert_eq!(again["state"], "succeeded", "{again}");
+    let received = server.jobs();
+    assert_eq!(received.len(), 2, "printed again");
+    assert_ne!(received[0].idempotency_key, received[1].idempotency_key);
+    assert_eq!(
+        received[1].idempotency_key.as_deref(),
+        again["uuid"].as_str()
+    );
+    assert_ne!(again["uuid"], j["uuid"]);
+    let decision = again["attempt_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["outcome"] == "confirmed-reprint")
+        .unwrap()
+        .clone();
+    assert!(
+        decision["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("sent before as {}", j["uuid"].as_str().unwrap())),
+        "{decision}"
+    );
 }
 
 #[test]

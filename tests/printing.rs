@@ -904,3 +904,61 @@ fn a_raw_job_resent_after_a_crash_is_flagged_as_a_possible_duplicate() {
     assert_eq!(got[0], got[1]);
     assert!(got[0].starts_with(b"%PDF-"));
 }
+
+/// A printer removed while one of its jobs is being sent: the send's outcome is still recorded
+/// (before, the job's printer, gone, failed its foreign key: the worker stopped with "FOREIGN
+/// KEY constraint failed", the job stayed `sending` and was later sent again to the successor).
+#[test]
+fn a_printer_removed_during_a_send_leaves_its_job_recorded_and_not_sent_again() {
+    let env = TestEnv::new();
+    let first = env.path().join("first");
+    let second = env.path().join("second");
+    std::fs::create_dir_all(&first).unwrap();
+    std::fs::create_dir_all(&second).unwrap();
+    env.ok(&[
+        "printers",
+        "add",
+        "first",
+        "--provider",
+        "spool",
+        "--target",
+        first.to_str().unwrap(),
+    ]);
+    env.ok(&[
+        "printers",
+        "add",
+        "second",
+        "--provider",
+        "spool",
+        "--target",
+        second.to_str().unwrap(),
+    ]);
+    let id = emit(&env, "order.received", &order("SO-GONE"))["jobs"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let worker = env
+        .command()
+        .args(["worker", "--until-idle"])
+        .env("BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS", "3000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while files(&first).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never sent");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    env.ok(&["printers", "remove", "first", "--successor", "second"]);
+    let out = worker.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = job(&env, id);
+    assert_eq!(j["state"], "succeeded", "{j}");
+    env.ok(&["worker", "--until-idle"]);
+    assert_eq!(files(&first).len(), 1);
+    assert!(files(&second).is_empty(), "{:?}", files(&second));
+}

@@ -333,6 +333,9 @@ pub fn record(
     Ok(changed)
 }
 
+/// Records one outcome on the job, if this worker still holds it. The printer it was sent to is
+/// written only if it still exists: a printer removed during the send (its jobs' `printer_id`
+/// set to NULL) made the foreign key fail the whole record, and the job stayed `sending`.
 fn record_one(
     tx: &Transaction<'_>,
     worker: &str,
@@ -383,7 +386,7 @@ fn record_one(
             ..
         } => exec(
             tx,
-            "UPDATE print_jobs SET state = 'succeeded', printer_id = COALESCE(?3, printer_id),
+            "UPDATE print_jobs SET state = 'succeeded', printer_id = COALESCE((SELECT id FROM printers WHERE id = ?3), printer_id),
                     remote_ref = ?4, remote_state = ?5, follow_remote = ?6,
                     maybe_duplicate = maybe_duplicate OR ?7, last_error = NULL, in_doubt = 0,
                     lease_holder = NULL, lease_expires_at = NULL, finished_at = ?8
@@ -406,7 +409,7 @@ fn record_one(
             ..
         } => exec(
             tx,
-            "UPDATE print_jobs SET state = 'pending', printer_id = COALESCE(?3, printer_id),
+            "UPDATE print_jobs SET state = 'pending', printer_id = COALESCE((SELECT id FROM printers WHERE id = ?3), printer_id),
                     last_error = ?4, next_attempt_at = ?5, in_doubt = ?6,
                     lease_holder = NULL, lease_expires_at = NULL
              WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
@@ -421,7 +424,7 @@ fn record_one(
         )?,
         Finish::Failed { error, .. } => exec(
             tx,
-            "UPDATE print_jobs SET state = 'failed', printer_id = COALESCE(?3, printer_id),
+            "UPDATE print_jobs SET state = 'failed', printer_id = COALESCE((SELECT id FROM printers WHERE id = ?3), printer_id),
                     last_error = ?4, lease_holder = NULL, lease_expires_at = NULL, finished_at = ?5
              WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
             params![o.job_id, worker, o.printer_id, error, now],
@@ -431,7 +434,7 @@ fn record_one(
             next_attempt_at,
         } => exec(
             tx,
-            "UPDATE print_jobs SET state = 'pending', printer_id = COALESCE(?3, printer_id),
+            "UPDATE print_jobs SET state = 'pending', printer_id = COALESCE((SELECT id FROM printers WHERE id = ?3), printer_id),
                     attempts = MAX(attempts - 1, 0), last_error = ?4, next_attempt_at = ?5,
                     lease_holder = NULL, lease_expires_at = NULL
              WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
@@ -439,7 +442,7 @@ fn record_one(
         )?,
         Finish::Unconfirmed { error } => exec(
             tx,
-            "UPDATE print_jobs SET state = 'unconfirmed', printer_id = COALESCE(?3, printer_id),
+            "UPDATE print_jobs SET state = 'unconfirmed', printer_id = COALESCE((SELECT id FROM printers WHERE id = ?3), printer_id),
                     last_error = ?4, lease_holder = NULL, lease_expires_at = NULL
              WHERE id = ?1 AND state = 'sending' AND lease_holder = ?2",
             params![o.job_id, worker, o.printer_id, error],
@@ -666,7 +669,7 @@ pub fn cancel(conn: &mut Connection, ids: &[i64]) -> rusqlite::Result<Vec<i64>> 
 }
 
 /// A person's decision on unconfirmed jobs: `printed` (it came out: succeeded) or not (print
-/// it again: pending, due now, attempts reset, no longer in doubt). Each decision is an attempt
+/// it again: pending, due now, attempts reset, no longer in doubt, a new UUID). Each decision is an attempt
 /// row naming who decided. Returns the ids changed.
 pub fn confirm(
     conn: &mut Connection,
@@ -688,6 +691,24 @@ pub fn confirm(
         let done = transition(tx, ids, JobState::Unconfirmed, set)?;
         let now = super::now();
         for id in &done {
+            // Printed again, it is a new print: a new UUID (IPP job-uuid, spool file name,
+            // PrintNode's idempotency key). With the old one PrintNode answered 409 "already
+            // had it" to the reprint, and the job passed for printed with nothing printed.
+            let error = if printed {
+                error.to_string()
+            } else {
+                let old: String =
+                    tx.query_row("SELECT uuid FROM print_jobs WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })?;
+                let new = uuid::Uuid::new_v4().to_string();
+                exec(
+                    tx,
+                    "UPDATE print_jobs SET uuid = ?2 WHERE id = ?1",
+                    params![id, new],
+                )?;
+                format!("{error}; sent before as {old}, now {new}")
+            };
             exec(
                 tx,
                 "INSERT INTO print_attempts (job_id, started_at, finished_at, outcome, error, worker)
