@@ -206,6 +206,34 @@ fn import_reads_bom_semicolons_and_quoted_multiline_fields() {
     );
 }
 
+/// E-mails are compared without case by Unicode's rules everywhere: SQLite's `NOCASE` and
+/// `lower` fold ASCII only, so `JÜRGEN@x.de` already in the store made a re-import fail with a
+/// raw database error (no line, no field), and `jürgen@x.de` was added beside it.
+#[test]
+fn an_address_with_non_ascii_capitals_is_one_contact_in_add_and_import() {
+    let env = TestEnv::new();
+    add(&env, "Jürgen Groß", "JÜRGEN@x.de");
+    let err = env.fails(2, &["contacts", "add", "Jürgen 2", "jürgen@x.de"]);
+    assert!(err.contains("JÜRGEN@x.de"), "{err}");
+    for (name, email) in [("same.csv", "JÜRGEN@x.de"), ("folded.csv", "jürgen@x.de")] {
+        let csv = format!("name,email\nAnna,anna@x.org\nJürgen,{email}\n");
+        let file = write(&env, name, csv.as_bytes());
+        let path = file.to_str().unwrap();
+        let err = env.fails(2, &["contacts", "import", path]);
+        assert!(
+            err.contains(&format!(
+                "{path}:3: column 2 (email): \"{email}\": already a contact"
+            )),
+            "{err}"
+        );
+    }
+    assert_eq!(env.json(&["contacts", "list"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        env.json(&["contacts", "show", "jürgen@x.de"])["contact"]["name"],
+        "Jürgen Groß"
+    );
+}
+
 #[test]
 fn import_is_all_or_nothing_and_reports_every_bad_row() {
     let env = TestEnv::new();

@@ -94,14 +94,39 @@ pub fn count_listed(
     counts::capped(conn, "contacts c", &cond, values)
 }
 
-/// The contact with this e-mail, compared case-insensitively.
+/// The contact with this e-mail, compared without case by Unicode's rules. `NOCASE` (the unique
+/// index) folds ASCII letters only: an address with other letters (`JÜRGEN@x.de`) is also
+/// looked for folded (`jürgen@x.de`), row by row, as the import compares addresses.
 pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<Contact>> {
+    let found = conn
+        .query_row(
+            &format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE email = ?1 COLLATE NOCASE"),
+            [email],
+            contact_from_row,
+        )
+        .optional()?;
+    if found.is_some() || email.is_ascii() {
+        return Ok(found);
+    }
     conn.query_row(
-        &format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE email = ?1 COLLATE NOCASE"),
-        [email],
+        &format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE email GLOB '*[^ -~]*'
+             AND {}(email) = ?1 LIMIT 1",
+            collation::LOWER_FN
+        ),
+        [email.to_lowercase()],
         contact_from_row,
     )
     .optional()
+}
+
+/// An e-mail folded as every duplicate check folds it (ASCII without Unicode tables).
+pub fn fold_email(email: &str) -> String {
+    if email.is_ascii() {
+        email.to_ascii_lowercase()
+    } else {
+        email.to_lowercase()
+    }
 }
 
 pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<Contact>> {
@@ -202,10 +227,17 @@ pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM contacts", [], |r| r.get(0))
 }
 
-/// Every e-mail in the store, lower-cased (duplicate checks of an import).
+/// Every e-mail in the store, folded as [`fold_email`] folds them (the import's duplicate checks:
+/// SQLite's `lower` folds ASCII only, so an address already stored with other capitals was not
+/// found and the import failed on the unique index with a raw database error).
 pub fn lowercase_emails(conn: &Connection) -> rusqlite::Result<foldhash::HashSet<String>> {
-    let mut stmt = conn.prepare("SELECT lower(email) FROM contacts")?;
-    stmt.query_map([], |r| r.get::<_, String>(0))?.collect()
+    let mut stmt = conn.prepare("SELECT email FROM contacts")?;
+    let mut rows = stmt.query([])?;
+    let mut out = foldhash::HashSet::default();
+    while let Some(r) = rows.next()? {
+        out.insert(fold_email(r.get_ref(0)?.as_str()?));
+    }
+    Ok(out)
 }
 
 pub fn set_state(conn: &Connection, id: i64, state: ContactState) -> rusqlite::Result<()> {

@@ -148,7 +148,8 @@ impl Parser<'_> {
         if let (Some(column), Some(reason)) = (columns.company, too_long(company, COMPANY_MAX)) {
             problem(column, Field::Company, company, reason);
         }
-        // ASCII addresses (nearly all) are folded without Unicode tables; the result is the same.
+        // ASCII addresses (nearly all) are folded without Unicode tables; the result is the same
+        // as `store::contacts::fold_email`, which folds the store's addresses.
         key.clear();
         if email.is_ascii() {
             key.push_str(email);
