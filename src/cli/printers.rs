@@ -556,6 +556,11 @@ async fn test_page(name: &str, ctx: &Context) -> anyhow::Result<()> {
             printer.name
         ))
         .into()),
+        Err(SendError::InDoubt(e)) => Err(Failure::unreachable(format!(
+            "test page to {}: no answer, it may have printed (check the tray before trying again): {e}",
+            printer.name
+        ))
+        .into()),
         Err(SendError::Permanent(e)) => {
             Err(Failure::unreachable(format!("test page to {} refused: {e}", printer.name)).into())
         }

@@ -138,17 +138,28 @@ async fn exchange(
     request: IppRequestResponse,
     document: Option<&[u8]>,
 ) -> Result<IppRequestResponse, SendError> {
+    // A document sent without its answer (no answer in time, the connection dropped after it
+    // was made, an answer that cannot be read) may print: in doubt, not merely retryable.
+    let printing = document.is_some();
+    let lost = |message: String| {
+        if printing {
+            SendError::InDoubt(message)
+        } else {
+            SendError::Retryable(message)
+        }
+    };
     let call = ipp_http::post(uri, request, document, timeout);
     // The client's own timeout covers the HTTP exchange; this one also covers a stalled parse.
     let response = tokio::time::timeout(timeout + Duration::from_secs(2), call)
         .await
-        .map_err(|_| SendError::Retryable(format!("{target}: timed out after {timeout:?}")))?
+        .map_err(|_| lost(format!("{target}: timed out after {timeout:?}")))?
         .map_err(|e| match e {
-            HttpError::Network(e) => network_error(target, &e),
+            HttpError::Network(e) => match network_error(target, &e) {
+                SendError::Retryable(message) if !e.is_connect() => lost(message),
+                other => other,
+            },
             HttpError::Status(code) => classify(target, IppError::RequestError(code)),
-            HttpError::Parse(e) => {
-                SendError::Retryable(format!("{target}: not a valid IPP answer: {e}"))
-            }
+            HttpError::Parse(e) => lost(format!("{target}: not a valid IPP answer: {e}")),
         })?;
     let status = response.header().status_code();
     if !status.is_success() {
@@ -160,6 +171,7 @@ async fn exchange(
         return Err(match (status_error(target, status), message) {
             (SendError::Retryable(e), Some(m)) => SendError::Retryable(format!("{e} ({m})")),
             (SendError::Permanent(e), Some(m)) => SendError::Permanent(format!("{e} ({m})")),
+            (SendError::InDoubt(e), Some(m)) => SendError::InDoubt(format!("{e} ({m})")),
             (e, None) => e,
         });
     }

@@ -37,6 +37,12 @@ pub enum SendError {
     /// Retrying cannot help (bad target, refused document, bad credentials).
     #[error("{0}")]
     Permanent(String),
+    /// Worth another attempt, but the document (or a copy of it) may have reached the printer:
+    /// the exchange broke after the request left (no answer in time, connection dropped, an
+    /// unreadable answer, a later copy of a raw job refused). The next attempt asks the printer
+    /// first, or follows its `on-unknown` policy: never a silent resend.
+    #[error("{0}")]
+    InDoubt(String),
 }
 
 /// A job's state on the remote side (IPP `job-state`).

@@ -26,8 +26,18 @@ async fn connect(target: &str) -> Result<TcpStream, SendError> {
 ///
 /// A raw printer does not acknowledge jobs: "accepted" means every byte was written.
 pub async fn send(target: &str, req: &PrintRequest<'_>) -> Result<Accepted, SendError> {
-    for _ in 0..req.copies.max(1) {
-        send_once(target, req.document).await?;
+    let copies = req.copies.max(1);
+    for copy in 0..copies {
+        match send_once(target, req.document).await {
+            Ok(()) => {}
+            // Copies already written may have printed.
+            Err(SendError::Retryable(e)) if copy > 0 => {
+                return Err(SendError::InDoubt(format!(
+                    "{e} ({copy} of {copies} copies sent)"
+                )));
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(Accepted {
         remote_ref: None,
@@ -42,13 +52,12 @@ async fn send_once(target: &str, document: &[u8]) -> Result<(), SendError> {
         stream.flush().await?;
         stream.shutdown().await
     };
+    // Once connected, the bytes written may print even when the write then fails.
     match tokio::time::timeout(WRITE_TIMEOUT, write).await {
-        Err(_) => Err(SendError::Retryable(format!(
+        Err(_) => Err(SendError::InDoubt(format!(
             "{target}: writing the document timed out after {WRITE_TIMEOUT:?}"
         ))),
-        Ok(Err(e)) => Err(SendError::Retryable(format!(
-            "{target}: writing failed: {e}"
-        ))),
+        Ok(Err(e)) => Err(SendError::InDoubt(format!("{target}: writing failed: {e}"))),
         Ok(Ok(())) => Ok(()),
     }
 }

@@ -82,7 +82,7 @@ pub async fn check(printer: &Printer) -> CheckReport {
             report.check_tray(printer.tray.as_deref());
             report
         }
-        Err(SendError::Retryable(e)) => base("unreachable", e),
+        Err(SendError::Retryable(e) | SendError::InDoubt(e)) => base("unreachable", e),
         Err(SendError::Permanent(e)) => base("error", e),
     }
 }

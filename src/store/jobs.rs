@@ -201,7 +201,8 @@ pub fn claim(
         if in_doubt && sent_at.is_none() {
             sent_at = tx
                 .prepare_cached(
-                    "SELECT started_at FROM print_attempts WHERE job_id = ?1 AND outcome = 'interrupted'
+                    "SELECT started_at FROM print_attempts
+                     WHERE job_id = ?1 AND outcome IN ('interrupted', 'in-doubt')
                      ORDER BY id DESC LIMIT 1",
                 )?
                 .query_row([id], |r| r.get(0))
@@ -284,6 +285,10 @@ pub enum Finish {
         detail: Option<String>,
         next_attempt_at: String,
         in_doubt: bool,
+        /// This attempt's document may have reached the printer (its answer was lost): the
+        /// attempt is recorded `in-doubt`, and the next one trusts the printer's history from its
+        /// start.
+        maybe_sent: bool,
     },
     /// Permanent error, attempts exhausted, or no printer: `failed`.
     Failed {
@@ -353,9 +358,14 @@ fn record_one(
             let outcome = if *recovered { "recovered" } else { "accepted" };
             (JobState::Succeeded, outcome, None, None)
         }
-        Finish::Retry { error, detail, .. } => (
+        Finish::Retry {
+            error,
+            detail,
+            maybe_sent,
+            ..
+        } => (
             JobState::Pending,
-            "retryable",
+            if *maybe_sent { "in-doubt" } else { "retryable" },
             Some(error.clone()),
             detail.clone(),
         ),

@@ -522,6 +522,14 @@ async fn send_one(
             // A resend that failed is still in doubt: the next attempt asks again.
             retry(job, policy, e.message, Some(e.detail), maybe_duplicate)
         }
+        Err(SendError::InDoubt(e)) => {
+            let e = failure::explain(&printer.name, &printer.target, &e);
+            let message = format!(
+                "{} (it may have printed: the next attempt checks before sending again)",
+                e.message
+            );
+            in_doubt_after_send(job, policy, message, e.detail)
+        }
         Err(SendError::Permanent(e)) => {
             let e = failure::explain(&printer.name, &printer.target, &e);
             Finish::Failed {
@@ -562,6 +570,41 @@ async fn send_patiently(
     }
 }
 
+/// The document may have reached the printer and its answer was lost: the next attempt asks
+/// the printer first (or follows its `on-unknown` policy), timed from this attempt's start. When
+/// no attempt is left, a person decides (`unconfirmed`): a `failed` job may have printed.
+fn in_doubt_after_send(
+    job: &Claimed,
+    policy: &RetryPolicy,
+    error: String,
+    detail: String,
+) -> Finish {
+    if job.attempts >= job.max_attempts {
+        return Finish::Unconfirmed {
+            error: format!(
+                "gave up after {} attempts, the last one may have printed: {error}; check the \
+                 output tray, then `backroom jobs confirm {} --printed` or `--reprint`",
+                job.attempts, job.id
+            ),
+        };
+    }
+    match retry(job, policy, error, Some(detail), true) {
+        Finish::Retry {
+            error,
+            detail,
+            next_attempt_at,
+            ..
+        } => Finish::Retry {
+            error,
+            detail,
+            next_attempt_at,
+            in_doubt: true,
+            maybe_sent: true,
+        },
+        other => other,
+    }
+}
+
 fn retry(
     job: &Claimed,
     policy: &RetryPolicy,
@@ -583,6 +626,7 @@ fn retry(
         detail,
         next_attempt_at: crate::store::to_text(next),
         in_doubt,
+        maybe_sent: false,
     }
 }
 
