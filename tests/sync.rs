@@ -1590,3 +1590,60 @@ fn after_capture_is_reinstalled_the_next_export_is_full_and_the_till_matches_the
         vec!["A1|1.5|20", "A6|2.1|20"]
     );
 }
+
+/// One export of a folder at a time: while another holds it (here the test, through the lock the
+/// exports take), an export is refused and says why, and none is numbered twice.
+#[test]
+fn an_export_waits_for_no_other_export_of_its_folder_and_says_so() {
+    let server = server_env();
+    let erp = server.path().join("erp.db");
+    let share = server.path().join("share");
+    std::fs::create_dir_all(&share).unwrap();
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute_batch("CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT); INSERT INTO ART VALUES ('A1', 'Stylo');")
+        .unwrap();
+    add_folder(
+        &server,
+        "NICE",
+        &[
+            "--db-kind",
+            "sqlite",
+            "--db-name",
+            erp.to_str().unwrap(),
+            "--ftp-mode",
+            "copy",
+            "--ftp-share",
+            share.to_str().unwrap(),
+        ],
+    );
+    add_table(&server, "NICE", "ART", "incremental", "server-to-till");
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    let lock_path = server
+        .db()
+        .parent()
+        .unwrap()
+        .join("sync-out/NICE.export.lock");
+    std::fs::create_dir_all(lock_path.parent().unwrap()).unwrap();
+    let held = nix::fcntl::Flock::lock(
+        std::fs::File::create(&lock_path).unwrap(),
+        nix::fcntl::FlockArg::LockExclusiveNonblock,
+    )
+    .map_err(|(_, e)| e)
+    .unwrap();
+    let out = server.run(&["sync", "run", "export", "NICE"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("an export of folder NICE is already running"),
+        "{err}"
+    );
+    assert!(
+        list_dir(&share).iter().all(|f| !f.ends_with(".brb")),
+        "{:?}",
+        list_dir(&share)
+    );
+    drop(held);
+    let first = server.json(&["sync", "run", "export", "NICE"]);
+    assert_eq!(first["batch"], 1, "{first}");
+}

@@ -57,6 +57,41 @@ fn work_dir(folder: &Folder, db: &Path) -> Result<PathBuf, SyncError> {
     Ok(dir)
 }
 
+/// One export of a folder at a time, across processes (the worker's schedule, the TUI's `x`, a
+/// CLI run): two at once numbered and wrote the same batch from the same watermark, and shared
+/// the local file they build it in. The lock is a `flock` on a file next to the database, held
+/// for the whole run and released when the process ends, however it ends.
+fn one_at_a_time(
+    store: &Path,
+    folder: &Folder,
+) -> Result<nix::fcntl::Flock<std::fs::File>, SyncError> {
+    let dir = store
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("sync-out");
+    std::fs::create_dir_all(&dir).map_err(SyncError::io(format!("creating {}", dir.display())))?;
+    let path = dir.join(format!("{}.export.lock", folder.code));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(SyncError::io(format!("opening {}", path.display())))?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(
+        |(_, errno)| match errno {
+            nix::errno::Errno::EWOULDBLOCK => SyncError::Refused(format!(
+                "an export of folder {} is already running (the worker's schedule, the TUI or \
+                 another command): this one would number the same batch; try again when it ends",
+                folder.code
+            )),
+            other => SyncError::Io {
+                context: format!("locking {}", path.display()),
+                source: std::io::Error::from(other),
+            },
+        },
+    )
+}
+
 /// Runs one export of `folder`, signed with `signer`; `full` asks for a full batch (every table whole).
 pub async fn run(
     store: &Path,
@@ -65,6 +100,7 @@ pub async fn run(
     signer: std::sync::Arc<Signer>,
     reporter: Reporter,
 ) -> Result<Exported, SyncError> {
+    let _running = one_at_a_time(store, folder)?;
     let (last, full_next) = {
         let conn = crate::store::open(store).map_err(|e| SyncError::Config(e.to_string()))?;
         (
