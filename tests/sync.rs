@@ -1647,3 +1647,30 @@ fn an_export_waits_for_no_other_export_of_its_folder_and_says_so() {
     let first = server.json(&["sync", "run", "export", "NICE"]);
     assert_eq!(first["batch"], 1, "{first}");
 }
+
+/// A till's folder renamed takes its unsent tickets with it: before, they stayed under the old
+/// code, and the renamed folder showed nothing waiting and never sent them.
+#[test]
+fn a_renamed_till_folder_keeps_its_waiting_tickets() {
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &["--ws-url", "http://127.0.0.1:9"]);
+    till.ok(&[
+        "till",
+        "ticket",
+        "add",
+        "LYON",
+        "--number",
+        "T1-0001",
+        "--line",
+        "ART-001:2:4.50",
+    ]);
+    till.ok(&["pos", "folders", "set", "LYON", "--new-code", "LYON2"]);
+    let shown = till.json(&["till", "queue", "show", "LYON2"]);
+    assert_eq!(shown["waiting"], 1, "{shown}");
+    let tickets = till.json(&["till", "ticket", "list", "LYON2"]);
+    assert_eq!(tickets.as_array().unwrap().len(), 1, "{tickets}");
+    assert_eq!(
+        till_rows(&till, "SELECT DISTINCT folder FROM till_queue"),
+        vec!["LYON2"]
+    );
+}

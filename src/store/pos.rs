@@ -161,11 +161,48 @@ fn wait_column(f: &PosFolder) -> i64 {
 }
 
 /// Saves every setting of the folder `f.id` (its code included); false when it does not exist.
+/// A new code moves everything kept under the old one with it, in the same transaction: a till's
+/// queue, set-aside items, customer requests, batches applied, updates installed, blocks (they
+/// are kept by the folder's code; renamed alone, the folder left its unsent tickets behind).
 pub fn update_folder(conn: &Connection, f: &PosFolder) -> Result<bool, PosStoreError> {
     if let Some(other) = folder_by_code(conn, &f.code)?
         && other.id != f.id
     {
         return Err(PosStoreError::FolderExists(f.code.clone()));
+    }
+    let old_code: Option<String> = conn
+        .query_row("SELECT code FROM pos_folders WHERE id = ?1", [f.id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    conn.execute_batch("SAVEPOINT folder_update")?;
+    let saved = save_folder(conn, f, old_code.as_deref());
+    match &saved {
+        Ok(_) => conn.execute_batch("RELEASE folder_update")?,
+        Err(_) => conn.execute_batch("ROLLBACK TO folder_update; RELEASE folder_update")?,
+    }
+    saved
+}
+
+fn save_folder(
+    conn: &Connection,
+    f: &PosFolder,
+    old_code: Option<&str>,
+) -> Result<bool, PosStoreError> {
+    if let Some(old) = old_code.filter(|old| *old != f.code) {
+        let tables: Vec<String> = conn
+            .prepare(
+                "SELECT m.name FROM sqlite_schema m, pragma_table_info(m.name) p
+                 WHERE m.type = 'table' AND p.name = 'folder' AND m.name <> 'pos_folders'",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for table in tables {
+            conn.execute(
+                &format!("UPDATE \"{table}\" SET folder = ?2 WHERE folder = ?1"),
+                params![old, f.code],
+            )?;
+        }
     }
     let n = conn.execute(
         "UPDATE pos_folders SET code = ?2, administrator = ?3, db_kind = ?4, db_host = ?5,
