@@ -1674,3 +1674,81 @@ fn a_renamed_till_folder_keeps_its_waiting_tickets() {
         vec!["LYON2"]
     );
 }
+
+/// A customer creation whose reply was lost waits on the till with its request UUID, even when
+/// the next try cannot connect at all: before, that try forgot the request ("Nothing was
+/// created"), although the server had created the customer, and the try after created it again.
+#[test]
+fn a_customer_creation_whose_reply_was_lost_is_never_created_twice() {
+    let server = server_env();
+    let erp = server.path().join("erp.db");
+    let erp_count = |sql: &str| -> i64 {
+        rusqlite::Connection::open(&erp)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE cli (code TEXT PRIMARY KEY, name TEXT, city TEXT);
+             INSERT INTO cli VALUES ('MODELE', 'Client modèle', 'Paris');",
+        )
+        .unwrap();
+    add_folder(
+        &server,
+        "LYON",
+        &["--db-kind", "sqlite", "--db-name", erp.to_str().unwrap()],
+    );
+    let port = support::free_port();
+    let _serve = Serve::with(&server, port, &["--no-worker"]);
+    let proxy = Proxy::start(port);
+    let till = till_env("1", "token-of-till-1");
+    let through_proxy = format!("http://127.0.0.1:{}", proxy.port);
+    add_folder(&till, "LYON", &["--ws-url", &through_proxy]);
+    let create = [
+        "till",
+        "customer",
+        "create",
+        "LYON",
+        "--field",
+        "name=Durand",
+    ];
+
+    // The server creates it; its reply is lost.
+    proxy.drop_replies.store(true, Ordering::SeqCst);
+    let err = till.fails(5, &create);
+    assert!(err.contains("waits here as request"), "{err}");
+    assert_eq!(
+        erp_count("SELECT count(*) FROM cli WHERE name = 'Durand'"),
+        1
+    );
+    let waiting = "SELECT count(*) FROM till_customer_requests WHERE code IS NULL";
+    assert_eq!(till_rows(&till, waiting), vec!["1"]);
+
+    // The server cannot be reached at all now: the request still waits, whether the command or
+    // the synchroniser tries.
+    till.ok(&[
+        "pos",
+        "folders",
+        "set",
+        "LYON",
+        "--ws-url",
+        "http://127.0.0.1:9",
+    ]);
+    let err = till.fails(5, &create);
+    assert!(err.contains("waits here as request"), "{err}");
+    assert!(!err.contains("Nothing was created"), "{err}");
+    let _ = till.run(&["sync", "run", "push", "LYON"]);
+    assert_eq!(till_rows(&till, waiting), vec!["1"]);
+
+    // Back: the same request gets the same customer, created once.
+    proxy.drop_replies.store(false, Ordering::SeqCst);
+    till.ok(&["pos", "folders", "set", "LYON", "--ws-url", &through_proxy]);
+    till.ok(&create);
+    assert_eq!(
+        erp_count("SELECT count(*) FROM cli WHERE name = 'Durand'"),
+        1
+    );
+    assert_eq!(till_rows(&till, waiting), vec!["0"]);
+}

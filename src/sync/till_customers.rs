@@ -8,12 +8,13 @@ use super::SyncError;
 use super::customers::Created;
 
 /// The request UUID of a creation of these fields: the pending one when the same creation waits
-/// (its reply was lost), else a new one, written on the till before the call.
+/// (its reply was lost), else a new one, written on the till before the call; `true` with a new
+/// one (never sent: a connection refused means nothing was created).
 fn request_for(
     conn: &rusqlite::Connection,
     folder: &str,
     fields: &Map<String, Value>,
-) -> Result<String, SyncError> {
+) -> Result<(String, bool), SyncError> {
     let mut stmt = conn.prepare(
         "SELECT uuid, fields FROM till_customer_requests
          WHERE folder = ?1 AND code IS NULL ORDER BY created_at",
@@ -27,7 +28,7 @@ fn request_for(
             .as_ref()
             == Some(fields)
         {
-            return Ok(uuid);
+            return Ok((uuid, false));
         }
     }
     let uuid = uuid::Uuid::new_v4().to_string();
@@ -40,7 +41,7 @@ fn request_for(
             crate::store::now()
         ],
     )?;
-    Ok(uuid)
+    Ok((uuid, true))
 }
 
 /// Asks the server to create a customer for this till, then stores the returned row locally.
@@ -54,12 +55,12 @@ pub async fn create_from_till(
 ) -> Result<Created, SyncError> {
     let url = super::push::endpoint(folder, "/api/till/customers")?;
     let (db, code, f) = (store.to_path_buf(), folder.code.clone(), fields.clone());
-    let request = super::serverdb::blocking(move || {
+    let (request, fresh) = super::serverdb::blocking(move || {
         let conn = crate::store::open(&db).map_err(|e| SyncError::Config(e.to_string()))?;
         request_for(&conn, &code, &f)
     })
     .await?;
-    send(store, folder, me, &url, &request, fields).await
+    send(store, folder, me, &url, &request, fields, fresh).await
 }
 
 /// Sends the creations that wait on this till (their replies were lost); returns how many
@@ -88,7 +89,7 @@ pub async fn send_pending(
     let mut sent = 0;
     for (uuid, text) in pending {
         let fields: Map<String, Value> = serde_json::from_str(&text).unwrap_or_default();
-        match send(store, folder, me, &url, &uuid, &fields).await {
+        match send(store, folder, me, &url, &uuid, &fields, false).await {
             Ok(_) => sent += 1,
             Err(SyncError::Refused(m)) => {
                 tracing::warn!(folder = %folder.code, request = %uuid, error = %m, "customer creation refused");
@@ -99,6 +100,9 @@ pub async fn send_pending(
     Ok(sent)
 }
 
+/// `fresh`: the request was never sent before. A waiting one (its reply was lost once) may have
+/// created the customer on the server already, so it keeps waiting whatever this call meets:
+/// forgotten on a refused connection, it was created a second time under a new request.
 async fn send(
     store: &std::path::Path,
     folder: &super::Folder,
@@ -106,6 +110,7 @@ async fn send(
     url: &str,
     request: &str,
     fields: &Map<String, Value>,
+    fresh: bool,
 ) -> Result<Created, SyncError> {
     let lost = |what: String| SyncError::Unreachable {
         url: url.to_string(),
@@ -136,7 +141,7 @@ async fn send(
         .await;
     let resp = match sent {
         Ok(r) => r,
-        Err(e) if e.is_connect() => {
+        Err(e) if e.is_connect() && fresh => {
             // The request never left: nothing was created, nothing waits.
             forget(request.to_string()).await?;
             return Err(SyncError::Unreachable {
