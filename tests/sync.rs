@@ -1752,3 +1752,76 @@ fn a_customer_creation_whose_reply_was_lost_is_never_created_twice() {
     );
     assert_eq!(till_rows(&till, waiting), vec!["0"]);
 }
+
+/// A ticket the server confirmed stays "sent" after the queue's 30-day purge took its queue
+/// item: before, it read as waiting again (`till ticket list`, `sent:no`).
+#[test]
+fn a_sent_ticket_stays_sent_after_the_queue_purge() {
+    let server = server_env();
+    let erp = server.path().join("erp.db");
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute_batch("CREATE TABLE cli (code TEXT PRIMARY KEY, name TEXT);")
+        .unwrap();
+    add_folder(
+        &server,
+        "LYON",
+        &["--db-kind", "sqlite", "--db-name", erp.to_str().unwrap()],
+    );
+    let port = support::free_port();
+    let _serve = Serve::with(&server, port, &["--no-worker"]);
+    let till = till_env("1", "token-of-till-1");
+    add_folder(
+        &till,
+        "LYON",
+        &["--ws-url", &format!("http://127.0.0.1:{port}")],
+    );
+    let sell = |number: &str| {
+        till.ok(&[
+            "till",
+            "ticket",
+            "add",
+            "LYON",
+            "--number",
+            number,
+            "--line",
+            "ART-001:1:2.00",
+        ])
+    };
+    sell("T1-0001");
+    till.ok(&["sync", "run", "push", "LYON"]);
+    // Thirty-one days pass.
+    rusqlite::Connection::open(till.db())
+        .unwrap()
+        .execute(
+            "UPDATE till_queue SET acked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-31 days')",
+            [],
+        )
+        .unwrap();
+    sell("T1-0002");
+    till.ok(&["sync", "run", "push", "LYON"]);
+    assert_eq!(
+        till_rows(&till, "SELECT count(*) FROM till_queue"),
+        vec!["1"],
+        "the purge took the old item"
+    );
+    let listed = till.json(&["till", "ticket", "list", "LYON"]);
+    let sent: Vec<(String, bool)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["number"].as_str().unwrap().to_string(),
+                t["sent"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        vec![("T1-0001".to_string(), true), ("T1-0002".to_string(), true)],
+        "{listed}"
+    );
+    let waiting = till.json(&["till", "ticket", "list", "LYON", "--filter", "sent:no"]);
+    assert_eq!(waiting.as_array().unwrap().len(), 0, "{waiting}");
+}

@@ -275,7 +275,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             let limit = list.limit().map_or(-1, |l| l as i64 + 1);
             let mut stmt = conn.prepare(&format!(
                 "SELECT t.uuid, t.number, t.sold_at, t.total_cents, t.customer,
-                        q.acked_at IS NOT NULL
+                        t.sent_at IS NOT NULL
                  FROM {from} WHERE t.folder = ? AND ({cond}) ORDER BY t.id LIMIT {limit}",
                 from = view.from
             ))?;

@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/till_set_aside.sql"),
     include_str!("schema/purge_indexes.sql"),
     include_str!("schema/sync_runs_retention.sql"),
+    include_str!("schema/till_tickets_sent.sql"),
 ];
 
 /// The schema version a fully migrated database has.

@@ -353,8 +353,13 @@ pub fn ack(conn: &mut Connection, uuids: &[String]) -> Result<(), SyncError> {
         let mut stmt = tx.prepare_cached(
             "UPDATE till_queue SET acked_at = ?2, last_error = NULL WHERE uuid = ?1",
         )?;
+        // Kept on the ticket too: the queue item goes with the queue's purge.
+        let mut ticket = tx.prepare_cached(
+            "UPDATE till_tickets SET sent_at = ?2 WHERE uuid = ?1 AND sent_at IS NULL",
+        )?;
         for u in uuids {
             stmt.execute(params![u, now])?;
+            ticket.execute(params![u, now])?;
         }
     }
     tx.commit()?;

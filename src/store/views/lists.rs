@@ -74,7 +74,7 @@ pub static AUDIT: View = View {
 /// `backroom till tickets list FOLDER`, in the order they were sold.
 pub static TILL_TICKETS: View = View {
     name: "till_tickets",
-    from: "till_tickets t LEFT JOIN till_queue q ON q.uuid = t.uuid",
+    from: "till_tickets t",
     id: "t.id",
     columns: &[
         col("number", "t.number", "t.number", Match::Contains, 10),
@@ -89,8 +89,8 @@ pub static TILL_TICKETS: View = View {
         ),
         col(
             "sent",
-            "CASE WHEN q.acked_at IS NOT NULL THEN 'yes' ELSE 'no' END",
-            "CASE WHEN q.acked_at IS NOT NULL THEN 'yes' ELSE 'no' END",
+            "CASE WHEN t.sent_at IS NOT NULL THEN 'yes' ELSE 'no' END",
+            "CASE WHEN t.sent_at IS NOT NULL THEN 'yes' ELSE 'no' END",
             Match::Exact,
             4,
         ),
