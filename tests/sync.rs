@@ -900,6 +900,38 @@ fn update_packages_in_each_confirmation_mode() {
     assert!(!till.path().join("install/10.5.1").exists());
     let status = till.ok(&["sync", "status", "LYON"]);
     assert!(status.contains("BLOCKED update"), "{status}");
+
+    // A version listed twice as two different packages: refused before anything is installed.
+    // Listed twice as the same package: installed once.
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "LYON",
+        "import_updatecaisse",
+        "--confirm",
+        "never",
+    ]);
+    let p3 = package("VERSION", "10.5.3");
+    publish(
+        &ftp,
+        &[
+            ("10.5.1", package("VERSION", "10.5.1"), None),
+            ("10.5.3", package("VERSION", "10.5.3 first"), None),
+            ("10.5.3", p3.clone(), None),
+        ],
+    );
+    let err = till.fails(4, &["sync", "run", "update", "LYON"]);
+    assert!(
+        err.contains("lists version 10.5.3 twice") && err.contains("nothing was installed"),
+        "{err}"
+    );
+    assert!(!till.path().join("install/10.5.1").exists());
+    publish(&ftp, &[("10.5.3", p3.clone(), None), ("10.5.3", p3, None)]);
+    let out = till.json(&["sync", "run", "update", "LYON"]);
+    assert_eq!(out["installed"], serde_json::json!(["10.5.3"]), "{out}");
 }
 
 /// A background `backroom` process (worker or serve), killed on Drop.

@@ -222,8 +222,26 @@ pub async fn run(
         stmt.query_map([&folder.code], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?
     };
-    let mut todo: Vec<Package> = Vec::new();
+    // A version listed twice: the same package once; two different ones refused before anything
+    // is downloaded (both went to one path, the second install failed after the first, and the
+    // block said nothing was installed).
+    let mut listed: Vec<Package> = Vec::new();
     for p in manifest.packages {
+        match listed.iter().find(|t| t.version == p.version) {
+            Some(twin) if twin.file == p.file && twin.sha256 == p.sha256 => {}
+            Some(twin) => {
+                let message = format!(
+                    "the manifest lists version {} twice, as {} and as {}: nothing was installed",
+                    p.version, twin.file, p.file
+                );
+                remote.close().await;
+                return Err(SyncError::Rejected(message));
+            }
+            None => listed.push(p),
+        }
+    }
+    let mut todo: Vec<Package> = Vec::new();
+    for p in listed {
         if installed.contains(&p.version) {
             out.already.push(p.version.clone());
         } else {

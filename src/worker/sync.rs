@@ -263,7 +263,7 @@ pub async fn run_once(
                         "update",
                         None,
                         &e.to_string(),
-                        "nothing was installed; fix the package or the mode, then run backroom sync run update again",
+                        "the packages installed before this error stay installed (backroom sync status lists them); fix the package or the mode, then run backroom sync run update again",
                     )?;
                 } else {
                     let conn = ctx.open_store()?;
