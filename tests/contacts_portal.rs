@@ -415,3 +415,84 @@ async fn an_unreachable_smtp_server_exits_5_and_an_expired_link_is_refused() {
     );
     assert_eq!(state(&env, "bob@x.org")["state"], "not_registered");
 }
+
+/// Starts a chunked upload of `first` bytes of PDF and holds it open (no last chunk).
+fn held_upload(port: u16, path: &str, first: usize) -> std::net::TcpStream {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let data = pdf(first);
+    let frame = [format!("{:x}\r\n", data.len()).as_bytes(), &data, b"\r\n"].concat();
+    stream.write_all(&frame).unwrap();
+    stream
+}
+
+fn part_files(env: &TestEnv) -> usize {
+    std::fs::read_dir(env.db().parent().unwrap().join("shop-jobs/.incoming"))
+        .map(|d| d.flatten().count())
+        .unwrap_or(0)
+}
+
+/// Uploads held open together count against the link's day as if submitted: before, each got
+/// the whole day's budget, and twenty slow uploads put twenty times the daily size on the disk.
+/// An upload the service was killed in the middle of leaves nothing once it starts again.
+#[tokio::test]
+async fn uploads_held_open_together_stay_within_the_day_and_leave_nothing_behind() {
+    let env = TestEnv::new();
+    let port = support::free_port();
+    env.write_config(&format!(
+        "[operators]\ntester = \"admin\"\n{}",
+        portal_config(port)
+    ));
+    env.ok(&[
+        "links",
+        "set",
+        "--jobs-per-day",
+        "2",
+        "--max-job-size",
+        "2MB",
+        "--max-day-size",
+        "3MB",
+    ]);
+    let link = env.json(&["links", "show"])["generic_link"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = link
+        .strip_prefix(&format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .to_string();
+    let jobs = format!("{path}/jobs?title=Held");
+    let server = Serve::start(&env, port);
+    let first = held_upload(port, &jobs, 1_500_000);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The day has 1.5 MB left beside the first: a second upload may bring that much, not 2 MB.
+    let (code, answer) = chunked_upload(port, &jobs, 1_800_000);
+    assert_eq!(code, 413, "{answer}");
+    assert!(answer.contains("size per day"), "{answer}");
+    let second = held_upload(port, &jobs, 1_000_000);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Two jobs a day, both in flight: a third is refused at once.
+    let (code, answer) = chunked_upload(port, &jobs, 1_000);
+    assert_eq!(code, 429, "{answer}");
+    assert!(answer.contains("jobs per day: 2 of 2"), "{answer}");
+    assert_eq!(part_files(&env), 2);
+
+    // The service is killed (SIGKILL: no cleanup runs) with both uploads open: the files stay
+    // until it starts again.
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(part_files(&env), 2);
+    drop(server);
+    drop((first, second));
+    let _server = Serve::start(&env, port);
+    assert_eq!(part_files(&env), 0);
+    let (code, answer) = chunked_upload(port, &jobs, 1_000);
+    assert_eq!(code, 201, "{answer}");
+}

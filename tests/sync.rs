@@ -1857,3 +1857,122 @@ fn a_sent_ticket_stays_sent_after_the_queue_purge() {
     let waiting = till.json(&["till", "ticket", "list", "LYON", "--filter", "sent:no"]);
     assert_eq!(waiting.as_array().unwrap().len(), 0, "{waiting}");
 }
+
+/// The customers table as a till → server table: a `row` item follows the customers' rules as
+/// `customer_update` does (before, till 2 could rewrite till 1's customer, the model customer or
+/// head office's, any column, through a row).
+#[test]
+fn a_till_changes_only_its_own_customers_even_through_rows() {
+    let server = server_env();
+    let erp = server.path().join("erp.db");
+    let erp_rows = |sql: &str| -> Vec<String> {
+        let conn = rusqlite::Connection::open(&erp).unwrap();
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    rusqlite::Connection::open(&erp)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE cli (code TEXT PRIMARY KEY, name TEXT, city TEXT, credit_limit INTEGER);
+             INSERT INTO cli VALUES ('MODELE', 'Client modèle', 'Paris', 0), ('HQ-001', 'Siège', 'Lyon', 5000);",
+        )
+        .unwrap();
+    add_folder(
+        &server,
+        "LYON",
+        &["--db-kind", "sqlite", "--db-name", erp.to_str().unwrap()],
+    );
+    add_table(&server, "LYON", "CLI", "incremental", "till-to-server");
+    let port = support::free_port();
+    let _serve = Serve::with(&server, port, &["--no-worker"]);
+    let ws = format!("http://127.0.0.1:{port}");
+    let till1 = till_env("1", "token-of-till-1");
+    let till2 = till_env("2", "token-of-till-2");
+    for till in [&till1, &till2] {
+        add_folder(till, "LYON", &["--ws-url", &ws]);
+        add_table(till, "LYON", "CLI", "incremental", "till-to-server");
+    }
+    till1.ok(&[
+        "till",
+        "customer",
+        "create",
+        "LYON",
+        "--field",
+        "name=Durand",
+    ]);
+    till2.ok(&[
+        "till",
+        "customer",
+        "create",
+        "LYON",
+        "--field",
+        "name=Weber",
+    ]);
+    let row = |till: &TestEnv, fields: &[&str]| {
+        let mut args = vec!["till", "row", "LYON", "CLI", "--key", "code"];
+        for f in fields {
+            args.extend(["--field", f]);
+        }
+        till.ok(&args);
+    };
+    // A refused item stops a till's queue: support sets it aside to go on.
+    let set_aside = |till: &TestEnv| {
+        let shown = till.json(&["till", "queue", "show", "LYON"]);
+        let uuid = shown["items"][0]["uuid"].as_str().unwrap().to_string();
+        till.ok(&[
+            "till",
+            "queue",
+            "set-aside",
+            "LYON",
+            &uuid,
+            "--reason",
+            "refused by the server",
+        ]);
+    };
+
+    // Till 2 cannot touch till 1's customer through a row, nor delete head office's, nor
+    // change the model customer.
+    row(&till2, &["code=T1-00001", "name=hijacked"]);
+    let err = till2.fails(4, &["sync", "run", "push", "LYON"]);
+    assert!(err.contains("created from till 1"), "{err}");
+    set_aside(&till2);
+    till2.ok(&[
+        "till",
+        "row",
+        "LYON",
+        "CLI",
+        "--key",
+        "code",
+        "--field",
+        "code=HQ-001",
+        "--delete",
+    ]);
+    let err = till2.fails(4, &["sync", "run", "push", "LYON"]);
+    assert!(err.contains("HQ-001"), "{err}");
+    set_aside(&till2);
+    row(&till2, &["code=MODELE", "city=Nice"]);
+    let err = till2.fails(4, &["sync", "run", "push", "LYON"]);
+    assert!(err.contains("MODELE"), "{err}");
+    // Till 1 changes its own, in an allowed column; not a column it may not set.
+    row(&till1, &["code=T1-00001", "city=Lyon 3e"]);
+    till1.ok(&["sync", "run", "push", "LYON"]);
+    assert_eq!(
+        erp_rows("SELECT name || '|' || city FROM cli WHERE code = 'T1-00001'"),
+        vec!["Durand|Lyon 3e"]
+    );
+    row(&till1, &["code=T1-00001", "credit_limit=999999"]);
+    let err = till1.fails(4, &["sync", "run", "push", "LYON"]);
+    assert!(err.contains("credit_limit"), "{err}");
+    assert_eq!(
+        erp_rows("SELECT code || '|' || name || '|' || credit_limit FROM cli ORDER BY code"),
+        vec![
+            "HQ-001|Siège|5000",
+            "MODELE|Client modèle|0",
+            "T1-00001|Durand|0",
+            "T2-00001|Weber|0"
+        ]
+    );
+}

@@ -197,6 +197,14 @@ pub enum LimitHit {
 pub struct Budget {
     pub max_bytes: u64,
     pub limit: LimitHit,
+    /// What the day allows still, and the jobs submitted today with their limit (uploads in
+    /// flight reserve from these, see [`crate::contacts::submit::reserve`]).
+    pub day_left: u64,
+    pub used: u64,
+    pub max_day_bytes: u64,
+    pub jobs: i64,
+    pub jobs_per_day: u32,
+    pub through: &'static str,
 }
 
 /// The start of today (local time) as stored text.
@@ -303,16 +311,20 @@ fn budget(
             return Err(day_limit.into());
         }
     }
-    Ok(if limits.max_job_bytes <= day_left {
-        Budget {
-            max_bytes: limits.max_job_bytes,
-            limit: job_limit,
-        }
+    let (max_bytes, limit) = if limits.max_job_bytes <= day_left {
+        (limits.max_job_bytes, job_limit)
     } else {
-        Budget {
-            max_bytes: day_left,
-            limit: day_limit,
-        }
+        (day_left, day_limit)
+    };
+    Ok(Budget {
+        max_bytes,
+        limit,
+        day_left,
+        used,
+        max_day_bytes: limits.max_day_bytes,
+        jobs,
+        jobs_per_day: limits.jobs_per_day,
+        through: limits.through,
     })
 }
 

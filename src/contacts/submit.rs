@@ -30,6 +30,102 @@ pub enum UploadError {
     },
 }
 
+/// Bytes and jobs reserved by uploads still streaming, per link (`generic`, `contact:ID`): every
+/// upload used to get the whole budget of the day, so uploads held open together (a byte every
+/// few seconds) could put the link's daily size many times over on the disk.
+static IN_FLIGHT: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, (u64, i64)>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// What one upload in flight holds of its link's day; given back when dropped.
+#[derive(Debug)]
+pub struct Reservation {
+    scope: String,
+    bytes: u64,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let mut all = IN_FLIGHT.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((bytes, jobs)) = all.get_mut(&self.scope) {
+            *bytes = bytes.saturating_sub(self.bytes);
+            *jobs -= 1;
+            if *jobs <= 0 {
+                all.remove(&self.scope);
+            }
+        }
+    }
+}
+
+/// Reserves, for one upload of `scope`, what `budget` allows once the uploads of that scope still
+/// streaming are counted as submitted: the day's bytes and jobs they hold. Returns the bytes this
+/// upload may bring and the limit that stops it, or the limit already hit.
+pub fn reserve(
+    scope: &str,
+    budget: &links::Budget,
+) -> Result<(Reservation, u64, LimitHit), LimitHit> {
+    let mut all = IN_FLIGHT.lock().unwrap_or_else(|p| p.into_inner());
+    let (held, streaming) = all.get(scope).copied().unwrap_or((0, 0));
+    if budget.jobs + streaming >= i64::from(budget.jobs_per_day) {
+        return Err(LimitHit::JobsPerDay {
+            used: budget.jobs + streaming,
+            limit: budget.jobs_per_day,
+            through: budget.through,
+        });
+    }
+    let day_left = budget.day_left.saturating_sub(held);
+    let (bytes, limit) = if budget.max_bytes <= day_left {
+        (budget.max_bytes, budget.limit.clone())
+    } else {
+        (
+            day_left,
+            LimitHit::DaySize {
+                used: budget.used + held,
+                limit: budget.max_day_bytes,
+            },
+        )
+    };
+    if bytes == 0 {
+        return Err(limit);
+    }
+    let entry = all.entry(scope.to_string()).or_insert((0, 0));
+    entry.0 += bytes;
+    entry.1 += 1;
+    Ok((
+        Reservation {
+            scope: scope.to_string(),
+            bytes,
+        },
+        bytes,
+        limit,
+    ))
+}
+
+/// Removes the file unless kept: an upload whose request is dropped half-way (the client gone,
+/// the service stopping) leaves no `.part` behind.
+struct PartFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Removes what uploads left in `.incoming` (a service killed mid-upload); at start.
+pub fn sweep_incoming(db_path: &Path) {
+    let dir = super::files::root(db_path).join(".incoming");
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().ends_with(".part") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// A finished upload waiting to become a job.
 #[derive(Debug)]
 pub struct Upload {
@@ -67,6 +163,10 @@ where
     };
     super::private::create_dir(&dir).map_err(io(&dir))?;
     let path = dir.join(format!("{}.part", uuid::Uuid::new_v4()));
+    let mut part = PartFile {
+        path: path.clone(),
+        keep: false,
+    };
     let result = async {
         let mut file = tokio::fs::OpenOptions::new()
             .write(true)
@@ -105,11 +205,11 @@ where
     }
     .await;
     match result {
-        Ok(size) => Ok(Upload { path, size }),
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&path).await;
-            Err(e)
+        Ok(size) => {
+            part.keep = true;
+            Ok(Upload { path, size })
         }
+        Err(e) => Err(e),
     }
 }
 

@@ -150,6 +150,8 @@ impl Bound {
     /// Serves the router until `shutdown` completes.
     pub async fn run(self, ctx: Context, shutdown: impl std::future::Future<Output = ()>) {
         tracing::info!(url = %self.url(), "serving");
+        // Uploads the last run was stopped in the middle of (serve and the daemon start here).
+        crate::contacts::submit::sweep_incoming(&ctx.db_path);
         let app = router(ctx).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             self.body_timeout,
         ));

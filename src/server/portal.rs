@@ -327,11 +327,13 @@ async fn submit_integration(
         Ok((contact, budget))
     })
     .await?;
+    let (_held, max_bytes, limit) =
+        submit::reserve(&format!("contact:{}", contact.id), &budget).map_err(ContactError::from)?;
     let upload = submit::receive(
         &state.ctx.db_path,
         body.into_data_stream(),
-        budget.max_bytes,
-        budget.limit,
+        max_bytes,
+        limit,
         submit::Kind::Pdf,
     )
     .await?;
@@ -435,11 +437,13 @@ async fn submit_generic(
         links::check_submission(conn, &link, declared)
     })
     .await?;
+    let (_held, max_bytes, limit) =
+        submit::reserve("generic", &budget).map_err(ContactError::from)?;
     let upload = submit::receive(
         &state.ctx.db_path,
         body.into_data_stream(),
-        budget.max_bytes,
-        budget.limit,
+        max_bytes,
+        limit,
         submit::Kind::Pdf,
     )
     .await?;

@@ -190,35 +190,11 @@ fn apply_one(
             )?;
         }
         "customer_update" => {
-            let info = ops.describe(&customers.table)?;
             let code = str_field(p, "code")?;
-            super::customers::owned_by(ops, customers, code, till)?;
-            let fields =
-                super::customers::allowed_fields(customers, &info, obj_field(p, "fields")?)?;
-            let n = ops::update(ops, &info, code, &fields)?;
-            if n == 0 {
-                return Err(SyncError::Rejected(format!(
-                    "customer {code} does not exist in {} on the server",
-                    customers.table
-                )));
-            }
+            update_customer(ops, customers, till, code, obj_field(p, "fields")?)?;
         }
         "customer_delete" => {
-            let code = str_field(p, "code")?;
-            // Only this till's own creations can be abandoned.
-            super::customers::owned_by(ops, customers, code, till)?;
-            let info = ops.describe(&customers.table)?;
-            let mut key = Map::new();
-            if let [k] = info.pk.as_slice() {
-                key.insert(k.clone(), Value::from(code));
-            }
-            ops::delete(ops, &info, &key)?;
-            ops.execute_pair(
-                "DELETE FROM backroom_till_customers WHERE code = $1",
-                &[Value::from(code)],
-                "DELETE FROM backroom_till_customers WHERE code = ?1",
-                &[Value::from(code)],
-            )?;
+            delete_customer(ops, customers, till, str_field(p, "code")?)?;
         }
         "row" => {
             let table = str_field(p, "table")?;
@@ -230,11 +206,25 @@ fn apply_one(
             }
             let info = ops.describe(table)?;
             let row = obj_field(p, "row")?;
-            match str_field(p, "op")? {
-                "delete" => {
-                    ops::delete(ops, &info, row)?;
+            let delete = str_field(p, "op")? == "delete";
+            if info.actual.eq_ignore_ascii_case(&customers.table)
+                || table.eq_ignore_ascii_case(&customers.table)
+            {
+                // The customers table follows the customers' rules whatever the item's kind: a
+                // till changes only its own customers, only their allowed columns (a `row` item
+                // rewrote any customer of any till, the model and head office's).
+                let code = customer_key(&info, row)?;
+                if delete {
+                    delete_customer(ops, customers, till, &code)?;
+                } else {
+                    let mut fields = row.clone();
+                    fields.retain(|k, _| !info.pk.iter().any(|c| c.eq_ignore_ascii_case(k)));
+                    update_customer(ops, customers, till, &code, &fields)?;
                 }
-                _ => ops::upsert(ops, &info, row)?,
+            } else if delete {
+                ops::delete(ops, &info, row)?;
+            } else {
+                ops::upsert(ops, &info, row)?;
             }
         }
         other => {
@@ -254,4 +244,71 @@ fn set_note(ops: &mut dyn Ops, uuid: &str, note: &str) -> Result<(), SyncError> 
         &values,
     )?;
     Ok(())
+}
+
+/// A till's change to one of its own customers (`customer_update`, or a `row` of the customers
+/// table): the customer must be this till's, the columns allowed ones, the row existing.
+fn update_customer(
+    ops: &mut dyn Ops,
+    customers: &Customers,
+    till: &str,
+    code: &str,
+    fields: &Map<String, Value>,
+) -> Result<(), SyncError> {
+    let info = ops.describe(&customers.table)?;
+    super::customers::owned_by(ops, customers, code, till)?;
+    let fields = super::customers::allowed_fields(customers, &info, fields)?;
+    let n = ops::update(ops, &info, code, &fields)?;
+    if n == 0 {
+        return Err(SyncError::Rejected(format!(
+            "customer {code} does not exist in {} on the server",
+            customers.table
+        )));
+    }
+    Ok(())
+}
+
+/// A till abandoning one of its own creations (`customer_delete`, or a `row` delete of the
+/// customers table).
+fn delete_customer(
+    ops: &mut dyn Ops,
+    customers: &Customers,
+    till: &str,
+    code: &str,
+) -> Result<(), SyncError> {
+    super::customers::owned_by(ops, customers, code, till)?;
+    let info = ops.describe(&customers.table)?;
+    let mut key = Map::new();
+    if let [k] = info.pk.as_slice() {
+        key.insert(k.clone(), Value::from(code));
+    }
+    ops::delete(ops, &info, &key)?;
+    ops.execute_pair(
+        "DELETE FROM backroom_till_customers WHERE code = $1",
+        &[Value::from(code)],
+        "DELETE FROM backroom_till_customers WHERE code = ?1",
+        &[Value::from(code)],
+    )?;
+    Ok(())
+}
+
+/// The customer code a row of the customers table names (its one-column key).
+fn customer_key(
+    info: &super::serverdb::TableInfo,
+    row: &Map<String, Value>,
+) -> Result<String, SyncError> {
+    let [key] = info.pk.as_slice() else {
+        return Err(SyncError::Rejected(format!(
+            "table {} has a composite key",
+            info.name
+        )));
+    };
+    match row.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+        Some((_, Value::String(code))) => Ok(code.clone()),
+        Some((_, other)) => Ok(other.to_string()),
+        None => Err(SyncError::Rejected(format!(
+            "the row of {} lacks its key column {key}",
+            info.name
+        ))),
+    }
 }
