@@ -225,7 +225,24 @@ async fn an_invitation_through_smtp_registers_once_then_activates_and_submits() 
         serde_json::from_slice(&unzip(&["-p", zip, &format!("{folder}/pdl-model.json")])).unwrap();
     assert_eq!(saved, model);
 
+    // An upload still arriving when the account is deactivated does not become a job.
+    let mut held = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    held.write_all(
+        format!(
+            "POST /portal/jobs?title=Late HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let data = pdf(10_000);
+    held.write_all(&[format!("{:x}\r\n", data.len()).as_bytes(), &data, b"\r\n"].concat())
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
     env.ok(&["contacts", "deactivate", "alice@x.org"]);
+    let (code, answer) = finish_upload(held);
+    assert_eq!(code, 403, "{answer}");
+    assert!(answer.contains("deactivated"), "{answer}");
     let (status, refused) = send(submit(pdf(2000))).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
     assert!(
@@ -495,4 +512,54 @@ async fn uploads_held_open_together_stay_within_the_day_and_leave_nothing_behind
     assert_eq!(part_files(&env), 0);
     let (code, answer) = chunked_upload(port, &jobs, 1_000);
     assert_eq!(code, 201, "{answer}");
+}
+
+/// Ends an upload [`held_upload`] started; returns the status and the answer.
+fn finish_upload(mut stream: std::net::TcpStream) -> (u16, String) {
+    stream.write_all(b"0\r\n\r\n").unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
+
+/// A file still arriving when the generic link is regenerated does not become a job: the old
+/// link answers 404 at once, for the uploads it had started too (before, a held upload finished
+/// as a job after the shop had cut the link off).
+#[tokio::test]
+async fn an_upload_on_a_link_regenerated_meanwhile_is_refused() {
+    let env = TestEnv::new();
+    let port = support::free_port();
+    env.write_config(&format!(
+        "[operators]\ntester = \"admin\"\n{}",
+        portal_config(port)
+    ));
+    let link = env.json(&["links", "show"])["generic_link"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = link
+        .strip_prefix(&format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .to_string();
+    let _server = Serve::start(&env, port);
+    let held = held_upload(port, &format!("{path}/jobs?title=Late"), 10_000);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    env.ok(&["links", "regenerate"]);
+    let (code, answer) = finish_upload(held);
+    assert_eq!(code, 404, "{answer}");
+    assert!(
+        answer.contains("regenerated while the file was arriving"),
+        "{answer}"
+    );
+    assert_eq!(part_files(&env), 0);
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    let jobs: i64 = conn
+        .query_row("SELECT count(*) FROM shop_jobs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(jobs, 0);
 }

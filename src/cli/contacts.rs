@@ -149,6 +149,7 @@ pub(crate) fn fail(e: ContactError) -> anyhow::Error {
         | ContactError::Deactivated { .. }
         | ContactError::NotAuthenticated
         | ContactError::LinkExpired { .. }
+        | ContactError::LinkReplaced
         | ContactError::Limit(_) => super::output::REFUSED,
         ContactError::Duplicate { .. }
         | ContactError::InvalidEmail { .. }

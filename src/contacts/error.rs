@@ -48,6 +48,10 @@ pub enum ContactError {
     NotAuthenticated,
     #[error("the generic link expired on {date}")]
     LinkExpired { date: String },
+    #[error(
+        "this generic link was regenerated while the file was arriving; ask the print shop for the current one"
+    )]
+    LinkReplaced,
     #[error("limit hit: {0}")]
     Limit(#[from] super::links::LimitHit),
     #[error("{0}")]

@@ -252,6 +252,13 @@ impl Limits {
     }
 }
 
+/// Whether `presented` is the link's token, compared as SHA-256 digests (no early exit on the
+/// first differing byte).
+pub fn same_token(current: &str, presented: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(current.as_bytes()) == Sha256::digest(presented.as_bytes())
+}
+
 /// Checks the link before a submission of `declared` bytes (when known); returns the budget
 /// the upload must stay within while it streams.
 pub fn check_submission(

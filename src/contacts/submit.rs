@@ -216,10 +216,19 @@ where
 /// Who submits the job.
 #[derive(Debug, Clone)]
 pub enum Submitter {
-    /// A registered, active contact through the integration link, within its limits.
-    Contact { id: i64, limits: links::Limits },
-    /// Anyone with the generic link, leaving an e-mail address.
-    Generic { email: Option<String> },
+    /// A registered, active contact through the integration link, within its limits; `key` is
+    /// the access key it presented (checked again when the job is recorded).
+    Contact {
+        id: i64,
+        limits: links::Limits,
+        key: String,
+    },
+    /// Anyone with the generic link, leaving an e-mail address; `token` is the link it used
+    /// (checked again when the job is recorded).
+    Generic {
+        email: Option<String>,
+        token: String,
+    },
 }
 
 /// Turns a finished upload into a `new` job in one transaction (re-checking the link's
@@ -248,13 +257,23 @@ fn record_inner(
     upload: &Upload,
 ) -> Result<ShopJob, ContactError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // The link and the account are checked again here, with the limits: a file that took
+    // minutes to arrive must not become a job after the link was regenerated or the account
+    // deactivated meanwhile.
     let (contact_id, via, email) = match submitter {
-        Submitter::Contact { id, limits } => {
+        Submitter::Contact { id, limits, key } => {
+            let contact = super::portal::authenticate_active(&tx, key)?;
+            if contact.id != *id {
+                return Err(ContactError::NotAuthenticated);
+            }
             links::check_integration(&tx, *id, limits, Some(upload.size))?;
             (Some(*id), "integration", None)
         }
-        Submitter::Generic { email } => {
+        Submitter::Generic { email, token } => {
             let link = links::load(&tx)?;
+            if !links::same_token(&link.token, token) {
+                return Err(ContactError::LinkReplaced);
+            }
             links::check_submission(&tx, &link, Some(upload.size))?;
             // Never attached to an account: anyone can type any e-mail on the generic link.
             (None, "generic", email.clone())

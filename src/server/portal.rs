@@ -84,7 +84,7 @@ impl From<ContactError> for ApiError {
             ContactError::Deactivated { .. } => StatusCode::FORBIDDEN,
             ContactError::Limit(LimitHit::JobsPerDay { .. }) => StatusCode::TOO_MANY_REQUESTS,
             ContactError::Limit(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ContactError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ContactError::NotFound { .. } | ContactError::LinkReplaced => StatusCode::NOT_FOUND,
             ContactError::BadInput(_)
             | ContactError::InvalidEmail { .. }
             | ContactError::Required { .. }
@@ -321,6 +321,7 @@ async fn submit_integration(
     let key = access_key(&headers)?;
     let limits = links::Limits::integration(&state.ctx.config);
     let declared = declared_length(&headers);
+    let presented = key.clone();
     let (contact, budget) = with_store(&state, move |conn| {
         let contact = portal::authenticate_active(conn, &key)?;
         let budget = links::check_integration(conn, contact.id, &limits, declared)?;
@@ -340,6 +341,7 @@ async fn submit_integration(
     let submitter = Submitter::Contact {
         id: contact.id,
         limits,
+        key: presented,
     };
     finish(state, submitter, q, upload).await
 }
@@ -405,11 +407,7 @@ async fn generic_info(
 /// The generic link settings when `token` is the current link, else 404.
 async fn generic_link(state: &AppState, token: String) -> ApiResult<links::GenericLink> {
     let link = with_store(state, |conn| links::load(conn)).await?;
-    let matches: bool = {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(link.token.as_bytes()) == Sha256::digest(token.as_bytes())
-    };
-    if !matches {
+    if !links::same_token(&link.token, &token) {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "this generic link is not valid (it may have been regenerated); ask the print shop for the current one",
@@ -425,7 +423,7 @@ async fn submit_generic(
     Query(q): Query<JobQuery>,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
-    let link = generic_link(&state, token).await?;
+    let link = generic_link(&state, token.clone()).await?;
     if let Some(email) = q.email.as_deref() {
         crate::contacts::email::check(email).map_err(|reason| ContactError::InvalidEmail {
             value: email.to_string(),
@@ -448,7 +446,7 @@ async fn submit_generic(
     )
     .await?;
     let email = q.email.clone();
-    finish(state, Submitter::Generic { email }, q, upload).await
+    finish(state, Submitter::Generic { email, token }, q, upload).await
 }
 
 async fn finish(
