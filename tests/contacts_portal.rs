@@ -51,7 +51,11 @@ async fn an_invitation_through_smtp_registers_once_then_activates_and_submits() 
     let smtp = Smtp::start();
     let env = TestEnv::new();
     let port = support::free_port();
-    env.write_config(&format!("{}{}", smtp.config(), portal_config(port)));
+    env.write_config(&format!(
+        "{}{}integration_max_job_mb = 1\n",
+        smtp.config(),
+        portal_config(port)
+    ));
     let server = Serve::start(&env, port);
     let http = reqwest::Client::new();
 
@@ -190,6 +194,18 @@ async fn an_invitation_through_smtp_registers_once_then_activates_and_submits() 
     let (status, attached) = send(http.post(support_url).bearer_auth(&key).body("remarks")).await;
     assert_eq!(status, StatusCode::OK, "{attached}");
     assert_eq!(attached["support_name"], "_notes.txt");
+    // The job is its input and its support together, within the size per job (1 MB here).
+    assert_eq!(attached["size_bytes"], 300_007, "{attached}");
+    let too_big = http
+        .post(server.url(&format!("/portal/jobs/{id}/support?name=big.bin")))
+        .bearer_auth(&key)
+        .body(vec![b'x'; 800_000]);
+    let (status, refused) = send(too_big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{refused}");
+    assert!(
+        refused["error"].as_str().unwrap().contains("size per job"),
+        "{refused}"
+    );
     let model_url = server.url(&format!("/portal/jobs/{id}/model"));
     let (status, bad) = send(http.put(&model_url).bearer_auth(&key).body("not json")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");

@@ -208,7 +208,7 @@ pub struct Budget {
 }
 
 /// The start of today (local time) as stored text.
-fn start_of_today() -> String {
+pub fn start_of_today() -> String {
     let today = Local::now().date_naive();
     let midnight = today.and_hms_opt(0, 0, 0).unwrap_or_default();
     let start = Local

@@ -321,7 +321,9 @@ fn own_open_job(conn: &Connection, contact_id: i64, job_id: i64) -> Result<ShopJ
     Ok(job)
 }
 
-/// Attaches (or replaces) the support file of the contact's own job.
+/// Attaches (or replaces) the support file of the contact's own job. The job's size is its input
+/// and its support together, within the size per job, and counts in the contact's day (support
+/// files were counted nowhere: each could add the size of a job).
 pub fn attach_support(
     conn: &mut Connection,
     db_path: &Path,
@@ -329,10 +331,40 @@ pub fn attach_support(
     job_id: i64,
     name: &str,
     upload: Upload,
+    limits: &links::Limits,
 ) -> Result<ShopJob, ContactError> {
     let outcome = (|| {
-        let tx = conn.transaction()?;
-        own_open_job(&tx, contact_id, job_id)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let job = own_open_job(&tx, contact_id, job_id)?;
+        let input = job
+            .input_path
+            .as_deref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map_or(0, |m| m.len());
+        let total = input + upload.size;
+        if total > limits.max_job_bytes {
+            return Err(LimitHit::JobSize {
+                limit: limits.max_job_bytes,
+            }
+            .into());
+        }
+        let today = links::start_of_today();
+        if job.created_at >= today {
+            let (_, used) = q::contact_usage_since(&tx, contact_id, &today)?;
+            let used = u64::try_from(used).unwrap_or(0);
+            let others = used.saturating_sub(u64::try_from(job.size_bytes).unwrap_or(0));
+            if others + total > limits.max_day_bytes {
+                return Err(LimitHit::DaySize {
+                    used: others,
+                    limit: limits.max_day_bytes,
+                }
+                .into());
+            }
+        }
+        tx.execute(
+            "UPDATE shop_jobs SET size_bytes = ?2 WHERE id = ?1",
+            rusqlite::params![job_id, i64::try_from(total).unwrap_or(i64::MAX)],
+        )?;
         let dir = super::files::job_dir(db_path, job_id);
         super::private::create_dir(&dir).map_err(|e| ContactError::io(&dir, e))?;
         let dest = dir.join("support");

@@ -370,7 +370,7 @@ async fn attach_support(
     let db_path = state.ctx.db_path.clone();
     let name = q.name.unwrap_or_else(|| "support".into());
     let job = with_store(&state, move |conn| {
-        submit::attach_support(conn, &db_path, contact.id, id, &name, upload)
+        submit::attach_support(conn, &db_path, contact.id, id, &name, upload, &limits)
     })
     .await?;
     Ok(Json(json!(job)))
