@@ -110,15 +110,17 @@ fn a_flood_of_idle_connections_does_not_silence_health() {
 #[test]
 fn beyond_the_limit_with_every_connection_busy_a_new_one_gets_a_clear_503() {
     let env = TestEnv::new();
+    env.write_config("[server]\napi_token = \"t0ken\"\n");
     let port = support::free_port();
     let _server = Serve::start(&env, port);
-    // 1,024 requests in progress (their bodies still arriving): every slot is busy.
+    // 1,024 requests in progress (their bodies still arriving, with the token): every slot is
+    // busy.
     let mut busy = Vec::new();
     for _ in 0..1024 {
         let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
         write!(
             s,
-            "POST /api/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
+            "POST /api/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer t0ken\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
         )
         .unwrap();
         busy.push(s);
@@ -236,4 +238,41 @@ fn plain_http_is_refused_off_loopback_unless_allowed() {
     );
     support::wait_for_port(port, "backroom serve");
     assert!(health_within(port, Duration::from_secs(1)).starts_with("HTTP/1.1 200"));
+}
+
+/// A request without the token is answered 401 before its body is read: a client without one
+/// cannot hold a connection busy by trickling a body in (before, 1,024 such requests took every
+/// slot for as long as they sent a byte now and then).
+#[test]
+fn a_request_without_its_token_is_refused_before_its_body_is_read() {
+    let env = TestEnv::new();
+    env.write_config(
+        "[server]\napi_token = \"t0ken\"\n[server.till_tokens]\n\"1\" = \"till-one\"\n",
+    );
+    let port = support::free_port();
+    let _server = Serve::start(&env, port);
+    for (path, auth) in [
+        ("/api/events", ""),
+        (
+            "/api/events/order.received",
+            "Authorization: Bearer wrong\r\n",
+        ),
+        ("/api/till/push", ""),
+        ("/api/till/customers", "Authorization: Bearer t0ken\r\n"),
+        ("/api/till/status", ""),
+    ] {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(
+            s,
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{"
+        )
+        .unwrap();
+        let started = Instant::now();
+        let mut reply = [0u8; 12];
+        s.read_exact(&mut reply)
+            .unwrap_or_else(|e| panic!("{path}: no answer before the body: {e}"));
+        assert_eq!(&reply, b"HTTP/1.1 401", "{path}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{path}");
+    }
 }

@@ -32,6 +32,19 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Answers 401 before the body is read when the API token is missing or wrong (see
+/// [`super::till::gate`]).
+pub(super) async fn gate(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match authorize(&state, request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => *refused,
+    }
+}
+
 fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Box<Response>> {
     let Some(token) = state.ctx.config.server.api_token.as_deref() else {
         return Err(Box::new(error(

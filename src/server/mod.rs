@@ -35,10 +35,16 @@ pub fn router(ctx: Context) -> Router {
     };
     let router = Router::new()
         .route("/health", get(health))
-        .merge(events::routes())
+        .merge(
+            events::routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                events::gate,
+            )),
+        )
         .merge(portal::routes())
-        .merge(till::routes())
-        .merge(fleet::routes())
+        .merge(till::routes().merge(fleet::routes()).route_layer(
+            axum::middleware::from_fn_with_state(state.clone(), till::gate),
+        ))
         .merge(metrics::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -34,6 +34,35 @@ pub(super) fn same(a: &str, b: &str) -> bool {
 }
 
 /// The till number the bearer token belongs to; refuses a till speaking for another.
+/// Answers 401 before the body is read when the request carries no known till token: a client
+/// without one could otherwise hold a connection busy as long as it trickled a body in.
+pub(super) async fn gate(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let token = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let known = state
+        .ctx
+        .config
+        .server
+        .till_tokens
+        .values()
+        .fold(false, |any, t| any | (!t.is_empty() && same(t, token)));
+    if !known {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "unknown till token: the till's [till] token must match its entry under [server.till_tokens]",
+        );
+    }
+    next.run(request).await
+}
+
 pub(super) fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
