@@ -111,6 +111,32 @@ impl Worker {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+
+    /// `worker --until-idle` with production settings (and the pause after a send, if any).
+    fn start_until_idle(env: &TestEnv, pause_after_send_ms: Option<u64>) -> Worker {
+        let mut c = env.command();
+        c.args(["worker", "--until-idle"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for var in [
+            "BACKROOM_PRINT_RETRY_BASE_MS",
+            "BACKROOM_PRINT_JOB_LEASE_MS",
+            "BACKROOM_PRINT_MAX_ATTEMPTS",
+            "BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS",
+        ] {
+            c.env_remove(var);
+        }
+        if let Some(ms) = pause_after_send_ms {
+            c.env("BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS", ms.to_string());
+        }
+        Worker(c.spawn().unwrap())
+    }
+
+    /// Waits for the worker to end on its own, successfully.
+    fn wait(mut self) {
+        let status = self.0.wait().unwrap();
+        assert!(status.success(), "the worker failed: {status}");
+    }
 }
 
 impl Drop for Worker {
@@ -396,4 +422,44 @@ fn a_printer_that_answers_ready_while_its_sends_fail_keeps_the_backoff() {
         // Attempts at 0 s and 5 s (the backoff doubles from 5 s), the next at 15 s.
         assert!(j["attempts"].as_i64().unwrap() <= 3, "{j}");
     }
+}
+
+/// A send that outlasts the 60 s job lease (here the worker pauses 70 s after the printer took
+/// the job, as a slow printer's answer could) keeps its lease: another worker started after 62 s
+/// finds nothing to take over, and the job prints once. Before, the second worker took the job
+/// over at 60 s and, the raw printer unable to say, sent it again (flagged maybe duplicate).
+#[test]
+fn a_send_longer_than_the_lease_keeps_its_job_from_another_worker() {
+    let env = TestEnv::new();
+    let (port, count) = support::raw::printer();
+    env.ok(&[
+        "printers",
+        "add",
+        "labels",
+        "--provider",
+        "raw",
+        "--target",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    let id = queue(&env, "LONG", 1)[0];
+    let first = Worker::start_until_idle(&env, Some(70_000));
+    std::thread::sleep(Duration::from_secs(62));
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let mut second = env.command();
+    second.args(["worker", "--until-idle"]);
+    for var in [
+        "BACKROOM_PRINT_RETRY_BASE_MS",
+        "BACKROOM_PRINT_JOB_LEASE_MS",
+        "BACKROOM_PRINT_MAX_ATTEMPTS",
+        "BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS",
+    ] {
+        second.env_remove(var);
+    }
+    assert!(second.status().unwrap().success());
+    first.wait();
+    let j = env.json(&["jobs", "show", &id.to_string()]);
+    assert_eq!(j["state"], "succeeded", "{j}");
+    assert_eq!(j["maybe_duplicate"], false, "{j}");
+    assert_eq!(outcomes(&j), vec!["accepted"], "{j}");
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
 }

@@ -177,6 +177,12 @@ impl Dispatcher {
         }
         let count = claimed.len();
         let deadline = Instant::now() + policy.lease.mul_f32(0.8);
+        let _renewing = renew_leases(
+            self.db.clone(),
+            self.worker.clone(),
+            claimed.iter().map(|j| j.id).collect(),
+            policy.lease,
+        );
         let mut groups: HashMap<Option<i64>, Vec<Claimed>> = HashMap::new();
         for j in claimed {
             groups.entry(j.printer_id).or_default().push(j);
@@ -539,6 +545,43 @@ async fn send_one(
             }
         }
     }
+}
+
+/// A task that ends when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Renews, every third of the lease, the lease on the jobs `ids` this worker is sending, until
+/// dropped: a send may outlast the lease (an IPP printer's answer may take up to a minute), and
+/// a lease run out in the middle of a send let another worker take the job over and send it
+/// again, unflagged. A worker that dies stops renewing, and its jobs are recovered as before.
+fn renew_leases(db: PathBuf, worker: String, ids: Vec<i64>, lease: Duration) -> AbortOnDrop {
+    let ids = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+    AbortOnDrop(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(lease / 3).await;
+            let (db, worker, ids) = (db.clone(), worker.clone(), ids.clone());
+            let renewed = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+                let conn = crate::store::open(&db)?;
+                let until = chrono::Utc::now() + chrono::Duration::from_std(lease)?;
+                Ok(conn.execute(
+                    "UPDATE print_jobs SET lease_expires_at = ?2
+                     WHERE lease_holder = ?1 AND state = 'sending'
+                       AND id IN (SELECT value FROM json_each(?3))",
+                    rusqlite::params![worker, crate::store::to_text(until), ids],
+                )?)
+            })
+            .await;
+            if let Ok(Err(e)) = renewed {
+                tracing::warn!(error = %e, "renewing the leases of the jobs being sent");
+            }
+        }
+    }))
 }
 
 /// How long one attempt keeps retrying a printer that answers "busy" (printing another job).
