@@ -75,16 +75,8 @@ struct Worker(std::process::Child);
 
 impl Worker {
     fn start(env: &TestEnv, pause_after_send_ms: Option<u64>) -> Worker {
-        let mut c = env.command();
+        let mut c = env.production_command();
         c.arg("worker").stdout(Stdio::null()).stderr(Stdio::piped());
-        for var in [
-            "BACKROOM_PRINT_RETRY_BASE_MS",
-            "BACKROOM_PRINT_JOB_LEASE_MS",
-            "BACKROOM_PRINT_MAX_ATTEMPTS",
-            "BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS",
-        ] {
-            c.env_remove(var);
-        }
         if let Some(ms) = pause_after_send_ms {
             c.env("BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS", ms.to_string());
         }
@@ -114,18 +106,10 @@ impl Worker {
 
     /// `worker --until-idle` with production settings (and the pause after a send, if any).
     fn start_until_idle(env: &TestEnv, pause_after_send_ms: Option<u64>) -> Worker {
-        let mut c = env.command();
+        let mut c = env.production_command();
         c.args(["worker", "--until-idle"])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        for var in [
-            "BACKROOM_PRINT_RETRY_BASE_MS",
-            "BACKROOM_PRINT_JOB_LEASE_MS",
-            "BACKROOM_PRINT_MAX_ATTEMPTS",
-            "BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS",
-        ] {
-            c.env_remove(var);
-        }
         if let Some(ms) = pause_after_send_ms {
             c.env("BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS", ms.to_string());
         }
@@ -445,17 +429,12 @@ fn a_send_longer_than_the_lease_keeps_its_job_from_another_worker() {
     let first = Worker::start_until_idle(&env, Some(70_000));
     std::thread::sleep(Duration::from_secs(62));
     assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
-    let mut second = env.command();
-    second.args(["worker", "--until-idle"]);
-    for var in [
-        "BACKROOM_PRINT_RETRY_BASE_MS",
-        "BACKROOM_PRINT_JOB_LEASE_MS",
-        "BACKROOM_PRINT_MAX_ATTEMPTS",
-        "BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS",
-    ] {
-        second.env_remove(var);
-    }
-    assert!(second.status().unwrap().success());
+    let second = env
+        .production_command()
+        .args(["worker", "--until-idle"])
+        .status()
+        .unwrap();
+    assert!(second.success());
     first.wait();
     let j = env.json(&["jobs", "show", &id.to_string()]);
     assert_eq!(j["state"], "succeeded", "{j}");

@@ -1402,6 +1402,35 @@ fn in_the_tui_the_update_question_is_a_dialog_answered_through_the_worker() {
     tui.keys(&["q"]);
 }
 
+/// Runs `sql` in the SQLite file `db`.
+fn run_sql(db: &std::path::Path, sql: &str) {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+}
+
+/// A SQLite file, with `sql` run in it, as the server database of folder `code` on `server`
+/// (`flags`: its FTP settings, if any); returns the file's path.
+fn sqlite_erp_folder(
+    server: &TestEnv,
+    code: &str,
+    sql: &str,
+    flags: &[String],
+) -> std::path::PathBuf {
+    let erp = server.path().join("erp.db");
+    run_sql(&erp, sql);
+    let mut all = vec![
+        "--db-kind".to_string(),
+        "sqlite".into(),
+        "--db-name".into(),
+        erp.display().to_string(),
+    ];
+    all.extend_from_slice(flags);
+    add_folder(server, code, &strs(&all));
+    erp
+}
+
 /// A SQLite server database logs every change, not one per key: a key changed twice, inserted
 /// then deleted, or deleted then inserted again between two exports reaches the till as its last
 /// change only, whatever order the log holds them in.
@@ -1410,25 +1439,14 @@ fn on_a_sqlite_server_database_each_key_reaches_the_till_as_its_last_change() {
     let ftp = FtpServer::start();
     ftp.mkdir("outbox");
     let server = server_env();
-    let erp = server.path().join("erp.db");
-    let erp_sql = |sql: &str| {
-        rusqlite::Connection::open(&erp)
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap()
-    };
-    erp_sql(
+    let erp = sqlite_erp_folder(
+        &server,
+        "NICE",
         "CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT, price REAL);
          INSERT INTO ART VALUES ('A1', 'Stylo', 1.20), ('A2', 'Cahier', 3.50), ('A3', 'Gomme', 0.80);",
+        &ftp_flags(&ftp, "outbox"),
     );
-    let mut flags = vec![
-        "--db-kind".to_string(),
-        "sqlite".into(),
-        "--db-name".into(),
-        erp.display().to_string(),
-    ];
-    flags.extend(ftp_flags(&ftp, "outbox"));
-    add_folder(&server, "NICE", &strs(&flags));
+    let erp_sql = |sql: &str| run_sql(&erp, sql);
     add_table(&server, "NICE", "ART", "incremental", "server-to-till");
     server.ok(&["sync", "capture", "install", "NICE"]);
     server.ok(&["sync", "run", "export", "NICE"]);
@@ -1478,15 +1496,11 @@ fn on_a_sqlite_server_database_each_key_reaches_the_till_as_its_last_change() {
 #[test]
 fn a_till_row_reaches_a_sqlite_server_table_whose_columns_differ_in_case() {
     let server = server_env();
-    let erp = server.path().join("erp.db");
-    rusqlite::Connection::open(&erp)
-        .unwrap()
-        .execute_batch("CREATE TABLE MVT (code TEXT PRIMARY KEY, Qty INTEGER, Label TEXT);")
-        .unwrap();
-    add_folder(
+    let erp = sqlite_erp_folder(
         &server,
         "NICE",
-        &["--db-kind", "sqlite", "--db-name", erp.to_str().unwrap()],
+        "CREATE TABLE MVT (code TEXT PRIMARY KEY, Qty INTEGER, Label TEXT);",
+        &[],
     );
     add_table(&server, "NICE", "MVT", "incremental", "till-to-server");
     let port = support::free_port();
@@ -1538,27 +1552,16 @@ fn after_capture_is_reinstalled_the_next_export_is_full_and_the_till_matches_the
     let ftp = FtpServer::start();
     ftp.mkdir("outbox");
     let server = server_env();
-    let erp = server.path().join("erp.db");
-    let erp_sql = |sql: &str| {
-        rusqlite::Connection::open(&erp)
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap()
-    };
-    erp_sql(
+    let erp = sqlite_erp_folder(
+        &server,
+        "NICE",
         "CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT, price REAL);
          INSERT INTO ART VALUES ('A1', 'Stylo', 1.20), ('A2', 'Cahier', 3.50);
          CREATE TABLE FAM (code TEXT PRIMARY KEY, label TEXT);
          INSERT INTO FAM VALUES ('F1', 'Papeterie'), ('F2', 'Écriture');",
+        &ftp_flags(&ftp, "outbox"),
     );
-    let mut flags = vec![
-        "--db-kind".to_string(),
-        "sqlite".into(),
-        "--db-name".into(),
-        erp.display().to_string(),
-    ];
-    flags.extend(ftp_flags(&ftp, "outbox"));
-    add_folder(&server, "NICE", &strs(&flags));
+    let erp_sql = |sql: &str| run_sql(&erp, sql);
     add_table(&server, "NICE", "ART", "incremental", "server-to-till");
     server.ok(&["sync", "capture", "install", "NICE"]);
     server.ok(&["sync", "run", "export", "NICE"]);
@@ -1713,25 +1716,19 @@ fn a_renamed_till_folder_keeps_its_waiting_tickets() {
 #[test]
 fn a_customer_creation_whose_reply_was_lost_is_never_created_twice() {
     let server = server_env();
-    let erp = server.path().join("erp.db");
+    let erp = sqlite_erp_folder(
+        &server,
+        "LYON",
+        "CREATE TABLE cli (code TEXT PRIMARY KEY, name TEXT, city TEXT);
+             INSERT INTO cli VALUES ('MODELE', 'Client modèle', 'Paris');",
+        &[],
+    );
     let erp_count = |sql: &str| -> i64 {
         rusqlite::Connection::open(&erp)
             .unwrap()
             .query_row(sql, [], |r| r.get(0))
             .unwrap()
     };
-    rusqlite::Connection::open(&erp)
-        .unwrap()
-        .execute_batch(
-            "CREATE TABLE cli (code TEXT PRIMARY KEY, name TEXT, city TEXT);
-             INSERT INTO cli VALUES ('MODELE', 'Client modèle', 'Paris');",
-        )
-        .unwrap();
-    add_folder(
-        &server,
-        "LYON",
-        &["--db-kind", "sqlite", "--db-name", erp.to_str().unwrap()],
-    );
     let port = support::free_port();
     let _serve = Serve::with(&server, port, &["--no-worker"]);
     let proxy = Proxy::start(port);
@@ -1790,15 +1787,11 @@ fn a_customer_creation_whose_reply_was_lost_is_never_created_twice() {
 #[test]
 fn a_sent_ticket_stays_sent_after_the_queue_purge() {
     let server = server_env();
-    let erp = server.path().join("erp.db");
-    rusqlite::Connection::open(&erp)
-        .unwrap()
-        .execute_batch("CREATE TABLE cli (code TEXT PRIMARY KEY, name TEXT);")
-        .unwrap();
-    add_folder(
+    sqlite_erp_folder(
         &server,
         "LYON",
-        &["--db-kind", "sqlite", "--db-name", erp.to_str().unwrap()],
+        "CREATE TABLE cli (code TEXT PRIMARY KEY, name TEXT);",
+        &[],
     );
     let port = support::free_port();
     let _serve = Serve::with(&server, port, &["--no-worker"]);
@@ -1864,7 +1857,8 @@ fn a_sent_ticket_stays_sent_after_the_queue_purge() {
 #[test]
 fn a_till_changes_only_its_own_customers_even_through_rows() {
     let server = server_env();
-    let erp = server.path().join("erp.db");
+    let erp = sqlite_erp_folder(&server, "LYON", "CREATE TABLE cli (code TEXT PRIMARY KEY, name TEXT, city TEXT, credit_limit INTEGER);
+             INSERT INTO cli VALUES ('MODELE', 'Client modèle', 'Paris', 0), ('HQ-001', 'Siège', 'Lyon', 5000);", &[]);
     let erp_rows = |sql: &str| -> Vec<String> {
         let conn = rusqlite::Connection::open(&erp).unwrap();
         let mut stmt = conn.prepare(sql).unwrap();
@@ -1873,18 +1867,6 @@ fn a_till_changes_only_its_own_customers_even_through_rows() {
             .map(Result::unwrap)
             .collect()
     };
-    rusqlite::Connection::open(&erp)
-        .unwrap()
-        .execute_batch(
-            "CREATE TABLE cli (code TEXT PRIMARY KEY, name TEXT, city TEXT, credit_limit INTEGER);
-             INSERT INTO cli VALUES ('MODELE', 'Client modèle', 'Paris', 0), ('HQ-001', 'Siège', 'Lyon', 5000);",
-        )
-        .unwrap();
-    add_folder(
-        &server,
-        "LYON",
-        &["--db-kind", "sqlite", "--db-name", erp.to_str().unwrap()],
-    );
     add_table(&server, "LYON", "CLI", "incremental", "till-to-server");
     let port = support::free_port();
     let _serve = Serve::with(&server, port, &["--no-worker"]);

@@ -33,7 +33,27 @@ pub(super) fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// The till number the bearer token belongs to; refuses a till speaking for another.
+/// What a request without a known till token is told.
+const UNKNOWN_TOKEN: &str =
+    "unknown till token: the till's [till] token must match its entry under [server.till_tokens]";
+
+/// The till whose token the request carries (`Authorization: Bearer …`), if any.
+fn till_of(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    state
+        .ctx
+        .config
+        .server
+        .till_tokens
+        .iter()
+        .find(|(_, t)| !t.is_empty() && same(t, token))
+        .map(|(n, _)| n.clone())
+}
+
 /// Answers 401 before the body is read when the request carries no known till token: a client
 /// without one could otherwise hold a connection busy as long as it trickled a body in.
 pub(super) async fn gate(
@@ -41,52 +61,21 @@ pub(super) async fn gate(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let token = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    let known = state
-        .ctx
-        .config
-        .server
-        .till_tokens
-        .values()
-        .fold(false, |any, t| any | (!t.is_empty() && same(t, token)));
-    if !known {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unknown till token: the till's [till] token must match its entry under [server.till_tokens]",
-        );
+    if till_of(&state, request.headers()).is_none() {
+        return error(StatusCode::UNAUTHORIZED, UNKNOWN_TOKEN);
     }
     next.run(request).await
 }
 
+/// The till number the bearer token belongs to; refuses a till speaking for another.
 pub(super) fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     claimed: &str,
 ) -> Result<String, Box<Response>> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    let found = state
-        .ctx
-        .config
-        .server
-        .till_tokens
-        .iter()
-        .find(|(_, t)| !t.is_empty() && same(t, token))
-        .map(|(n, _)| n.clone());
-    let Some(till) = found else {
+    let Some(till) = till_of(state, headers) else {
         tracing::warn!(claimed, "till request with an unknown token");
-        return Err(Box::new(error(
-            StatusCode::UNAUTHORIZED,
-            "unknown till token: the till's [till] token must match its entry under [server.till_tokens]",
-        )));
+        return Err(Box::new(error(StatusCode::UNAUTHORIZED, UNKNOWN_TOKEN)));
     };
     if till != claimed {
         tracing::warn!(till, claimed, "till pushed for another till");

@@ -63,6 +63,22 @@ impl TestEnv {
         c
     }
 
+    /// A `backroom` command with the printing worker's production settings: the tuning
+    /// variables a test may have set (retry base, job lease, attempts, the pause after a send)
+    /// are removed.
+    pub fn production_command(&self) -> Command {
+        let mut c = self.command();
+        for var in [
+            "BACKROOM_PRINT_RETRY_BASE_MS",
+            "BACKROOM_PRINT_JOB_LEASE_MS",
+            "BACKROOM_PRINT_MAX_ATTEMPTS",
+            "BACKROOM_PRINT_TEST_PAUSE_AFTER_SEND_MS",
+        ] {
+            c.env_remove(var);
+        }
+        c
+    }
+
     /// Runs `backroom ARGS...` and returns its output.
     pub fn run(&self, args: &[&str]) -> Output {
         self.command().args(args).output().expect("run backroom")

@@ -8,6 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub fn printer() -> (u16, Arc<AtomicUsize>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a raw printer");
     let port = listener.local_addr().expect("its address").port();
+    (port, counting(listener))
+}
+
+/// Receives on `listener` for good, counting the PDFs.
+fn counting(listener: std::net::TcpListener) -> Arc<AtomicUsize> {
     let count = Arc::new(AtomicUsize::new(0));
     let c = count.clone();
     std::thread::spawn(move || {
@@ -19,7 +24,7 @@ pub fn printer() -> (u16, Arc<AtomicUsize>) {
             }
         }
     });
-    (port, count)
+    count
 }
 
 /// A printer that takes `connections` documents, then stops listening (switched off mid-job);
@@ -57,17 +62,5 @@ pub fn printer_taking(connections: usize) -> (u16, Arc<AtomicUsize>) {
 
 /// A printer on `port` again (after [`printer_taking`] stopped listening there).
 pub fn printer_on(port: u16) -> Arc<AtomicUsize> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind the port again");
-    let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut buf = Vec::new();
-            if s.read_to_end(&mut buf).is_ok() && buf.starts_with(b"%PDF") {
-                c.fetch_add(1, Ordering::SeqCst);
-            }
-        }
-    });
-    count
+    counting(std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind the port again"))
 }
