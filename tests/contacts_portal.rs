@@ -267,6 +267,17 @@ async fn an_invitation_through_smtp_registers_once_then_activates_and_submits() 
     );
 }
 
+/// The generic link's path on the portal at `port`.
+fn generic_path(env: &TestEnv, port: u16) -> String {
+    let link = env.json(&["links", "show"])["generic_link"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    link.strip_prefix(&format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .to_string()
+}
+
 /// Sends `total` bytes of PDF with chunked encoding (no Content-Length); returns status and body.
 fn chunked_upload(port: u16, path: &str, total: usize) -> (u16, String) {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -282,6 +293,11 @@ fn chunked_upload(port: u16, path: &str, total: usize) -> (u16, String) {
         }
     }
     let _ = stream.write_all(b"0\r\n\r\n");
+    answer(stream)
+}
+
+/// The status and the whole answer read from `stream`.
+fn answer(mut stream: std::net::TcpStream) -> (u16, String) {
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     let status = response
@@ -310,14 +326,7 @@ async fn the_generic_link_enforces_each_limit_and_dies_when_regenerated() {
         "--max-day-size",
         "1500",
     ]);
-    let link = env.json(&["links", "show"])["generic_link"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let path = link
-        .strip_prefix(&format!("http://127.0.0.1:{port}"))
-        .unwrap()
-        .to_string();
+    let path = generic_path(&env, port);
     let server = Serve::start(&env, port);
     let http = reqwest::Client::new();
     let submit = |path: &str, size: usize| {
@@ -489,14 +498,7 @@ async fn uploads_held_open_together_stay_within_the_day_and_leave_nothing_behind
         "--max-day-size",
         "3MB",
     ]);
-    let link = env.json(&["links", "show"])["generic_link"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let path = link
-        .strip_prefix(&format!("http://127.0.0.1:{port}"))
-        .unwrap()
-        .to_string();
+    let path = generic_path(&env, port);
     let jobs = format!("{path}/jobs?title=Held");
     let server = Serve::start(&env, port);
     let first = held_upload(port, &jobs, 1_500_000);
@@ -533,14 +535,7 @@ async fn uploads_held_open_together_stay_within_the_day_and_leave_nothing_behind
 /// Ends an upload [`held_upload`] started; returns the status and the answer.
 fn finish_upload(mut stream: std::net::TcpStream) -> (u16, String) {
     stream.write_all(b"0\r\n\r\n").unwrap();
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, response)
+    answer(stream)
 }
 
 /// A file still arriving when the generic link is regenerated does not become a job: the old
@@ -554,14 +549,7 @@ async fn an_upload_on_a_link_regenerated_meanwhile_is_refused() {
         "[operators]\ntester = \"admin\"\n{}",
         portal_config(port)
     ));
-    let link = env.json(&["links", "show"])["generic_link"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let path = link
-        .strip_prefix(&format!("http://127.0.0.1:{port}"))
-        .unwrap()
-        .to_string();
+    let path = generic_path(&env, port);
     let _server = Serve::start(&env, port);
     let held = held_upload(port, &format!("{path}/jobs?title=Late"), 10_000);
     std::thread::sleep(std::time::Duration::from_millis(300));

@@ -1631,26 +1631,14 @@ fn after_capture_is_reinstalled_the_next_export_is_full_and_the_till_matches_the
 #[test]
 fn an_export_waits_for_no_other_export_of_its_folder_and_says_so() {
     let server = server_env();
-    let erp = server.path().join("erp.db");
     let share = server.path().join("share");
     std::fs::create_dir_all(&share).unwrap();
-    rusqlite::Connection::open(&erp)
-        .unwrap()
-        .execute_batch("CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT); INSERT INTO ART VALUES ('A1', 'Stylo');")
-        .unwrap();
-    add_folder(
+    let copy_mode = ["--ftp-mode", "copy", "--ftp-share", share.to_str().unwrap()];
+    sqlite_erp_folder(
         &server,
         "NICE",
-        &[
-            "--db-kind",
-            "sqlite",
-            "--db-name",
-            erp.to_str().unwrap(),
-            "--ftp-mode",
-            "copy",
-            "--ftp-share",
-            share.to_str().unwrap(),
-        ],
+        "CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT); INSERT INTO ART VALUES ('A1', 'Stylo');",
+        &copy_mode.map(String::from),
     );
     add_table(&server, "NICE", "ART", "incremental", "server-to-till");
     server.ok(&["sync", "capture", "install", "NICE"]);
