@@ -509,6 +509,17 @@ fn triggers_can_be_switched_off_and_pick_a_printer_and_copies() {
 
 /// One HTTP/1.1 request to 127.0.0.1:`port`; returns (status, JSON body).
 fn http_post(port: u16, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+    http_post_with(port, path, token, "", body)
+}
+
+/// [`http_post`] with more header lines (`extra`, each ending in CRLF).
+fn http_post_with(
+    port: u16,
+    path: &str,
+    token: Option<&str>,
+    extra: &str,
+    body: &str,
+) -> (u16, Value) {
     use std::io::{Read as _, Write as _};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let auth = token
@@ -516,7 +527,7 @@ fn http_post(port: u16, path: &str, token: Option<&str>, body: &str) -> (u16, Va
         .unwrap_or_default();
     write!(
         s,
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{auth}{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -593,6 +604,38 @@ fn the_events_api_wants_the_token_and_names_bad_fields() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert_eq!(files(&dir).len(), 2);
+
+    // Sent twice with the same Idempotency-Key (its first answer lost): one event, one print.
+    let key = "Idempotency-Key: shop-order-SO-KEY-1\r\n";
+    let keyed = json!({"kind": "order.received", "payload": order("SO-KEY")}).to_string();
+    let (status, first) = http_post_with(port, "/api/events", Some("s3cret-token"), key, &keyed);
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = http_post_with(port, "/api/events", Some("s3cret-token"), key, &keyed);
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["duplicate"], true, "{again}");
+    assert_eq!(again["event_id"], first["event_id"], "{again}");
+    assert_eq!(again["jobs"], json!([first["jobs"][0]["id"]]), "{again}");
+    let events = env.json(&["events", "list"]);
+    assert_eq!(events.as_array().unwrap().len(), 3, "{events}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while files(&dir).len() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(files(&dir).len(), 3);
+    // The CLI takes the same key.
+    let f = payload(&env, "keyed.json", &order("SO-KEY"));
+    let out = env.ok(&[
+        "events",
+        "emit",
+        "order.received",
+        "--file",
+        &f,
+        "--idempotency-key",
+        "shop-order-SO-KEY-1",
+    ]);
+    assert!(out.contains("already recorded under this key"), "{out}");
+    assert_eq!(env.json(&["events", "list"]).as_array().unwrap().len(), 3);
 }
 
 #[test]

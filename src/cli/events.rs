@@ -26,6 +26,10 @@ pub enum Command {
         /// The JSON payload (`-` reads standard input); format in the README.
         #[arg(long)]
         file: String,
+        /// The caller's key for this event: sent again with the same key (after a lost
+        /// answer), it is recorded and printed once.
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
     },
     /// The latest events, newest first (50 unless --limit or --all).
     List {
@@ -36,7 +40,11 @@ pub enum Command {
 
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
-        Command::Emit { kind, file } => emit(ctx, &kind, &file),
+        Command::Emit {
+            kind,
+            file,
+            idempotency_key,
+        } => emit(ctx, &kind, &file, idempotency_key.as_deref()),
         Command::List { list: args } => {
             let view = &crate::store::views::lists::EVENTS;
             let filter = args.filter(view)?;
@@ -111,12 +119,28 @@ pub fn read_payload(file: &str) -> anyhow::Result<serde_json::Value> {
     })
 }
 
-fn emit(ctx: &Context, kind: &str, file: &str) -> anyhow::Result<()> {
+fn emit(ctx: &Context, kind: &str, file: &str, key: Option<&str>) -> anyhow::Result<()> {
     let kind: EventKind = kind.parse().map_err(Failure::usage)?;
     let payload = read_payload(file)?;
     let mut conn = ctx.open_store()?;
-    let out = match outbox::ingest(&mut conn, kind, &payload, "cli", &ctx.config.store.name) {
-        Ok(o) => o,
+    let once = outbox::ingest_once(
+        &mut conn,
+        kind,
+        &payload,
+        "cli",
+        &ctx.config.store.name,
+        key,
+    );
+    let out = match once {
+        Ok(outbox::Once::New(o)) => o,
+        Ok(outbox::Once::Again(earlier)) => {
+            return crate::cli::emit(ctx, &earlier, || {
+                format!(
+                    "event {} {} {} was already recorded under this key: nothing recorded or printed again (jobs {:?})",
+                    earlier.event_id, earlier.kind, earlier.reference, earlier.jobs
+                )
+            });
+        }
         Err(OutboxError::Invalid(e)) => {
             let mut msg = format!(
                 "{} payload from {file} refused, nothing was written:",

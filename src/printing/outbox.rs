@@ -4,7 +4,7 @@
 //! [`record`] works inside a caller's transaction (a till ticket and its print jobs commit
 //! together); [`ingest`] is the whole thing for the CLI and the web service, and wakes the worker.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -189,13 +189,76 @@ pub fn ingest(
     source: &str,
     issuer: &str,
 ) -> Result<Ingested, OutboxError> {
+    match ingest_once(conn, kind, payload, source, issuer, None)? {
+        Once::New(out) => Ok(out),
+        Once::Again(_) => unreachable!("no key, no earlier event"),
+    }
+}
+
+/// An event recorded now, or the one recorded earlier under the same key.
+#[derive(Debug)]
+pub enum Once {
+    New(Ingested),
+    Again(Earlier),
+}
+
+/// The event a key was first recorded with: nothing is written or printed again.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Earlier {
+    pub event_id: i64,
+    pub kind: EventKind,
+    pub reference: String,
+    /// Its print jobs' ids.
+    pub jobs: Vec<i64>,
+    pub duplicate: bool,
+}
+
+/// Like [`ingest`], with the client's `key` for the event: when an event of this kind was
+/// already recorded under it (the client sent it again after losing the answer), nothing is
+/// written and that event is returned. Checked and recorded in the same IMMEDIATE transaction.
+pub fn ingest_once(
+    conn: &mut Connection,
+    kind: EventKind,
+    payload: &Value,
+    source: &str,
+    issuer: &str,
+    key: Option<&str>,
+) -> Result<Once, OutboxError> {
     let prepared = prepare(kind, payload, issuer)?;
     let policy = RetryPolicy::load(conn);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if let Some(key) = key {
+        let earlier: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, reference FROM events WHERE kind = ?1 AND idempotency_key = ?2",
+                rusqlite::params![kind.as_str(), key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((event_id, reference)) = earlier {
+            let jobs = tx
+                .prepare("SELECT id FROM print_jobs WHERE event_id = ?1 ORDER BY id")?
+                .query_map([event_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            return Ok(Once::Again(Earlier {
+                event_id,
+                kind,
+                reference,
+                jobs,
+                duplicate: true,
+            }));
+        }
+    }
     let out = record(&tx, &prepared, source, &policy)?;
+    if let Some(key) = key {
+        tx.execute(
+            "UPDATE events SET idempotency_key = ?2 WHERE id = ?1",
+            rusqlite::params![out.event_id, key],
+        )?;
+    }
     tx.commit()?;
     if !out.jobs.is_empty() {
         crate::worker::wake();
     }
-    Ok(out)
+    Ok(Once::New(out))
 }

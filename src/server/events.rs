@@ -104,7 +104,26 @@ async fn post_envelope(State(state): State<AppState>, headers: HeaderMap, body: 
         }
     };
     let payload = v.get_mut("payload").map(Value::take).unwrap_or(Value::Null);
-    ingest(state, &kind, payload).await
+    match idempotency_key(&headers) {
+        Ok(key) => ingest(state, &kind, payload, key).await,
+        Err(r) => *r,
+    }
+}
+
+/// The `Idempotency-Key` header, when sent: at most 200 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Box<Response>> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    match v.to_str() {
+        Ok(k) if !k.is_empty() && k.len() <= 200 && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(k.to_string()))
+        }
+        _ => Err(Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "Idempotency-Key must be 1 to 200 visible ASCII characters",
+        ))),
+    }
 }
 
 async fn post_kind(
@@ -116,13 +135,19 @@ async fn post_kind(
     if let Err(r) = authorize(&state, &headers) {
         return *r;
     }
+    let key = match idempotency_key(&headers) {
+        Ok(k) => k,
+        Err(r) => return *r,
+    };
     match parse_json(&body) {
-        Ok(payload) => ingest(state, &kind, payload).await,
+        Ok(payload) => ingest(state, &kind, payload, key).await,
         Err(r) => *r,
     }
 }
 
-async fn ingest(state: AppState, kind: &str, payload: Value) -> Response {
+/// Records the event; with a key already recorded for this kind, answers 200 with that event
+/// (`"duplicate": true`) and records nothing.
+async fn ingest(state: AppState, kind: &str, payload: Value, key: Option<String>) -> Response {
     let kind: EventKind = match kind.parse() {
         Ok(k) => k,
         Err(e) => {
@@ -140,16 +165,26 @@ async fn ingest(state: AppState, kind: &str, payload: Value) -> Response {
     let result = tokio::task::spawn_blocking(move || {
         let mut conn = crate::store::open(&ctx.db_path)?;
         // Audited by the web service's audit layer (server::audit), like every change.
-        let out = outbox::ingest(&mut conn, kind, &payload, "api", &ctx.config.store.name);
+        let out = outbox::ingest_once(
+            &mut conn,
+            kind,
+            &payload,
+            "api",
+            &ctx.config.store.name,
+            key.as_deref(),
+        );
         Ok::<_, anyhow::Error>(out)
     })
     .await;
     match result {
-        Ok(Ok(Ok(out))) => {
+        Ok(Ok(Ok(outbox::Once::New(out)))) => {
             if !out.dropped_fields.is_empty() {
                 tracing::info!(fields = ?out.dropped_fields, "unknown payload fields dropped");
             }
             (StatusCode::CREATED, Json(json!(out))).into_response()
+        }
+        Ok(Ok(Ok(outbox::Once::Again(earlier)))) => {
+            (StatusCode::OK, Json(json!(earlier))).into_response()
         }
         Ok(Ok(Err(OutboxError::Invalid(e)))) => (
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/purge_indexes.sql"),
     include_str!("schema/sync_runs_retention.sql"),
     include_str!("schema/till_tickets_sent.sql"),
+    include_str!("schema/events_idempotency.sql"),
 ];
 
 /// The schema version a fully migrated database has.
