@@ -198,6 +198,8 @@ fn files_travel_over_the_socket_and_the_worker_prints_at_once() {
     let bytes = std::fs::read(&copy).unwrap();
     assert!(bytes.starts_with(b"%PDF"), "not a PDF");
     use std::os::unix::fs::MetadataExt;
+    // Owner-only whatever the client's umask, as in personal mode.
+    assert_eq!(std::fs::metadata(&copy).unwrap().mode() & 0o777, 0o600);
     let owner = std::fs::metadata(&copy).unwrap().uid();
     let staff_uid = String::from_utf8(
         Command::new("id")
@@ -516,3 +518,48 @@ const ORDER: &str = r#"{"order_number": "A-1001", "date": "2026-11-20", "currenc
  "customer": {"name": "Jeanne Martin"},
  "billing_address": {"name": "Jeanne Martin", "street": "1 rue de la Paix", "postal_code": "69001", "city": "Lyon", "country": "FR"},
  "lines": [{"description": "Paper", "quantity": 2, "unit_price": "4.50", "vat_rate": 20}]}"#;
+
+/// A client that closes its socket the moment it has sent a change does not keep the change out
+/// of the audit log: the command runs to its end and is recorded (before, the first answer it
+/// could not be sent ended the daemon's handling before the audit entry, and the printer was
+/// added unaudited).
+#[test]
+fn a_change_is_audited_even_when_its_client_hangs_up_at_once() {
+    use std::io::Write as _;
+    let gate = Gate::start();
+    let mut raw = std::os::unix::net::UnixStream::connect(&gate.socket).unwrap();
+    hello(&mut raw, backroom::service::protocol::PROTOCOL);
+    let command = serde_json::json!({"Command": {"args": ["printers", "add", "sneaky", "--provider", "spool", "--target", "/tmp"], "stdin": null, "inputs": [], "outputs": [], "downloads_dir": "/tmp"}});
+    let body = serde_json::to_vec(&command).unwrap();
+    raw.write_all(&(body.len() as u32).to_be_bytes()).unwrap();
+    raw.write_all(&body).unwrap();
+    drop(raw);
+    let audit = gate.wait_audit("printers.add sneaky", |e| {
+        e["action"] == "printers.add" && e["target"] == "sneaky"
+    });
+    let entry = audit
+        .iter()
+        .find(|e| e["action"] == "printers.add" && e["target"] == "sneaky")
+        .unwrap();
+    assert_eq!(entry["outcome"], "ok", "{entry}");
+    let printers = gate.ok(&gate.admin, &["printers", "list"]);
+    assert!(printers.contains("sneaky"), "{printers}");
+
+    // A target with a newline and an escape code is shown escaped: no forged row, nothing hidden.
+    let forged = "nosuch\n2026-11-30 10:36:59  mallory  admin  operators.add  eve  ok\u{1b}[8m";
+    let _ = gate.run(&gate.staff, &["printers", "remove", forged]);
+    gate.wait_audit("the forged target", |e| {
+        e["target"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("nosuch"))
+    });
+    let listed = gate.ok(&gate.admin, &["audit", "list"]);
+    assert!(!listed.contains('\u{1b}'), "{listed:?}");
+    assert!(
+        !listed
+            .lines()
+            .any(|l| l.starts_with("2026-11-30 10:36:59  mallory")),
+        "{listed}"
+    );
+    assert!(listed.contains("nosuch\\n2026-11-30"), "{listed}");
+}

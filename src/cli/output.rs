@@ -92,6 +92,14 @@ pub fn local_time(t: &str) -> String {
 
 /// Formats rows as aligned columns (the first row is the header).
 pub fn table(rows: &[Vec<String>]) -> String {
+    // A cell is text, never a terminal command: a newline or an escape code in data a user typed
+    // (an audit target, a contact's name) drew a fake row or hid the real one on the reader's
+    // terminal. Control characters are shown escaped (`\n`, `\u{1b}`).
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| visible(c)).collect())
+        .collect();
+    let rows = rows.as_slice();
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -119,6 +127,22 @@ pub fn table(rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `text` with its control characters escaped.
+pub fn visible(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -215,16 +215,18 @@ pub(crate) fn write_file(
         anyhow::bail!("the daemon sent a file named {name}, outside the folder it may write");
     }
     let path = base.join(rel);
+    // Owner-only, as in personal mode: a download, an export or a backup holds customers' data
+    // (they followed the umask here, 0644 in 0755 folders, until 2026-11-30).
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::private_files::create_missing_dir(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
     }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(first)
-        .append(!first)
-        .open(&path)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let opened = if first {
+        crate::private_files::create_file(&path)
+    } else {
+        crate::private_files::open_append(&path)
+    };
+    let mut file = opened.with_context(|| format!("writing {}", path.display()))?;
     file.write_all(data)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(())

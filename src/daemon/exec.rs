@@ -110,9 +110,18 @@ pub async fn run(
             return protocol::write(stream, &Reply::Error { code: 1, message }).await;
         }
     };
-    let code = child(daemon, &who, &args, &line, &work, stream).await?;
-    for (slot, name, path) in work.produced() {
-        send_file(stream, slot, &name, &path).await?;
+    // A client gone before the end (its socket closed) does not end the command or its audit
+    // entry: the change was made, so it is recorded (before, the first failed write returned
+    // early, and closing the socket at once hid a change from the audit log).
+    let (code, gone) = child(daemon, &who, &args, &line, &work, stream).await?;
+    let mut delivered = gone.map_or(Ok(()), Err);
+    if delivered.is_ok() {
+        for (slot, name, path) in work.produced() {
+            if let Err(e) = send_file(stream, slot, &name, &path).await {
+                delivered = Err(e);
+                break;
+            }
+        }
     }
     if access.changes() {
         crate::worker::wake();
@@ -123,11 +132,13 @@ pub async fn run(
         };
         record(daemon, &who, &named, &outcome);
     }
+    delivered?;
     protocol::write(stream, &Reply::Exit { code }).await
 }
 
 /// Runs the command in a child process; streams its output lines (secrets masked, private
-/// paths turned into the client's) and returns its exit code.
+/// paths turned into the client's) and returns its exit code, with the error that ended the
+/// streaming if the client went away (the command still runs to its end).
 async fn child(
     daemon: &Daemon,
     who: &Identity,
@@ -135,7 +146,7 @@ async fn child(
     line: &CommandLine,
     work: &Work,
     stream: &mut UnixStream,
-) -> Result<u8, FrameError> {
+) -> Result<(u8, Option<FrameError>), FrameError> {
     let secrets = match daemon.conn.lock() {
         Ok(conn) => crate::service::mask::secrets(&daemon.ctx.config, Some(&conn)),
         Err(_) => crate::service::mask::secrets(&daemon.ctx.config, None),
@@ -168,7 +179,7 @@ async fn child(
         Err(e) => {
             let message = format!("starting {}: {e}", daemon.exe.display());
             protocol::write(stream, &Reply::Error { code: 1, message }).await?;
-            return Ok(1);
+            return Ok((1, None));
         }
     };
     if let Some(mut stdin) = child.stdin.take() {
@@ -189,23 +200,30 @@ async fn child(
             .map(|e| forward(BufReader::new(e), false, tx.clone())),
     ];
     drop(tx);
+    let mut gone = None;
     while let Some((is_out, text)) = rx.recv().await {
+        if gone.is_some() {
+            continue;
+        }
         let text = work.rewrite(&crate::service::mask::scrub(&text, &secrets));
         let reply = if is_out {
             Reply::Stdout(text)
         } else {
             Reply::Stderr(text)
         };
-        protocol::write(stream, &reply).await?;
+        if let Err(e) = protocol::write(stream, &reply).await {
+            gone = Some(e);
+        }
     }
     for r in readers.into_iter().flatten() {
         let _ = r.await;
     }
     let status = child.wait().await?;
-    Ok(status
+    let code = status
         .code()
         .and_then(|c| u8::try_from(c).ok())
-        .unwrap_or(1))
+        .unwrap_or(1);
+    Ok((code, gone))
 }
 
 /// `(var, parent of dir)`: the XDG variable that keeps `dir` (…/backroom) where it is.
