@@ -234,6 +234,37 @@ fn an_address_with_non_ascii_capitals_is_one_contact_in_add_and_import() {
     );
 }
 
+/// With --skip-invalid, a corrected row after a refused one with the same e-mail is imported:
+/// before, the refused row counted as the e-mail's first, and the good one was dropped as its
+/// duplicate (the contact was imported nowhere).
+#[test]
+fn a_good_row_after_a_refused_one_with_its_e_mail_is_imported() {
+    let env = TestEnv::new();
+    let csv =
+        "name,email,company\n,alice@x.org,ACME\nAlice Martin,alice@x.org,ACME\nBob,bob@x.org,\n";
+    let file = write(&env, "skip.csv", csv.as_bytes());
+    let out = env
+        .command()
+        .args([
+            "contacts",
+            "import",
+            file.to_str().unwrap(),
+            "--skip-invalid",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        env.json(&["contacts", "show", "alice@x.org"])["contact"]["name"],
+        "Alice Martin"
+    );
+    assert_eq!(env.json(&["contacts", "list"]).as_array().unwrap().len(), 2);
+}
+
 #[test]
 fn import_is_all_or_nothing_and_reports_every_bad_row() {
     let env = TestEnv::new();
@@ -809,4 +840,50 @@ async fn the_contacts_pane_offers_valid_actions_reviews_invitations_and_confirms
     );
     assert!(!h.screen().contains("bob@x.org"));
     assert_eq!(env.json(&["contacts", "list"]).as_array().unwrap().len(), 2);
+}
+
+/// With a bare relative `--db x.db`, job files live next to that database: a delete removes the
+/// contact's own files there and nothing of the default store's in the data folder (before, the
+/// folder was taken from the data folder, and a delete removed another store's job files).
+#[test]
+fn a_relative_database_keeps_its_job_files_beside_it() {
+    let env = TestEnv::new();
+    let dir = env.path().join("elsewhere");
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        let out = env
+            .command()
+            .current_dir(&dir)
+            .args(["--db", "x.db"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["contacts", "add", "Zed Test", "zed@x.org"]);
+    let conn = rusqlite::Connection::open(dir.join("x.db")).unwrap();
+    conn.execute(
+        "INSERT INTO shop_jobs (id, contact_id, title, state, input_path, created_at)
+         VALUES (1, (SELECT id FROM contacts WHERE email = 'zed@x.org'), 'Zed job', 'done', ?1,
+                 '2026-11-30T10:00:00.000Z')",
+        [dir.join("shop-jobs/1/input.pdf").display().to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    std::fs::create_dir_all(dir.join("shop-jobs/1")).unwrap();
+    std::fs::write(dir.join("shop-jobs/1/input.pdf"), b"%PDF-zed").unwrap();
+    // Another store's job #1, in the data folder.
+    let other = env.path().join("data/backroom/shop-jobs/1");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("input.pdf"), b"%PDF-other").unwrap();
+    run(&["contacts", "delete", "zed@x.org", "--yes"]);
+    assert!(!dir.join("shop-jobs/1").exists(), "its own files stayed");
+    assert!(
+        other.join("input.pdf").exists(),
+        "another store's files went"
+    );
 }

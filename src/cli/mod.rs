@@ -258,7 +258,10 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
     }
     let db_path = match (&cli.db, cli.demo) {
         (_, true) => crate::paths::demo_db(),
-        (Some(p), false) => p.clone(),
+        // Absolute, so that what lives next to the database (job files, exports' work folders)
+        // is found there: a bare `--db x.db` put job files in the data folder of the default
+        // store, where a delete then removed another store's files.
+        (Some(p), false) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
         (None, false) => crate::paths::default_db(),
     };
     crate::worker::wake::register(&db_path);

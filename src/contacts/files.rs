@@ -4,11 +4,12 @@ use std::path::{Path, PathBuf};
 
 /// The folder holding every job's files for the database at `db_path`.
 pub fn root(db_path: &Path) -> PathBuf {
+    // Next to the database, always (a bare `x.db` is in the current folder, not the data folder).
     db_path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
-        .unwrap_or_else(crate::paths::data_dir)
+        .unwrap_or_else(|| PathBuf::from("."))
         .join("shop-jobs")
 }
 

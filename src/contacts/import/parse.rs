@@ -184,12 +184,12 @@ impl Parser<'_> {
                 "already a contact".into(),
             );
         }
-        if !key.is_empty() && !seen.contains_key(key) {
-            seen.insert(key.into(), line);
-        }
         if problems.len() != before {
             return None;
         }
+        // Only a valid row is an e-mail's first: with --skip-invalid, a corrected row after a
+        // refused one with the same e-mail was dropped as its duplicate, and imported nowhere.
+        seen.insert(key.into(), line);
         Some((name, email, company))
     }
 }
