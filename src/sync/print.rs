@@ -57,7 +57,7 @@ pub fn payload(till: &str, t: &Ticket) -> Result<Value, String> {
     );
     p.insert(
         "date".into(),
-        Value::from(t.sold_at.get(..10).unwrap_or(&t.sold_at)),
+        Value::from(sale_date(&t.sold_at, &chrono::Local)),
     );
     p.insert("lines".into(), Value::from(lines));
     Ok(Value::Object(p))
@@ -96,6 +96,18 @@ pub fn record(
     }
 }
 
+/// The day of a sale at `sold_at` (RFC 3339, UTC) in the store's time zone `tz`: its first ten
+/// characters dated a sale after local midnight (or, west of Greenwich, after the evening) on the
+/// wrong day, at New Year in the wrong year.
+fn sale_date<Tz: chrono::TimeZone>(sold_at: &str, tz: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    chrono::DateTime::parse_from_rfc3339(sold_at)
+        .map(|d| d.with_timezone(tz).format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|_| sold_at.get(..10).unwrap_or(sold_at).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,13 +141,33 @@ mod tests {
     fn a_ticket_with_invoice_details_maps_to_a_valid_order_received_payload() {
         let p = payload("1", &ticket(2.0, Some(details()))).unwrap();
         assert_eq!(p["order_number"], "till 1 ticket T1-0001");
-        assert_eq!(p["date"], "2026-11-23");
+        assert_eq!(
+            p["date"],
+            sale_date("2026-11-23T10:00:00.000Z", &chrono::Local)
+        );
         assert_eq!(p["lines"][0]["unit_price"], "4.50");
         assert_eq!(p["lines"][0]["quantity"], 2);
         assert_eq!(p["lines"][0]["vat_rate"], 5.5);
         assert_eq!(amount(-50), "-0.50");
         assert_eq!(amount(1205), "12.05");
         outbox::prepare(EventKind::OrderReceived, &p, "Store").unwrap();
+    }
+
+    #[test]
+    fn a_sale_is_dated_by_the_store_s_day_not_the_utc_one() {
+        let hour = 3600;
+        let kiritimati = chrono::FixedOffset::east_opt(14 * hour).unwrap();
+        let new_york = chrono::FixedOffset::west_opt(5 * hour).unwrap();
+        let paris = chrono::FixedOffset::east_opt(hour).unwrap();
+        assert_eq!(
+            sale_date("2026-11-23T10:00:00.000Z", &kiritimati),
+            "2026-11-24"
+        );
+        assert_eq!(
+            sale_date("2026-11-24T02:30:00.000Z", &new_york),
+            "2026-11-23"
+        );
+        assert_eq!(sale_date("2026-12-31T23:30:00.000Z", &paris), "2027-01-01");
     }
 
     #[test]
