@@ -563,3 +563,64 @@ fn a_change_is_audited_even_when_its_client_hangs_up_at_once() {
     );
     assert!(listed.contains("nosuch\\n2026-11-30"), "{listed}");
 }
+
+/// A shared account signed in as an operator on one connection loses the operator's rights the
+/// moment the operator is removed: the next command on that connection is refused (before, the
+/// connection kept the admin role for as many commands as it sent).
+#[test]
+fn a_removed_operator_s_open_connection_is_refused_its_next_command() {
+    let gate = Gate::start();
+    gate.add_operator_lea();
+    // A client of its own on one connection, as the shared account: sign in, one command, wait
+    // for the test to remove the operator (a file appears), then another command.
+    let go = gate.root.join("go");
+    let script = format!(
+        r#"
+import json, socket, struct, sys, time, os
+s = socket.socket(socket.AF_UNIX); s.connect({socket:?})
+def send(v):
+    b = json.dumps(v).encode(); s.sendall(struct.pack(">I", len(b)) + b)
+def read():
+    n = struct.unpack(">I", s.recv(4, socket.MSG_WAITALL))[0]
+    return json.loads(s.recv(n, socket.MSG_WAITALL))
+def command(args):
+    send({{"Command": {{"args": args, "stdin": None, "inputs": [], "outputs": [], "downloads_dir": "/tmp"}}}})
+    while True:
+        r = read()
+        if "Exit" in r or "Error" in r: return r
+send({{"Hello": {{"protocol": {protocol}, "version": "{version}"}}}}); read()
+send({{"SignIn": {{"operator": "lea", "password": "right password"}}}}); print(read(), flush=True)
+print(command(["printers", "disable"]), flush=True)
+while not os.path.exists({go:?}): time.sleep(0.05)
+print(command(["printers", "enable"]), flush=True)
+"#,
+        socket = gate.socket.display().to_string(),
+        protocol = backroom::service::protocol::PROTOCOL,
+        version = env!("CARGO_PKG_VERSION"),
+        go = go.display().to_string(),
+    );
+    let client = std::process::Command::new("runuser")
+        .args(["-u", &gate.shared.name, "--", "python3", "-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !gate.printing_off() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first command never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    gate.ok(&gate.admin, &["operators", "remove", "lea"]);
+    std::fs::write(&go, b"").unwrap();
+    let out = client.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("was removed, locked or changed since signing in"),
+        "{said}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(gate.printing_off(), "the removed operator's command ran");
+}

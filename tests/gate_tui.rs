@@ -203,3 +203,28 @@ const ORDER: &str = r#"{"order_number": "A-1001", "date": "2026-11-20", "currenc
  "customer": {"name": "Jeanne Martin"},
  "billing_address": {"name": "Jeanne Martin", "street": "1 rue de la Paix", "postal_code": "69001", "city": "Lyon", "country": "FR"},
  "lines": [{"description": "Paper", "quantity": 2, "unit_price": "4.50", "vat_rate": 20}]}"#;
+
+/// An operator removed while signed in on a shared account's screen is signed out at the next
+/// key, which does nothing (before, the screen kept the operator's admin role until the idle
+/// sign-out, which is off by default).
+#[test]
+fn a_removed_operator_is_signed_out_of_the_screen_at_the_next_key() {
+    let gate = Gate::start();
+    gate.add_operator_lea();
+    let tui = gate.tui(&gate.shared, &[], &[]);
+    tui.wait_for("shared terminal account");
+    tui.type_text("lea");
+    tui.keys(&["Enter"]);
+    tui.type_text("right password");
+    tui.keys(&["Enter"]);
+    tui.wait_for("Printers");
+    gate.ok(&gate.admin, &["operators", "remove", "lea"]);
+    // `P` switches printing off for an admin: here it only signs the removed operator out.
+    tui.keys(&["P"]);
+    let screen = tui.wait_for("was removed, locked or changed");
+    assert!(screen.contains("shared terminal account"), "{screen}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(!gate.printing_off(), "the removed operator's key acted");
+    tui.keys(&["Escape"]);
+    assert_eq!(tui.wait_exit(), 0, "{}", tui.output());
+}

@@ -77,6 +77,9 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
     .await?;
     // A shared account's TUI signs in on its screen: its request is answered by the loop.
     let mut first = None;
+    // The operator as signed in (role and password hash): a command is refused once the
+    // operator was removed, locked, given another role or another password.
+    let mut signed_as: Option<(String, String)> = None;
     if shared {
         match protocol::read(stream).await? {
             Request::SignIn { operator, password } => {
@@ -87,6 +90,7 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
                     .unwrap_or_else(|_| Err("the sign-in check stopped unexpectedly".to_string()));
                 match checked {
                     Ok(role) => {
+                        signed_as = operator_now(daemon, &operator);
                         who.operator = Some(operator);
                         who.role = role;
                         protocol::write(
@@ -113,7 +117,17 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
             None => protocol::read(stream).await?,
         };
         match request {
-            Request::Command(line) => super::exec::run(daemon, &who, line, stream).await?,
+            Request::Command(line) => {
+                if let (Some(operator), Some(then)) = (&who.operator, &signed_as)
+                    && operator_now(daemon, operator).as_ref() != Some(then)
+                {
+                    let message = format!(
+                        "operator {operator} was removed, locked or changed since signing in: sign in again"
+                    );
+                    return refuse(stream, message).await;
+                }
+                super::exec::run(daemon, &who, line, stream).await?
+            }
             Request::Tui {
                 width,
                 height,
@@ -134,6 +148,21 @@ async fn session(daemon: &Arc<Daemon>, stream: &mut UnixStream) -> Result<(), Fr
             }
         }
     }
+}
+
+/// The operator's role and password hash as stored now, if it exists and is not locked.
+pub(super) fn operator_now(daemon: &Daemon, name: &str) -> Option<(String, String)> {
+    let conn = daemon.conn.lock().ok()?;
+    let op = crate::store::operators::find(&conn, name).ok()??;
+    let now = crate::store::now();
+    if op
+        .locked_until
+        .as_deref()
+        .is_some_and(|until| until > now.as_str())
+    {
+        return None;
+    }
+    Some((op.role, op.password_hash))
 }
 
 /// Checks the operator's password; every attempt is audited under the OS user.

@@ -70,6 +70,12 @@ pub async fn host(
     let mut notes = daemon.notifications.subscribe();
     let mut tick = tokio::time::interval(crate::tui::TICK);
     let mut last_key = Instant::now();
+    // The operator as signed in (see `session::operator_now`): checked again at each key.
+    let mut signed_as = who
+        .operator
+        .as_deref()
+        .filter(|_| shared)
+        .and_then(|op| super::session::operator_now(&daemon, op));
     let (checked_tx, mut checked) = mpsc::unbounded_channel::<(String, Result<Role, String>)>();
     // The last screen sent: a draw that changed nothing (a tick) sends nothing.
     let mut shown: Option<ratatui::buffer::Buffer> = None;
@@ -109,6 +115,23 @@ pub async fn host(
                     Term::Key(_) | Term::Paste(_) | Term::Mouse(_) => last_key = Instant::now(),
                     _ => {}
                 }
+                // An operator removed, locked or changed since signing in is signed out before
+                // the key acts (it kept the operator's role until the idle sign-out).
+                if let (Stage::App(_), Some(operator), Some(then)) =
+                    (&stage, who.operator.clone(), signed_as.as_ref())
+                    && super::session::operator_now(&daemon, &operator).as_ref() != Some(then)
+                {
+                    who.operator = None;
+                    who.role = Identity::of_peer(who.uid, &daemon.ctx.config).role;
+                    signed_as = None;
+                    app_rx = mpsc::unbounded_channel().1;
+                    stage = Stage::SignIn(SignIn::new(
+                        &who.user,
+                        Some(format!("operator {operator} was removed, locked or changed: sign in again")),
+                    ));
+                    screen.clear()?;
+                    continue;
+                }
                 match &mut stage {
                     Stage::App(app) => app.handle(Event::Terminal(event)),
                     Stage::SignIn(form) => match form.handle(&event) {
@@ -126,6 +149,7 @@ pub async fn host(
             }
             Some((operator, result)) = checked.recv() => match result {
                 Ok(role) => {
+                    signed_as = super::session::operator_now(&daemon, &operator);
                     who.operator = Some(operator);
                     who.role = role;
                     let (app_tx, rx) = mpsc::unbounded_channel();
