@@ -265,6 +265,41 @@ fn a_good_row_after_a_refused_one_with_its_e_mail_is_imported() {
     assert_eq!(env.json(&["contacts", "list"]).as_array().unwrap().len(), 2);
 }
 
+/// A row after blank lines is named by its own line, as an editor numbers it (it was named by the
+/// first blank line's), with CRLF ends and a quoted newline before it too.
+#[test]
+fn rows_after_blank_lines_are_named_by_their_own_line() {
+    let env = TestEnv::new();
+    let file = write(
+        &env,
+        "blank.csv",
+        b"name,email\nA,a@x.org\n\n\nB,bad\nC,c@x.org\n",
+    );
+    let path = file.to_str().unwrap();
+    let err = env.fails(2, &["contacts", "import", path]);
+    assert!(
+        err.contains(&format!("{path}:5: column 2 (email): \"bad\"")),
+        "{err}"
+    );
+    let file = write(
+        &env,
+        "q.csv",
+        b"name;email;company\r\nA;a@x.org;\"Imprimerie\r\nLyon\"\r\nB;bad;\r\n\r\nC;a@x.org;\r\n",
+    );
+    let path = file.to_str().unwrap();
+    let err = env.fails(2, &["contacts", "import", path]);
+    assert!(
+        err.contains(&format!("{path}:4: column 2 (email): \"bad\"")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{path}:6: column 2 (email): \"a@x.org\": duplicate of line 2"
+        )),
+        "{err}"
+    );
+}
+
 #[test]
 fn import_is_all_or_nothing_and_reports_every_bad_row() {
     let env = TestEnv::new();

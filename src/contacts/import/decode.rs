@@ -27,7 +27,10 @@ pub(super) fn decode(bytes: Vec<u8>) -> Decoded {
                 let mut detector =
                     chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
                 detector.feed(&bytes, true);
-                let encoding = detector.guess(None, chardetng::Utf8Detection::Deny);
+                // Guessed as for a Western European site (`.fr`: windows-1252 is its native
+                // encoding, as for French and German Excel): without it, a short file with few
+                // accents was read as ISO-8859-4 or windows-1257, and "Loïc" became "Loīc".
+                let encoding = detector.guess(Some(b"fr"), chardetng::Utf8Detection::Deny);
                 let (text, _) = encoding.decode_without_bom_handling(&bytes);
                 (text.into_owned(), label(encoding).to_string())
             }
@@ -70,6 +73,20 @@ fn unify_line_endings(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_windows_1252_file_with_few_accents_is_read_as_windows_1252() {
+        for name in ["Loïc Martin", "Anaïs Roux", "Œuvre d'Art", "Ÿvon naïve"] {
+            let text =
+                format!("name,email\nPaul Durand,paul@x.fr\n{name},x@x.fr\nMarc Petit,marc@x.fr\n");
+            let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+            let d = decode(bytes.into_owned());
+            assert_eq!(
+                (d.text.as_str(), d.encoding.as_str()),
+                (text.as_str(), "windows-1252")
+            );
+        }
+    }
 
     #[test]
     fn boms_utf8_and_windows_1252_are_told_apart() {

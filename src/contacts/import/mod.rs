@@ -306,8 +306,16 @@ pub fn import(
         if !csv.read_byte_record(record)? {
             return Ok(None);
         }
-        let at = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
-        Ok(Some((at.0 + lines_before, at.1 + bytes_before)))
+        let (mut line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+        // The reader notes a row's position before it skips the blank lines in front of it:
+        // count them, or a row after blank lines is named by the first blank line's number.
+        let bytes = body.as_bytes();
+        let mut at = usize::try_from(byte).unwrap_or(usize::MAX);
+        while at < bytes.len() && bytes[at] == b'\n' {
+            line += 1;
+            at += 1;
+        }
+        Ok(Some((line + lines_before, byte + bytes_before)))
     };
     let shape = Shape {
         file,
