@@ -1362,6 +1362,26 @@ async fn the_sync_pane_asks_the_update_question_in_a_dialog_and_sends_the_answer
         screen.contains("no answer within 120 s, package 10.5.4 was not installed"),
         "{screen}"
     );
+
+    // A read-only session cannot install: its `y` answers no, and says why.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("backroom.db");
+    drop(backroom::store::open(&db).unwrap());
+    let (worker, mut commands) = tokio::sync::mpsc::unbounded_channel();
+    let mut ctx = backroom::context::Context::for_db(db);
+    ctx.read_only = true;
+    let mut h = backroom::tui::harness::Harness::with_worker(ctx, 120, 30, worker)
+        .await
+        .unwrap();
+    h.press(&["6"]).await.unwrap();
+    h.app.handle(ask(10, "10.5.5"));
+    h.draw().unwrap();
+    h.press(&["y"]).await.unwrap();
+    match commands.try_recv() {
+        Ok(Command::Sync(SyncCommand::Answer { id: 10, yes: false })) => {}
+        other => panic!("expected the answer no to question 10, got {other:?}"),
+    }
+    assert!(h.screen().contains("read-only"), "{}", h.screen());
 }
 
 #[test]

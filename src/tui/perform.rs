@@ -56,6 +56,26 @@ impl App {
             Effect::Confirm(c) => self.popups.push(Popup::Confirm(c)),
             Effect::Form(f) => self.popups.push(Popup::Form(f)),
             Effect::Review(r) => self.popups.push(Popup::Review(r)),
+            // "Yes" to the package-update question installs a package: only a session that may
+            // run sync processes gives it (a read-only one could, until 2026-11-30), audited as
+            // `sync.run`; any session may decline.
+            Effect::Worker(crate::worker::Command::Sync(
+                crate::worker::sync::Command::Answer { id, yes: true },
+            )) if self.ctx.may("sync.run").is_err() => {
+                let refused = self.ctx.may("sync.run").err().map(|r| r.to_string());
+                if let Some(w) = &self.worker {
+                    let no = crate::worker::sync::Command::Answer { id, yes: false };
+                    let _ = w.send(crate::worker::Command::Sync(no));
+                }
+                if let Some(sink) = &self.ctx.audit {
+                    sink.record(
+                        "sync.run",
+                        "package update",
+                        &Outcome::Refused(refused.clone().unwrap_or_default()),
+                    );
+                }
+                self.status.error(refused.unwrap_or_default());
+            }
             Effect::Worker(cmd) => match &self.worker {
                 Some(w) if w.send(cmd).is_ok() => {
                     // A change handed to the worker (a test page) is audited as asked.

@@ -485,11 +485,17 @@ fn delete(sel: &Selection<'_>) -> Effect {
         let confirm = format!("Delete {n} contact{}", if n == 1 { "" } else { "s" });
         let work = Effect::db("Deleting contacts", move |conn| {
             let d = contacts::delete::delete(conn, &db_path, &emails)?;
-            Ok(format!(
+            let mut done = format!(
                 "deleted {} contact(s) and {} job(s)",
                 d.contacts.len(),
                 d.jobs
-            ))
+            );
+            // What could not be removed from the disk is said, as the CLI says it.
+            for warning in &d.warnings {
+                done.push_str("; ");
+                done.push_str(warning);
+            }
+            Ok(done)
         });
         Ok(Effect::confirm("Delete contacts", lines, confirm, work))
     })
