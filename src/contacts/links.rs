@@ -197,14 +197,6 @@ pub enum LimitHit {
 pub struct Budget {
     pub max_bytes: u64,
     pub limit: LimitHit,
-    /// What the day allows still, and the jobs submitted today with their limit (uploads in
-    /// flight reserve from these, see [`crate::contacts::submit::reserve`]).
-    pub day_left: u64,
-    pub used: u64,
-    pub max_day_bytes: u64,
-    pub jobs: i64,
-    pub jobs_per_day: u32,
-    pub through: &'static str,
 }
 
 /// The start of today (local time) as stored text.
@@ -260,11 +252,13 @@ pub fn same_token(current: &str, presented: &str) -> bool {
 }
 
 /// Checks the link before a submission of `declared` bytes (when known); returns the budget
-/// the upload must stay within while it streams.
+/// the upload must stay within while it streams. `streaming`: the `(jobs, bytes)` other uploads
+/// still arriving hold, counted as submitted (see [`crate::contacts::submit::reserve`]).
 pub fn check_submission(
     conn: &Connection,
     link: &GenericLink,
     declared: Option<u64>,
+    streaming: (i64, i64),
 ) -> Result<Budget, ContactError> {
     if link.expired_on(Local::now().date_naive()) {
         return Err(ContactError::LinkExpired {
@@ -272,23 +266,29 @@ pub fn check_submission(
         });
     }
     let usage = crate::store::contacts::usage_since(conn, "generic", &start_of_today())?;
-    budget(usage, &Limits::generic(link), declared)
+    budget(plus(usage, streaming), &Limits::generic(link), declared)
 }
 
 /// Checks a contact's submission through the integration link against `limits` (its own jobs
-/// of today); returns the budget the upload must stay within.
+/// of today, and `streaming` as in [`check_submission`]); returns the budget the upload must
+/// stay within.
 pub fn check_integration(
     conn: &Connection,
     contact_id: i64,
     limits: &Limits,
     declared: Option<u64>,
+    streaming: (i64, i64),
 ) -> Result<Budget, ContactError> {
     let usage = crate::store::contacts::contact_usage_since(conn, contact_id, &start_of_today())?;
-    budget(usage, limits, declared)
+    budget(plus(usage, streaming), limits, declared)
+}
+
+fn plus((jobs, bytes): (i64, i64), (more_jobs, more_bytes): (i64, i64)) -> (i64, i64) {
+    (jobs + more_jobs, bytes.saturating_add(more_bytes))
 }
 
 /// The budget left after today's `(jobs, bytes)`, or the limit already hit.
-fn budget(
+pub(super) fn budget(
     (jobs, bytes): (i64, i64),
     limits: &Limits,
     declared: Option<u64>,
@@ -318,20 +318,16 @@ fn budget(
             return Err(day_limit.into());
         }
     }
-    let (max_bytes, limit) = if limits.max_job_bytes <= day_left {
-        (limits.max_job_bytes, job_limit)
+    Ok(if limits.max_job_bytes <= day_left {
+        Budget {
+            max_bytes: limits.max_job_bytes,
+            limit: job_limit,
+        }
     } else {
-        (day_left, day_limit)
-    };
-    Ok(Budget {
-        max_bytes,
-        limit,
-        day_left,
-        used,
-        max_day_bytes: limits.max_day_bytes,
-        jobs,
-        jobs_per_day: limits.jobs_per_day,
-        through: limits.through,
+        Budget {
+            max_bytes: day_left,
+            limit: day_limit,
+        }
     })
 }
 

@@ -30,26 +30,26 @@ pub enum UploadError {
     },
 }
 
-/// Bytes and jobs reserved by uploads still streaming, per link (`generic`, `contact:ID`): every
-/// upload used to get the whole budget of the day, so uploads held open together (a byte every
-/// few seconds) could put the link's daily size many times over on the disk.
+/// The jobs and bytes reserved by uploads still streaming, per link (`generic`, `contact:ID`):
+/// every upload used to get the whole budget of the day, so uploads held open together (a byte
+/// every few seconds) could put the link's daily size many times over on the disk.
 static IN_FLIGHT: std::sync::LazyLock<
-    std::sync::Mutex<std::collections::HashMap<String, (u64, i64)>>,
+    std::sync::Mutex<std::collections::HashMap<String, (i64, i64)>>,
 > = std::sync::LazyLock::new(Default::default);
 
 /// What one upload in flight holds of its link's day; given back when dropped.
 #[derive(Debug)]
 pub struct Reservation {
     scope: String,
-    bytes: u64,
+    bytes: i64,
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
         let mut all = IN_FLIGHT.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((bytes, jobs)) = all.get_mut(&self.scope) {
-            *bytes = bytes.saturating_sub(self.bytes);
+        if let Some((jobs, bytes)) = all.get_mut(&self.scope) {
             *jobs -= 1;
+            *bytes -= self.bytes;
             if *jobs <= 0 {
                 all.remove(&self.scope);
             }
@@ -57,48 +57,21 @@ impl Drop for Reservation {
     }
 }
 
-/// Reserves, for one upload of `scope`, what `budget` allows once the uploads of that scope still
-/// streaming are counted as submitted: the day's bytes and jobs they hold. Returns the bytes this
-/// upload may bring and the limit that stops it, or the limit already hit.
+/// Reserves one upload of `scope` the budget `check` gives when told what the uploads of that
+/// scope still streaming hold (`(jobs, bytes)`, counted as submitted): that job and its bytes are
+/// held until the reservation is dropped.
 pub fn reserve(
     scope: &str,
-    budget: &links::Budget,
-) -> Result<(Reservation, u64, LimitHit), LimitHit> {
+    check: impl FnOnce((i64, i64)) -> Result<links::Budget, ContactError>,
+) -> Result<(Reservation, links::Budget), ContactError> {
     let mut all = IN_FLIGHT.lock().unwrap_or_else(|p| p.into_inner());
-    let (held, streaming) = all.get(scope).copied().unwrap_or((0, 0));
-    if budget.jobs + streaming >= i64::from(budget.jobs_per_day) {
-        return Err(LimitHit::JobsPerDay {
-            used: budget.jobs + streaming,
-            limit: budget.jobs_per_day,
-            through: budget.through,
-        });
-    }
-    let day_left = budget.day_left.saturating_sub(held);
-    let (bytes, limit) = if budget.max_bytes <= day_left {
-        (budget.max_bytes, budget.limit.clone())
-    } else {
-        (
-            day_left,
-            LimitHit::DaySize {
-                used: budget.used + held,
-                limit: budget.max_day_bytes,
-            },
-        )
-    };
-    if bytes == 0 {
-        return Err(limit);
-    }
-    let entry = all.entry(scope.to_string()).or_insert((0, 0));
-    entry.0 += bytes;
-    entry.1 += 1;
-    Ok((
-        Reservation {
-            scope: scope.to_string(),
-            bytes,
-        },
-        bytes,
-        limit,
-    ))
+    let budget = check(all.get(scope).copied().unwrap_or((0, 0)))?;
+    let bytes = i64::try_from(budget.max_bytes).unwrap_or(i64::MAX);
+    let held = all.entry(scope.to_string()).or_insert((0, 0));
+    held.0 += 1;
+    held.1 = held.1.saturating_add(bytes);
+    let scope = scope.to_string();
+    Ok((Reservation { scope, bytes }, budget))
 }
 
 /// Removes the file unless kept: an upload whose request is dropped half-way (the client gone,
@@ -204,13 +177,9 @@ where
         Ok(size)
     }
     .await;
-    match result {
-        Ok(size) => {
-            part.keep = true;
-            Ok(Upload { path, size })
-        }
-        Err(e) => Err(e),
-    }
+    let size = result?;
+    part.keep = true;
+    Ok(Upload { path, size })
 }
 
 /// Who submits the job.
@@ -266,7 +235,7 @@ fn record_inner(
             if contact.id != *id {
                 return Err(ContactError::NotAuthenticated);
             }
-            links::check_integration(&tx, *id, limits, Some(upload.size))?;
+            links::check_integration(&tx, *id, limits, Some(upload.size), (0, 0))?;
             (Some(*id), "integration", None)
         }
         Submitter::Generic { email, token } => {
@@ -274,7 +243,7 @@ fn record_inner(
             if !links::same_token(&link.token, token) {
                 return Err(ContactError::LinkReplaced);
             }
-            links::check_submission(&tx, &link, Some(upload.size))?;
+            links::check_submission(&tx, &link, Some(upload.size), (0, 0))?;
             // Never attached to an account: anyone can type any e-mail on the generic link.
             (None, "generic", email.clone())
         }
@@ -342,25 +311,15 @@ pub fn attach_support(
             .and_then(|p| std::fs::metadata(p).ok())
             .map_or(0, |m| m.len());
         let total = input + upload.size;
-        if total > limits.max_job_bytes {
-            return Err(LimitHit::JobSize {
-                limit: limits.max_job_bytes,
-            }
-            .into());
-        }
+        // Today's other jobs count in the day (a job from an earlier day only in its size).
         let today = links::start_of_today();
-        if job.created_at >= today {
+        let others = if job.created_at >= today {
             let (_, used) = q::contact_usage_since(&tx, contact_id, &today)?;
-            let used = u64::try_from(used).unwrap_or(0);
-            let others = used.saturating_sub(u64::try_from(job.size_bytes).unwrap_or(0));
-            if others + total > limits.max_day_bytes {
-                return Err(LimitHit::DaySize {
-                    used: others,
-                    limit: limits.max_day_bytes,
-                }
-                .into());
-            }
-        }
+            used - job.size_bytes
+        } else {
+            0
+        };
+        links::budget((0, others), limits, Some(total))?;
         tx.execute(
             "UPDATE shop_jobs SET size_bytes = ?2 WHERE id = ?1",
             rusqlite::params![job_id, i64::try_from(total).unwrap_or(i64::MAX)],

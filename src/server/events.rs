@@ -13,11 +13,13 @@ use super::AppState;
 use crate::printing::EventKind;
 use crate::printing::outbox::{self, OutboxError};
 
-pub fn routes() -> Router<AppState> {
+/// The events API, behind [`gate`]: the token is checked before anything else, the body included.
+pub fn routes(state: &AppState) -> Router<AppState> {
     // A payload is capped as on the CLI; the envelope's few bytes more are allowed for.
     Router::new()
         .route("/api/events", post(post_envelope))
         .route("/api/events/{kind}", post(post_kind))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate))
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::printing::payload::MAX_PAYLOAD_BYTES + 1_024,
         ))
@@ -34,7 +36,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 
 /// Answers 401 before the body is read when the API token is missing or wrong (see
 /// [`super::till::gate`]).
-pub(super) async fn gate(
+async fn gate(
     State(state): State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -83,9 +85,6 @@ fn parse_json(body: &[u8]) -> Result<Value, Box<Response>> {
 }
 
 async fn post_envelope(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return *r;
-    }
     let mut v = match parse_json(&body) {
         Ok(v) => v,
         Err(r) => return *r,
@@ -132,9 +131,6 @@ async fn post_kind(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return *r;
-    }
     let key = match idempotency_key(&headers) {
         Ok(k) => k,
         Err(r) => return *r,

@@ -9,8 +9,14 @@ use axum::{Json, Router};
 use super::AppState;
 use crate::sync::fleet::{self, TillStatus};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/till/status", post(status))
+/// A till's status report, behind [`super::till::gate`].
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/api/till/status", post(status))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::till::gate,
+        ))
 }
 
 async fn status(

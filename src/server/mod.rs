@@ -35,16 +35,9 @@ pub fn router(ctx: Context) -> Router {
     };
     let router = Router::new()
         .route("/health", get(health))
-        .merge(
-            events::routes().route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                events::gate,
-            )),
-        )
+        .merge(events::routes(&state))
         .merge(portal::routes())
-        .merge(till::routes().merge(fleet::routes()).route_layer(
-            axum::middleware::from_fn_with_state(state.clone(), till::gate),
-        ))
+        .merge(till::routes(&state).merge(fleet::routes(&state)))
         .merge(metrics::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

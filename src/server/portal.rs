@@ -322,19 +322,19 @@ async fn submit_integration(
     let limits = links::Limits::integration(&state.ctx.config);
     let declared = declared_length(&headers);
     let presented = key.clone();
-    let (contact, budget) = with_store(&state, move |conn| {
+    let (contact, (_held, budget)) = with_store(&state, move |conn| {
         let contact = portal::authenticate_active(conn, &key)?;
-        let budget = links::check_integration(conn, contact.id, &limits, declared)?;
-        Ok((contact, budget))
+        let held = submit::reserve(&format!("contact:{}", contact.id), |streaming| {
+            links::check_integration(conn, contact.id, &limits, declared, streaming)
+        })?;
+        Ok((contact, held))
     })
     .await?;
-    let (_held, max_bytes, limit) =
-        submit::reserve(&format!("contact:{}", contact.id), &budget).map_err(ContactError::from)?;
     let upload = submit::receive(
         &state.ctx.db_path,
         body.into_data_stream(),
-        max_bytes,
-        limit,
+        budget.max_bytes,
+        budget.limit,
         submit::Kind::Pdf,
     )
     .await?;
@@ -431,17 +431,17 @@ async fn submit_generic(
         })?;
     }
     let declared = declared_length(&headers);
-    let budget = with_store(&state, move |conn| {
-        links::check_submission(conn, &link, declared)
+    let (_held, budget) = with_store(&state, move |conn| {
+        submit::reserve("generic", |streaming| {
+            links::check_submission(conn, &link, declared, streaming)
+        })
     })
     .await?;
-    let (_held, max_bytes, limit) =
-        submit::reserve("generic", &budget).map_err(ContactError::from)?;
     let upload = submit::receive(
         &state.ctx.db_path,
         body.into_data_stream(),
-        max_bytes,
-        limit,
+        budget.max_bytes,
+        budget.limit,
         submit::Kind::Pdf,
     )
     .await?;

@@ -14,10 +14,12 @@ use crate::sync::inbox::{self, Customers};
 use crate::sync::push::{Reply, Request};
 use crate::sync::{Folder, SyncError};
 
-pub fn routes() -> Router<AppState> {
+/// The till API, behind [`gate`].
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/api/till/push", post(push))
         .route("/api/till/customers", post(create_customer))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate))
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {

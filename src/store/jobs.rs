@@ -338,6 +338,22 @@ pub fn record(
     Ok(changed)
 }
 
+/// Extends to `until` the lease `worker` holds on those of the jobs `ids` it is still sending;
+/// returns how many.
+pub fn renew_leases(
+    conn: &Connection,
+    worker: &str,
+    ids: &[i64],
+    until: &str,
+) -> rusqlite::Result<usize> {
+    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        "UPDATE print_jobs SET lease_expires_at = ?2
+         WHERE lease_holder = ?1 AND state = 'sending' AND id IN (SELECT value FROM json_each(?3))",
+        params![worker, until, ids],
+    )
+}
+
 /// Records one outcome on the job, if this worker still holds it. The printer it was sent to is
 /// written only if it still exists: a printer removed during the send (its jobs' `printer_id`
 /// set to NULL) made the foreign key fail the whole record, and the job stayed `sending`.

@@ -561,19 +561,19 @@ impl Drop for AbortOnDrop {
 /// a lease run out in the middle of a send let another worker take the job over and send it
 /// again, unflagged. A worker that dies stops renewing, and its jobs are recovered as before.
 fn renew_leases(db: PathBuf, worker: String, ids: Vec<i64>, lease: Duration) -> AbortOnDrop {
-    let ids = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+    let ids = Arc::new(ids);
     AbortOnDrop(tokio::spawn(async move {
         loop {
             tokio::time::sleep(lease / 3).await;
-            let (db, worker, ids) = (db.clone(), worker.clone(), ids.clone());
+            let (db, worker, ids) = (db.clone(), worker.clone(), Arc::clone(&ids));
             let renewed = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
                 let conn = crate::store::open(&db)?;
                 let until = chrono::Utc::now() + chrono::Duration::from_std(lease)?;
-                Ok(conn.execute(
-                    "UPDATE print_jobs SET lease_expires_at = ?2
-                     WHERE lease_holder = ?1 AND state = 'sending'
-                       AND id IN (SELECT value FROM json_each(?3))",
-                    rusqlite::params![worker, crate::store::to_text(until), ids],
+                Ok(jobs::renew_leases(
+                    &conn,
+                    &worker,
+                    &ids,
+                    &crate::store::to_text(until),
                 )?)
             })
             .await;
@@ -631,21 +631,11 @@ fn in_doubt_after_send(
             ),
         };
     }
-    match retry(job, policy, error, Some(detail), true) {
-        Finish::Retry {
-            error,
-            detail,
-            next_attempt_at,
-            ..
-        } => Finish::Retry {
-            error,
-            detail,
-            next_attempt_at,
-            in_doubt: true,
-            maybe_sent: true,
-        },
-        other => other,
+    let mut finish = retry(job, policy, error, Some(detail), true);
+    if let Finish::Retry { maybe_sent, .. } = &mut finish {
+        *maybe_sent = true;
     }
+    finish
 }
 
 fn retry(
