@@ -1966,3 +1966,81 @@ fn a_till_changes_only_its_own_customers_even_through_rows() {
         ]
     );
 }
+
+/// An export that published its batch but stopped before recording it (a crash, or the reply to
+/// the rename lost) leaves a batch on the FTP server that the store knows nothing of. The next
+/// export is full, so that every till takes it: an incremental batch from the old watermark
+/// overlapped the lost one, and every till that had applied it refused it and all after it.
+#[test]
+fn a_batch_published_but_not_recorded_makes_the_next_export_full() {
+    let ftp = FtpServer::start();
+    ftp.mkdir("outbox");
+    let server = server_env();
+    let erp = sqlite_erp_folder(
+        &server,
+        "NICE",
+        "CREATE TABLE ART (code TEXT PRIMARY KEY, label TEXT, price REAL);
+         INSERT INTO ART VALUES ('A1', 'Stylo', 1.20), ('A2', 'Cahier', 3.50);",
+        &ftp_flags(&ftp, "outbox"),
+    );
+    let erp_sql = |sql: &str| run_sql(&erp, sql);
+    add_table(&server, "NICE", "ART", "incremental", "server-to-till");
+    server.ok(&["sync", "capture", "install", "NICE"]);
+    server.ok(&["sync", "run", "export", "NICE"]);
+    // Till 1 follows every batch; till 2 has only the first one when the export is lost.
+    let tills = [
+        till_env("1", "token-of-till-1"),
+        till_env("2", "token-of-till-2"),
+    ];
+    for till in &tills {
+        add_folder(till, "NICE", &strs(&ftp_flags(&ftp, "outbox")));
+        till.ok(&["sync", "run", "import", "NICE"]);
+    }
+    erp_sql("UPDATE ART SET price = 1.30 WHERE code = 'A1';");
+    let second = server.json(&["sync", "run", "export", "NICE"]);
+    assert_eq!(
+        (second["batch"].as_i64(), second["kind"].as_str()),
+        (Some(2), Some("incremental")),
+        "{second}"
+    );
+    tills[0].ok(&["sync", "run", "import", "NICE"]);
+    // The store as that export leaves it when it stops after the rename: batch 2 is on the FTP
+    // server, and the store has no record of it.
+    run_sql(&server.db(), "DELETE FROM sync_exports WHERE batch = 2");
+
+    erp_sql("UPDATE ART SET label = 'Cahier 96 p.' WHERE code = 'A2';");
+    let out = server.run(&["sync", "run", "export", "NICE"]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("exported batch 3 (full)")
+            && said.contains("batch 2 is on the server but this store recorded only up to batch 1"),
+        "{said}"
+    );
+    let art = |env: &TestEnv| till_rows(env, "SELECT code, label, price FROM ART");
+    let expected = vec!["A1|Stylo|1.3", "A2|Cahier 96 p.|3.5"];
+    for till in &tills {
+        till.ok(&["sync", "run", "import", "NICE"]);
+        assert_eq!(art(till), expected);
+    }
+    // Then exports are incremental again, and both tills follow.
+    erp_sql("UPDATE ART SET price = 1.40 WHERE code = 'A1';");
+    let fourth = server.json(&["sync", "run", "export", "NICE"]);
+    assert_eq!(
+        (
+            fourth["batch"].as_i64(),
+            fourth["kind"].as_str(),
+            fourth["rows"].as_i64()
+        ),
+        (Some(4), Some("incremental"), Some(1)),
+        "{fourth}"
+    );
+    for till in &tills {
+        till.ok(&["sync", "run", "import", "NICE"]);
+        assert_eq!(art(till), vec!["A1|Stylo|1.4", "A2|Cahier 96 p.|3.5"]);
+    }
+}

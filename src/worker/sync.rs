@@ -83,13 +83,16 @@ impl Outcome {
         match self {
             Outcome::Export(e) => match e.batch {
                 Some(b) => format!(
-                    "exported batch {b} ({}) of folder {}: {} rows, {} bytes, changes {}..{}",
+                    "exported batch {b} ({}) of folder {}: {} rows, {} bytes, changes {}..{}{}",
                     e.kind.as_str(),
                     e.folder,
                     e.rows,
                     e.bytes,
                     e.from_seq,
-                    e.to_seq
+                    e.to_seq,
+                    e.full_because
+                        .as_ref()
+                        .map_or(String::new(), |why| format!("; full because {why}"))
                 ),
                 None => format!(
                     "folder {}: nothing to export (no change since {})",

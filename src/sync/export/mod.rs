@@ -31,6 +31,10 @@ pub struct Exported {
     pub tables: Vec<TableCount>,
     pub file: Option<String>,
     pub sha256: Option<String>,
+    /// Why a batch is full when nobody asked for it (`--full`, a first export, capture
+    /// reinstalled), e.g. a batch published by an export that could not record it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_because: Option<String>,
 }
 
 /// Rows of one table in the batch.
@@ -108,7 +112,29 @@ pub async fn run(
             crate::store::sync::full_next(&conn, folder.id)?,
         )
     };
-    let kind = if full || full_next || last.is_none() {
+    let mut remote = Remote::open(folder, folder.copy_mode()).await?;
+    let remote_max = remote
+        .list()
+        .await?
+        .iter()
+        .filter_map(|n| batch::parse_file_name(n).map(|(b, _)| b))
+        .max()
+        .unwrap_or(0);
+    let recorded = last.as_ref().map_or(0, |l| l.batch);
+    // A batch on the server that this store has no record of was published by an export that
+    // stopped before recording it (a crash, or the reply to the rename lost). Its changes go
+    // past the watermark, so an incremental batch from the watermark would overlap it and every
+    // till that applied it would refuse the next one: a full batch, which any till takes after
+    // whatever it applied, puts them all back in step.
+    let full_because = (last.is_some() && remote_max > recorded).then(|| {
+        let why = format!(
+            "batch {remote_max} is on the server but this store recorded only up to batch \
+             {recorded} (an export stopped after publishing it)"
+        );
+        tracing::warn!(folder = %folder.code, "{why}: this export is full");
+        why
+    });
+    let kind = if full || full_next || last.is_none() || full_because.is_some() {
         Kind::Full
     } else {
         Kind::Incremental
@@ -127,15 +153,7 @@ pub async fn run(
         });
     }
 
-    let mut remote = Remote::open(folder, folder.copy_mode()).await?;
-    let remote_max = remote
-        .list()
-        .await?
-        .iter()
-        .filter_map(|n| batch::parse_file_name(n).map(|(b, _)| b))
-        .max()
-        .unwrap_or(0);
-    let number = last.as_ref().map_or(0, |l| l.batch).max(remote_max) + 1;
+    let number = recorded.max(remote_max) + 1;
     let name = batch::file_name(number, kind);
     let dir = work_dir(folder, store)?;
     let local = dir.join(super::transport::temp_name(&name));
@@ -182,6 +200,7 @@ pub async fn run(
             tables: Vec::new(),
             file: None,
             sha256: None,
+            full_because: None,
         });
     }
 
@@ -234,5 +253,6 @@ pub async fn run(
             .collect(),
         file: Some(name),
         sha256: Some(manifest.sha256),
+        full_because,
     })
 }
