@@ -2044,3 +2044,45 @@ fn a_batch_published_but_not_recorded_makes_the_next_export_full() {
         assert_eq!(art(till), vec!["A1|Stylo|1.4", "A2|Cahier 96 p.|3.5"]);
     }
 }
+
+/// A sale recorded while the till applies a large batch waits for it instead of failing: a full
+/// catalogue of a million articles holds the till's write lock for about 7 s, and a ticket
+/// recorded meanwhile was refused after 5 s with "database is locked".
+#[test]
+fn a_sale_waits_for_a_batch_the_till_is_applying_instead_of_failing() {
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &["--ws-url", "http://127.0.0.1:9"]);
+    // The lock held as a batch import holds it: one write transaction for 7 s.
+    let db = till.db();
+    let (locked, lock_taken) = std::sync::mpsc::channel();
+    let import = std::thread::spawn(move || {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE; CREATE TABLE ART (code TEXT PRIMARY KEY);")
+            .unwrap();
+        locked.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(7));
+        conn.execute_batch("COMMIT").unwrap();
+    });
+    lock_taken.recv().unwrap();
+    let started = std::time::Instant::now();
+    let out = till.run(&[
+        "till",
+        "ticket",
+        "add",
+        "LYON",
+        "--number",
+        "T1-0001",
+        "--line",
+        "ART-001:2:4.50",
+    ]);
+    let waited = started.elapsed();
+    import.join().unwrap();
+    assert!(
+        out.status.success(),
+        "after {waited:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(waited.as_secs_f64() > 6.0, "recorded after {waited:?} only");
+    let tickets = till.json(&["till", "ticket", "list", "LYON"]);
+    assert_eq!(tickets.as_array().unwrap().len(), 1, "{tickets}");
+}

@@ -175,13 +175,28 @@ pub const BUSY_WAIT: Duration = Duration::from_secs(5);
 /// a writer behind a purge, which gives the lock back for a few milliseconds between batches,
 /// slept through those gaps and waited 104 ms behind batches that each held it for 20.
 fn wait_for_lock(count: i32) -> bool {
+    wait_up_to(count, BUSY_WAIT)
+}
+
+/// How long recording a sale waits for the lock: a till applying a large batch holds it for the
+/// whole batch (a full catalogue of a million articles: about 7 s), and a sale is not refused for
+/// a sync. (It was refused after [`BUSY_WAIT`] with "database is locked".)
+pub const SALE_WAIT: Duration = Duration::from_secs(60);
+
+/// Makes `conn` wait up to [`SALE_WAIT`] for a lock (the connection that records a sale).
+pub fn wait_as_a_sale(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.busy_handler(Some(|count| wait_up_to(count, SALE_WAIT)))
+}
+
+/// One look of [`wait_for_lock`]: pauses and says whether to look again, up to `limit` in all.
+fn wait_up_to(count: i32, limit: Duration) -> bool {
     let count = u64::try_from(count).unwrap_or(0);
     let (waited_ms, pause_ms) = if count < 200 {
         (count, 1)
     } else {
         (200 + (count - 200) * 10, 10)
     };
-    if waited_ms >= BUSY_WAIT.as_millis() as u64 {
+    if waited_ms >= limit.as_millis() as u64 {
         return false;
     }
     std::thread::sleep(Duration::from_millis(pause_ms));

@@ -55,12 +55,14 @@ fn enqueue(
     Ok(())
 }
 
-/// Records a ticket and queues it, in one transaction; returns its UUID.
+/// Records a ticket and queues it, in one transaction; returns its UUID. Waits for the lock as a
+/// sale does ([`crate::store::SALE_WAIT`]), through a batch the till is applying.
 pub fn record_ticket(
     conn: &mut Connection,
     folder: &str,
     ticket: &Ticket,
 ) -> Result<String, SyncError> {
+    crate::store::wait_as_a_sale(conn)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let lines =
         serde_json::to_string(&ticket.lines).map_err(|e| SyncError::Rejected(e.to_string()))?;
