@@ -239,3 +239,26 @@ fn a_bad_user_keymap_is_named_in_the_status_line_and_the_defaults_still_work() {
     t.keys(&["q"]);
     t.wait_output("backroom exited with 0");
 }
+
+/// `:theme` and `:keymap` take a name, not a path: `../x` read any TOML file the process could
+/// read (in the daemon, the service account's files) and laid it over the look.
+#[test]
+fn a_theme_or_keymap_name_is_not_a_path() {
+    let env = TestEnv::new();
+    let config = env.path().join("config/backroom");
+    std::fs::create_dir_all(config.join("themes")).unwrap();
+    std::fs::write(
+        config.join("elsewhere.toml"),
+        "[tabs]\nactive = \"light-magenta\"\n",
+    )
+    .unwrap();
+    let t = console(&env, "--demo", &[]);
+    t.wait_for("Print jobs");
+    t.keys(&[":", "theme ../elsewhere", "Enter"]);
+    let screen = t.wait_for("a theme name (letters, digits, - and _");
+    assert!(screen.contains("../elsewhere"), "{screen}");
+    t.keys(&[":", "keymap ../themes/x", "Enter"]);
+    t.wait_for("a keymap name (letters, digits, - and _");
+    t.keys(&["q"]);
+    t.wait_output("backroom exited with 0");
+}

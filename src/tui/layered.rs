@@ -104,6 +104,25 @@ pub trait Layered: Clone {
 /// what to use instead.
 pub fn load<T: Layered>(name: &str) -> (T, Vec<FileError>) {
     let mut errors = Vec::new();
+    // A name, not a path: `:theme ../../x` read any TOML file the process could (in the daemon,
+    // the service account's).
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+    if !plain {
+        errors.push(FileError::new(
+            name,
+            "(name)",
+            format!(
+                "a {kind} name (letters, digits, - and _, the file's name in {dir} without .toml): shipped {dir} are {}",
+                T::names().join(", "),
+                kind = T::KIND,
+                dir = T::DIR,
+            ),
+        ));
+        return (T::fallback(), errors);
+    }
     let base = T::embedded(name).unwrap_or_else(T::fallback);
     match read_user(T::DIR, name) {
         Ok(Some((file, text))) => {
