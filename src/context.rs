@@ -89,9 +89,17 @@ impl Context {
         result
     }
 
-    /// Whether this session may run `action` of the service's policy table (`triggers.set`).
+    /// Whether this session may run `action` of the service's policy table (`triggers.set`);
+    /// a refusal is audited, as an attempt.
     pub fn may(&self, action: &str) -> Result<(), Refused> {
         let (access, description) = crate::service::policy::rule(action);
         self.allowed(access, &description)
+    }
+
+    /// Whether this session would be allowed `action`, asked ahead of any attempt (to say so
+    /// in a popup opened to look): nothing is audited.
+    pub fn would_allow(&self, action: &str) -> Result<(), Refused> {
+        let (access, description) = crate::service::policy::rule(action);
+        crate::service::policy::check(&self.identity(), access, &description)
     }
 }

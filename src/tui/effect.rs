@@ -21,6 +21,9 @@ pub enum Effect {
     /// Work on the database (see [`Effect::db`]).
     Db {
         label: String,
+        /// The policy action and target the audit log names this work by, when it is not the
+        /// row action that led here (see [`Effect::audited_as`]).
+        audit_as: Option<(String, String)>,
         work: DbWork,
     },
     /// Ask before doing something that cannot be undone.
@@ -69,6 +72,7 @@ impl Effect {
     {
         Effect::Db {
             label: label.into(),
+            audit_as: None,
             work: Box::new(move |conn, progress| {
                 let message = f(conn, progress)?;
                 Ok(Effect::All(vec![Effect::Info(message), Effect::Reload]))
@@ -84,7 +88,23 @@ impl Effect {
     {
         Effect::Db {
             label: label.into(),
+            audit_as: None,
             work: Box::new(f),
+        }
+    }
+
+    /// Has a daemon-hosted session audit this database work as `action` (a policy action, as
+    /// the CLI twin is audited) on `target`: work asked for from a form that a read opened (the
+    /// print triggers) was named by its label, since the row action that led to it changed
+    /// nothing.
+    pub fn audited_as(self, action: &str, target: impl Into<String>) -> Effect {
+        match self {
+            Effect::Db { label, work, .. } => Effect::Db {
+                label,
+                audit_as: Some((action.to_string(), target.into())),
+                work,
+            },
+            other => other,
         }
     }
 

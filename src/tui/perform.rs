@@ -9,10 +9,15 @@ use super::strings::status as s;
 use crate::service::audit::{Intent, Outcome, Sink};
 
 /// Wraps database work of a daemon-hosted session so that it is audited where it runs: when
-/// it changed rows, or when it failed while carrying out a change. Named by the row action
-/// that asked for it, else by its label.
-fn audited(sink: Sink, label: &str, work: super::effect::DbWork) -> super::effect::DbWork {
-    let intent = sink.intent();
+/// it changed rows, or when it failed while carrying out a change. Named as the effect says
+/// ([`Effect::audited_as`]), else by the row action that asked for it, else by its label.
+fn audited(
+    sink: Sink,
+    label: &str,
+    audit_as: Option<(String, String)>,
+    work: super::effect::DbWork,
+) -> super::effect::DbWork {
+    let intent = audit_as.or_else(|| sink.intent());
     let label = label.to_string();
     Box::new(move |conn, progress| {
         let before = conn.total_changes();
@@ -37,12 +42,16 @@ impl App {
             Effect::None => {}
             Effect::Info(m) => self.status.info(m),
             Effect::Error(m) => self.status.error(m),
-            Effect::Db { label, work } => {
+            Effect::Db {
+                label,
+                audit_as,
+                work,
+            } => {
                 self.status.busy.insert(label.clone(), None);
                 self.pending += 1;
                 self.db_running += 1;
                 let work = match &self.ctx.audit {
-                    Some(sink) => audited(sink.clone(), &label, work),
+                    Some(sink) => audited(sink.clone(), &label, audit_as, work),
                     None => work,
                 };
                 loader::work(&self.ctx.db_path, label, work, &self.tx);
@@ -61,8 +70,12 @@ impl App {
             // `sync.run`; any session may decline.
             Effect::Worker(crate::worker::Command::Sync(
                 crate::worker::sync::Command::Answer { id, yes: true },
-            )) if self.ctx.may("sync.run").is_err() => {
-                let refused = self.ctx.may("sync.run").err().map(|r| r.to_string());
+            )) if self.ctx.would_allow("sync.run").is_err() => {
+                let refused = self
+                    .ctx
+                    .would_allow("sync.run")
+                    .err()
+                    .map(|r| r.to_string());
                 if let Some(w) = &self.worker {
                     let no = crate::worker::sync::Command::Answer { id, yes: false };
                     let _ = w.send(crate::worker::Command::Sync(no));
@@ -77,11 +90,20 @@ impl App {
                 self.status.error(refused.unwrap_or_default());
             }
             Effect::Worker(cmd) => match &self.worker {
-                Some(w) if w.send(cmd).is_ok() => {
-                    // A change handed to the worker (a test page) is audited as asked.
-                    if let Some(sink) = &self.ctx.audit
-                        && let Some((action, target)) = sink.intent()
-                    {
+                Some(w) => {
+                    // A change handed to the worker is audited as asked (a test page), and a
+                    // "yes" to the update question as what it is (it was named by whatever
+                    // row action came before).
+                    let named = match &cmd {
+                        crate::worker::Command::Sync(crate::worker::sync::Command::Answer {
+                            yes: true,
+                            ..
+                        }) => Some(("sync.run".to_string(), "package update".to_string())),
+                        _ => self.ctx.audit.as_ref().and_then(Sink::intent),
+                    };
+                    if w.send(cmd).is_err() {
+                        self.status.error(s::NO_WORKER);
+                    } else if let (Some(sink), Some((action, target))) = (&self.ctx.audit, named) {
                         sink.record(&action, &target, &Outcome::Ok);
                     }
                 }

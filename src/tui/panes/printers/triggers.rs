@@ -17,7 +17,13 @@ use crate::tui::strings::printers as s;
 /// Opens the popup with the triggers as stored now. Everyone may look; only an administrator
 /// (not read-only) may save, as with `backroom triggers set`.
 pub(super) fn edit_triggers(sel: &Selection<'_>) -> Effect {
-    let refusal = sel.ctx.may("triggers.set").err().map(|e| e.to_string());
+    // Only a save is an attempt (audited when refused); opening the popup is a look.
+    let refusal = sel
+        .ctx
+        .would_allow("triggers.set")
+        .err()
+        .map(|e| e.to_string());
+    let audit = sel.ctx.audit.clone();
     Effect::db_then(s::READING_TRIGGERS, move |conn, _| {
         let triggers = trigger_store::triggers(conn).context("reading the print triggers")?;
         let printers: Vec<String> = printer_store::list(conn)
@@ -25,9 +31,12 @@ pub(super) fn edit_triggers(sel: &Selection<'_>) -> Effect {
             .into_iter()
             .map(|p| p.name)
             .collect();
-        Ok(Effect::Form(form(triggers, &printers, refusal)))
+        Ok(Effect::Form(form(triggers, &printers, refusal, audit)))
     })
 }
+
+/// What the audit log names as the target of a save from the popup (it may change several).
+const AUDIT_TARGET: &str = "print triggers";
 
 fn key(t: &Trigger, what: &str) -> String {
     format!("{}.{what}", t.event_kind)
@@ -48,7 +57,13 @@ fn copies_field(t: &Trigger) -> Field {
 }
 
 /// Three fields per trigger: on/off (labelled `event → document`), printer, copies.
-fn form(triggers: Vec<Trigger>, printers: &[String], refusal: Option<String>) -> Form {
+/// Saving is audited as `triggers.set` (refused, too) in a daemon-hosted session (`audit`).
+fn form(
+    triggers: Vec<Trigger>,
+    printers: &[String],
+    refusal: Option<String>,
+    audit: Option<crate::service::audit::Sink>,
+) -> Form {
     let mut form = Form::new(s::TRIGGERS_TITLE);
     for t in &triggers {
         let mut options = vec![s::TRIGGER_DEFAULT_PRINTER];
@@ -76,10 +91,17 @@ fn form(triggers: Vec<Trigger>, printers: &[String], refusal: Option<String>) ->
             .field(copies_field(t));
     }
     form.on_submit(move |values| match refusal {
-        Some(why) => Effect::error(why),
+        Some(why) => {
+            if let Some(sink) = &audit {
+                let outcome = crate::service::audit::Outcome::Refused(why.clone());
+                sink.record("triggers.set", AUDIT_TARGET, &outcome);
+            }
+            Effect::error(why)
+        }
         None => Effect::db(s::SAVING_TRIGGERS, move |conn| {
             save(conn, &triggers, &values)
-        }),
+        })
+        .audited_as("triggers.set", AUDIT_TARGET),
     })
 }
 
