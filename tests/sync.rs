@@ -546,6 +546,38 @@ fn tickets_sold_offline_arrive_exactly_once_and_customers_follow_the_seed() {
     assert_eq!(invoices.len(), 1, "{invoices:?}");
     assert_eq!(invoices[0].0, "till 1 ticket T1-0001");
     assert_eq!(invoices[0].1, "invoice");
+    // The invoice's total is what the customer paid at the till (2 × 4.50 + 3.20, VAT included;
+    // until 2026-11-30 VAT was added on top: 14.64).
+    let pdf = server.path().join("invoice.pdf");
+    let job: i64 = store
+        .query_row(
+            "SELECT id FROM print_jobs WHERE uuid = ?1",
+            [&invoices[0].2],
+            |r| r.get(0),
+        )
+        .unwrap();
+    server.ok(&[
+        "jobs",
+        "download",
+        &job.to_string(),
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    support::require_program("pdftotext", "poppler-utils");
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Price incl. VAT"), "{text}");
+    let total = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("Total"))
+        .unwrap_or_default();
+    assert!(total.contains("12.20 EUR"), "{text}");
+    assert!(text.contains("2.03 EUR"), "VAT included: {text}");
     let events: i64 = store
         .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
         .unwrap();

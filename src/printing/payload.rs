@@ -44,7 +44,8 @@ pub struct Line {
     pub sku: Option<String>,
     pub description: String,
     pub quantity: i64,
-    /// Net unit price in cents.
+    /// Unit price in cents: net, or VAT included when the order says so
+    /// ([`Order::prices_include_vat`]).
     pub unit_price: i64,
     /// VAT rate in hundredths of a percent (2000 = 20 %).
     pub vat_rate: i64,
@@ -64,6 +65,9 @@ pub struct Order {
     pub lines: Vec<Line>,
     /// Reminders only: 1 (first reminder) to 3 (final notice).
     pub dunning_level: Option<u8>,
+    /// The unit prices include VAT (what a till or a shop for consumers shows): the VAT is
+    /// taken out of them, and the total is what the customer paid. Default: net prices.
+    pub prices_include_vat: bool,
 }
 
 /// Highest dunning level (final notice).
@@ -85,6 +89,7 @@ const ORDER_FIELDS: &[&str] = &[
     "shipping_address",
     "lines",
     "dunning_level",
+    "prices_include_vat",
 ];
 const CUSTOMER_FIELDS: &[&str] = &["name", "email", "number"];
 const ADDRESS_FIELDS: &[&str] = &["name", "street", "postal_code", "city", "country"];
@@ -395,6 +400,14 @@ impl Checker {
             }
             (_, _) => None,
         };
+        let prices_include_vat = match m.get("prices_include_vat") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                self.fail("$.prices_include_vat", "must be true or false");
+                false
+            }
+        };
         Some(Order {
             order_number: order_number?,
             invoice_number,
@@ -406,6 +419,7 @@ impl Checker {
             shipping_address: shipping?,
             lines: lines?,
             dunning_level,
+            prices_include_vat,
         })
     }
 }

@@ -60,6 +60,16 @@ pub fn payload(till: &str, t: &Ticket) -> Result<Value, String> {
         Value::from(sale_date(&t.sold_at, &chrono::Local)),
     );
     p.insert("lines".into(), Value::from(lines));
+    // A till's prices are what the customer paid, VAT included (until 2026-11-30 VAT was added
+    // on top: a 9.00 ticket was invoiced 10.80); a till that sells at net prices says
+    // `"prices_include_vat": false` in the ticket's invoice details.
+    p.insert(
+        "prices_include_vat".into(),
+        invoice
+            .get("prices_include_vat")
+            .cloned()
+            .unwrap_or(Value::Bool(true)),
+    );
     Ok(Value::Object(p))
 }
 
@@ -151,6 +161,27 @@ mod tests {
         assert_eq!(amount(-50), "-0.50");
         assert_eq!(amount(1205), "12.05");
         outbox::prepare(EventKind::OrderReceived, &p, "Store").unwrap();
+    }
+
+    /// The invoice's total is what the ticket says the customer paid: the till's prices include
+    /// VAT (a 9.00 ticket at 20 % was invoiced 10.80), unless its details say they are net.
+    #[test]
+    fn the_invoice_total_is_what_the_customer_paid() {
+        use crate::printing::payload::validate;
+        use crate::printing::totals::Totals;
+        let mut d = details();
+        d["vat_rate"] = json!(20);
+        let t = ticket(2.0, Some(d.clone()));
+        let order = validate(EventKind::OrderReceived, &payload("1", &t).unwrap()).unwrap();
+        let totals = Totals::of(&order);
+        assert_eq!(
+            (totals.gross, totals.vat_total, totals.net),
+            (t.total_cents, 150, 750)
+        );
+        d["prices_include_vat"] = json!(false);
+        let t = ticket(2.0, Some(d));
+        let order = validate(EventKind::OrderReceived, &payload("1", &t).unwrap()).unwrap();
+        assert_eq!(Totals::of(&order).gross, 1080);
     }
 
     #[test]

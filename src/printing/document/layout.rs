@@ -131,21 +131,28 @@ const X_QTY: f32 = 330.0;
 const X_PRICE: f32 = 410.0;
 const X_VAT: f32 = 455.0;
 
-fn priced_header(s: &mut Sheet, currency: &str) {
+fn priced_header(s: &mut Sheet, order: &Order) {
+    let currency = &order.currency;
+    let price = if order.prices_include_vat {
+        "Price incl. VAT"
+    } else {
+        "Unit price"
+    };
     s.w.text(MARGIN, s.y, 9.0, Weight::Bold, "Description");
     s.w.text_right(X_QTY, s.y, 9.0, Weight::Bold, "Qty");
-    s.w.text_right(X_PRICE, s.y, 9.0, Weight::Bold, "Unit price");
+    s.w.text_right(X_PRICE, s.y, 9.0, Weight::Bold, price);
     s.w.text_right(X_VAT, s.y, 9.0, Weight::Bold, "VAT");
     s.w.text_right(RIGHT, s.y, 9.0, Weight::Bold, &format!("Amount {currency}"));
     s.w.rule(MARGIN, RIGHT, s.y - 4.0);
     s.gap(ROW + 2.0);
 }
 
-/// The lines with quantity, unit price, VAT rate and net amount; repeats its header on new pages.
+/// The lines with quantity, unit price, VAT rate and amount (net, or VAT included as the
+/// order's prices are); repeats its header on new pages.
 pub fn priced_lines(s: &mut Sheet, order: &Order, totals: &Totals) {
     s.ensure(3.0 * ROW);
-    priced_header(s, &order.currency);
-    for (line, net) in order.lines.iter().zip(&totals.line_net) {
+    priced_header(s, order);
+    for (line, amount) in order.lines.iter().zip(&totals.line_amounts) {
         let desc = match &line.sku {
             Some(sku) => format!("{sku}  {}", line.description),
             None => line.description.clone(),
@@ -153,7 +160,7 @@ pub fn priced_lines(s: &mut Sheet, order: &Order, totals: &Totals) {
         let desc = cell(&desc, X_QTY - MARGIN - 40.0);
         let height = row_height(desc.len());
         if s.ensure(height) {
-            priced_header(s, &order.currency);
+            priced_header(s, order);
         }
         draw_cell(s, MARGIN, &desc);
         s.w.text_right(
@@ -177,7 +184,7 @@ pub fn priced_lines(s: &mut Sheet, order: &Order, totals: &Totals) {
             Weight::Regular,
             &format_rate(line.vat_rate),
         );
-        s.w.text_right(RIGHT, s.y, 10.0, Weight::Regular, &format_cents(*net));
+        s.w.text_right(RIGHT, s.y, 10.0, Weight::Regular, &format_cents(*amount));
         s.gap(height);
     }
     s.w.rule(MARGIN, RIGHT, s.y + ROW - 4.0);
