@@ -104,6 +104,7 @@ pub trait Layered: Clone {
 /// what to use instead.
 pub fn load<T: Layered>(name: &str) -> (T, Vec<FileError>) {
     let mut errors = Vec::new();
+    let shipped = || format!("shipped {} are {}", T::DIR, T::names().join(", "));
     // A name, not a path: `:theme ../../x` read any TOML file the process could (in the daemon,
     // the service account's).
     let plain = !name.is_empty()
@@ -111,16 +112,13 @@ pub fn load<T: Layered>(name: &str) -> (T, Vec<FileError>) {
             .chars()
             .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
     if !plain {
-        errors.push(FileError::new(
-            name,
-            "(name)",
-            format!(
-                "a {kind} name (letters, digits, - and _, the file's name in {dir} without .toml): shipped {dir} are {}",
-                T::names().join(", "),
-                kind = T::KIND,
-                dir = T::DIR,
-            ),
-        ));
+        let expected = format!(
+            "a {} name (letters, digits, - and _, the file's name in {} without .toml): {}",
+            T::KIND,
+            T::DIR,
+            shipped()
+        );
+        errors.push(FileError::new(name, "(name)", expected));
         return (T::fallback(), errors);
     }
     let base = T::embedded(name).unwrap_or_else(T::fallback);
@@ -136,12 +134,7 @@ pub fn load<T: Layered>(name: &str) -> (T, Vec<FileError>) {
         Ok(None) if T::embedded(name).is_none() => errors.push(FileError::new(
             &user_path(T::DIR, name).display().to_string(),
             "(file)",
-            format!(
-                "a {kind} called {name}: shipped {dir} are {}",
-                T::names().join(", "),
-                kind = T::KIND,
-                dir = T::DIR,
-            ),
+            format!("a {} called {name}: {}", T::KIND, shipped()),
         )),
         Ok(None) => {}
         Err(e) => errors.push(e),
