@@ -922,3 +922,29 @@ fn a_relative_database_keeps_its_job_files_beside_it() {
         "another store's files went"
     );
 }
+
+/// Two TUI sessions the daemon hosts (contexts cloned from one, as `daemon::tui` makes them)
+/// each choose their own generic-link limit: `L` in one moved the limit that `+` changed in the
+/// other, which still showed the first one in brackets.
+#[tokio::test]
+async fn each_session_chooses_its_own_generic_link_limit() {
+    use backroom::tui::harness::Harness;
+    let env = TestEnv::new();
+    add(&env, "Alice", "alice@x.org");
+    let daemon = backroom::context::Context::for_db(env.db());
+    let mut marie = Harness::new(daemon.clone(), 150, 30).await.unwrap();
+    let mut paul = Harness::new(daemon.clone(), 150, 30).await.unwrap();
+    marie.press(&["3", "L"]).await.unwrap();
+    assert!(
+        marie.screen().contains("5 jobs/day · [100 MB/job]"),
+        "{}",
+        marie.screen()
+    );
+    paul.press(&["3", "+"]).await.unwrap();
+    assert!(
+        paul.screen()
+            .contains("[6 jobs/day] · 100 MB/job · 500 MB/day"),
+        "{}",
+        paul.screen()
+    );
+}

@@ -281,6 +281,7 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
         personal: true,
         audit: None,
         outbox: None,
+        link_focus: Default::default(),
     })
 }
 

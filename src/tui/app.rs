@@ -87,11 +87,13 @@ pub struct App {
 impl App {
     /// A new app on `ctx`'s database; `worker` is the in-process worker's command channel, if any.
     pub fn new(
-        ctx: Context,
+        mut ctx: Context,
         tx: UnboundedSender<Event>,
         worker: Option<UnboundedSender<WorkerCommand>>,
         no_color: bool,
     ) -> App {
+        // The session's own pane state (a context cloned from the daemon's would share it).
+        ctx.link_focus = Default::default();
         crate::sync::status::set_allow_unsigned(ctx.config.till.allow_unsigned);
         let (keymap, keymap_errors) = Keymap::load(&ctx.config.ui.keymap);
         let (theme, theme_errors) = Theme::load(&ctx.config.ui.theme);
@@ -186,7 +188,11 @@ impl App {
 
     pub fn load(&mut self, pane: Pane, req: LoadRequest) {
         self.pending += 1 + usize::from(req.count.is_some());
-        loader::load(&self.reader, pane, req, &self.tx);
+        let focus = self
+            .ctx
+            .link_focus
+            .load(std::sync::atomic::Ordering::Relaxed);
+        loader::load(&self.reader, pane, req, focus, &self.tx);
     }
 
     /// Loads the active pane after a movement, if the movement asked for it.

@@ -87,7 +87,14 @@ impl Reader {
 
 /// Reads a pane's window (and, when asked, its notices), sends it, then counts when asked on
 /// the count connection: the rows are drawn without waiting for a count over a large table.
-pub fn load(reader: &Reader, pane: Pane, req: LoadRequest, tx: &UnboundedSender<Event>) {
+/// `link_focus`: the session's focused generic-link limit, for the Contacts pane's notices.
+pub fn load(
+    reader: &Reader,
+    pane: Pane,
+    req: LoadRequest,
+    link_focus: u8,
+    tx: &UnboundedSender<Event>,
+) {
     let reader = reader.clone();
     let tx = tx.clone();
     let i = pane.index();
@@ -122,7 +129,7 @@ pub fn load(reader: &Reader, pane: Pane, req: LoadRequest, tx: &UnboundedSender<
                 conn.progress_handler(0, None::<fn() -> bool>)?;
                 let window = window?;
                 let notices = match req.count {
-                    Some(_) => Some(pane.notices(conn)?),
+                    Some(_) => Some(pane.notices(conn, link_focus)?),
                     None => None,
                 };
                 Ok(Loaded { window, notices })

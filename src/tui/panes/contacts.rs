@@ -2,7 +2,7 @@
 //! and its actions. The rules are the domain's (`crate::contacts`); this file only asks, shows and
 //! reviews. `a` offers just the actions valid for the selected contact.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
 
 use rusqlite::Connection;
 
@@ -201,25 +201,31 @@ const fn action(
     }
 }
 
-/// The generic-link limit `+` and `-` change (cycled with `next_limit`).
-static FOCUSED_LIMIT: AtomicU8 = AtomicU8::new(0);
-
-fn focused_limit() -> Limit {
-    match FOCUSED_LIMIT.load(Ordering::Relaxed) {
+/// The generic-link limit `+` and `-` change, from the session's focus (cycled with
+/// `next_limit`, kept in [`crate::context::Context::link_focus`]).
+fn focused_limit(focus: u8) -> Limit {
+    match focus {
         1 => Limit::MaxJobSize,
         2 => Limit::MaxDaySize,
         _ => Limit::JobsPerDay,
     }
 }
 
+fn session_limit(ctx: &crate::context::Context) -> Limit {
+    focused_limit(ctx.link_focus.load(Ordering::Relaxed))
+}
+
 /// The links above the table; the limit `+`/`-` change is in brackets.
-pub fn notices(conn: &Connection) -> rusqlite::Result<Vec<Notice>> {
+pub fn notices(conn: &Connection, link_focus: u8) -> rusqlite::Result<Vec<Notice>> {
     let link = match links::load(conn) {
         Ok(l) => l,
         Err(contacts::ContactError::Store(e)) => return Err(e),
         Err(e) => return Ok(vec![Notice::warning(e.to_string())]),
     };
-    Ok(vec![Notice::info(link_line(&link, focused_limit()))])
+    Ok(vec![Notice::info(link_line(
+        &link,
+        focused_limit(link_focus),
+    ))])
 }
 
 /// `Generic link …/g/1a2b… · expires never · [5 jobs/day] · 100 MB/job · 500 MB/day`.
@@ -651,8 +657,9 @@ fn regenerate(_sel: &Selection<'_>) -> Effect {
     )
 }
 
-fn link_settings(_sel: &Selection<'_>) -> Effect {
-    Effect::db_then("Reading the link settings", |conn, _| {
+fn link_settings(sel: &Selection<'_>) -> Effect {
+    let focused = session_limit(sel.ctx);
+    Effect::db_then("Reading the link settings", move |conn, _| {
         let link = links::load(conn)?;
         let size_ok = |v: &str| links::parse_size(v).map(|_| ());
         Ok(Effect::Form(
@@ -688,7 +695,7 @@ fn link_settings(_sel: &Selection<'_>) -> Effect {
                         .value(&human_size(link.max_day_bytes))
                         .validate(size_ok),
                 )
-                .on_submit(|v| {
+                .on_submit(move |v| {
                     let changes = links::Changes {
                         expires_on: parse_expiry(v.get("expires")).ok(),
                         jobs_per_day: v.get("jobs").trim().parse().ok(),
@@ -697,7 +704,7 @@ fn link_settings(_sel: &Selection<'_>) -> Effect {
                     };
                     Effect::db("Saving the link settings", move |conn| {
                         let link = links::set(conn, &changes)?;
-                        Ok(link_line(&link, focused_limit()))
+                        Ok(link_line(&link, focused))
                     })
                 }),
         ))
@@ -714,22 +721,22 @@ fn parse_expiry(text: &str) -> Result<Option<chrono::NaiveDate>, String> {
         .map_err(|_| "a date YYYY-MM-DD, or never".into())
 }
 
-fn next_limit(_sel: &Selection<'_>) -> Effect {
-    let next = (FOCUSED_LIMIT.load(Ordering::Relaxed) + 1) % 3;
-    FOCUSED_LIMIT.store(next, Ordering::Relaxed);
+fn next_limit(sel: &Selection<'_>) -> Effect {
+    let focus = &sel.ctx.link_focus;
+    focus.store((focus.load(Ordering::Relaxed) + 1) % 3, Ordering::Relaxed);
     Effect::Reload
 }
 
-fn limit_up(_sel: &Selection<'_>) -> Effect {
-    adjust(1)
+fn limit_up(sel: &Selection<'_>) -> Effect {
+    adjust(sel, 1)
 }
 
-fn limit_down(_sel: &Selection<'_>) -> Effect {
-    adjust(-1)
+fn limit_down(sel: &Selection<'_>) -> Effect {
+    adjust(sel, -1)
 }
 
-fn adjust(steps: i64) -> Effect {
-    let limit = focused_limit();
+fn adjust(sel: &Selection<'_>, steps: i64) -> Effect {
+    let limit = session_limit(sel.ctx);
     Effect::db("Changing the generic link limit", move |conn| {
         let link = links::adjust(conn, limit, steps)?;
         Ok(link_line(&link, limit))

@@ -168,12 +168,13 @@ impl Pane {
         }
     }
 
-    /// What the pane says above its table (read with each load, off the UI loop).
-    pub fn notices(self, conn: &Connection) -> rusqlite::Result<Vec<Notice>> {
+    /// What the pane says above its table (read with each load, off the UI loop);
+    /// `link_focus`: the session's focused generic-link limit (Contacts).
+    pub fn notices(self, conn: &Connection, link_focus: u8) -> rusqlite::Result<Vec<Notice>> {
         match self {
             Pane::Printers => printers::notices(conn),
             Pane::PrintJobs => print_jobs::notices(conn),
-            Pane::Contacts => contacts::notices(conn),
+            Pane::Contacts => contacts::notices(conn, link_focus),
             Pane::PosFolders => pos_folders::notices(conn),
             Pane::SyncTables => sync_tables::notices(conn),
             Pane::Sync => sync::notices(conn),
