@@ -84,6 +84,70 @@ pub struct FtpSession {
     cwd: String,
 }
 
+/// Why a transfer stopped.
+#[derive(Debug)]
+enum Moved {
+    /// The server answered an error.
+    Ftp(RawError),
+    /// Nothing moved for the session's timeout while doing this.
+    Stalled(&'static str),
+    /// Reading or writing the local side failed.
+    Local(std::io::Error),
+    /// The data connection failed.
+    Remote(std::io::Error),
+}
+
+impl From<RawError> for Moved {
+    fn from(e: RawError) -> Moved {
+        Moved::Ftp(e)
+    }
+}
+
+/// Which end `pump` reads from: its errors are named by the side they come from.
+#[derive(Clone, Copy)]
+enum Side {
+    Local,
+    Remote,
+}
+
+/// Copies `from` into `to` in chunks until the end, each read and write within `idle` (else
+/// [`Moved::Stalled`] with `doing`); the whole copy takes as long as it keeps moving. Returns
+/// the bytes copied.
+async fn pump(
+    from: &mut (impl tokio::io::AsyncRead + Unpin),
+    to: &mut (impl tokio::io::AsyncWrite + Unpin),
+    idle: Duration,
+    reads: Side,
+    doing: &'static str,
+) -> Result<u64, Moved> {
+    type Named = fn(std::io::Error) -> Moved;
+    let (read_err, write_err): (Named, Named) = match reads {
+        Side::Local => (Moved::Local, Moved::Remote),
+        Side::Remote => (Moved::Remote, Moved::Local),
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = tokio::time::timeout(idle, from.read(&mut buf))
+            .await
+            .map_err(|_| Moved::Stalled(doing))?
+            .map_err(read_err)?;
+        if n == 0 {
+            break;
+        }
+        tokio::time::timeout(idle, to.write_all(&buf[..n]))
+            .await
+            .map_err(|_| Moved::Stalled(doing))?
+            .map_err(write_err)?;
+        total += n as u64;
+    }
+    tokio::time::timeout(idle, to.flush())
+        .await
+        .map_err(|_| Moved::Stalled(doing))?
+        .map_err(write_err)?;
+    Ok(total)
+}
+
 /// A server reply as text: `550 No such file or directory.`
 fn reply_text(e: &RawError) -> String {
     match e {
@@ -278,41 +342,92 @@ impl FtpSession {
             .map_err(|e| self.reply_err("PWD", e))
     }
 
-    /// Downloads a whole file; a missing file is [`FtpError::FileMissing`].
+    /// Downloads a whole file into memory; a missing file is [`FtpError::FileMissing`].
     pub async fn get(&mut self, name: &str) -> Result<Vec<u8>, FtpError> {
+        let mut buf = Vec::new();
+        self.get_into(name, &mut buf).await?;
+        Ok(buf)
+    }
+
+    /// Downloads `name` into `into` a chunk at a time, so that memory stays flat whatever the
+    /// file's size; returns the bytes received. Each step (the command, each chunk, the
+    /// server's final reply) may take the session's timeout, and the whole transfer as long as
+    /// it keeps moving: a 150 MB batch over a slow line used to hit the timeout as a whole.
+    /// A missing file is [`FtpError::FileMissing`].
+    pub async fn get_into(
+        &mut self,
+        name: &str,
+        into: &mut (impl tokio::io::AsyncWrite + Unpin + Send),
+    ) -> Result<u64, FtpError> {
         let t = self.timeout;
         let path = self.path_of(name);
-        let result = on_stream!(self, s => tokio::time::timeout(t, async {
-            let mut stream = s.retr_as_stream(name).await?;
-            let mut buf = Vec::new();
-            stream.read_to_end(&mut buf).await.map_err(RawError::ConnectionError)?;
-            stream.finish().await?;
-            Ok::<_, RawError>(buf)
-        }).await);
-        match result.map_err(|_| self.timeout_err("downloading"))? {
+        let result = on_stream!(self, s => async {
+            let mut stream = tokio::time::timeout(t, s.retr_as_stream(name))
+                .await
+                .map_err(|_| Moved::Stalled("downloading"))??;
+            let got = pump(&mut stream, into, t, Side::Remote, "downloading").await?;
+            tokio::time::timeout(t, stream.finish())
+                .await
+                .map_err(|_| Moved::Stalled("downloading"))??;
+            Ok::<_, Moved>(got)
+        }.await);
+        match result {
             Ok(bytes) => Ok(bytes),
-            Err(e) if matches!(status_of(&e), Some(550 | 450)) => Err(FtpError::FileMissing {
-                path,
-                reply: reply_text(&e),
-            }),
-            Err(e) => Err(self.reply_err(&format!("downloading {path}"), e)),
+            Err(Moved::Ftp(e)) if matches!(status_of(&e), Some(550 | 450)) => {
+                Err(FtpError::FileMissing {
+                    path,
+                    reply: reply_text(&e),
+                })
+            }
+            Err(e) => Err(self.moved_err(&format!("downloading {path}"), e)),
         }
     }
 
     /// Uploads `bytes` as `name` (binary, unchanged); returns the bytes sent.
     pub async fn put(&mut self, name: &str, bytes: &[u8]) -> Result<u64, FtpError> {
+        self.put_from(name, &mut &bytes[..]).await
+    }
+
+    /// Uploads what `from` reads as `name` (binary, unchanged), a chunk at a time: memory
+    /// stays flat, and the whole transfer may take as long as it keeps moving (each step within
+    /// the session's timeout, as [`FtpSession::get_into`]). Returns the bytes sent.
+    pub async fn put_from(
+        &mut self,
+        name: &str,
+        from: &mut (impl tokio::io::AsyncRead + Unpin + Send),
+    ) -> Result<u64, FtpError> {
         let t = self.timeout;
         let path = self.path_of(name);
-        let result = on_stream!(self, s => tokio::time::timeout(t, async {
-            let mut stream = s.put_with_stream(name).await?;
-            stream.write_all(bytes).await.map_err(RawError::ConnectionError)?;
-            stream.flush().await.map_err(RawError::ConnectionError)?;
-            stream.finish().await?;
-            Ok::<_, RawError>(bytes.len() as u64)
-        }).await);
-        result
-            .map_err(|_| self.timeout_err("uploading"))?
-            .map_err(|e| self.reply_err(&format!("uploading {path}"), e))
+        let result = on_stream!(self, s => async {
+            let mut stream = tokio::time::timeout(t, s.put_with_stream(name))
+                .await
+                .map_err(|_| Moved::Stalled("uploading"))??;
+            let sent = pump(from, &mut stream, t, Side::Local, "uploading").await?;
+            tokio::time::timeout(t, stream.finish())
+                .await
+                .map_err(|_| Moved::Stalled("uploading"))??;
+            Ok::<_, Moved>(sent)
+        }.await);
+        result.map_err(|e| self.moved_err(&format!("uploading {path}"), e))
+    }
+
+    fn moved_err(&self, step: &str, e: Moved) -> FtpError {
+        match e {
+            Moved::Ftp(e) => self.reply_err(step, e),
+            Moved::Stalled(what) => FtpError::Timeout {
+                addr: self.addr.clone(),
+                step: what,
+                secs: self.timeout.as_secs().max(1),
+            },
+            Moved::Local(e) => FtpError::Connection {
+                step: step.to_string(),
+                reason: format!("the local file: {e}"),
+            },
+            Moved::Remote(e) => FtpError::Connection {
+                step: step.to_string(),
+                reason: e.to_string(),
+            },
+        }
     }
 
     /// Uploads under a temporary name, then renames: readers never see a half-written file.
@@ -407,4 +522,41 @@ fn tls_connector() -> Result<AsyncRustlsConnector, String> {
     Ok(AsyncRustlsConnector::from(TlsConnector::from(Arc::new(
         config,
     ))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A transfer that keeps moving may take far longer than the timeout of one step (a large
+    /// batch over a slow line); one that stops moving fails after that timeout, naming the step.
+    #[tokio::test]
+    async fn a_transfer_is_timed_per_step_not_as_a_whole() {
+        let idle = Duration::from_millis(300);
+        let (mut line, mut far_end) = tokio::io::duplex(1024);
+        let trickle = tokio::spawn(async move {
+            for _ in 0..12 {
+                far_end.write_all(&[7u8; 100]).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        let started = std::time::Instant::now();
+        let mut got = Vec::new();
+        let n = pump(&mut line, &mut got, idle, Side::Remote, "downloading")
+            .await
+            .unwrap();
+        trickle.await.unwrap();
+        assert_eq!((n, got.len()), (1200, 1200));
+        assert!(started.elapsed() > 3 * idle, "{:?}", started.elapsed());
+
+        let (mut line, mut far_end) = tokio::io::duplex(1024);
+        far_end.write_all(&[7u8; 100]).await.unwrap();
+        let mut got = Vec::new();
+        let stalled = pump(&mut line, &mut got, idle, Side::Remote, "downloading").await;
+        assert!(
+            matches!(stalled, Err(Moved::Stalled("downloading"))),
+            "{stalled:?}"
+        );
+        drop(far_end);
+    }
 }

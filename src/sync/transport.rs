@@ -144,10 +144,12 @@ impl Remote {
                     address: address.clone(),
                     message: e.to_string(),
                 };
-                let bytes = tokio::fs::read(local)
+                // Streamed from the file: a batch of a million rows (about 150 MB) is never
+                // held in memory, and a slow line only has to keep it moving.
+                let mut file = tokio::fs::File::open(local)
                     .await
                     .map_err(SyncError::io(format!("reading {}", local.display())))?;
-                let sent = ftp.put(&temp, &bytes).await.map_err(err)?;
+                let sent = ftp.put_from(&temp, &mut file).await.map_err(err)?;
                 let _ = ftp.delete(name).await;
                 ftp.rename(&temp, name).await.map_err(err)?;
                 Ok(sent)
@@ -169,14 +171,21 @@ impl Remote {
                     )))?
             }
             Remote::Ftp { ftp, address } => {
-                let bytes = ftp.get(name).await.map_err(|e| SyncError::Ftp {
-                    address: address.clone(),
-                    message: e.to_string(),
-                })?;
-                tokio::fs::write(&tmp, &bytes)
+                // Streamed into the file, as `put` sends it.
+                let mut file = tokio::fs::File::create(&tmp)
                     .await
                     .map_err(SyncError::io(format!("writing {}", tmp.display())))?;
-                bytes.len() as u64
+                let bytes = ftp
+                    .get_into(name, &mut file)
+                    .await
+                    .map_err(|e| SyncError::Ftp {
+                        address: address.clone(),
+                        message: e.to_string(),
+                    })?;
+                file.sync_all()
+                    .await
+                    .map_err(SyncError::io(format!("writing {}", tmp.display())))?;
+                bytes
             }
         };
         tokio::fs::rename(&tmp, local)
