@@ -179,6 +179,12 @@ async fn a_yes_to_the_update_question_is_audited_as_sync_run() {
             "ok".to_string()
         )]
     );
+    // A "no" changes nothing and is not audited (it was, as the switch pressed before it).
+    h.app.handle(ask());
+    h.draw().unwrap();
+    h.press(&["esc"]).await.unwrap();
+    assert!(commands.try_recv().is_ok(), "the answer reached the worker");
+    assert_eq!(drained(&mut entries), vec![]);
 
     let (_dir, mut h, mut entries, _commands) =
         audited_session(backroom::config::Role::Admin, true).await;

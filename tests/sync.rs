@@ -2118,3 +2118,52 @@ fn a_sale_waits_for_a_batch_the_till_is_applying_instead_of_failing() {
     let tickets = till.json(&["till", "ticket", "list", "LYON"]);
     assert_eq!(tickets.as_array().unwrap().len(), 1, "{tickets}");
 }
+
+/// The same on a PostgreSQL server database, with no change after the lost batch: the purge had
+/// emptied the log, and the full batch went up to the old watermark only, behind what a till
+/// had applied, so the till refused it ("holds changes up to 0 only").
+#[test]
+fn on_postgresql_the_full_batch_after_a_lost_record_covers_what_tills_applied() {
+    let pg = Postgres::start();
+    pg.create_database("shop");
+    pg.psql(
+        "shop",
+        "CREATE TABLE art (code text PRIMARY KEY, label text, price numeric(10,2));
+         INSERT INTO art VALUES ('A1', 'Stylo', 1.20), ('A2', 'Cahier', 3.50);",
+    );
+    let ftp = FtpServer::start();
+    ftp.mkdir("outbox");
+    let server = server_env();
+    let mut flags = pg_flags(&pg, "shop");
+    flags.extend(ftp_flags(&ftp, "outbox"));
+    add_folder(&server, "LYON", &strs(&flags));
+    add_table(&server, "LYON", "ART", "incremental", "server-to-till");
+    server.ok(&["sync", "capture", "install", "LYON"]);
+    server.ok(&["sync", "run", "export", "LYON"]);
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "outbox")));
+    till.ok(&["sync", "run", "import", "LYON"]);
+    pg.psql(
+        "shop",
+        "UPDATE art SET price = 1.30 WHERE code = 'A1'; UPDATE art SET label = 'Cahier 96' WHERE code = 'A2';",
+    );
+    server.ok(&["sync", "run", "export", "LYON"]);
+    till.ok(&["sync", "run", "import", "LYON"]);
+    run_sql(&server.db(), "DELETE FROM sync_exports WHERE batch = 2");
+
+    let third = server.json(&["sync", "run", "export", "LYON"]);
+    assert_eq!(third["kind"], "full", "{third}");
+    till.ok(&["sync", "run", "import", "LYON"]);
+    assert_eq!(
+        till_rows(&till, "SELECT code, label, price FROM ART"),
+        vec!["A1|Stylo|1.3", "A2|Cahier 96|3.5"]
+    );
+    pg.psql("shop", "UPDATE art SET price = 1.40 WHERE code = 'A1';");
+    let fourth = server.json(&["sync", "run", "export", "LYON"]);
+    assert_eq!(fourth["kind"], "incremental", "{fourth}");
+    till.ok(&["sync", "run", "import", "LYON"]);
+    assert_eq!(
+        till_rows(&till, "SELECT code, price FROM ART"),
+        vec!["A1|1.4", "A2|3.5"]
+    );
+}

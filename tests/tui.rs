@@ -252,13 +252,22 @@ fn a_theme_or_keymap_name_is_not_a_path() {
         "[tabs]\nactive = \"light-magenta\"\n",
     )
     .unwrap();
+    std::fs::write(
+        config.join("themes/solarized.dark.toml"),
+        "[tabs]\nactive = \"light-magenta\"\n",
+    )
+    .unwrap();
     let t = console(&env, "--demo", &[]);
     t.wait_for("Print jobs");
+    // A dot inside a name is a name.
+    t.keys(&[":", "theme solarized.dark", "Enter"]);
+    let screen = t.wait_for("Theme solarized.dark.");
+    assert!(!screen.contains("not a path"), "{screen}");
     t.keys(&[":", "theme ../elsewhere", "Enter"]);
-    let screen = t.wait_for("a theme name (letters, digits, - and _");
+    let screen = t.wait_for("a theme name (the file's name in themes without .toml, not a path)");
     assert!(screen.contains("../elsewhere"), "{screen}");
     t.keys(&[":", "keymap ../themes/x", "Enter"]);
-    t.wait_for("a keymap name (letters, digits, - and _");
+    t.wait_for("a keymap name (the file's name in keymaps without .toml, not a path)");
     t.keys(&["q"]);
     t.wait_output("backroom exited with 0");
 }

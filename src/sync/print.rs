@@ -63,13 +63,12 @@ pub fn payload(till: &str, t: &Ticket) -> Result<Value, String> {
     // A till's prices are what the customer paid, VAT included (until 2026-11-30 VAT was added
     // on top: a 9.00 ticket was invoiced 10.80); a till that sells at net prices says
     // `"prices_include_vat": false` in the ticket's invoice details.
-    p.insert(
-        "prices_include_vat".into(),
-        invoice
-            .get("prices_include_vat")
-            .cloned()
-            .unwrap_or(Value::Bool(true)),
-    );
+    // Absent or null: included (any other value goes on, for the payload's check to refuse).
+    let included = match invoice.get("prices_include_vat") {
+        None | Some(Value::Null) => Value::Bool(true),
+        Some(other) => other.clone(),
+    };
+    p.insert("prices_include_vat".into(), included);
     Ok(Value::Object(p))
 }
 
@@ -177,6 +176,14 @@ mod tests {
         assert_eq!(
             (totals.gross, totals.vat_total, totals.net),
             (t.total_cents, 150, 750)
+        );
+        d["prices_include_vat"] = Value::Null;
+        let t = ticket(2.0, Some(d.clone()));
+        let order = validate(EventKind::OrderReceived, &payload("1", &t).unwrap()).unwrap();
+        assert_eq!(
+            Totals::of(&order).gross,
+            t.total_cents,
+            "null is the default"
         );
         d["prices_include_vat"] = json!(false);
         let t = ticket(2.0, Some(d));

@@ -104,16 +104,18 @@ pub trait Layered: Clone {
 /// what to use instead.
 pub fn load<T: Layered>(name: &str) -> (T, Vec<FileError>) {
     let mut errors = Vec::new();
-    let shipped = || format!("shipped {} are {}", T::DIR, T::names().join(", "));
+    let shipped = || format!("{} to choose from: {}", T::DIR, T::names().join(", "));
     // A name, not a path: `:theme ../../x` read any TOML file the process could (in the daemon,
-    // the service account's).
+    // the service account's). Dots inside a name (`solarized.dark`) are fine.
     let plain = !name.is_empty()
-        && name
+        && !name.starts_with('.')
+        && !name.contains("..")
+        && !name
             .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+            .any(|c| c == '/' || c == '\\' || c.is_control());
     if !plain {
         let expected = format!(
-            "a {} name (letters, digits, - and _, the file's name in {} without .toml): {}",
+            "a {} name (the file's name in {} without .toml, not a path): {}",
             T::KIND,
             T::DIR,
             shipped()

@@ -127,20 +127,30 @@ pub async fn postgres(
     let err = |e: tokio_postgres::Error| SyncError::db(folder, pg_message(&e));
     // A SHARE lock waits for every transaction still writing to the log, so no change with a
     // lower sequence can commit after we read the maximum.
-    let last: i64 = {
+    let (last, issued): (i64, i64) = {
         let tx = client.transaction().await.map_err(err)?;
         tx.batch_execute("LOCK TABLE backroom_sync_log IN SHARE MODE")
             .await
             .map_err(err)?;
-        let v: i64 = tx
-            .query_one("SELECT coalesce(max(seq), 0) FROM backroom_sync_log", &[])
+        let row = tx
+            .query_one(
+                "SELECT coalesce(max(seq), 0),
+                        coalesce(pg_sequence_last_value(
+                            pg_get_serial_sequence('backroom_sync_log', 'seq')::regclass), 0)
+                 FROM backroom_sync_log",
+                &[],
+            )
             .await
-            .map_err(err)?
-            .get(0);
+            .map_err(err)?;
         tx.commit().await.map_err(err)?;
-        v
+        (row.get(0), row.get(1))
     };
-    let to_seq = last.max(from_seq);
+    // A batch that replaces every table stands for every change captured so far, the purged
+    // ones too: the log's own rows (emptied by the purge after each export) put a full batch
+    // made after a lost record at the old watermark, behind what the tills had applied, and
+    // they refused it. SQLite's `sqlite_sequence` already gives the sequence.
+    let whole = !sections.is_empty() && sections.iter().all(|s| s.replace);
+    let to_seq = if whole { last.max(issued) } else { last }.max(from_seq);
     let tx = client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
