@@ -948,3 +948,30 @@ async fn each_session_chooses_its_own_generic_link_limit() {
         paul.screen()
     );
 }
+
+/// A newline in a company (a cell with a line break in Excel) or an escape sequence in a name
+/// is shown escaped by `contacts list` and `contacts show`: the streamed list printed them raw,
+/// so a company forged a row of its own and a name could clear the operator's screen.
+#[test]
+fn control_characters_in_names_and_companies_are_shown_escaped() {
+    let env = TestEnv::new();
+    env.ok(&[
+        "contacts",
+        "add",
+        "Eve",
+        "eve@x.org",
+        "--company",
+        "ACME\nMallory Evil  mallory@bank.com  active",
+    ]);
+    env.ok(&["contacts", "add", "Esc\u{1b}[2Jname", "esc@x.org"]);
+    let out = env.ok(&["contacts", "list"]);
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and two rows: {out}");
+    assert!(out.contains("ACME\\nMallory Evil"), "{out}");
+    assert!(out.contains("Esc\\u{1b}[2Jname"), "{out}");
+    let shown = env.ok(&["contacts", "show", "esc@x.org"]);
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    let shown = env.ok(&["contacts", "show", "eve@x.org"]);
+    assert!(!shown.lines().any(|l| l.starts_with("Mallory")), "{shown}");
+}

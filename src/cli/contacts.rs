@@ -351,7 +351,11 @@ fn show(ctx: &Context, email: &str) -> anyhow::Result<()> {
                 contacts::links::human_size(u64::try_from(j.size_bytes).unwrap_or(0))
             ));
         }
-        out.join("\n")
+        // One line each, control characters escaped (a name or company may hold them).
+        out.iter()
+            .map(|line| crate::cli::output::visible(line))
+            .collect::<Vec<_>>()
+            .join("\n")
     })
 }
 

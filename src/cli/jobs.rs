@@ -367,7 +367,11 @@ fn list_cells(j: &Job) -> Vec<String> {
 fn show_text(j: &Job, history: &[Attempt]) -> String {
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
     let mut s = String::new();
-    let mut field = |k: &str, v: String| s.push_str(&format!("{k:<16}{v}\n"));
+    // Values with control characters escaped: an order reference or a printer's error may
+    // hold a newline or an escape sequence.
+    let mut field = |k: &str, v: String| {
+        s.push_str(&format!("{k:<16}{}\n", crate::cli::output::visible(&v)));
+    };
     field("job", j.id.to_string());
     field("uuid", j.uuid.clone());
     field("state", j.state.to_string());

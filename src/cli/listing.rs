@@ -175,7 +175,9 @@ impl<'c> Stream<'c> {
             serde_json::to_writer_pretty(&mut self.out, value)?;
             return Ok(());
         }
-        let cells = text();
+        // Control characters escaped (`\n`, `\u{1b}`), as in every text table: a newline in a
+        // company forged a row, an escape sequence in a name reached the terminal.
+        let cells: Vec<String> = text().iter().map(|c| super::output::visible(c)).collect();
         match &self.widths {
             Some(w) => {
                 let line = aligned(&cells, w);
