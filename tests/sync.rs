@@ -1157,6 +1157,9 @@ async fn the_sync_pane_shows_batches_queue_and_what_blocks() {
         "import at batch 3: batch 3 refused: checksum mismatch",
         "what to do: export a full batch",
         "2 item(s) wait for the server",
+        // The processes are named, their keys are the keymap's (`?`): the line named `e`, `p`
+        // and `u` update, which did nothing or ran a push.
+        "(? lists their keys)",
     ] {
         assert!(
             screen.contains(needle),

@@ -271,3 +271,32 @@ fn a_theme_or_keymap_name_is_not_a_path() {
     t.keys(&["q"]);
     t.wait_output("backroom exited with 0");
 }
+
+/// The Sync and Health panes give times in local time, as every other table: the Sync pane
+/// showed the last export and the queue's oldest item in UTC (an hour off in Paris in winter),
+/// and Health its last check with a `Z`.
+#[test]
+fn the_sync_pane_shows_local_times() {
+    let env = TestEnv::new();
+    env.ok(&["printers", "list"]);
+    rusqlite::Connection::open(env.db())
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO pos_folders (code, created_at) VALUES ('LYON01', '2026-11-20T08:00:00.000Z');
+             INSERT INTO sync_exports (folder_id, batch, kind, from_seq, to_seq, rows, bytes, sha256, file, exported_at)
+               VALUES (1, 3, 'incremental', 10, 42, 1250, 90000, 'ab', 'batch-000000003.brb', '2026-11-23T09:15:00.000Z');
+             INSERT INTO till_queue (uuid, folder, kind, payload, created_at)
+               VALUES ('u1', 'LYON01', 'ticket', '{}', '2026-11-23T08:30:00.000Z');",
+        )
+        .unwrap();
+    let paris = "CET-1CEST,M3.5.0,M10.5.0/3";
+    let db = env.db().display().to_string();
+    let t = console(&env, &format!("--db '{db}'"), &[("TZ", paris)]);
+    t.wait_for("Printers");
+    t.keys(&["6"]);
+    let screen = t.wait_for("LYON01");
+    assert!(screen.contains("2026-11-23 10:15"), "{screen}");
+    assert!(screen.contains("1 since 09:30"), "{screen}");
+    t.keys(&["q"]);
+    t.wait_output("backroom exited with 0");
+}

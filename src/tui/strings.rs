@@ -628,7 +628,10 @@ pub mod sync {
     pub const RUN_IMPORT_FULL: &str = "Full re-import from the latest full batch";
     pub const RUN_PUSH: &str = "Push the till queue to the server now";
     pub const RUN_UPDATE: &str = "Install update packages now (import_updatecaisse)";
-    pub const KEYS_NOTICE: &str = "e export · E full export · i import · I full re-import · p push · u update · enter details";
+    /// Names the processes, not their keys: the keys are the keymap's (`x` export and `u` push
+    /// in the default one, `alt-o` and `alt-u` in Emacs'), and `?` lists them. The line named
+    /// keys of its own (`e`, `p`, `u` update) that did nothing or ran a push.
+    pub const KEYS_NOTICE: &str = "From a folder's row: export, full export, import, full re-import, push, update (? lists their keys) · enter details";
 
     pub fn blocked(folder: &str, channel: &str, error: &str, hint: &str) -> String {
         format!("{folder}: {channel} blocked: {error} — what to do: {hint}")
@@ -694,7 +697,7 @@ pub mod health {
     pub fn checked_at(at: &str) -> String {
         format!(
             "Checked at {} · t checks again · ! applies the fix · enter shows evidence and fix",
-            at.replace('T', " ")
+            crate::cli::output::local_time(at)
         )
     }
 

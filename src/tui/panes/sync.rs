@@ -14,7 +14,9 @@ use crate::tui::effect::Effect;
 use crate::tui::popups::Confirm;
 use crate::tui::strings::sync as s;
 
-/// The pane's view: one row per POS folder.
+/// The pane's view: one row per POS folder. Times are shown in local time, as everywhere: a
+/// date and time as the table time (`YYYY-MM-DD HH:MM`, UTC) that every table shows in local
+/// time, the queue's hour in local time here (both were shown in UTC until 2026-11-30).
 pub static VIEW: View = View {
     name: "sync",
     from: "pos_folders f",
@@ -23,7 +25,7 @@ pub static VIEW: View = View {
         col("folder", "f.code", "f.code", Match::Contains, 10),
         col(
             "export",
-            "coalesce((SELECT e.batch || ' ' || e.kind || ' · ' || e.rows || ' rows · ' || substr(e.exported_at, 1, 16)
+            "coalesce((SELECT e.batch || ' ' || e.kind || ' · ' || e.rows || ' rows · ' || replace(substr(e.exported_at, 1, 16), 'T', ' ')
                FROM sync_exports e WHERE e.folder_id = f.id ORDER BY e.batch DESC LIMIT 1), '—')",
             "coalesce((SELECT max(e.batch) FROM sync_exports e WHERE e.folder_id = f.id), 0)",
             Match::None,
@@ -31,7 +33,7 @@ pub static VIEW: View = View {
         ),
         col(
             "import",
-            "coalesce((SELECT b.batch || ' ' || b.kind || ' · ' || b.rows || ' rows · ' || substr(b.applied_at, 1, 16)
+            "coalesce((SELECT b.batch || ' ' || b.kind || ' · ' || b.rows || ' rows · ' || replace(substr(b.applied_at, 1, 16), 'T', ' ')
                FROM till_batches b WHERE b.folder = f.code ORDER BY b.batch DESC LIMIT 1), '—')",
             "coalesce((SELECT max(b.batch) FROM till_batches b WHERE b.folder = f.code), 0)",
             Match::None,
@@ -39,7 +41,7 @@ pub static VIEW: View = View {
         ),
         col(
             "queue",
-            "(SELECT CASE WHEN count(*) = 0 THEN 'empty' ELSE count(*) || ' since ' || substr(min(q.created_at), 12, 5) END FROM till_queue q WHERE q.folder = f.code AND q.acked_at IS NULL)",
+            "(SELECT CASE WHEN count(*) = 0 THEN 'empty' ELSE count(*) || ' since ' || substr(datetime(min(q.created_at), 'localtime'), 12, 5) END FROM till_queue q WHERE q.folder = f.code AND q.acked_at IS NULL)",
             "(SELECT count(*) FROM till_queue q WHERE q.folder = f.code AND q.acked_at IS NULL)",
             Match::Exact,
             16,

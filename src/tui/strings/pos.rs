@@ -92,7 +92,7 @@ pub fn failing(code: &str, t: &ConnectionTest) -> String {
         t.verdict.target.label(),
         t.verdict.failure.map(|f| f.as_str()).unwrap_or("failed"),
         t.verdict.message,
-        t.tested_at,
+        crate::cli::output::local_time(&t.tested_at),
     )
 }
 
@@ -141,7 +141,9 @@ pub mod tables {
             "{folder}: table {} ({}) does not exist on the DB server (checked {}).",
             t.table_name,
             t.direction,
-            t.checked_at.as_deref().unwrap_or("?")
+            t.checked_at
+                .as_deref()
+                .map_or_else(|| "?".into(), crate::cli::output::local_time)
         )
     }
 
