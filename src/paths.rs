@@ -42,7 +42,15 @@ pub fn default_db() -> PathBuf {
     data_dir().join("backroom.db")
 }
 
+/// The demo's own folder (`backroom --demo`): its database, job files, spool folders and signing
+/// key. Until 2026-11-30 the demo database sat beside the real store's, and both kept their job
+/// files in the one `shop-jobs/` folder under overlapping ids: the demo's backup zipped a real
+/// customer's file, its delete removed one.
+pub fn demo_dir() -> PathBuf {
+    data_dir().join("demo")
+}
+
 /// The demo database (`backroom --demo`).
 pub fn demo_db() -> PathBuf {
-    data_dir().join("demo.db")
+    demo_dir().join("demo.db")
 }

@@ -233,7 +233,7 @@ fn a_closed_stdout_ends_the_run_quietly() {
 fn the_demo_has_a_store_name_of_its_own() {
     let env = TestEnv::new();
     env.ok(&["--demo", "printers", "list"]);
-    assert!(env.path().join("data/backroom/demo.db").is_file());
+    assert!(env.path().join("data/backroom/demo/demo.db").is_file());
     assert!(
         !env.db().exists(),
         "the demo must not touch the real database"
@@ -289,4 +289,56 @@ fn two_parts_of_a_process_opening_a_new_store_at_once_both_get_it() {
             opener.join().unwrap().expect("both open the new store");
         }
     }
+}
+
+/// The demo keeps its job files, spool folders and key in a folder of its own, owner-only: it
+/// shared `shop-jobs/` with the real store under overlapping job ids (the demo's backup zipped a
+/// real customer's file, its delete removed one), and left the data folder and its files
+/// readable by all, which `doctor` then reported for the real store.
+#[test]
+fn the_demo_keeps_its_files_apart_and_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    env.ok(&["--demo", "contacts", "list"]);
+    let data = env.path().join("data/backroom");
+    let jobs = data.join("demo/shop-jobs");
+    assert!(jobs.is_dir(), "no {}", jobs.display());
+    assert!(
+        !data.join("shop-jobs").exists(),
+        "the real store's job folder"
+    );
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let job = std::fs::read_dir(&jobs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let file = std::fs::read_dir(&job)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert_eq!(
+        (
+            mode(&data),
+            mode(&data.join("demo")),
+            mode(&job),
+            mode(&file)
+        ),
+        (0o700, 0o700, 0o700, 0o600),
+        "{}",
+        file.display()
+    );
+    let out = env.command().args(["doctor", "--json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "permissions_too_open")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(finding["severity"], "ok", "{finding}");
 }

@@ -177,9 +177,9 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
             continue;
         }
         let dir = crate::contacts::files::job_dir(&db_path, id);
-        std::fs::create_dir_all(&dir)?;
+        crate::private_files::create_dir(&dir)?;
         let input_path = dir.join("input.pdf");
-        std::fs::write(&input_path, &pdf)?;
+        crate::private_files::write(&input_path, &pdf)?;
         q::set_job_input(
             conn,
             id,
@@ -189,7 +189,7 @@ pub fn seed(conn: &Connection) -> anyhow::Result<()> {
         )?;
         if let Some(support) = support {
             let path = dir.join("support");
-            std::fs::write(&path, format!("support file for {title}\n"))?;
+            crate::private_files::write(&path, format!("support file for {title}\n").as_bytes())?;
             q::set_job_support(conn, id, &path.display().to_string(), support)?;
         }
     }

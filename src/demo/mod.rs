@@ -19,7 +19,8 @@ pub fn signing(
     let key = demo_db.with_file_name("demo-signing.key");
     if !key.exists() {
         if let Some(dir) = key.parent() {
-            std::fs::create_dir_all(dir)?;
+            // Owner-only, as the store's own folder: the demo's files are a store's files.
+            crate::private_files::create_dir(dir)?;
         }
         crate::sync::sign::keygen(&key)?;
     }

@@ -10,7 +10,7 @@ use crate::printing::outbox;
 
 /// Where the demo's spool printers write their files.
 pub fn spool_dir() -> std::path::PathBuf {
-    crate::paths::data_dir().join("demo-spool")
+    crate::paths::demo_dir().join("spool")
 }
 
 fn ago(minutes: i64) -> String {
@@ -73,7 +73,7 @@ fn attempt(
 pub fn seed(conn: &Connection) -> anyhow::Result<()> {
     let spool = spool_dir();
     for sub in ["front-desk", "workshop-tray-2"] {
-        std::fs::create_dir_all(spool.join(sub))?;
+        crate::private_files::create_dir(&spool.join(sub))?;
     }
     let front = printer(
         conn,
