@@ -311,6 +311,10 @@ async fn the_filter_takes_words_and_fields_and_explains_mistakes() {
         &h,
         "unknown filter field `colour`: this pane filters on id, created, state, printer",
     );
+    // Enter on a mistake keeps the bar and the explanation (it applied `colour`, a word).
+    h.press(&["enter"]).await.unwrap();
+    assert_shows(&h, "/colour:red");
+    assert_shows(&h, "unknown filter field `colour`");
     h.press(&["esc"]).await.unwrap();
     assert_shows(&h, "filter: state:failed printer:fro");
 

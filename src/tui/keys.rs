@@ -185,7 +185,16 @@ impl App {
             return;
         };
         match key.code {
-            KeyCode::Enter => self.mode = Mode::Normal,
+            KeyCode::Enter => {
+                // A mistake keeps the bar open with its explanation: Enter closed it and left
+                // applied the last prefix that parsed (`state` of `state:fai`), a filter nobody
+                // meant, its explanation gone with the next key.
+                let text = input.text().to_string();
+                match Filter::parse(self.active.view(), &text) {
+                    Ok(_) => self.mode = Mode::Normal,
+                    Err(e) => self.status.error(e.to_string()),
+                }
+            }
             KeyCode::Esc => {
                 let before = before.clone();
                 self.mode = Mode::Normal;
