@@ -975,3 +975,19 @@ fn control_characters_in_names_and_companies_are_shown_escaped() {
     let shown = env.ok(&["contacts", "show", "eve@x.org"]);
     assert!(!shown.lines().any(|l| l.starts_with("Mallory")), "{shown}");
 }
+
+/// `--state` takes a state as lists print it (`not registered`) as well as stored
+/// (`not_registered`); `--limit 0` is refused as the bad input it is (it printed a header, no
+/// row, and "50 more").
+#[test]
+fn list_options_take_what_the_lists_print_and_refuse_a_limit_of_nothing() {
+    let env = TestEnv::new();
+    add(&env, "Alice", "alice@x.org");
+    for state in ["not registered", "not_registered"] {
+        let out = env.ok(&["contacts", "list", "--state", state]);
+        assert!(out.contains("alice@x.org"), "{state}: {out}");
+    }
+    let err = env.fails(2, &["contacts", "list", "--limit", "0"]);
+    assert!(err.contains("a whole number of at least 1"), "{err}");
+    env.fails(2, &["jobs", "list", "--limit", "0"]);
+}

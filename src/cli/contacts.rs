@@ -228,7 +228,7 @@ fn contacts_in(ctx: &Context, state: Option<&str>) -> anyhow::Result<Vec<contact
     let filter = match state {
         Some(s) => Some(ContactState::parse(s).ok_or_else(|| {
             Failure::usage(format!(
-                "--state {s:?} is not one of not_registered, inactive, active, deactivated"
+                "--state {s:?} is not one of not_registered (or \"not registered\"), inactive, active, deactivated"
             ))
         })?),
         None => None,
@@ -244,7 +244,7 @@ fn list(ctx: &Context, state: Option<&str>, args: &ListArgs) -> anyhow::Result<(
     let state = match state {
         Some(s) => Some(ContactState::parse(s).ok_or_else(|| {
             Failure::usage(format!(
-                "--state {s:?} is not one of not_registered, inactive, active, deactivated"
+                "--state {s:?} is not one of not_registered (or \"not registered\"), inactive, active, deactivated"
             ))
         })?),
         None => None,

@@ -21,7 +21,7 @@ const SIZING_ROWS: usize = 200;
 #[derive(Debug, Clone, clap::Args)]
 pub struct ListArgs {
     /// At most this many rows (default 50).
-    #[arg(long, conflicts_with = "all")]
+    #[arg(long, conflicts_with = "all", value_parser = at_least_one)]
     pub limit: Option<usize>,
     /// Every row, streamed as it is read.
     #[arg(long)]
@@ -29,6 +29,16 @@ pub struct ListArgs {
     /// The TUI's filter: `state:failed printer:front paper`, `attempts:>2`, `name:=Anna`.
     #[arg(long)]
     pub filter: Option<String>,
+}
+
+/// `--limit`: a whole number of at least 1 (`--limit 0` printed a header and "50 more").
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "{text:?} is not a number of rows (a whole number of at least 1; --all for every row)"
+        )),
+    }
 }
 
 impl ListArgs {

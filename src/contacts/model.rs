@@ -35,8 +35,12 @@ impl ContactState {
     }
 
     /// Parses the stored value.
+    /// The state stored as `text` (`not_registered`), or shown as it (`not registered`): tables
+    /// print the label, and `--state "not registered"` was refused.
     pub fn parse(text: &str) -> Option<ContactState> {
-        ContactState::ALL.into_iter().find(|s| s.as_str() == text)
+        ContactState::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text || s.to_string() == text)
     }
 }
 
