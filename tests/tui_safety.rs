@@ -94,6 +94,8 @@ async fn the_cancel_dialog_names_the_job() {
         &t,
         "Cancel print job 1000000 (Invoice INV-10486 on front-desk)?",
     );
+    // Its buttons say which one cancels the job: `esc` read "Cancel" too.
+    shows(&t, "esc Back");
 }
 
 #[tokio::test]

@@ -458,7 +458,9 @@ pub mod palette {
 }
 
 pub mod popups {
-    pub const CANCEL: &str = "Cancel";
+    /// What `esc` does in a dialog: go back, nothing done. ("Cancel" read as the action in the
+    /// print-job cancel dialog: `y Cancel 1 job(s)  esc Cancel`.)
+    pub const CANCEL: &str = "Back";
     pub const CLOSE: &str = "Close";
     pub const SCROLL: &str = "Scroll";
     pub const NONE: &str = "—";
