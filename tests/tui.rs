@@ -300,3 +300,27 @@ fn the_sync_pane_shows_local_times() {
     t.keys(&["q"]);
     t.wait_output("backroom exited with 0");
 }
+
+/// The personal console audits its changes in the user's own store, as the CLI does: a change
+/// made in it was in no audit log, though the Audit pane says it holds every change.
+#[test]
+fn a_change_in_the_personal_console_is_audited() {
+    let env = TestEnv::new();
+    env.ok(&["printers", "list"]);
+    let db = env.db().display().to_string();
+    let t = console(&env, &format!("--db '{db}'"), &[]);
+    t.wait_for("Printers");
+    t.keys(&["P"]);
+    t.wait_for("Printing is switched off");
+    t.keys(&["q"]);
+    t.wait_output("backroom exited with 0");
+    let entries = env.json(&["audit", "list"]);
+    let toggled = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "printers.toggle-printing")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(toggled["outcome"], "ok", "{entries}");
+}

@@ -47,11 +47,45 @@ use event::Event;
 pub const TICK: Duration = Duration::from_millis(250);
 
 /// Runs the TUI until the operator quits. The terminal is restored on every way out.
-pub async fn run(ctx: Context) -> anyhow::Result<()> {
+pub async fn run(mut ctx: Context) -> anyhow::Result<()> {
+    let writer = ctx.audit.is_none().then(|| audit_here(&mut ctx));
     let mut terminal = terminal::enter()?;
     let result = run_loop(&mut terminal, ctx).await;
     terminal::restore();
+    if let Some(writer) = writer {
+        // The session's entries are written before the process ends (the last senders go with
+        // the worker, which stops within a few seconds).
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !writer.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
     result
+}
+
+/// Personal mode audits the console's changes and refusals in the user's own store, as it audits
+/// the CLI's (the daemon gives the sessions it hosts a sink of its own). Until 2026-11-30 a
+/// change made in the personal console was in no audit log. Returns the writing thread.
+fn audit_here(ctx: &mut Context) -> std::thread::JoinHandle<()> {
+    let who = crate::service::Identity::personal(&ctx.db_path, &ctx.config, ctx.read_only);
+    let (tx, mut entries) = mpsc::unbounded_channel::<crate::store::audit::Entry>();
+    ctx.audit = Some(crate::service::audit::Sink::new(who, tx));
+    let db = ctx.db_path.clone();
+    std::thread::spawn(move || {
+        let mut conn = None;
+        while let Some(entry) = entries.blocking_recv() {
+            if conn.is_none() {
+                conn = crate::store::open(&db)
+                    .map_err(|e| tracing::warn!(error = %e, "opening the store for the audit log"))
+                    .ok();
+            }
+            if let Some(conn) = &conn
+                && let Err(e) = crate::store::audit::append(conn, &entry)
+            {
+                tracing::error!(error = %e, action = %entry.action, "writing the audit log");
+            }
+        }
+    })
 }
 
 async fn run_loop(terminal: &mut terminal::Tui, ctx: Context) -> anyhow::Result<()> {
