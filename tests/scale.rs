@@ -911,6 +911,18 @@ fn sync_runs_filter_and_stop_at_their_limit() {
         "{}",
         stderr_of(&out)
     );
+    // A table with its header, as every list (the lines had none).
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|h| h.starts_with("ID") && h.contains("PROCESS") && h.contains("OUTCOME")),
+        "{text}"
+    );
+    assert!(
+        text.contains("error: the FTP server refused the login"),
+        "{text}"
+    );
     let latest = env.json(&["sync", "runs", "PARIS", "--limit", "2"]);
     let ids: Vec<i64> = latest
         .as_array()

@@ -319,28 +319,34 @@ fn runs(
         Ok(crate::store::sync::runs_count(&conn, folder, &filter)?)
     })?;
     emit(ctx, &runs, || {
-        let mut out = String::new();
+        if runs.is_empty() {
+            return "no sync run yet".into();
+        }
+        // A table with its header, as every list (the lines were padded by hand, headerless).
+        let mut rows = vec![
+            [
+                "ID", "FOLDER", "PROCESS", "STARTED", "FINISHED", "ROWS", "BATCHES", "BYTES",
+                "OUTCOME",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
         for r in &runs {
-            out.push_str(&format!(
-                "{:<6} {:<8} {:<8} {} → {}  {} rows, {} batches, {} bytes  {}{}\n",
-                r.id,
-                r.folder.as_deref().unwrap_or("-"),
-                r.process,
+            rows.push(vec![
+                r.id.to_string(),
+                r.folder.clone().unwrap_or_else(|| "-".into()),
+                r.process.clone(),
                 local_time(&r.started_at),
                 r.finished_at.as_deref().map_or("…".into(), local_time),
-                r.rows,
-                r.batches,
-                r.bytes,
-                r.outcome.as_deref().unwrap_or("running"),
-                r.message
-                    .as_deref()
-                    .map(|m| format!(": {m}"))
-                    .unwrap_or_default()
-            ));
+                r.rows.to_string(),
+                r.batches.to_string(),
+                r.bytes.to_string(),
+                match (&r.outcome, &r.message) {
+                    (o, Some(m)) => format!("{}: {m}", o.as_deref().unwrap_or("running")),
+                    (o, None) => o.clone().unwrap_or_else(|| "running".into()),
+                },
+            ]);
         }
-        if out.is_empty() {
-            out = "no sync run yet".into();
-        }
-        out
+        crate::cli::output::table(&rows)
     })
 }
