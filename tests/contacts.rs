@@ -963,7 +963,11 @@ fn control_characters_in_names_and_companies_are_shown_escaped() {
         "--company",
         "ACME\nMallory Evil  mallory@bank.com  active",
     ]);
-    env.ok(&["contacts", "add", "Esc\u{1b}[2Jname", "esc@x.org"]);
+    let added = env.ok(&["contacts", "add", "Esc\u{1b}[2Jname", "esc@x.org"]);
+    assert!(
+        !added.contains('\u{1b}') && added.contains("added Esc\\u{1b}[2Jname"),
+        "{added:?}"
+    );
     let out = env.ok(&["contacts", "list"]);
     assert!(!out.contains('\u{1b}'), "{out:?}");
     let lines: Vec<&str> = out.lines().collect();
@@ -974,6 +978,21 @@ fn control_characters_in_names_and_companies_are_shown_escaped() {
     assert!(!shown.contains('\u{1b}'), "{shown:?}");
     let shown = env.ok(&["contacts", "show", "eve@x.org"]);
     assert!(!shown.lines().any(|l| l.starts_with("Mallory")), "{shown}");
+    // Every message that names the contact: its addition (above), the delete plan, the
+    // invitation's preview.
+    for args in [
+        &["contacts", "delete", "esc@x.org"][..],
+        &["contacts", "invite", "esc@x.org"],
+    ] {
+        let out = env.run(args);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains('\u{1b}'), "{args:?}: {all:?}");
+        assert!(all.contains("Esc\\u{1b}[2Jname"), "{args:?}: {all}");
+    }
 }
 
 /// `--state` takes a state as lists print it (`not registered`) as well as stored

@@ -2170,3 +2170,48 @@ fn on_postgresql_the_full_batch_after_a_lost_record_covers_what_tills_applied() 
         vec!["A1|1.4", "A2|3.5"]
     );
 }
+
+/// A download that fails leaves nothing behind in the till's inbox: since batches and packages
+/// are streamed into their file, a missing package left an empty `.download` file there (and a
+/// cut transfer a partial one) that no later run removed.
+#[test]
+fn a_failed_download_leaves_no_file_behind() {
+    let ftp = FtpServer::start();
+    publish(&ftp, &[("10.7.0", package("VERSION", "10.7.0"), None)]);
+    std::fs::remove_file(ftp.path("out/updates/pos-10.7.0.zip")).unwrap();
+    let till = till_env("1", "token-of-till-1");
+    add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
+    till.ok(&[
+        "sync",
+        "processes",
+        "set",
+        "LYON",
+        "import_updatecaisse",
+        "--confirm",
+        "never",
+    ]);
+    let out = till.run(&["sync", "run", "update", "LYON"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("pos-10.7.0.zip"), "{err}");
+    let inbox = till.path().join("data/backroom/sync-in");
+    let left: Vec<String> = walk(&inbox)
+        .into_iter()
+        .filter(|p| p.ends_with(".download"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// Every file under `dir`, as paths.
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+    out
+}

@@ -299,6 +299,12 @@ fn list(ctx: &Context, state: Option<&str>, args: &ListArgs) -> anyhow::Result<(
     Ok(())
 }
 
+/// `Name <e-mail>` for a message, the name's control characters escaped (an escape sequence in a
+/// name reached the terminal through every message that named the contact).
+fn named(c: &contacts::Contact) -> String {
+    format!("{} <{}>", super::output::visible(&c.name), c.email)
+}
+
 fn show(ctx: &Context, email: &str) -> anyhow::Result<()> {
     let conn = ctx.open_store()?;
     let contact = contacts::transitions::find(&conn, email).map_err(fail)?;
@@ -380,15 +386,13 @@ async fn add(
     if !with_invite {
         return emit(ctx, &contact, || {
             format!(
-                "added {} <{}> (not registered); send the invitation with `backroom contacts invite {}`",
-                contact.name, contact.email, contact.email
+                "added {} (not registered); send the invitation with `backroom contacts invite {}`",
+                named(&contact),
+                contact.email
             )
         });
     }
-    eprintln!(
-        "added {} <{}> (not registered)",
-        contact.name, contact.email
-    );
+    eprintln!("added {} (not registered)", named(&contact));
     send_invitation(ctx, &contact.email, yes, dry_run).await
 }
 
@@ -404,7 +408,9 @@ async fn send_invitation(
         let mail =
             invite::preview(&conn, &ctx.config, mailer.from_address(), email).map_err(fail)?;
         let value = serde_json::json!({ "sent": false, "message": mail });
-        emit(ctx, &value, || mail.preview())?;
+        emit(ctx, &value, || {
+            super::output::visible_lines(&mail.preview())
+        })?;
         if dry_run {
             eprintln!("dry run: nothing sent");
             return Ok(());
@@ -431,7 +437,7 @@ async fn send_invitation(
     emit(ctx, &value, || {
         format!(
             "{}\n\nactivation request for {} ({}): {delivery}",
-            redact_token(&masked),
+            super::output::visible_lines(&redact_token(&masked)),
             invitation.contact.email,
             invitation.purpose.as_str()
         )
@@ -458,10 +464,7 @@ fn transition(
     let mut conn = ctx.open_store()?;
     let contact = change(&mut conn, email).map_err(fail)?;
     emit(ctx, &contact, || {
-        format!(
-            "{action}: {} <{}> is now {}",
-            contact.name, contact.email, contact.state
-        )
+        format!("{action}: {} is now {}", named(&contact), contact.state)
     })
 }
 
@@ -567,7 +570,7 @@ fn delete(ctx: &Context, emails: &[String], yes: bool) -> anyhow::Result<()> {
         let mut lines = vec!["would delete (irreversible):".to_string()];
         for c in &plan {
             let jobs = q::jobs_of(&conn, c.id)?.len();
-            lines.push(format!("  {} <{}> and {jobs} job(s)", c.name, c.email));
+            lines.push(format!("  {} and {jobs} job(s)", named(c)));
         }
         let refusal = "nothing deleted: add --yes to confirm";
         // With --json stderr holds one JSON error: the plan goes into its message.

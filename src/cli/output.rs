@@ -145,6 +145,19 @@ pub fn visible(text: &str) -> String {
         .collect()
 }
 
+/// A text of several lines with each line's control characters escaped (a message quoting a
+/// contact's name: a mail's preview).
+/// Line ends (`\n`, `\r\n`) and tabs stay as they are.
+pub fn visible_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|line| {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            line.split('\t').map(visible).collect::<Vec<_>>().join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

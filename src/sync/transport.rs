@@ -171,21 +171,26 @@ impl Remote {
                     )))?
             }
             Remote::Ftp { ftp, address } => {
-                // Streamed into the file, as `put` sends it.
+                // Streamed into the file, as `put` sends it; a failed download leaves no empty
+                // or partial file behind.
                 let mut file = tokio::fs::File::create(&tmp)
                     .await
                     .map_err(SyncError::io(format!("writing {}", tmp.display())))?;
-                let bytes = ftp
-                    .get_into(name, &mut file)
-                    .await
-                    .map_err(|e| SyncError::Ftp {
+                let got = match ftp.get_into(name, &mut file).await {
+                    Ok(bytes) => file
+                        .sync_all()
+                        .await
+                        .map(|()| bytes)
+                        .map_err(SyncError::io(format!("writing {}", tmp.display()))),
+                    Err(e) => Err(SyncError::Ftp {
                         address: address.clone(),
                         message: e.to_string(),
-                    })?;
-                file.sync_all()
-                    .await
-                    .map_err(SyncError::io(format!("writing {}", tmp.display())))?;
-                bytes
+                    }),
+                };
+                if got.is_err() {
+                    let _ = tokio::fs::remove_file(&tmp).await;
+                }
+                got?
             }
         };
         tokio::fs::rename(&tmp, local)

@@ -74,7 +74,9 @@ fn audit_here(ctx: &mut Context) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut conn = None;
         while let Some(entry) = entries.blocking_recv() {
-            if conn.is_none() {
+            // Into a store that exists only (as the CLI's personal audit): a read-only console's
+            // refusal does not create one.
+            if conn.is_none() && db.is_file() {
                 conn = crate::store::open(&db)
                     .map_err(|e| tracing::warn!(error = %e, "opening the store for the audit log"))
                     .ok();
@@ -91,8 +93,14 @@ fn audit_here(ctx: &mut Context) -> std::thread::JoinHandle<()> {
 async fn run_loop(terminal: &mut terminal::Tui, ctx: Context) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     let (notify_tx, mut notify_rx) = mpsc::unbounded_channel();
-    // Started read-only, this console changes nothing, so it runs no worker either.
-    let worker = (!ctx.read_only).then(|| crate::worker::spawn(ctx.clone(), notify_tx));
+    // Started read-only, this console changes nothing, so it runs no worker either. The worker
+    // audits nothing: without the session's sink, a worker stuck at quit (an FTP server that
+    // never answers) does not keep the audit writer waiting.
+    let worker = (!ctx.read_only).then(|| {
+        let mut for_worker = ctx.clone();
+        for_worker.audit = None;
+        crate::worker::spawn(for_worker, notify_tx)
+    });
     let mut app = App::new(
         ctx,
         tx,
