@@ -129,20 +129,31 @@ pub fn table(rows: &[Vec<String>]) -> String {
     out
 }
 
-/// `text` with its control characters escaped.
+/// `text` with its control characters escaped, and the marks that reorder what follows them on
+/// the screen (bidirectional overrides and isolates: `\u{202e}` showed `moc.knab@` as
+/// `@bank.com`).
 pub fn visible(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(hidden) {
         return text.to_string();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if hidden(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// A character a terminal acts on rather than shows.
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+        )
 }
 
 /// A text of several lines with each line's control characters escaped (a message quoting a
@@ -166,5 +177,22 @@ mod tests {
         let text = super::table(&[vec!["A".into(), "B".into()], vec![long.clone(), "b".into()]]);
         assert_eq!(text.lines().next().unwrap().len(), 70_000 + 2 + 1);
         assert!(text.contains(&format!("{long}  b")));
+    }
+
+    /// What a terminal would act on is shown escaped: a newline, an escape sequence, and the
+    /// bidirectional marks that show a name's end in front of its start; letters stay.
+    #[test]
+    fn control_and_reordering_characters_are_shown_escaped() {
+        assert_eq!(super::visible("Élodie Ødegård"), "Élodie Ødegård");
+        assert_eq!(super::visible("a\nb\u{1b}[2J"), "a\\nb\\u{1b}[2J");
+        assert_eq!(
+            super::visible("eve\u{202e}moc.knab@"),
+            "eve\\u{202e}moc.knab@"
+        );
+        assert_eq!(super::visible("x\u{2067}y"), "x\\u{2067}y");
+        assert_eq!(
+            super::visible_lines("To: Eve\u{1b}\r\n\tbody"),
+            "To: Eve\\u{1b}\n\tbody"
+        );
     }
 }
