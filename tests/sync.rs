@@ -836,15 +836,7 @@ fn update_packages_in_each_confirmation_mode() {
             ("10.5.2", p2.clone(), None),
         ],
     );
-    till.ok(&[
-        "sync",
-        "processes",
-        "set",
-        "LYON",
-        "import_updatecaisse",
-        "--confirm",
-        "never",
-    ]);
+    confirm_updates(&till, "LYON", "never");
     let out = till.json(&["sync", "run", "update", "LYON"]);
     assert_eq!(
         out["installed"],
@@ -868,15 +860,7 @@ fn update_packages_in_each_confirmation_mode() {
     // Always: headless is refused with what to do; asked for each package; a "no" stops there.
     let till = till_env("1", "token-of-till-1");
     add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
-    till.ok(&[
-        "sync",
-        "processes",
-        "set",
-        "LYON",
-        "import_updatecaisse",
-        "--confirm",
-        "always",
-    ]);
+    confirm_updates(&till, "LYON", "always");
     let err = till.fails(4, &["sync", "run", "update", "LYON"]);
     assert!(
         err.contains("headless runs need the piloted mode") && err.contains("--confirm never"),
@@ -894,15 +878,7 @@ fn update_packages_in_each_confirmation_mode() {
     // Once: one question for the first package, then the rest without asking.
     let till = till_env("1", "token-of-till-1");
     add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
-    till.ok(&[
-        "sync",
-        "processes",
-        "set",
-        "LYON",
-        "import_updatecaisse",
-        "--confirm",
-        "once",
-    ]);
+    confirm_updates(&till, "LYON", "once");
     let (installed, asked) = run_update(&till, ConfirmMode::Once, &[true]);
     assert_eq!(installed.len(), 3);
     assert_eq!(asked, 1);
@@ -915,15 +891,7 @@ fn update_packages_in_each_confirmation_mode() {
         &ftp,
         &[("10.5.1", p1, None), ("10.5.2", p2, Some(bad.as_str()))],
     );
-    till.ok(&[
-        "sync",
-        "processes",
-        "set",
-        "LYON",
-        "import_updatecaisse",
-        "--confirm",
-        "never",
-    ]);
+    confirm_updates(&till, "LYON", "never");
     let err = till.fails(4, &["sync", "run", "update", "LYON"]);
     assert!(
         err.contains("10.5.2") && err.contains("checksum") && err.contains("nothing was installed"),
@@ -937,15 +905,7 @@ fn update_packages_in_each_confirmation_mode() {
     // Listed twice as the same package: installed once.
     let till = till_env("1", "token-of-till-1");
     add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
-    till.ok(&[
-        "sync",
-        "processes",
-        "set",
-        "LYON",
-        "import_updatecaisse",
-        "--confirm",
-        "never",
-    ]);
+    confirm_updates(&till, "LYON", "never");
     let p3 = package("VERSION", "10.5.3");
     publish(
         &ftp,
@@ -1184,15 +1144,7 @@ fn in_a_terminal_always_mode_asks_before_each_package() {
     );
     let till = till_env("1", "token-of-till-1");
     add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
-    till.ok(&[
-        "sync",
-        "processes",
-        "set",
-        "LYON",
-        "import_updatecaisse",
-        "--confirm",
-        "always",
-    ]);
+    confirm_updates(&till, "LYON", "always");
     let bin = support::tmux::backroom_binary();
     let term = support::tmux::Tmux::start(
         &till,
@@ -1431,15 +1383,7 @@ fn in_the_tui_the_update_question_is_a_dialog_answered_through_the_worker() {
     );
     let till = till_env("1", "token-of-till-1");
     add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
-    till.ok(&[
-        "sync",
-        "processes",
-        "set",
-        "LYON",
-        "import_updatecaisse",
-        "--confirm",
-        "always",
-    ]);
+    confirm_updates(&till, "LYON", "always");
     let bin = support::tmux::backroom_binary();
     let tui = support::tmux::Tmux::start(&till, &format!("'{}'", bin.display()), &[]);
     tui.wait_for("running here");
@@ -2181,15 +2125,7 @@ fn a_failed_download_leaves_no_file_behind() {
     std::fs::remove_file(ftp.path("out/updates/pos-10.7.0.zip")).unwrap();
     let till = till_env("1", "token-of-till-1");
     add_folder(&till, "LYON", &strs(&ftp_flags(&ftp, "out")));
-    till.ok(&[
-        "sync",
-        "processes",
-        "set",
-        "LYON",
-        "import_updatecaisse",
-        "--confirm",
-        "never",
-    ]);
+    confirm_updates(&till, "LYON", "never");
     let out = till.run(&["sync", "run", "update", "LYON"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
@@ -2214,4 +2150,17 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
         }
     }
     out
+}
+
+/// Sets how `import_updatecaisse` of `folder` asks before installing (`never`, `always`, …).
+fn confirm_updates(env: &TestEnv, folder: &str, mode: &str) {
+    env.ok(&[
+        "sync",
+        "processes",
+        "set",
+        folder,
+        "import_updatecaisse",
+        "--confirm",
+        mode,
+    ]);
 }
