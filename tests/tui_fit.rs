@@ -304,3 +304,32 @@ async fn the_help_wraps_in_aligned_columns_when_narrow() {
         "the last words wrapped:\n{seen}"
     );
 }
+
+/// At 80 columns a long description in the help goes on under its own text, not under the keys:
+/// keys and names take 44 cells there, and the continuation started at column 2.
+#[tokio::test]
+async fn at_80_columns_the_help_wraps_under_the_text() {
+    let (_dir, ctx) = seeded();
+    let mut t = Harness::new(ctx, 80, 40).await.expect("harness");
+    t.press(&["3", "?"]).await.expect("help");
+    let mut seen = t.screen();
+    for _ in 0..8 {
+        t.press(&["pgdown"]).await.expect("scroll");
+        seen.push('\n');
+        seen.push_str(&t.screen());
+    }
+    let lines: Vec<&str> = seen.lines().collect();
+    let (i, row) = lines
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.contains("delete_identities"))
+        .expect("delete_identities in the help");
+    let text_at = row.find("delete_identities").unwrap() + "delete_identities".len();
+    let next = lines[i + 1];
+    let inner = next.trim_start_matches(['│', ' ']);
+    let starts = next.len() - inner.len();
+    assert!(
+        starts >= text_at,
+        "the continuation starts at byte {starts}, the text at {text_at}:\n{row}\n{next}"
+    );
+}

@@ -110,7 +110,9 @@ pub fn wrap(line: &Line<'static>, width: usize) -> Vec<Line<'static>> {
         [heads @ .., _] if !heads.is_empty() => heads.iter().map(Span::width).sum(),
         _ => chars.iter().take_while(|(c, _)| *c == ' ').count(),
     };
-    let indent = if indent > width / 2 { 2 } else { indent };
+    // Under the text while it keeps a third of the width (at 80 columns the help's keys and
+    // names take 44 cells: its descriptions went on under the keys).
+    let indent = if indent > width * 2 / 3 { 2 } else { indent };
     let mut out = Vec::new();
     let mut pos = 0;
     while pos < chars.len() {
