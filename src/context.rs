@@ -25,9 +25,9 @@ pub struct Context {
     /// A session the daemon hosts writes the client's downloads here; the daemon sends them
     /// over the socket into the client's own downloads folder. `None`: the user's own folder.
     pub outbox: Option<PathBuf>,
-    /// Which generic-link limit the Contacts pane's `+` and `-` change (its `Tab` cycles it):
-    /// each TUI session its own ([`crate::tui::app::App::new`] gives a fresh one). It was one
-    /// for the whole process, so in the daemon one operator's `Tab` moved another's `+`.
+    /// Which generic-link limit the Contacts pane's `+` and `-` change (`L` cycles it): each TUI
+    /// session its own ([`crate::tui::app::App::new`] gives a fresh one). It was one for the
+    /// whole process, so in the daemon one operator's `L` moved another's `+`.
     pub link_focus: std::sync::Arc<std::sync::atomic::AtomicU8>,
 }
 

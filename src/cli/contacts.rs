@@ -224,15 +224,21 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
 }
 
 /// The contacts, only those in `state` when given.
+/// `--state`, as stored or as lists print it; anything else is a usage error.
+fn state_arg(state: Option<&str>) -> Result<Option<ContactState>, Failure> {
+    state
+        .map(|s| {
+            ContactState::parse(s).ok_or_else(|| {
+                Failure::usage(format!(
+                    "--state {s:?} is not one of not_registered (or \"not registered\"), inactive, active, deactivated"
+                ))
+            })
+        })
+        .transpose()
+}
+
 fn contacts_in(ctx: &Context, state: Option<&str>) -> anyhow::Result<Vec<contacts::Contact>> {
-    let filter = match state {
-        Some(s) => Some(ContactState::parse(s).ok_or_else(|| {
-            Failure::usage(format!(
-                "--state {s:?} is not one of not_registered (or \"not registered\"), inactive, active, deactivated"
-            ))
-        })?),
-        None => None,
-    };
+    let filter = state_arg(state)?;
     let conn = ctx.open_store()?;
     Ok(q::list(&conn)?
         .into_iter()
@@ -241,14 +247,7 @@ fn contacts_in(ctx: &Context, state: Option<&str>) -> anyhow::Result<Vec<contact
 }
 
 fn list(ctx: &Context, state: Option<&str>, args: &ListArgs) -> anyhow::Result<()> {
-    let state = match state {
-        Some(s) => Some(ContactState::parse(s).ok_or_else(|| {
-            Failure::usage(format!(
-                "--state {s:?} is not one of not_registered (or \"not registered\"), inactive, active, deactivated"
-            ))
-        })?),
-        None => None,
-    };
+    let state = state_arg(state)?;
     let query = args.filter(&crate::store::views::CONTACTS)?;
     let conn = ctx.open_store()?;
     let limit = args.limit();

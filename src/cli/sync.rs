@@ -341,9 +341,11 @@ fn runs(
                 r.rows.to_string(),
                 r.batches.to_string(),
                 r.bytes.to_string(),
-                match (&r.outcome, &r.message) {
-                    (o, Some(m)) => format!("{}: {m}", o.as_deref().unwrap_or("running")),
-                    (o, None) => o.clone().unwrap_or_else(|| "running".into()),
+                {
+                    let outcome = r.outcome.as_deref().unwrap_or("running");
+                    r.message
+                        .as_deref()
+                        .map_or(outcome.to_string(), |m| format!("{outcome}: {m}"))
                 },
             ]);
         }

@@ -414,11 +414,7 @@ impl FtpSession {
     fn moved_err(&self, step: &str, e: Moved) -> FtpError {
         match e {
             Moved::Ftp(e) => self.reply_err(step, e),
-            Moved::Stalled(what) => FtpError::Timeout {
-                addr: self.addr.clone(),
-                step: what,
-                secs: self.timeout.as_secs().max(1),
-            },
+            Moved::Stalled(what) => self.timeout_err(what),
             Moved::Local(e) => FtpError::Connection {
                 step: step.to_string(),
                 reason: format!("the local file: {e}"),
