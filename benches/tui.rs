@@ -48,6 +48,38 @@ fn scale(name: &str, default: usize) -> usize {
         .and_then(|v| v.replace('_', "").parse().ok())
         .unwrap_or(default)
 }
+/// Merge steps of the search index taken by `step` (true while it merged something) 20 ms apart
+/// until nothing is left, while another writer ([`Probe`]) on `db` records its longest wait.
+fn merge_steps(
+    db: &Path,
+    mut step: impl FnMut() -> rusqlite::Result<bool>,
+) -> anyhow::Result<String> {
+    let writer = Probe::start(db);
+    let (mut steps, mut longest) = (0, Duration::ZERO);
+    let t = Instant::now();
+    loop {
+        let one = Instant::now();
+        let merged = step()?;
+        longest = longest.max(one.elapsed());
+        steps += 1;
+        if !merged || steps >= 100_000 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let took = t.elapsed();
+    let (wait, whole, commits) = writer.stop()?;
+    Ok(format!(
+        "{steps} steps, {:.1} s, longest step {:.1} ms (with any checkpoint its commit ran, after \
+         the lock is released); another writer's longest wait for the lock meanwhile {:.1} ms, \
+         longest transaction {:.1} ms, over {commits} commits",
+        took.as_secs_f64(),
+        longest.as_secs_f64() * 1e3,
+        wait.as_secs_f64() * 1e3,
+        whole.as_secs_f64() * 1e3
+    ))
+}
+
 /// Queues 500 print jobs, one commit each as the worker queues them (the trigram index's
 /// trigger writes each); returns the longest.
 fn queue_jobs(conn: &rusqlite::Connection, tag: &str) -> anyhow::Result<Duration> {
@@ -619,31 +651,27 @@ fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
     // after each batch), here 20 ms apart until nothing is left, with the other writer at work
     // again. (Back to back, the merging connection takes the lock again before a waiting writer
     // looks, and that writer waits through two steps.)
-    let writer = Probe::start(&copy);
-    let (mut steps, mut longest) = (0, Duration::ZERO);
-    let t = Instant::now();
-    loop {
-        let step = Instant::now();
-        let merged = backroom::store::jobs::tidy_search(&conn)?;
-        longest = longest.max(step.elapsed());
-        steps += 1;
-        if !merged || steps >= 10_000 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let took = t.elapsed();
-    let (wait, whole, commits) = writer.stop()?;
+    let merged = merge_steps(&copy, || backroom::store::jobs::tidy_search(&conn))?;
     println!(
-        "purge: then the search index merged in {steps} steps of at most {} pages 20 ms apart, {:.1} s, \
-         longest step {:.1} ms (with any checkpoint its commit ran, after the lock is released); \
-         another writer's longest wait for the lock meanwhile {:.1} ms, longest transaction {:.1} \
-         ms, over {commits} commits",
+        "purge: then the search index merged, steps of at most {} pages 20 ms apart: {merged}",
         backroom::store::jobs::SEARCH_MERGE_PAGES,
-        took.as_secs_f64(),
-        longest.as_secs_f64() * 1e3,
-        wait.as_secs_f64() * 1e3,
-        whole.as_secs_f64() * 1e3
+    );
+    // The worst a merge step meets: every segment of the index merged into one (`merge` with a
+    // negative page count: across levels, as a store's biggest segments meet once it has
+    // rewritten its whole index's worth of jobs), so that each trigram's whole list is written
+    // by one step; 16 pages a step.
+    let merged = merge_steps(&copy, || {
+        let before = conn.total_changes();
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             INSERT INTO print_jobs_search (print_jobs_search, rank) VALUES ('merge', -16);
+             COMMIT;",
+        )?;
+        Ok(conn.total_changes() - before > 1)
+    })?;
+    println!(
+        "purge: then every segment of the search index merged into one, steps of at least 16 \
+         pages 20 ms apart: {merged}"
     );
     // Bulk actions on the million jobs: every failed job rescheduled, then every pending one
     // cancelled (the TUI's "all filtered" and `jobs reschedule|cancel --state`).

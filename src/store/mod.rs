@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/sync_runs_retention.sql"),
     include_str!("schema/till_tickets_sent.sql"),
     include_str!("schema/events_idempotency.sql"),
+    include_str!("schema/search_rowids.sql"),
 ];
 
 /// The schema version a fully migrated database has.

@@ -111,6 +111,16 @@ impl Gate {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+        // The web service listens a moment after the socket: a test that went straight to it
+        // was refused now and then.
+        while std::net::TcpStream::connect(("127.0.0.1", gate.web)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the daemon's web service never listened on {}",
+                gate.web
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
         gate
     }
 

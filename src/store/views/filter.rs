@@ -101,12 +101,13 @@ impl Filter {
         }
     }
 
-    /// The full-text query when the filter is one term the view's full-text index answers alone
-    /// (a free word, or `field:value` on a field the index has a column for).
-    pub fn single_search(&self, view: &View) -> Option<String> {
+    /// The word, and the field whose text it is looked for in (`None`: every one the view's
+    /// full-text index holds), when the filter is one term the index answers alone (a free word,
+    /// or `field:value` on a field whose text the index holds).
+    pub fn single_search(&self, view: &View) -> Option<(Option<&'static str>, &str)> {
         let index = search::of(view)?;
         match self.terms.as_slice() {
-            [Term::Word(w)] if search::indexable(w) => Some(index.condition(None, w).1),
+            [Term::Word(w)] if search::indexable(w) => Some((None, w)),
             [
                 Term::Field {
                     column,
@@ -115,8 +116,8 @@ impl Filter {
                     negate: false,
                 },
             ] if search::indexable(value) => {
-                let c = index.column(view.columns[*column].name)?;
-                Some(index.condition(Some(c), value).1)
+                let field = index.field(view.columns[*column].name)?;
+                Some((Some(field), value))
             }
             _ => None,
         }
@@ -141,14 +142,11 @@ impl Filter {
         let index = search::of(view);
         for t in &self.terms {
             match t {
-                Term::Word(w) => match index
-                    .filter(|_| search::indexable(w))
-                    .map(|s| (s, s.condition(None, w)))
-                    .filter(|(s, (_, query, _))| !s.common(conn, query))
+                Term::Word(w) => match index.filter(|s| search::indexable(w) && !s.common(conn, w))
                 {
-                    Some((_, (cond, query, whole))) => {
-                        values.push(Value::Text(query));
-                        values.extend(whole.into_iter().map(Value::Text));
+                    Some(s) => {
+                        let (cond, bound) = s.condition(None, w);
+                        values.extend(bound);
                         parts.push(format!("({cond})"));
                     }
                     None => {
@@ -170,11 +168,12 @@ impl Filter {
                     let col = &view.columns[*column];
                     let expr = col.value;
                     let indexed = index
-                        .and_then(|s| s.column(col.name).map(|c| (s, s.condition(Some(c), value))))
+                        .and_then(|s| s.field(col.name).map(|f| (s, f)))
                         .filter(|_| *op == Op::Contains && search::indexable(value))
-                        .filter(|(s, (_, query, _))| !s.common(conn, query));
-                    let cond = if let Some((_, (cond, query, _))) = indexed {
-                        values.push(Value::Text(query));
+                        .filter(|(s, _)| !s.common(conn, value));
+                    let cond = if let Some((s, f)) = indexed {
+                        let (cond, bound) = s.condition(Some(f), value);
+                        values.extend(bound);
                         cond
                     } else {
                         let kind = fields::kind(view, col);
@@ -267,7 +266,7 @@ fn escape_like(w: &str) -> String {
 /// fold ASCII letters only, so a text with others (`élodie`) is compared in lower case on both
 /// sides, through `unicode_lower` (as the trigram index folds them). ASCII text keeps the plain
 /// expression (and its index, for `=`).
-fn case_folded(expr: &str, text: &str) -> (String, String) {
+pub(super) fn case_folded(expr: &str, text: &str) -> (String, String) {
     if text.is_ascii() {
         (expr.to_string(), text.to_string())
     } else {
@@ -278,7 +277,7 @@ fn case_folded(expr: &str, text: &str) -> (String, String) {
     }
 }
 
-fn like_pattern(w: &str) -> String {
+pub(super) fn like_pattern(w: &str) -> String {
     format!("%{}%", escape_like(w))
 }
 
@@ -430,7 +429,14 @@ mod tests {
         assert!(sql.contains("print_jobs_search MATCH ?"), "{sql}");
         assert_eq!(values[0], Value::Text("failed".into()));
         assert_eq!(values[1], Value::Text("%fr%".into()));
-        assert_eq!(values[2], Value::Text("\"paper\"".into()));
+        // The word's trigrams through the index, then the word itself in any of its columns,
+        // then the job's uuid and the printer's reference, matched whole.
+        assert_eq!(
+            values[2],
+            Value::Text("\"pap\" AND \"ape\" AND \"per\"".into())
+        );
+        assert_eq!(values[3..6], vec![Value::Text("%paper%".into()); 3]);
+        assert_eq!(values[6..], vec![Value::Text("paper".into()); 2]);
     }
 
     #[test]

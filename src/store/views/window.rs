@@ -224,10 +224,12 @@ pub fn count(conn: &Connection, view: &View, query: &Query) -> rusqlite::Result<
             return Ok(Count::exact(n));
         }
     }
-    // One term the index finds past the cap: "more than" without reading a row.
-    if let (Some(s), Some(text)) = (super::search::of(view), query.filter.single_search(view)) {
+    // One term the index finds past the cap: "more than" from the index alone.
+    if let (Some(s), Some((field, word))) =
+        (super::search::of(view), query.filter.single_search(view))
+    {
         let cap = counts::COUNT_CAP as i64;
-        if s.found(conn, &text, cap + 1)? > cap {
+        if s.found(conn, field, word, cap + 1)? > cap {
             return Ok(Count {
                 n: counts::COUNT_CAP,
                 exact: false,
