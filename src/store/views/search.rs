@@ -1,5 +1,6 @@
-//! Free words through an FTS5 trigram index where a view has one (print jobs: schema/scale.sql),
-//! so a word finds its substrings without reading every row.
+//! Free words through an FTS5 trigram index where a view has one (print jobs: schema/scale.sql,
+//! `detail = none` since schema/search_rowids.sql), so a word finds its substrings without
+//! reading every row.
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
@@ -7,7 +8,7 @@ use rusqlite::types::Value;
 use super::View;
 use super::filter::{case_folded, like_pattern};
 
-/// A word found in at least this many rows is "common": see [`Search::plan`].
+/// A word found in at least this many rows is "common": see [`Search::common`].
 const COMMON: i64 = 2_000;
 
 /// A view's full-text table: its name, the SQL of the row id it indexes, and the filter fields
