@@ -179,3 +179,22 @@ async fn one_time_format_local_in_tables_with_the_zone_in_details() {
     shows(&t, &local.format("%Y-%m-%d %H:%M:%S %:z").to_string());
     assert!(!t.screen().contains(".000Z"), "{}", t.screen());
 }
+
+#[tokio::test]
+async fn marks_that_reorder_a_row_show_escaped_in_the_tables() {
+    let (_dir, ctx) = seeded();
+    let c = backroom::store::open(&ctx.db_path).expect("open");
+    // A name whose end a terminal with bidirectional text would show first: `@bank.com` read
+    // backwards, as the CLI lists already escape it.
+    c.execute(
+        "INSERT INTO contacts (name, email, company, state, invited, created_at)
+         VALUES ('Eve \u{202e}moc.knab@', 'eve@eve.example', NULL, 'active', 1,
+                 '2026-10-01T08:00:00.000Z')",
+        [],
+    )
+    .expect("seed");
+    let mut t = Harness::new(ctx, 160, 40).await.expect("harness");
+    t.press(&["3"]).await.expect("contacts");
+    shows(&t, "Eve \\u{202e}moc.knab@");
+    assert!(!t.screen().contains('\u{202e}'), "{}", t.screen());
+}

@@ -116,6 +116,13 @@ impl Layout {
     }
 }
 
+/// A cell's text as the table shows it: control characters and the marks that reorder text
+/// escaped, as the CLI lists escape them (a bidirectional mark in a name showed its end first:
+/// `\u{202e}moc.knab@` read `@bank.com`).
+pub fn shown(text: &str) -> String {
+    crate::cli::output::visible(text)
+}
+
 /// The width of `text` on the terminal.
 pub fn cells(text: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(text)
@@ -148,7 +155,7 @@ pub fn layout(view: &View, rows: &[Row], width: u16, scroll: usize, sort: usize)
             let content = rows
                 .iter()
                 .filter_map(|r| r.cells.get(i))
-                .map(|t| cells(t))
+                .map(|t| cells(&shown(t)))
                 .max()
                 .unwrap_or(0);
             let cap = if fits[i].whole {

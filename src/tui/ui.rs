@@ -255,7 +255,7 @@ fn draw_table(
                     Style::default()
                 };
                 Cell::from(Span::styled(
-                    columns::cut(text, usize::from(p.width)),
+                    columns::cut(&columns::shown(text), usize::from(p.width)),
                     style,
                 ))
             }));
@@ -289,13 +289,14 @@ fn cut_cells(table: &PaneTable, layout: &columns::Layout) -> Option<String> {
         .iter()
         .zip(&row.cells)
         .enumerate()
-        .filter(|(i, (_, text))| {
+        .map(|(i, (c, text))| (i, c, columns::shown(text)))
+        .filter(|(i, _, text)| {
             !text.is_empty()
                 && layout
                     .width_of(*i)
                     .is_none_or(|w| columns::cells(text) > usize::from(w))
         })
-        .map(|(_, (c, text))| format!("{}: {text}", c.name))
+        .map(|(_, c, text)| format!("{}: {text}", c.name))
         .collect();
     (!parts.is_empty()).then(|| format!(" {} ", parts.join(" · ")))
 }
