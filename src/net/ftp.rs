@@ -110,6 +110,18 @@ enum Side {
     Remote,
 }
 
+/// `step` within `idle`, else [`Moved::Stalled`] with `doing`.
+async fn within<T, E: Into<Moved>>(
+    idle: Duration,
+    doing: &'static str,
+    step: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, Moved> {
+    match tokio::time::timeout(idle, step).await {
+        Ok(done) => done.map_err(Into::into),
+        Err(_) => Err(Moved::Stalled(doing)),
+    }
+}
+
 /// Copies `from` into `to` in chunks until the end, each read and write within `idle` (else
 /// [`Moved::Stalled`] with `doing`); the whole copy takes as long as it keeps moving. Returns
 /// the bytes copied.
@@ -128,23 +140,20 @@ async fn pump(
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0u64;
     loop {
-        let n = tokio::time::timeout(idle, from.read(&mut buf))
-            .await
-            .map_err(|_| Moved::Stalled(doing))?
-            .map_err(read_err)?;
+        let n = within(idle, doing, async {
+            from.read(&mut buf).await.map_err(read_err)
+        })
+        .await?;
         if n == 0 {
             break;
         }
-        tokio::time::timeout(idle, to.write_all(&buf[..n]))
-            .await
-            .map_err(|_| Moved::Stalled(doing))?
-            .map_err(write_err)?;
+        within(idle, doing, async {
+            to.write_all(&buf[..n]).await.map_err(write_err)
+        })
+        .await?;
         total += n as u64;
     }
-    tokio::time::timeout(idle, to.flush())
-        .await
-        .map_err(|_| Moved::Stalled(doing))?
-        .map_err(write_err)?;
+    within(idle, doing, async { to.flush().await.map_err(write_err) }).await?;
     Ok(total)
 }
 
@@ -362,13 +371,9 @@ impl FtpSession {
         let t = self.timeout;
         let path = self.path_of(name);
         let result = on_stream!(self, s => async {
-            let mut stream = tokio::time::timeout(t, s.retr_as_stream(name))
-                .await
-                .map_err(|_| Moved::Stalled("downloading"))??;
+            let mut stream = within(t, "downloading", s.retr_as_stream(name)).await?;
             let got = pump(&mut stream, into, t, Side::Remote, "downloading").await?;
-            tokio::time::timeout(t, stream.finish())
-                .await
-                .map_err(|_| Moved::Stalled("downloading"))??;
+            within(t, "downloading", stream.finish()).await?;
             Ok::<_, Moved>(got)
         }.await);
         match result {
@@ -399,13 +404,9 @@ impl FtpSession {
         let t = self.timeout;
         let path = self.path_of(name);
         let result = on_stream!(self, s => async {
-            let mut stream = tokio::time::timeout(t, s.put_with_stream(name))
-                .await
-                .map_err(|_| Moved::Stalled("uploading"))??;
+            let mut stream = within(t, "uploading", s.put_with_stream(name)).await?;
             let sent = pump(from, &mut stream, t, Side::Local, "uploading").await?;
-            tokio::time::timeout(t, stream.finish())
-                .await
-                .map_err(|_| Moved::Stalled("uploading"))??;
+            within(t, "uploading", stream.finish()).await?;
             Ok::<_, Moved>(sent)
         }.await);
         result.map_err(|e| self.moved_err(&format!("uploading {path}"), e))

@@ -94,17 +94,15 @@ impl App {
                     // A change handed to the worker is audited as asked (a test page), and a
                     // "yes" to the update question as what it is (it was named by whatever
                     // row action came before).
-                    let named =
-                        match &cmd {
-                            crate::worker::Command::Sync(
-                                crate::worker::sync::Command::Answer { yes: true, .. },
-                            ) => Some(("sync.run".to_string(), "package update".to_string())),
-                            // A "no" changes nothing (it was audited as the row action before it).
-                            crate::worker::Command::Sync(
-                                crate::worker::sync::Command::Answer { yes: false, .. },
-                            ) => None,
-                            _ => self.ctx.audit.as_ref().and_then(Sink::intent),
-                        };
+                    use crate::worker::{Command::Sync, sync::Command::Answer};
+                    let named = match &cmd {
+                        Sync(Answer { yes: true, .. }) => {
+                            Some(("sync.run".to_string(), "package update".to_string()))
+                        }
+                        // A "no" changes nothing (it was audited as the row action before it).
+                        Sync(Answer { yes: false, .. }) => None,
+                        _ => self.ctx.audit.as_ref().and_then(Sink::intent),
+                    };
                     if w.send(cmd).is_err() {
                         self.status.error(s::NO_WORKER);
                     } else if let (Some(sink), Some((action, target))) = (&self.ctx.audit, named) {

@@ -14,9 +14,9 @@ use crate::tui::effect::Effect;
 use crate::tui::popups::Confirm;
 use crate::tui::strings::sync as s;
 
-/// The pane's view: one row per POS folder. Times are shown in local time, as everywhere: a
-/// date and time as the table time (`YYYY-MM-DD HH:MM`, UTC) that every table shows in local
-/// time, the queue's hour in local time here (both were shown in UTC until 2026-11-30).
+/// The pane's view: one row per POS folder. The last export's and import's times are table
+/// times (`YYYY-MM-DD HH:MM`, UTC), which the console shows in local time (`tui::time`); the
+/// queue's hour is read in local time here (both were shown in UTC until 2026-11-30).
 pub static VIEW: View = View {
     name: "sync",
     from: "pos_folders f",
