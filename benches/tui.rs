@@ -143,6 +143,7 @@ fn main() -> anyhow::Result<()> {
     jobs_list(&db)?;
     if scale("BACKROOM_BENCH_PURGE", 1) > 0 {
         purge(&db, dir.path())?;
+        bulk(&db, dir.path())?;
     }
     if std::env::var("BACKROOM_BENCH_DAEMON").as_deref() != Ok("0") {
         tokio::runtime::Runtime::new()?.block_on(daemon::measure(dir.path(), &db))?;
@@ -673,6 +674,23 @@ fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
         "purge: then every segment of the search index merged into one, steps of at least 16 \
          pages 20 ms apart: {merged}"
     );
+    drop(conn);
+    for f in ["purge.db", "purge.db-wal", "purge.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    Ok(())
+}
+
+/// The bulk actions and a printer's removal on a copy of the store as it is (its search index
+/// as the worker left it, a merge perhaps under way), each while another writer ([`Probe`])
+/// records its longest wait for the write lock.
+fn bulk(db: &Path, dir: &Path) -> anyhow::Result<()> {
+    let copy = copy_store(db, dir, "bulk.db")?;
+    let mut conn = backroom::store::open(&copy)?;
+    println!(
+        "bulk: the search index before: {}",
+        backroom::store::search_index::describe(&backroom::store::search_index::levels(&conn)?)
+    );
     // Bulk actions on the million jobs: every failed job rescheduled, then every pending one
     // cancelled (the TUI's "all filtered" and `jobs reschedule|cancel --state`).
     for (what, state) in [("reschedule", "failed"), ("cancel", "pending")] {
@@ -713,7 +731,7 @@ fn purge(db: &Path, dir: &Path) -> anyhow::Result<()> {
         whole.as_secs_f64() * 1e3
     );
     drop(conn);
-    for f in ["purge.db", "purge.db-wal", "purge.db-shm"] {
+    for f in ["bulk.db", "bulk.db-wal", "bulk.db-shm"] {
         let _ = std::fs::remove_file(dir.join(f));
     }
     Ok(())

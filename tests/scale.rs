@@ -438,14 +438,27 @@ fn a_purge_gives_the_write_lock_back_between_small_batches() {
     assert_eq!(indexed, 10);
 }
 
-/// Counts the transactions `conn` commits from now on.
+/// Counts the transactions `conn` commits from now on that change rows of `tables` (not the
+/// steps of merging the search index between two batches, say).
 fn count_commits(
     conn: &mut rusqlite::Connection,
+    tables: &'static [&'static str],
 ) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
-    let commits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let commits = std::sync::Arc::new(AtomicUsize::new(0));
+    let changed = std::sync::Arc::new(AtomicBool::new(false));
+    let seen = changed.clone();
+    conn.update_hook(Some(move |_, _: &str, name: &str, _| {
+        if tables.contains(&name) {
+            seen.store(true, Ordering::SeqCst);
+        }
+    }))
+    .unwrap();
     let counted = commits.clone();
     conn.commit_hook(Some(move || {
-        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if changed.swap(false, Ordering::SeqCst) {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }
         false
     }))
     .unwrap();
@@ -458,7 +471,7 @@ fn bulk_actions_change_every_job_in_short_transactions() {
     let db = dir.path().join("b.db");
     seed_jobs(&db, 450, 1, "2026-11-01T00:00:00.000Z");
     let mut conn = backroom::store::open(&db).unwrap();
-    let commits = count_commits(&mut conn);
+    let commits = count_commits(&mut conn, &["print_jobs"]);
     let ids: Vec<i64> = (1..=450).collect();
     let chunks = 450usize.div_ceil(backroom::store::jobs::BULK_CHUNK);
     assert!(chunks > 1);
@@ -538,7 +551,7 @@ fn a_printer_with_a_long_history_is_removed_in_short_transactions() {
     assert!(refused.is_err());
     assert_eq!(on(&conn, "front"), 600);
 
-    let commits = count_commits(&mut conn);
+    let commits = count_commits(&mut conn, &["print_jobs"]);
     let mut told = Vec::new();
     let removed =
         backroom::store::printers::remove_with(&mut conn, "back", None, &mut |done, of| {
@@ -605,7 +618,7 @@ fn a_pos_folder_with_a_long_run_log_is_removed_in_short_transactions() {
         [id],
     )
     .unwrap();
-    let commits = count_commits(&mut conn);
+    let commits = count_commits(&mut conn, &["sync_runs", "pos_folders"]);
     assert!(backroom::store::pos::delete_folder(&conn, id).unwrap());
     let runs: i64 = conn
         .query_row("SELECT COUNT(*) FROM sync_runs", [], |r| r.get(0))
@@ -1363,4 +1376,46 @@ fn a_time_in_a_filter_is_local_time_as_the_lists_show_it() {
     assert_eq!(found[0]["created_at"], "2026-11-29T23:30:00.000Z");
     let utc = env.json(&["operators", "list", "--filter", "created:2026-11-30"]);
     assert_eq!(utc.as_array().unwrap().len(), 0, "{utc}");
+}
+
+/// How many segments the trigram index has.
+fn search_segments(conn: &rusqlite::Connection) -> u64 {
+    let levels = backroom::store::search_index::levels(conn).unwrap();
+    levels.iter().map(|l| l.segments).sum()
+}
+
+#[test]
+fn a_bulk_action_writes_the_search_index_once_a_batch() {
+    // One UPDATE a job left 9 to 14 segments in the index a batch of 200: FTS5 then merged 32 of
+    // a level at once, and with them the merge under way above, in one transaction (a bulk
+    // reschedule on the million-job store kept another writer out 103-133 ms).
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    seed_jobs(&db, 1_000, 1, "2026-11-01T00:00:00.000Z");
+    let mut conn = backroom::store::open(&db).unwrap();
+    conn.execute_batch("INSERT INTO print_jobs_search (print_jobs_search) VALUES ('optimize')")
+        .unwrap();
+    assert_eq!(search_segments(&conn), 1);
+    let ids: Vec<i64> = (1..=1_000).collect();
+    let batches = ids.len().div_ceil(backroom::store::jobs::BULK_CHUNK) as u64;
+    let rescheduled = backroom::store::jobs::reschedule(&mut conn, &ids).unwrap();
+    assert_eq!(rescheduled, ids);
+    // One a batch, and one more while a merge step's output is under way (it was 40).
+    let segments = search_segments(&conn);
+    assert!(
+        segments <= 2 + batches,
+        "{segments} segments after {batches} batches"
+    );
+    // A job named twice changes once; one not in the state, or not there, is left out.
+    let again = backroom::store::jobs::reschedule(&mut conn, &[5, 5, 1_000_001]).unwrap();
+    assert!(again.is_empty(), "{again:?}");
+    let cancelled = backroom::store::jobs::cancel(&mut conn, &[9, 7, 9, 1_000_001]).unwrap();
+    assert_eq!(cancelled, [9, 7]);
+    // The index still finds them by what changed: no job has an error any more.
+    let view = &views::PRINT_JOBS;
+    let mut query = Query::new(view);
+    query.filter = Filter::parse(view, "error:jam").unwrap();
+    assert_eq!(views::count(&conn, view, &query).unwrap().n, 0);
+    query.filter = Filter::parse(view, "printer:front").unwrap();
+    assert_eq!(views::count(&conn, view, &query).unwrap().n, 500);
 }

@@ -5,6 +5,16 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Params, Transaction, TransactionBehavior};
 
+/// What a loop of batches does between two of them, told how long the last one held the write
+/// lock: [`leave_free`], or more (the jobs' bulk actions also merge their search index a step).
+pub type Between<'a> = &'a mut dyn FnMut(&Connection, Duration) -> rusqlite::Result<()>;
+
+/// Between two batches: the write lock left free ([`give_way`]).
+pub fn leave_free(_: &Connection, held: Duration) -> rusqlite::Result<()> {
+    give_way(held);
+    Ok(())
+}
+
 /// Runs `statement` (a `DELETE`, or an `UPDATE` that takes its rows out of its own `WHERE`, of at
 /// most `batch` rows through a `LIMIT` in a subquery) in its own `IMMEDIATE` transaction again
 /// and again, giving way between two, until it changes fewer than `batch` rows; returns how many
@@ -15,16 +25,18 @@ pub fn until_done<P: Params + Clone>(
     params: P,
     batch: usize,
 ) -> rusqlite::Result<usize> {
-    until_done_with(conn, statement, params, batch, &mut |_| {})
+    until_done_with(conn, statement, params, batch, &mut |_| {}, &mut leave_free)
 }
 
-/// [`until_done`], telling `done` after each committed batch how many rows have changed so far.
+/// [`until_done`], telling `done` after each committed batch how many rows have changed so far,
+/// with `between` between two batches.
 pub fn until_done_with<P: Params + Clone>(
     conn: &Connection,
     statement: &str,
     params: P,
     batch: usize,
     done: &mut dyn FnMut(usize),
+    between: Between<'_>,
 ) -> rusqlite::Result<usize> {
     let mut stmt = conn.prepare(statement)?;
     let mut total = 0;
@@ -47,18 +59,19 @@ pub fn until_done_with<P: Params + Clone>(
         if n < batch {
             return Ok(total);
         }
-        give_way(held.elapsed());
+        between(conn, held.elapsed())?;
     }
 }
 
 /// Runs `step` on `ids`, `chunk` at a time, each chunk in its own `IMMEDIATE` transaction,
-/// giving way between two; returns what the steps returned, in order. An error stops it: the
+/// with `between` between two; returns what the steps returned, in order. An error stops it: the
 /// chunks before it stay committed.
 pub fn chunks<T>(
     conn: &mut Connection,
     ids: &[i64],
     chunk: usize,
     mut step: impl FnMut(&Transaction<'_>, &[i64]) -> rusqlite::Result<Vec<T>>,
+    between: Between<'_>,
 ) -> rusqlite::Result<Vec<T>> {
     let mut done = Vec::with_capacity(ids.len());
     let mut parts = ids.chunks(chunk.max(1)).peekable();
@@ -68,7 +81,7 @@ pub fn chunks<T>(
         done.extend(step(&tx, part)?);
         tx.commit()?;
         if parts.peek().is_some() {
-            give_way(held.elapsed());
+            between(conn, held.elapsed())?;
         }
     }
     Ok(done)

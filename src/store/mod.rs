@@ -12,6 +12,7 @@ pub mod operators;
 pub mod pos;
 pub mod printers;
 pub mod printing;
+pub mod search_index;
 pub mod settings;
 pub mod sync;
 pub mod views;

@@ -218,6 +218,8 @@ pub fn remove_with(
         [printer.id],
         DETACH_BATCH,
         &mut |done| progress(done as u64, finished),
+        // Each batch rewrites its jobs' printer in the search index.
+        &mut super::jobs::merge_between,
     )?;
     let tx = conn.transaction()?;
     let (printer, new_default, others) = removal(&tx, name, successor)?;
