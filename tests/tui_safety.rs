@@ -181,14 +181,14 @@ async fn one_time_format_local_in_tables_with_the_zone_in_details() {
 }
 
 #[tokio::test]
-async fn marks_that_reorder_a_row_show_escaped_in_the_tables() {
+async fn marks_that_reorder_text_show_escaped_in_tables_details_questions_and_messages() {
     let (_dir, ctx) = seeded();
     let c = backroom::store::open(&ctx.db_path).expect("open");
     // A name whose end a terminal with bidirectional text would show first: `@bank.com` read
     // backwards, as the CLI lists already escape it.
     c.execute(
         "INSERT INTO contacts (name, email, company, state, invited, created_at)
-         VALUES ('Eve \u{202e}moc.knab@', 'eve@eve.example', NULL, 'active', 1,
+         VALUES ('Eve \u{202e}moc.knab@', 'eve\u{202e}x@eve.example', NULL, 'active', 1,
                  '2026-10-01T08:00:00.000Z')",
         [],
     )
@@ -197,4 +197,18 @@ async fn marks_that_reorder_a_row_show_escaped_in_the_tables() {
     t.press(&["3"]).await.expect("contacts");
     shows(&t, "Eve \\u{202e}moc.knab@");
     assert!(!t.screen().contains('\u{202e}'), "{}", t.screen());
+    // So do the detail, the question before a change, and the message after it.
+    let raw = |t: &Harness| t.screen().contains('\u{202e}');
+    t.press(&["/", "e", "v", "e", "enter", "enter"])
+        .await
+        .expect("detail");
+    shows(&t, "eve\\u{202e}x@eve.example");
+    shows(&t, "Eve \\u{202e}moc.knab@");
+    assert!(!raw(&t), "{}", t.screen());
+    t.press(&["esc", "D"]).await.expect("deactivate");
+    shows(&t, "Eve \\u{202e}moc.knab@");
+    assert!(!raw(&t), "{}", t.screen());
+    t.press(&["y"]).await.expect("yes");
+    shows(&t, "eve\\u{202e}x@eve.example is now deactivated");
+    assert!(!raw(&t), "{}", t.screen());
 }

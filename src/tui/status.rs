@@ -87,7 +87,10 @@ impl Status {
     pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, hint: &str) {
         let mut spans = Vec::new();
         let spinner = SPINNER[self.frame % SPINNER.len()];
+        // What the line quotes (a contact's address, a job's document) shows escaped, as the
+        // tables show it.
         for (label, progress) in &self.busy {
+            let label = &crate::tui::columns::shown(label);
             let text = match progress {
                 Some((done, total)) if *total > 0 => {
                     let pct = (*done * 100 / *total).min(100);
@@ -109,7 +112,10 @@ impl Status {
             } else {
                 Slot::StatusInfo
             };
-            spans.push(Span::styled(m.text.clone(), theme.style(slot)));
+            spans.push(Span::styled(
+                crate::tui::columns::shown(&m.text),
+                theme.style(slot),
+            ));
         }
         let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
         let room = (area.width as usize).saturating_sub(used + 1);

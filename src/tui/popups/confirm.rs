@@ -6,6 +6,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Outcome, centered, frame_box, hints};
 use crate::tui::action::Action;
+use crate::tui::columns::shown;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Keymap;
 use crate::tui::strings::popups as s;
@@ -28,10 +29,11 @@ impl Confirm {
         confirm: impl Into<String>,
         then: Effect,
     ) -> Confirm {
+        // What it names (a contact, a job's document) shows escaped, as in the tables.
         Confirm {
-            title: title.into(),
-            lines,
-            confirm: confirm.into(),
+            title: shown(&title.into()),
+            lines: lines.iter().map(|l| shown(l)).collect(),
+            confirm: shown(&confirm.into()),
             then: Some(Box::new(then)),
             otherwise: None,
         }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use super::{TextView, frame_box, hints};
 use crate::store::views::Detail;
 use crate::tui::action::Action;
+use crate::tui::columns::shown;
 use crate::tui::keymap::Keymap;
 use crate::tui::strings::popups as s;
 use crate::tui::theme::{Slot, Theme};
@@ -33,7 +34,7 @@ impl DetailView {
                 let value = if v.is_empty() {
                     s::NONE.to_string()
                 } else {
-                    time::detail(v)
+                    shown(&time::detail(v))
                 };
                 let styled = theme.state(v).unwrap_or(theme.style(Slot::PopupText));
                 Line::from(vec![
@@ -55,11 +56,11 @@ impl DetailView {
                 section
                     .lines
                     .iter()
-                    .map(|l| Line::from(format!("  {}", time::detail(l)))),
+                    .map(|l| Line::from(format!("  {}", shown(&time::detail(l))))),
             );
         }
         DetailView {
-            title: detail.title.clone(),
+            title: shown(&detail.title),
             text: TextView::new(lines),
         }
     }
