@@ -195,6 +195,30 @@ async fn cut_cells_end_with_an_ellipsis_and_no_column_keeps_empty_cells() {
 }
 
 #[tokio::test]
+async fn the_header_keeps_the_worker_and_the_queue_in_sight_when_narrow() {
+    // At 80 columns the header was cut at the right: `queue: 2 pri`.
+    let mut headers = Vec::new();
+    for (width, height) in SIZES {
+        let (_dir, ctx) = seeded();
+        let mut t = Harness::new(ctx, width, height).await.expect("harness");
+        t.settle().await;
+        headers.push(t.lines()[0].clone());
+    }
+    let [wide, medium, narrow] = &headers[..] else {
+        unreachable!()
+    };
+    assert!(wide.contains("queue: 1 print, 0 till"), "{wide}");
+    assert!(wide.contains("worker:"), "{wide}");
+    assert!(medium.trim_end().ends_with("1 print, 0 till"), "{medium}");
+    // At 60 the labels go too; what still does not fit is cut at the right.
+    assert!(!narrow.contains("worker:"), "{narrow}");
+    assert!(
+        narrow.contains("not running (read-only) │ 1 print"),
+        "{narrow}"
+    );
+}
+
+#[tokio::test]
 async fn tabs_collapse_to_their_keys_when_narrow() {
     let (_dir, ctx) = seeded();
     let mut t = Harness::new(ctx, 60, 20).await.expect("harness");

@@ -12,6 +12,9 @@ use crate::worker::WorkerStatus;
 use super::strings::header as s;
 use super::theme::{Slot, Theme};
 
+/// How many steps shorter [`Header::draw`] can make the header.
+const COMPACT: u8 = 4;
+
 #[derive(Debug, Default)]
 pub struct Header {
     pub host: String,
@@ -42,7 +45,21 @@ impl Header {
         }
     }
 
+    /// Draws the header on one line. As the terminal narrows it drops, one after the other, the
+    /// personal mode's name, the host, the queue's label and the worker's label, so that what
+    /// the worker does and how much waits stay in sight at 80 columns (the queue was cut to
+    /// `queue: 2 pri`); what still does not fit is cut at the right.
     pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, ctx: &Context, theme: &Theme) {
+        let line = (0..=COMPACT)
+            .map(|compact| self.line(ctx, theme, compact))
+            .find(|line| line.width() <= usize::from(area.width))
+            .unwrap_or_else(|| self.line(ctx, theme, COMPACT));
+        let base = theme.style(Slot::HeaderBase);
+        frame.render_widget(Paragraph::new(line).style(base), area);
+    }
+
+    /// The header's line, `compact` steps shorter than in full (see [`Header::draw`]).
+    fn line(&self, ctx: &Context, theme: &Theme, compact: u8) -> Line<'static> {
         let base = theme.style(Slot::HeaderBase);
         let sep = Span::styled(" │ ", base);
         let mut spans = vec![Span::styled(
@@ -54,12 +71,14 @@ impl Header {
             spans.push(Span::styled(s::READ_ONLY, theme.style(Slot::HeaderBadge)));
             spans.push(Span::styled(" ", base));
         }
+        spans.push(Span::styled("│ ", base));
+        if compact < 2 {
+            spans.extend([Span::styled(self.host.clone(), base), sep.clone()]);
+        }
+        let personal = ctx.personal && compact < 1;
         spans.extend([
-            Span::styled("│ ", base),
-            Span::styled(self.host.clone(), base),
-            sep.clone(),
             Span::styled(
-                s::operator(ctx.personal, &ctx.operator, &ctx.role.to_string()),
+                s::operator(personal, &ctx.operator, &ctx.role.to_string()),
                 base,
             ),
             sep.clone(),
@@ -73,14 +92,19 @@ impl Header {
         } else {
             Slot::HeaderWorkerDown
         });
-        spans.push(Span::styled(
-            format!("{}: {}", s::WORKER, self.worker_text()),
-            worker_style,
-        ));
+        let worker = if compact < 4 {
+            format!("{}: {}", s::WORKER, self.worker_text())
+        } else {
+            self.worker_text()
+        };
+        spans.push(Span::styled(worker, worker_style));
         if let Some(q) = self.queue {
-            spans.push(sep.clone());
-            spans.push(Span::styled(s::queue(q.print_jobs, q.till_queue), base));
+            spans.push(sep);
+            spans.push(Span::styled(
+                s::queue(q.print_jobs, q.till_queue, compact < 3),
+                base,
+            ));
         }
-        frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+        Line::from(spans)
     }
 }

@@ -354,8 +354,14 @@ pub mod header {
         }
     }
 
-    pub fn queue(print_jobs: u64, till: u64) -> String {
-        format!("queue: {print_jobs} print, {till} till")
+    /// `queue: 2 print, 6 till`, or without its label.
+    pub fn queue(print_jobs: u64, till: u64, labelled: bool) -> String {
+        let counts = format!("{print_jobs} print, {till} till");
+        if labelled {
+            format!("queue: {counts}")
+        } else {
+            counts
+        }
     }
 }
 
