@@ -75,7 +75,7 @@ fn decode(block: &[u8]) -> Option<Vec<Level>> {
     Some(out)
 }
 
-/// `L0 3 (12 p.), L1 5, 4 merging (3,657 p.)`: how the benches print the levels.
+/// `L0 3 (12 p.), L1 5, 4 merging (3657 p.)`: how the benches print the levels.
 pub fn describe(levels: &[Level]) -> String {
     levels
         .iter()
