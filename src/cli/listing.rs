@@ -187,7 +187,10 @@ impl<'c> Stream<'c> {
         }
         // Control characters escaped (`\n`, `\u{1b}`), as in every text table: a newline in a
         // company forged a row, an escape sequence in a name reached the terminal.
-        let cells: Vec<String> = text().iter().map(|c| super::output::visible(c)).collect();
+        let cells: Vec<String> = text()
+            .iter()
+            .map(|c| super::output::visible(c).into_owned())
+            .collect();
         match &self.widths {
             Some(w) => {
                 let line = aligned(&cells, w);

@@ -97,7 +97,7 @@ pub fn table(rows: &[Vec<String>]) -> String {
     // terminal. Control characters are shown escaped (`\n`, `\u{1b}`).
     let rows: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| visible(c)).collect())
+        .map(|r| r.iter().map(|c| visible(c).into_owned()).collect())
         .collect();
     let rows = rows.as_slice();
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -131,10 +131,11 @@ pub fn table(rows: &[Vec<String>]) -> String {
 
 /// `text` with its control characters escaped, and the marks that reorder what follows them on
 /// the screen (bidirectional overrides and isolates: `\u{202e}` showed `moc.knab@` as
-/// `@bank.com`).
-pub fn visible(text: &str) -> String {
+/// `@bank.com`). Borrowed as it is when there is nothing to escape (nearly always: the console
+/// shows every cell through it on every frame).
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(hidden) {
-        return text.to_string();
+        return std::borrow::Cow::Borrowed(text);
     }
     text.chars()
         .map(|c| {
@@ -144,7 +145,8 @@ pub fn visible(text: &str) -> String {
                 c.to_string()
             }
         })
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
 /// A character a terminal acts on rather than shows.

@@ -119,7 +119,7 @@ impl Layout {
 /// A cell's text as the table shows it: control characters and the marks that reorder text
 /// escaped, as the CLI lists escape them (a bidirectional mark in a name showed its end first:
 /// `\u{202e}moc.knab@` read `@bank.com`).
-pub fn shown(text: &str) -> String {
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
     crate::cli::output::visible(text)
 }
 

@@ -113,7 +113,7 @@ impl Status {
                 Slot::StatusInfo
             };
             spans.push(Span::styled(
-                crate::tui::columns::shown(&m.text),
+                crate::tui::columns::shown(&m.text).into_owned(),
                 theme.style(slot),
             ));
         }

@@ -31,9 +31,9 @@ impl Confirm {
     ) -> Confirm {
         // What it names (a contact, a job's document) shows escaped, as in the tables.
         Confirm {
-            title: shown(&title.into()),
-            lines: lines.iter().map(|l| shown(l)).collect(),
-            confirm: shown(&confirm.into()),
+            title: shown(&title.into()).into_owned(),
+            lines: lines.iter().map(|l| shown(l).into_owned()).collect(),
+            confirm: shown(&confirm.into()).into_owned(),
             then: Some(Box::new(then)),
             otherwise: None,
         }

@@ -34,7 +34,7 @@ impl DetailView {
                 let value = if v.is_empty() {
                     s::NONE.to_string()
                 } else {
-                    shown(&time::detail(v))
+                    shown(&time::detail(v)).into_owned()
                 };
                 let styled = theme.state(v).unwrap_or(theme.style(Slot::PopupText));
                 Line::from(vec![
@@ -60,7 +60,7 @@ impl DetailView {
             );
         }
         DetailView {
-            title: shown(&detail.title),
+            title: shown(&detail.title).into_owned(),
             text: TextView::new(lines),
         }
     }
