@@ -47,6 +47,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/till_tickets_sent.sql"),
     include_str!("schema/events_idempotency.sql"),
     include_str!("schema/search_rowids.sql"),
+    include_str!("schema/contacts_email_key.sql"),
+    include_str!("schema/names_text_keys.sql"),
 ];
 
 /// The schema version a fully migrated database has.

@@ -87,39 +87,29 @@ fn sniff(text: &str) -> u8 {
 /// The line where a quoted field opens and is never closed, if any (`first_line`: the line
 /// number of the text's first line). A quote opens a field only at its start, as in RFC 4180.
 pub(super) fn unclosed_quote(text: &str, separator: u8, first_line: u64) -> Option<u64> {
-    if !text.contains('"') {
-        return None;
-    }
+    // From quote to quote (`memchr`): a loop over every byte took about 8 ms of a 7 MB file.
     let bytes = text.as_bytes();
-    let mut line = first_line;
-    let mut field_start = true;
-    let mut open: Option<u64> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if open.is_some() {
-            match b {
-                b'"' if bytes.get(i + 1) == Some(&b'"') => i += 1,
-                b'"' => {
-                    open = None;
-                    field_start = false;
+    let mut quotes = memchr::memchr_iter(b'"', bytes);
+    while let Some(open) = quotes.next() {
+        let starts_field = open == 0 || bytes[open - 1] == b'\n' || bytes[open - 1] == separator;
+        if !starts_field {
+            continue;
+        }
+        // Inside a quoted field, up to the quote that closes it (`""` is a quote inside it).
+        loop {
+            match quotes.next() {
+                None => {
+                    let lines = memchr::memchr_iter(b'\n', &bytes[..open]).count() as u64;
+                    return Some(first_line + lines);
                 }
-                b'\n' => line += 1,
-                _ => {}
-            }
-        } else {
-            match b {
-                b'"' if field_start => open = Some(line),
-                b'\n' => {
-                    line += 1;
-                    field_start = true;
+                Some(at) if bytes.get(at + 1) == Some(&b'"') => {
+                    quotes.next();
                 }
-                _ => field_start = b == separator,
+                Some(_) => break,
             }
         }
-        i += 1;
     }
-    open
+    None
 }
 
 #[cfg(test)]

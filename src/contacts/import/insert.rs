@@ -35,7 +35,8 @@ impl Pending {
     }
 }
 
-/// Inserts the rows as they arrive, in one transaction left open for the caller to settle.
+/// Inserts the rows as they arrive, in the transaction the caller began (and settles: it is
+/// rolled back here only on an error).
 pub(super) fn insert_stream(
     conn: &Connection,
     receiver: std::sync::mpsc::Receiver<Message>,
@@ -44,10 +45,9 @@ pub(super) fn insert_stream(
     total_bytes: u64,
 ) -> rusqlite::Result<(u64, Pending)> {
     use crate::store::contacts as q;
-    conn.execute_batch("BEGIN IMMEDIATE")?;
     // Building the indexes once after a large load is much cheaper than growing them row by
-    // row. The rows are checked for duplicates before they are sent here, and the unique e-mail
-    // index is built again inside the same transaction before it commits.
+    // row. The rows are checked for duplicates (against each other and against the addresses
+    // the caller read in this transaction) before they are sent here.
     let large = total_bytes / 64 > (existing as u64).max(1_000);
     let rebuild = if large {
         match q::drop_secondary(conn) {

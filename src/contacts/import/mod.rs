@@ -421,7 +421,17 @@ fn load(
         message,
     })?;
     let total_bytes = shape.total_bytes;
-    let existing = crate::store::contacts::lowercase_emails(conn).map_err(store)?;
+    let _cache = LargeCache::set(conn).map_err(store)?;
+    // The stored addresses are read inside the import's transaction: the rows are checked
+    // against them, and no other writer can add one before the import commits.
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(store)?;
+    let existing = match crate::store::contacts::lowercase_emails(conn) {
+        Ok(existing) => existing,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(store(e));
+        }
+    };
     let parser = Parser {
         columns,
         separator: shape.separator.unwrap_or(b','),
@@ -429,8 +439,6 @@ fn load(
         existing: &existing,
         skip_invalid,
     };
-
-    let _cache = LargeCache::set(conn).map_err(store)?;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Message>(8);
     let outcome = std::thread::scope(|scope| {
         let parsing = scope.spawn(move || parser.run(next, sender));
@@ -639,7 +647,7 @@ mod tests {
             "not in the collator's order"
         );
         // The usual key function is back on the connection.
-        let key: Vec<u8> = conn
+        let key: String = conn
             .query_row("SELECT unicode_key('Ana')", [], |r| r.get(0))
             .unwrap();
         assert_eq!(key, crate::store::collation::sort_key("Ana"));

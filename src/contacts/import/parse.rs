@@ -148,15 +148,8 @@ impl Parser<'_> {
         if let (Some(column), Some(reason)) = (columns.company, too_long(company, COMPANY_MAX)) {
             problem(column, Field::Company, company, reason);
         }
-        // ASCII addresses (nearly all) are folded without Unicode tables; the result is the same
-        // as `store::contacts::fold_email`, which folds the store's addresses.
-        key.clear();
-        if email.is_ascii() {
-            key.push_str(email);
-            key.make_ascii_lowercase();
-        } else {
-            key.push_str(&email.to_lowercase());
-        }
+        // Folded as the store's addresses are (`store::contacts::fold_email`).
+        crate::store::contacts::fold_email_into(email, key);
         let key = key.as_str();
         if email.is_empty() {
             problem(columns.email, Field::Email, email, "required".into());
