@@ -363,8 +363,8 @@ fn copy_by_sql(dir: &Path, plain: &Path, run: usize, upto: Upto) -> anyhow::Resu
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let secondary = q::drop_secondary(&conn)?;
     let loaded = conn.execute(
-        "INSERT INTO contacts (name, email, company, created_at)
-         SELECT name, email, NULLIF(company, ''), ?1 FROM plain.contacts",
+        "INSERT INTO contacts (name, email, company, email_key, created_at)
+         SELECT name, email, NULLIF(company, ''), email_key(email), ?1 FROM plain.contacts",
         [backroom::store::now()],
     )?;
     match upto {

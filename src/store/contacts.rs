@@ -99,8 +99,7 @@ pub fn count_listed(
 pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<Contact>> {
     conn.query_row(
         &format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE {}(email) = ?1 AND {}(email) = ?2",
-            collation::EMAIL_KEY_FN,
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE email_key = ?1 AND {}(email) = ?2",
             collation::LOWER_FN
         ),
         params![collation::email_key(email), fold_email(email)],
@@ -162,14 +161,21 @@ pub fn insert(
     company: Option<&str>,
 ) -> rusqlite::Result<i64> {
     conn.execute(
-        "INSERT INTO contacts (name, email, company, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![name, email, company, super::now()],
+        "INSERT INTO contacts (name, email, company, email_key, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            name,
+            email,
+            company,
+            collation::email_key(email),
+            super::now()
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }
 
 /// The e-mail index (as in `schema/contacts_email_key.sql`), dropped and rebuilt by large imports.
-pub const CREATE_EMAIL_INDEX: &str = "CREATE INDEX contacts_email ON contacts (email_key(email))";
+pub const CREATE_EMAIL_INDEX: &str = "CREATE INDEX contacts_email ON contacts (email_key)";
 
 /// The indexes and triggers of `contacts` (the e-mail index and the triggers that keep addresses
 /// unique among them), as SQL.
@@ -616,10 +622,14 @@ mod tests {
     fn addresses_are_unique_by_unicode_case_and_found_through_the_index() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("backroom.db");
-        // Stored before this version, when the unique index compared ASCII letters only.
-        let before = crate::store::open_at_version(&db, crate::store::SCHEMA_VERSION - 1).unwrap();
-        insert(&before, "Jürgen", "JÜRGEN@x.de", None).unwrap();
-        insert(&before, "Alice", "Alice@x.org", None).unwrap();
+        // Stored before the e-mail key, when the unique index compared ASCII letters only.
+        let before = crate::store::open_at_version(&db, crate::store::SCHEMA_VERSION - 2).unwrap();
+        before
+            .execute_batch(
+                "INSERT INTO contacts (name, email, created_at) VALUES
+                     ('Jürgen', 'JÜRGEN@x.de', '2026-01-01'), ('Alice', 'Alice@x.org', '2026-01-01')",
+            )
+            .unwrap();
         drop(before);
         let conn = crate::store::open(&db).unwrap();
         for (address, id) in [("jürgen@X.DE", 1), ("alice@X.ORG", 2)] {
@@ -645,11 +655,33 @@ mod tests {
         conn.execute("UPDATE contacts SET email = 'ALICE@x.org' WHERE id = 2", [])
             .unwrap();
         insert(&conn, "Bob", "bob@x.org", None).unwrap();
+        // A writer that does not give the key (SQL of its own) gets it from the triggers, and a
+        // changed address gets its new key.
+        conn.execute(
+            "INSERT INTO contacts (name, email, created_at) VALUES ('Eve', 'Ève@x.fr', '2026-01-01')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE contacts SET email = 'bob@y.org' WHERE email = 'bob@x.org'",
+            [],
+        )
+        .unwrap();
+        let stale: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM contacts WHERE email_key IS NOT email_key(email)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stale, 0);
+        assert!(by_email(&conn, "ÈVE@X.FR").unwrap().is_some());
+        assert!(by_email(&conn, "BOB@y.org").unwrap().is_some());
+        assert!(by_email(&conn, "bob@x.org").unwrap().is_none());
         // Found by the index, not by reading every contact.
         let plan: Vec<String> = conn
             .prepare(&format!(
-                "EXPLAIN QUERY PLAN SELECT id FROM contacts WHERE {}(email) = 1 AND {}(email) = 'x'",
-                collation::EMAIL_KEY_FN,
+                "EXPLAIN QUERY PLAN SELECT id FROM contacts WHERE email_key = 1 AND {}(email) = 'x'",
                 collation::LOWER_FN
             ))
             .unwrap()

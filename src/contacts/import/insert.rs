@@ -70,7 +70,7 @@ pub(super) fn insert_stream(
             let mut ahead = KeysAhead::default();
             for rows in receiver {
                 for i in 0..rows.len() {
-                    ahead.push(rows.get(i).0);
+                    ahead.push(rows.get(i).name);
                 }
             }
             ahead.compute();
@@ -130,13 +130,17 @@ pub(super) fn insert_stream(
 /// Rows per multi-row INSERT: fewer statement steps than one INSERT per row.
 const ROWS_PER_INSERT: usize = 64;
 
-/// `INSERT ... VALUES (?2, ?3, ?4, ?1), (?5, ?6, ?7, ?1), ...` for `rows` rows (`?1`: created_at).
+/// `INSERT ... VALUES (?2, ?3, ?4, ?5, ?1), (?6, ?7, ?8, ?9, ?1), ...` for `rows` rows (`?1`:
+/// created_at).
 fn insert_sql(rows: usize) -> String {
     let values: Vec<String> = (0..rows)
-        .map(|i| format!("(?{}, ?{}, ?{}, ?1)", 3 * i + 2, 3 * i + 3, 3 * i + 4))
+        .map(|i| {
+            let p = 4 * i + 2;
+            format!("(?{}, ?{}, ?{}, ?{}, ?1)", p, p + 1, p + 2, p + 3)
+        })
         .collect();
     format!(
-        "INSERT INTO contacts (name, email, company, created_at) VALUES {}",
+        "INSERT INTO contacts (name, email, company, email_key, created_at) VALUES {}",
         values.join(", ")
     )
 }
@@ -150,10 +154,12 @@ fn insert_rows(
 ) -> rusqlite::Result<()> {
     stmt.raw_bind_parameter(1, now)?;
     for (i, row) in range.enumerate() {
-        let (name, email, company) = rows.get(row);
-        stmt.raw_bind_parameter(3 * i + 2, name)?;
-        stmt.raw_bind_parameter(3 * i + 3, email)?;
-        stmt.raw_bind_parameter(3 * i + 4, company)?;
+        let row = rows.get(row);
+        let p = 4 * i + 2;
+        stmt.raw_bind_parameter(p, row.name)?;
+        stmt.raw_bind_parameter(p + 1, row.email)?;
+        stmt.raw_bind_parameter(p + 2, row.company)?;
+        stmt.raw_bind_parameter(p + 3, row.email_key)?;
     }
     stmt.raw_execute()?;
     Ok(())

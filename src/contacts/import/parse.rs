@@ -54,7 +54,8 @@ impl Parser<'_> {
             {
                 // After a bad row without --skip-invalid nothing will be committed: only validate.
                 if problems.is_empty() || self.skip_invalid {
-                    batch.push(name, email, company);
+                    let email_key = crate::store::collation::folded_email_key(&key);
+                    batch.push(name, email, company, email_key);
                 }
             }
             if batch.len() == BATCH {
@@ -108,8 +109,15 @@ impl Parser<'_> {
             });
             return None;
         }
-        // Fields are validated as borrowed slices of the record; only a valid row is copied.
+        // Fields are validated as borrowed slices of the record; only a valid row is copied. The
+        // record's bytes are checked once (SIMD); a field is then a slice of them, unless its
+        // edges cut a character, when it is checked alone (and reported).
+        let whole = simdutf8::basic::from_utf8(record.as_slice()).ok();
         let mut text = |index: Option<usize>, field: Field| -> Option<&'r str> {
+            let checked = whole.zip(index.and_then(|i| record.range(i)));
+            if let Some(s) = checked.and_then(|(whole, range)| whole.get(range)) {
+                return Some(s.trim());
+            }
             let bytes = index.and_then(|i| record.get(i)).unwrap_or(b"");
             match std::str::from_utf8(bytes) {
                 Ok(s) => Some(s.trim()),
