@@ -33,21 +33,20 @@ pub const LOWER_FN: &str = "unicode_lower";
 /// addresses with the same key (a few pairs in a million) are told apart by comparing them folded.
 pub const EMAIL_KEY_FN: &str = "email_key";
 
-/// The [`EMAIL_KEY_FN`] of an address. It is stored in the index, so it must never change: CRC-32
-/// (IEEE) is fixed by its standard.
+/// The [`EMAIL_KEY_FN`] of an address. It is stored (`contacts.email_key`), so it must never
+/// change: CRC-32 (IEEE) is fixed by its standard.
 pub fn email_key(email: &str) -> i64 {
+    if !email.is_ascii() {
+        return folded_email_key(&crate::store::contacts::fold_email(email));
+    }
+    // Folded a stretch at a time on the stack: a CRC of the stretches is the CRC of the whole.
     let mut crc = crc32fast::Hasher::new();
-    if email.is_ascii() {
-        // Folded a stretch at a time on the stack: a CRC of the stretches is the CRC of the whole.
-        let mut folded = [0u8; 64];
-        for stretch in email.as_bytes().chunks(folded.len()) {
-            let folded = &mut folded[..stretch.len()];
-            folded.copy_from_slice(stretch);
-            folded.make_ascii_lowercase();
-            crc.update(folded);
-        }
-    } else {
-        crc.update(crate::store::contacts::fold_email(email).as_bytes());
+    let mut folded = [0u8; 64];
+    for stretch in email.as_bytes().chunks(folded.len()) {
+        let folded = &mut folded[..stretch.len()];
+        folded.copy_from_slice(stretch);
+        folded.make_ascii_lowercase();
+        crc.update(folded);
     }
     i64::from(crc.finalize())
 }
@@ -187,8 +186,8 @@ fn compare_plain(a: &str, b: &str) -> Ordering {
         .then_with(|| a.cmp(b))
 }
 
-/// Registers the collation, the key functions and the folding one on `conn` (before any statement that sorts or
-/// indexes with them).
+/// Registers the collation, the key functions and the folding one on `conn` (before any statement
+/// that sorts or indexes with them).
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_collation(NAME, compare)?;
     conn.create_scalar_function(LOWER_FN, 1, key_flags(), |ctx| {
@@ -357,6 +356,7 @@ mod tests {
             ]
         );
     }
+
     #[test]
     fn an_address_is_folded_and_keyed_as_unicode_lowers_it() {
         use crate::store::contacts::fold_email;

@@ -208,11 +208,12 @@ pub fn drop_secondary(conn: &Connection) -> rusqlite::Result<Secondary> {
     Ok(secondary)
 }
 
-/// Creates again what [`drop_secondary`] dropped and adds the `loaded` contacts (all `not_registered`) to the counts the dropped triggers keep. The indexes
-/// on names are built last, with the sort keys `keys` gives when it has them (computed ahead for
-/// the loaded rows, see [`collation::KeysAhead`]). The uniqueness triggers check rows as they are
-/// inserted, not the rows already there when they are created again: the caller must have checked
-/// the loaded addresses against each other and against the stored ones, within the transaction.
+/// Creates again what [`drop_secondary`] dropped and adds the `loaded` contacts (all
+/// `not_registered`) to the counts the dropped triggers keep. The indexes on names are built
+/// last, with the sort keys `keys` gives when it has them (computed ahead for the loaded rows, see
+/// [`collation::KeysAhead`]). The uniqueness triggers check rows as they are inserted, not the
+/// rows already there when they are created again: the caller must have checked the loaded
+/// addresses against each other and against the stored ones, within the transaction.
 pub fn restore_secondary(
     conn: &Connection,
     secondary: Secondary,

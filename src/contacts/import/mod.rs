@@ -572,7 +572,7 @@ mod tests {
     }
 
     #[test]
-    fn a_large_import_rebuilds_the_same_unique_email_index() {
+    fn a_large_import_rebuilds_the_same_email_index_and_keeps_addresses_unique() {
         let mut csv = String::from("name,email\n");
         for i in 0..5000 {
             csv.push_str(&format!("N{i},n{i}@x.org\n"));
