@@ -175,6 +175,13 @@ impl Filter {
                         let (cond, bound) = s.condition(Some(f), value);
                         values.extend(bound);
                         cond
+                    } else if *op == Op::Equal && (view.name, col.name) == ("contacts", "email") {
+                        // The e-mail index holds each address's key: an address is sought
+                        // through it and compared folded, as `store::contacts::by_email` does.
+                        use crate::store::{collation, contacts};
+                        values.push(Value::Integer(collation::email_key(value)));
+                        values.push(Value::Text(contacts::fold_email(value)));
+                        format!("c.email_key = ? AND {}({expr}) = ?", collation::LOWER_FN)
                     } else {
                         let kind = fields::kind(view, col);
                         // Text typed by the operator is compared without case (Unicode's).
@@ -415,6 +422,41 @@ fn term(view: &View, token: Token) -> Result<Term, FilterError> {
 mod tests {
     use super::*;
     use crate::store::views::{CONTACTS, PRINT_JOBS};
+
+    #[test]
+    fn an_address_given_whole_is_sought_through_the_e_mail_index() {
+        let conn = crate::store::open_in_memory().unwrap();
+        crate::store::contacts::insert(&conn, "Jürgen", "JÜRGEN@x.de", None).unwrap();
+        crate::store::contacts::insert(&conn, "Anna", "anna@x.de", None).unwrap();
+        for (filter, found) in [
+            ("email:=jürgen@X.DE", vec!["JÜRGEN@x.de"]),
+            ("email:=ANNA@x.de", vec!["anna@x.de"]),
+            ("email:!=ANNA@x.de", vec!["JÜRGEN@x.de"]),
+            ("email:=nobody@x.de", vec![]),
+        ] {
+            let f = Filter::parse(&CONTACTS, filter).unwrap();
+            let (cond, values) = f.sql_for(&conn, &CONTACTS);
+            let sql = format!("SELECT c.email FROM contacts c WHERE {cond} ORDER BY c.id");
+            let emails: Vec<String> = conn
+                .prepare(&sql)
+                .unwrap()
+                .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(emails, found, "{filter}");
+            if !filter.contains('!') {
+                let plan: String = conn
+                    .query_row(
+                        &format!("EXPLAIN QUERY PLAN {sql}"),
+                        rusqlite::params_from_iter(values.iter()),
+                        |r| r.get(3),
+                    )
+                    .unwrap();
+                assert!(plan.contains("contacts_email"), "{filter}: {plan}");
+            }
+        }
+    }
 
     #[test]
     fn fields_and_words_become_bound_conditions() {
