@@ -1,7 +1,8 @@
 //! Names sorted as people read them (CLDR root order, so "Élodie" comes before "Giulia" in French
-//! and German alike): the `unicode_key` SQL function, whose binary sort keys the indexes on names
-//! hold and every text column sorts by, and the `unicode` collation of older schema versions. Both
-//! are registered on every connection backroom opens.
+//! and German alike): the `unicode_key` SQL function, whose sort keys (texts that compare as
+//! bytes) the indexes on names hold and every text column sorts by, and the `unicode` collation of
+//! older schema versions; with them the folding and e-mail key functions. All are registered on
+//! every connection backroom opens.
 
 use std::cmp::Ordering;
 use std::sync::LazyLock;
@@ -36,19 +37,7 @@ pub const EMAIL_KEY_FN: &str = "email_key";
 /// The [`EMAIL_KEY_FN`] of an address. It is stored (`contacts.email_key`), so it must never
 /// change: CRC-32 (IEEE) is fixed by its standard.
 pub fn email_key(email: &str) -> i64 {
-    if !email.is_ascii() {
-        return folded_email_key(&crate::store::contacts::fold_email(email));
-    }
-    // Folded a stretch at a time on the stack: a CRC of the stretches is the CRC of the whole.
-    let mut crc = crc32fast::Hasher::new();
-    let mut folded = [0u8; 64];
-    for stretch in email.as_bytes().chunks(folded.len()) {
-        let folded = &mut folded[..stretch.len()];
-        folded.copy_from_slice(stretch);
-        folded.make_ascii_lowercase();
-        crc.update(folded);
-    }
-    i64::from(crc.finalize())
+    folded_email_key(&crate::store::contacts::fold_email(email))
 }
 
 /// The [`email_key`] of an address already folded (`fold_email`).

@@ -97,15 +97,29 @@ pub fn count_listed(
 /// The contact with this e-mail, compared without case by Unicode's rules (as the import and the
 /// store's uniqueness triggers compare addresses), found through the e-mail index.
 pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<Contact>> {
+    let (cond, values) = email_is("", email);
     conn.query_row(
-        &format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE email_key = ?1 AND {}(email) = ?2",
-            collation::LOWER_FN
-        ),
-        params![collation::email_key(email), fold_email(email)],
+        &format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE {cond}"),
+        rusqlite::params_from_iter(values),
         contact_from_row,
     )
     .optional()
+}
+
+/// The condition that a contact's address is `email` once both are folded, sought through the
+/// e-mail index (`prefix`: the table's alias and a dot, or nothing), and its two values.
+pub fn email_is(prefix: &str, email: &str) -> (String, [rusqlite::types::Value; 2]) {
+    use rusqlite::types::Value;
+    let folded = fold_email(email);
+    let values = [
+        Value::Integer(collation::folded_email_key(&folded)),
+        Value::Text(folded),
+    ];
+    let cond = format!(
+        "{prefix}email_key = ? AND {}({prefix}email) = ?",
+        collation::LOWER_FN
+    );
+    (cond, values)
 }
 
 /// An e-mail folded as every duplicate check folds it: lower case by Unicode's rules, as

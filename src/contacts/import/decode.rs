@@ -37,7 +37,7 @@ pub(super) fn decode(bytes: Vec<u8>) -> Decoded {
         },
     };
     Decoded {
-        text: unify_line_endings(&text),
+        text: unify_line_endings(text),
         encoding,
     }
 }
@@ -52,11 +52,12 @@ fn label(encoding: &'static Encoding) -> &'static str {
     }
 }
 
-/// CRLF and CR become LF (the text is copied as it is when it has no CR). Copied a stretch
-/// between CRs at a time: a CR followed by LF is dropped, a lone CR becomes LF.
-fn unify_line_endings(text: &str) -> String {
+/// CRLF and CR become LF (a text without CR is taken as it is: copied only when borrowed from the
+/// file's bytes). Copied a stretch between CRs at a time: a CR followed by LF is dropped, a lone CR
+/// becomes LF.
+fn unify_line_endings(text: std::borrow::Cow<'_, str>) -> String {
     if !text.contains('\r') {
-        return text.to_owned();
+        return text.into_owned();
     }
     let mut out = String::with_capacity(text.len());
     let mut stretches = text.split('\r');

@@ -176,12 +176,11 @@ impl Filter {
                         values.extend(bound);
                         cond
                     } else if *op == Op::Equal && (view.name, col.name) == ("contacts", "email") {
-                        // The e-mail index holds each address's key: an address is sought
-                        // through it and compared folded, as `store::contacts::by_email` does.
-                        use crate::store::{collation, contacts};
-                        values.push(Value::Integer(collation::email_key(value)));
-                        values.push(Value::Text(contacts::fold_email(value)));
-                        format!("c.email_key = ? AND {}({expr}) = ?", collation::LOWER_FN)
+                        // The e-mail index holds each address's key: sought through it, as
+                        // `store::contacts::by_email` seeks an address.
+                        let (cond, bound) = crate::store::contacts::email_is("c.", value);
+                        values.extend(bound);
+                        cond
                     } else {
                         let kind = fields::kind(view, col);
                         // Text typed by the operator is compared without case (Unicode's).
