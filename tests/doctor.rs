@@ -1211,3 +1211,44 @@ fn an_ftp_server_whose_clock_is_ahead_is_skewed() {
         .collect();
     assert_eq!(left, vec!["test.txt".to_string()]);
 }
+
+#[test]
+fn contacts_whose_addresses_differ_only_by_unicode_case_are_listed() {
+    let env = admin_env();
+    env.ok(&["contacts", "add", "Jürgen Maier", "jürgen@x.de"]);
+    env.ok(&["contacts", "add", "Anna Roth", "anna@x.de"]);
+    let (_, findings) = doctor(&env, &["--area", "contacts"]);
+    assert!(
+        flagged(&findings, "contacts_duplicate_email").is_empty(),
+        "{findings:?}"
+    );
+    // A store from before the e-mail key (its NOCASE index folded ASCII only) could hold this
+    // pair; the store now refuses it, so the trigger is set aside to write it as that store did.
+    let conn = backroom::store::open(&env.db()).unwrap();
+    let trigger: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'contacts_email_unique_insert'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute_batch(&format!(
+        "BEGIN; DROP TRIGGER contacts_email_unique_insert;
+         INSERT INTO contacts (name, email, created_at)
+             VALUES ('Jürgen Maier', 'JÜRGEN@X.DE', '2026-01-01T00:00:00Z');
+         {trigger}; COMMIT;"
+    ))
+    .unwrap();
+    drop(conn);
+    let (code, findings) = doctor(&env, &["--area", "contacts"]);
+    assert_eq!(code, 1, "a warning: {findings:?}");
+    let f = one(&findings, "contacts_duplicate_email");
+    assert_eq!(f["severity"], "warning");
+    let evidence = f["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("jürgen@x.de") && evidence.contains("JÜRGEN@X.DE"),
+        "{evidence}"
+    );
+    assert!(!evidence.contains("anna@x.de"), "{evidence}");
+    assert_fix(f, &["keep", "delete"]);
+}

@@ -173,7 +173,7 @@ impl Report {
 /// Runs every check of the chosen areas (all when `areas` is empty), in parallel.
 pub async fn run(subject: &Subject, areas: &[Area]) -> Report {
     let wanted = |a: Area| areas.is_empty() || areas.contains(&a);
-    let (s, p, y, v) = tokio::join!(
+    let (s, p, y, v, c) = tokio::join!(
         async {
             if wanted(Area::Store) {
                 store::check(subject).await
@@ -202,8 +202,17 @@ pub async fn run(subject: &Subject, areas: &[Area]) -> Report {
                 Vec::new()
             }
         },
+        async {
+            let db = subject.db_path.clone();
+            match wanted(Area::Contacts) {
+                true => blocking(move || store::duplicate_emails(&db)).await,
+                false => None,
+            }
+            .into_iter()
+            .collect::<Vec<_>>()
+        },
     );
-    let mut findings: Vec<Finding> = [s, p, y, v].into_iter().flatten().collect();
+    let mut findings: Vec<Finding> = [s, p, y, v, c].into_iter().flatten().collect();
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
