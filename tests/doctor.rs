@@ -1245,10 +1245,10 @@ fn contacts_whose_addresses_differ_only_by_unicode_case_are_listed() {
     let f = one(&findings, "contacts_duplicate_email");
     assert_eq!(f["severity"], "warning");
     let evidence = f["evidence"].as_str().unwrap();
-    assert!(
-        evidence.contains("jürgen@x.de") && evidence.contains("JÜRGEN@X.DE"),
-        "{evidence}"
-    );
-    assert!(!evidence.contains("anna@x.de"), "{evidence}");
-    assert_fix(f, &["keep", "delete"]);
+    // Contacts 1 and 3 (Anna is 2), named by id: the report goes into support bundles, which
+    // hold no addresses unless asked to.
+    assert!(evidence.contains("#1 and #3"), "{evidence}");
+    assert!(!evidence.contains("#2"), "{evidence}");
+    assert!(!f.to_string().contains("x.de"), "{f}");
+    assert_fix(f, &["contacts list", "keep", "delete"]);
 }

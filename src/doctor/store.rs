@@ -1,4 +1,5 @@
-//! Store checks: integrity, a writer holding the lock, file modes and free disk space.
+//! Store checks: integrity, a writer holding the lock, file modes and free disk space; and the
+//! contacts whose addresses differ only by Unicode case.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -58,7 +59,9 @@ fn integrity(db: &Path) -> Finding {
 /// `jürgen@x.de`). The store refuses such a pair since the e-mail key replaced the `NOCASE` index,
 /// which folded ASCII only; a store that held one before keeps it, and a lookup by address finds
 /// only the first. Pairs share an e-mail key, so only the keys held twice are read (through the
-/// index: 19 ms on the 100,000 contacts of `bench tui`'s store, in a `sqlite3` shell).
+/// index: 19 ms on the 100,000 contacts of `bench tui`'s store, in a `sqlite3` shell). The
+/// evidence names the contacts by id, not by address: the doctor's report goes into support
+/// bundles, which hold personal data only when asked to (`--include-personal`).
 pub(super) fn duplicate_emails(db: &Path) -> Finding {
     const CODE: &str = "contacts_duplicate_email";
     let Ok(conn) = crate::store::open_read_only(db) else {
@@ -79,7 +82,7 @@ pub(super) fn duplicate_emails(db: &Path) -> Finding {
     };
     // Within one key, each later contact is compared with the first of its folded address.
     let mut pairs = Vec::new();
-    let mut first: Vec<(String, i64, &str)> = Vec::new();
+    let mut first: Vec<(String, i64)> = Vec::new();
     let mut key = None;
     for (id, email, email_key) in &rows {
         if key != Some(*email_key) {
@@ -87,11 +90,9 @@ pub(super) fn duplicate_emails(db: &Path) -> Finding {
             key = Some(*email_key);
         }
         let folded = crate::store::contacts::fold_email(email);
-        match first.iter().find(|(f, _, _)| *f == folded) {
-            Some((_, first_id, first_email)) => {
-                pairs.push(format!("#{first_id} {first_email} and #{id} {email}"))
-            }
-            None => first.push((folded, *id, email)),
+        match first.iter().find(|(f, _)| *f == folded) {
+            Some((_, first_id)) => pairs.push(format!("#{first_id} and #{id}")),
+            None => first.push((folded, *id)),
         }
     }
     if pairs.is_empty() {
@@ -114,8 +115,8 @@ pub(super) fn duplicate_emails(db: &Path) -> Finding {
             "{} contact(s) share an address with another once case is folded: a lookup by address finds only the first",
             pairs.len()
         ),
-        format!("{}{more}", shown.join("; ")),
-        "decide which contact to keep and delete the other in the Contacts pane; the store refuses new pairs",
+        format!("contacts {}{more}", shown.join("; ")),
+        "`backroom --json contacts list --all` gives each id's address: keep one contact of each pair and delete the other in the Contacts pane; the store refuses new pairs",
     )
 }
 
