@@ -203,9 +203,9 @@ pub async fn run(subject: &Subject, areas: &[Area]) -> Report {
             }
         },
         async {
-            let db = subject.db_path.clone();
+            let s = subject.clone();
             match wanted(Area::Contacts) {
-                true => blocking(move || store::duplicate_emails(&db)).await,
+                true => blocking(move || store::duplicate_emails(&s)).await,
                 false => None,
             }
             .into_iter()

@@ -55,46 +55,20 @@ fn integrity(db: &Path) -> Finding {
     }
 }
 
-/// Contacts whose addresses are the same once folded by Unicode's rules (`JÜRGEN@x.de` and
-/// `jürgen@x.de`). The store refuses such a pair since the e-mail key replaced the `NOCASE` index,
-/// which folded ASCII only; a store that held one before keeps it, and a lookup by address finds
-/// only the first. Pairs share an e-mail key, so only the keys held twice are read (through the
-/// index: 19 ms on the 100,000 contacts of `bench tui`'s store, in a `sqlite3` shell). The
-/// evidence names the contacts by id, not by address: the doctor's report goes into support
-/// bundles, which hold personal data only when asked to (`--include-personal`).
-pub(super) fn duplicate_emails(db: &Path) -> Finding {
+/// Contacts whose addresses differ only by Unicode case (`JÜRGEN@x.de`, `jürgen@x.de`), from a
+/// store that held them before the e-mail key ([`crate::store::contacts::unicode_case_duplicates`]):
+/// a lookup by address finds only the first. The evidence names the contacts by id, not by
+/// address: the doctor's report goes into support bundles, which hold personal data only when
+/// asked to (`--include-personal`).
+pub(super) fn duplicate_emails(subject: &Subject) -> Finding {
     const CODE: &str = "contacts_duplicate_email";
-    let Ok(conn) = crate::store::open_read_only(db) else {
-        return Finding::ok(CODE, Area::Contacts, "not checked: no database");
+    let conn = match super::open_read(subject, Area::Contacts) {
+        Ok(conn) => conn,
+        Err(f) => return *f,
     };
-    let rows: rusqlite::Result<Vec<(i64, String, i64)>> = conn
-        .prepare(
-            "SELECT id, email, email_key FROM contacts WHERE email_key IN
-                 (SELECT email_key FROM contacts GROUP BY email_key HAVING count(*) > 1)
-             ORDER BY email_key, id",
-        )
-        .and_then(|mut s| {
-            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect()
-        });
-    let Ok(rows) = rows else {
+    let Ok(pairs) = crate::store::contacts::unicode_case_duplicates(&conn) else {
         return Finding::ok(CODE, Area::Contacts, "not checked: no contacts table");
     };
-    // Within one key, each later contact is compared with the first of its folded address.
-    let mut pairs = Vec::new();
-    let mut first: Vec<(String, i64)> = Vec::new();
-    let mut key = None;
-    for (id, email, email_key) in &rows {
-        if key != Some(*email_key) {
-            first.clear();
-            key = Some(*email_key);
-        }
-        let folded = crate::store::contacts::fold_email(email);
-        match first.iter().find(|(f, _)| *f == folded) {
-            Some((_, first_id)) => pairs.push(format!("#{first_id} and #{id}")),
-            None => first.push((folded, *id)),
-        }
-    }
     if pairs.is_empty() {
         return Finding::ok(
             CODE,
@@ -102,7 +76,11 @@ pub(super) fn duplicate_emails(db: &Path) -> Finding {
             "every contact has its own address (compared by Unicode case)",
         );
     }
-    let shown: Vec<&str> = pairs.iter().take(5).map(String::as_str).collect();
+    let shown: Vec<String> = pairs
+        .iter()
+        .take(5)
+        .map(|(a, b)| format!("#{a} and #{b}"))
+        .collect();
     let more = match pairs.len() - shown.len() {
         0 => String::new(),
         n => format!(" and {n} more"),

@@ -188,6 +188,37 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
+/// Pairs of contacts (first id, later id) whose addresses are the same once folded by
+/// [`fold_email`]. The store refuses such a pair since the e-mail key replaced the `NOCASE` index,
+/// which folded ASCII only; a store that held one before keeps it. Pairs share an e-mail key, so
+/// only the keys held twice are read (a covering scan of the e-mail index).
+pub fn unicode_case_duplicates(conn: &Connection) -> rusqlite::Result<Vec<(i64, i64)>> {
+    let rows: Vec<(i64, String, i64)> = conn
+        .prepare(
+            "SELECT id, email, email_key FROM contacts WHERE email_key IN
+                 (SELECT email_key FROM contacts GROUP BY email_key HAVING count(*) > 1)
+             ORDER BY email_key, id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    // Within one key, each later contact is compared with the first of its folded address.
+    let mut pairs = Vec::new();
+    let mut first: Vec<(String, i64)> = Vec::new();
+    let mut key = None;
+    for (id, email, email_key) in rows {
+        if key != Some(email_key) {
+            first.clear();
+            key = Some(email_key);
+        }
+        let folded = fold_email(&email);
+        match first.iter().find(|(f, _)| *f == folded) {
+            Some((_, first_id)) => pairs.push((*first_id, id)),
+            None => first.push((folded, id)),
+        }
+    }
+    Ok(pairs)
+}
+
 /// The e-mail index (as in `schema/contacts_email_key.sql`), dropped and rebuilt by large imports.
 pub const CREATE_EMAIL_INDEX: &str = "CREATE INDEX contacts_email ON contacts (email_key)";
 
