@@ -96,12 +96,44 @@ impl KeysAhead {
         self.text_ends.push(self.texts.len());
     }
 
-    /// Computes the keys of the texts added since the last call.
+    /// Computes the keys of the texts added since the last call, on every core for many texts
+    /// (the caller's core is busy too: an import builds its e-mail index meanwhile, and this
+    /// step is the longer of the two).
     pub fn compute(&mut self) {
-        for i in self.key_ends.len()..self.text_ends.len() {
-            let start = if i == 0 { 0 } else { self.text_ends[i - 1] };
-            write_sort_key(&self.texts[start..self.text_ends[i]], &mut self.keys);
-            self.key_ends.push(self.keys.len());
+        let (from, to) = (self.key_ends.len(), self.text_ends.len());
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let parts = if to - from < 10_000 { 1 } else { cores.min(4) };
+        let step = (to - from).div_ceil(parts).max(1);
+        let (texts, text_ends) = (&self.texts, &self.text_ends);
+        // The keys of texts `range`, and where each ends in them.
+        let keys_of = |range: std::ops::Range<usize>| {
+            let mut keys = String::new();
+            let mut ends = Vec::with_capacity(range.len());
+            for i in range {
+                let begin = if i == 0 { 0 } else { text_ends[i - 1] };
+                write_sort_key(&texts[begin..text_ends[i]], &mut keys);
+                ends.push(keys.len());
+            }
+            (keys, ends)
+        };
+        let chunks: Vec<(String, Vec<usize>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (from..to)
+                .step_by(step)
+                .map(|start| {
+                    let range = start..(start + step).min(to);
+                    (range.clone(), scope.spawn(move || keys_of(range)))
+                })
+                .collect();
+            // A worker that could not finish has its part computed here.
+            workers
+                .into_iter()
+                .map(|(range, worker)| worker.join().unwrap_or_else(|_| keys_of(range)))
+                .collect()
+        });
+        for (keys, ends) in chunks {
+            let base = self.keys.len();
+            self.keys.push_str(&keys);
+            self.key_ends.extend(ends.iter().map(|end| base + end));
         }
     }
 
@@ -291,6 +323,40 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn keys_computed_on_every_core_are_each_texts_own_in_order() {
+        // Enough texts in each round for `compute` to split them between threads.
+        let first = [
+            "Zoë",
+            "Élodie",
+            "anna",
+            "Ødegård",
+            "Łukasz",
+            "Nguyễn",
+            "O'Brien",
+        ];
+        let names: Vec<String> = (0..25_000)
+            .map(|i| format!("{} {i}", first[i % first.len()]))
+            .collect();
+        let mut ahead = KeysAhead::default();
+        for name in &names[..12_000] {
+            ahead.push(name);
+        }
+        ahead.compute();
+        for name in &names[12_000..] {
+            ahead.push(name);
+        }
+        ahead.compute();
+        for name in &names {
+            assert_eq!(
+                ahead.take(name.as_bytes()),
+                Some(sort_key(name).as_str()),
+                "{name}"
+            );
+        }
+        assert_eq!(ahead.used(), names.len());
     }
 
     #[test]

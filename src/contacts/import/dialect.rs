@@ -42,7 +42,7 @@ pub(super) fn detect(text: &str) -> Dialect {
     for line in text[at..].split_inclusive('\n') {
         let content = line.trim_start_matches([' ', '\t']);
         let blank = content
-            .trim_end_matches('\n')
+            .trim_end_matches(['\n', '\r'])
             .bytes()
             .all(|b| SEPARATORS.contains(&b) || b == b' ');
         if !(blank || content.starts_with('#')) {

@@ -295,7 +295,7 @@ pub fn import(
         file: file.clone(),
         source,
     })?;
-    let decoded = decode::decode(bytes);
+    let decoded = decode::decode(&bytes);
     let dialect = dialect::detect(&decoded.text);
     let body = &decoded.text[dialect.header_at..];
     let header_line = dialect.lines_before + 1;
@@ -324,8 +324,8 @@ pub fn import(
         // count them, or a row after blank lines is named by the first blank line's number.
         let bytes = body.as_bytes();
         let mut at = usize::try_from(byte).unwrap_or(usize::MAX);
-        while at < bytes.len() && bytes[at] == b'\n' {
-            line += 1;
+        while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+            line += u64::from(bytes[at] == b'\n');
             at += 1;
         }
         Ok(Some((line + lines_before, byte + bytes_before)))

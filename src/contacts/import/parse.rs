@@ -4,6 +4,8 @@ use super::{
     BATCH, Columns, Field, Message, NextRecord, PROGRESS_EVERY, Parsed, Problem, Progress, Rows,
     echo,
 };
+use std::borrow::Cow;
+
 use crate::contacts::limits::{COMPANY_MAX, EMAIL_MAX, NAME_MAX, too_long};
 
 /// Reads and validates rows, sending the valid ones on.
@@ -55,7 +57,7 @@ impl Parser<'_> {
                 // After a bad row without --skip-invalid nothing will be committed: only validate.
                 if problems.is_empty() || self.skip_invalid {
                     let email_key = crate::store::collation::folded_email_key(&key);
-                    batch.push(name, email, company, email_key);
+                    batch.push(&name, &email, &company, email_key);
                 }
             }
             if batch.len() == BATCH {
@@ -72,7 +74,8 @@ impl Parser<'_> {
     }
 
     /// The row's name, e-mail and company when it is valid; its problems otherwise. `key` is
-    /// room for the e-mail folded to lower case, reused from row to row.
+    /// room for the e-mail folded to lower case, reused from row to row. A field keeps LF only
+    /// where a quoted field spans lines of a Windows file (see `decode`).
     fn check<'r>(
         &self,
         record: &'r csv::ByteRecord,
@@ -80,7 +83,7 @@ impl Parser<'_> {
         seen: &mut foldhash::HashMap<Box<str>, u64>,
         key: &mut String,
         problems: &mut Vec<Problem>,
-    ) -> Option<(&'r str, &'r str, &'r str)> {
+    ) -> Option<(Cow<'r, str>, Cow<'r, str>, Cow<'r, str>)> {
         let columns = &self.columns;
         let before = problems.len();
         let filled = |i: &usize| record.get(*i).is_some_and(|f| !f.trim_ascii().is_empty());
@@ -113,14 +116,18 @@ impl Parser<'_> {
         // record's bytes are checked once (SIMD); a field is then a slice of them, unless its
         // edges cut a character, when it is checked alone (and reported).
         let whole = simdutf8::basic::from_utf8(record.as_slice()).ok();
-        let mut text = |index: Option<usize>, field: Field| -> Option<&'r str> {
+        let lf = |s: &'r str| match s.contains('\r') {
+            true => Cow::Owned(s.replace("\r\n", "\n")),
+            false => Cow::Borrowed(s),
+        };
+        let mut text = |index: Option<usize>, field: Field| -> Option<Cow<'r, str>> {
             let checked = whole.zip(index.and_then(|i| record.range(i)));
             if let Some(s) = checked.and_then(|(whole, range)| whole.get(range)) {
-                return Some(s.trim());
+                return Some(lf(s.trim()));
             }
             let bytes = index.and_then(|i| record.get(i)).unwrap_or(b"");
             match std::str::from_utf8(bytes) {
-                Ok(s) => Some(s.trim()),
+                Ok(s) => Some(lf(s.trim())),
                 Err(_) => {
                     problems.push(Problem {
                         line,
@@ -136,9 +143,11 @@ impl Parser<'_> {
         let name = text(Some(columns.name), Field::Name);
         let email = text(Some(columns.email), Field::Email);
         let company = text(columns.company, Field::Company);
-        let (Some(name), Some(email), Some(company)) = (name, email, company) else {
+        let (Some(fields), Some(email), Some(company)) = (name, email, company) else {
             return None;
         };
+        let fields = (fields, email, company);
+        let (name, email, company) = (&*fields.0, &*fields.1, &*fields.2);
         let mut problem = |column: usize, field: Field, value: &str, reason: String| {
             problems.push(Problem {
                 line,
@@ -191,6 +200,6 @@ impl Parser<'_> {
         // Only a valid row is an e-mail's first: with --skip-invalid, a corrected row after a
         // refused one with the same e-mail was dropped as its duplicate, and imported nowhere.
         seen.insert(key.into(), line);
-        Some((name, email, company))
+        Some(fields)
     }
 }
