@@ -128,6 +128,31 @@ fn transitions_are_enforced_with_the_reason_and_exit_codes() {
     assert_eq!(list.as_array().unwrap().len(), 2);
 }
 
+/// `contacts list` orders contacts as the Contacts pane does: by name, then as added. Ordered by
+/// name then e-mail, a list of one to three read and sorted every contact (80–120 ms of 100,000).
+#[test]
+fn a_list_orders_namesakes_as_added_like_the_pane() {
+    let env = TestEnv::new();
+    add(&env, "Zoé Martin", "zoe@x.org");
+    add(&env, "Anna Weber", "zed@x.org");
+    add(&env, "anna weber", "bea@x.org");
+    add(&env, "Anna Weber", "amy@x.org");
+    let emails = |args: &[&str]| -> Vec<String> {
+        let list = env.json(&[&["contacts", "list"], args].concat());
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["email"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        emails(&[]),
+        ["bea@x.org", "zed@x.org", "amy@x.org", "zoe@x.org"]
+    );
+    assert_eq!(emails(&["--limit", "1"]), ["bea@x.org"]);
+    assert_eq!(emails(&["--limit", "2"]), ["bea@x.org", "zed@x.org"]);
+}
+
 #[test]
 fn delete_is_all_or_nothing_and_names_the_blocking_contact_and_job() {
     let env = TestEnv::new();

@@ -53,7 +53,8 @@ fn condition(
     }
 }
 
-/// Visits contacts by name (Unicode order) then e-mail, one at a time, while `visit` says so.
+/// Visits contacts by name (Unicode order), then as added (`id`, as the Contacts pane orders them),
+/// one at a time, while `visit` says so.
 pub fn each(
     conn: &Connection,
     state: Option<ContactState>,
@@ -62,11 +63,7 @@ pub fn each(
     visit: &mut dyn FnMut(Contact) -> bool,
 ) -> rusqlite::Result<()> {
     let (cond, values) = condition(state, query);
-    let limit = limit.map(|l| l as i64).unwrap_or(-1);
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE {cond}
-         ORDER BY unicode_key(c.name), c.email COLLATE NOCASE LIMIT {limit}"
-    ))?;
+    let mut stmt = conn.prepare_cached(&each_sql(&cond, limit))?;
     let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
     while let Some(r) = rows.next()? {
         if !visit(contact_from_row(r)?) {
@@ -74,6 +71,17 @@ pub fn each(
         }
     }
     Ok(())
+}
+
+/// The query of [`each`]. The name index gives its order for any limit: ordered by name then
+/// e-mail, SQLite read and sorted every contact for a limit under 5 (`contacts list --limit 1`
+/// took 80–120 ms of 100,000 contacts, `--limit 5` 10 ms).
+fn each_sql(cond: &str, limit: Option<usize>) -> String {
+    let limit = limit.map(|l| l as i64).unwrap_or(-1);
+    format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE {cond}
+         ORDER BY unicode_key(c.name), c.id LIMIT {limit}"
+    )
 }
 
 /// How many contacts a list keeps (kept counts when they answer, else counted up to a cap).
@@ -740,5 +748,32 @@ mod tests {
                 .any(|p| p.contains("USING INDEX contacts_email")),
             "{plan:?}"
         );
+    }
+
+    #[test]
+    fn a_list_reads_the_name_index_in_order_for_any_limit() {
+        let conn = crate::store::open_in_memory().unwrap();
+        let plan = |cond: &str, limit: Option<usize>| -> Vec<String> {
+            conn.prepare(&format!("EXPLAIN QUERY PLAN {}", each_sql(cond, limit)))
+                .unwrap()
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        for limit in [Some(1), Some(2), Some(4), Some(51), None] {
+            let all = plan("1", limit);
+            assert!(
+                all.iter().any(|p| p.contains("USING INDEX contacts_name"))
+                    && !all.iter().any(|p| p.contains("TEMP B-TREE")),
+                "limit {limit:?}: {all:?}"
+            );
+            let active = plan("c.state = 'active'", limit);
+            assert!(
+                active.iter().any(|p| p.contains("contacts_state_name"))
+                    && !active.iter().any(|p| p.contains("TEMP B-TREE")),
+                "limit {limit:?}: {active:?}"
+            );
+        }
     }
 }
