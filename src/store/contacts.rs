@@ -28,7 +28,7 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     })
 }
 
-/// Every contact, by name (Unicode order) then e-mail.
+/// Every contact, by name (Unicode order) then as added.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Contact>> {
     let mut out = Vec::new();
     each(conn, None, &Default::default(), None, &mut |c| {

@@ -1,11 +1,11 @@
 //! Reading and validating the rows of an import, on its own thread.
 
+use std::borrow::Cow;
+
 use super::{
     BATCH, Columns, Field, Message, NextRecord, PROGRESS_EVERY, Parsed, Problem, Progress, Rows,
     echo,
 };
-use std::borrow::Cow;
-
 use crate::contacts::limits::{COMPANY_MAX, EMAIL_MAX, NAME_MAX, too_long};
 
 /// Reads and validates rows, sending the valid ones on.
@@ -116,9 +116,12 @@ impl Parser<'_> {
         // record's bytes are checked once (SIMD); a field is then a slice of them, unless its
         // edges cut a character, when it is checked alone (and reported).
         let whole = simdutf8::basic::from_utf8(record.as_slice()).ok();
-        let lf = |s: &'r str| match s.contains('\r') {
-            true => Cow::Owned(s.replace("\r\n", "\n")),
-            false => Cow::Borrowed(s),
+        let lf = |s: &'r str| {
+            if s.contains('\r') {
+                Cow::Owned(s.replace("\r\n", "\n"))
+            } else {
+                Cow::Borrowed(s)
+            }
         };
         let mut text = |index: Option<usize>, field: Field| -> Option<Cow<'r, str>> {
             let checked = whole.zip(index.and_then(|i| record.range(i)));
@@ -143,10 +146,10 @@ impl Parser<'_> {
         let name = text(Some(columns.name), Field::Name);
         let email = text(Some(columns.email), Field::Email);
         let company = text(columns.company, Field::Company);
-        let (Some(fields), Some(email), Some(company)) = (name, email, company) else {
+        let (Some(name), Some(email), Some(company)) = (name, email, company) else {
             return None;
         };
-        let fields = (fields, email, company);
+        let fields = (name, email, company);
         let (name, email, company) = (&*fields.0, &*fields.1, &*fields.2);
         let mut problem = |column: usize, field: Field, value: &str, reason: String| {
             problems.push(Problem {
