@@ -505,7 +505,11 @@ const JOB_COLUMNS: &str = "j.id, j.uuid, j.state, j.attempts, j.max_attempts, p.
     j.last_error, j.remote_ref, j.remote_state, j.maybe_duplicate, j.reprint_of, j.lease_holder,
     j.lease_expires_at, j.created_at, j.finished_at, d.warning";
 
-const JOB_FROM: &str = "print_jobs j JOIN documents d ON d.id = j.document_id
+/// The tables of a job row. The jobs come first (`CROSS JOIN` keeps its tables in that order, as
+/// the Jobs pane's `LEFT JOIN` does): with `JOIN`, SQLite's planner started a list under 5 rows
+/// from the documents and sorted every job (`jobs list --limit 1` took 1.1–6.6 s of 1,000,000
+/// jobs, `--limit 5` under 10 ms).
+const JOB_FROM: &str = "print_jobs j CROSS JOIN documents d ON d.id = j.document_id
     LEFT JOIN printers p ON p.id = j.printer_id LEFT JOIN events e ON e.id = j.event_id";
 
 fn job_row(r: &Row<'_>) -> rusqlite::Result<Job> {
@@ -588,10 +592,7 @@ pub fn each(
     visit: &mut dyn FnMut(Job) -> bool,
 ) -> rusqlite::Result<()> {
     let (cond, values) = f.condition(conn);
-    let limit = f.limit.map(|l| l as i64).unwrap_or(-1);
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {JOB_COLUMNS} FROM {JOB_FROM} WHERE {cond} ORDER BY j.id DESC LIMIT {limit}"
-    ))?;
+    let mut stmt = conn.prepare_cached(&each_sql(&cond, f.limit))?;
     let mut rows = stmt.query(params_from_iter(values))?;
     while let Some(r) = rows.next()? {
         if !visit(job_row(r)?) {
@@ -599,6 +600,12 @@ pub fn each(
         }
     }
     Ok(())
+}
+
+/// The query of [`each`].
+fn each_sql(cond: &str, limit: Option<usize>) -> String {
+    let limit = limit.map(|l| l as i64).unwrap_or(-1);
+    format!("SELECT {JOB_COLUMNS} FROM {JOB_FROM} WHERE {cond} ORDER BY j.id DESC LIMIT {limit}")
 }
 
 /// How many jobs the filter keeps (kept counts when they answer, else counted up to a cap).
@@ -1063,5 +1070,44 @@ fn sweep(
             _ => return Ok(deleted),
         }
         crate::store::batch::give_way(held.elapsed());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With the statistics of `bench tui`'s store (1,000,000 jobs of 1,000 documents), a list of
+    /// a few jobs reads the newest jobs and stops, whatever the limit.
+    #[test]
+    fn a_short_list_reads_the_newest_jobs_first() {
+        let conn = crate::store::open_in_memory().unwrap();
+        conn.execute_batch(
+            "ANALYZE;
+             DELETE FROM sqlite_stat1;
+             INSERT INTO sqlite_stat1 VALUES
+                 ('print_jobs', 'print_jobs_document', '1000000 1000'),
+                 ('print_jobs', 'print_jobs_printer', '1000000 333334 1 1'),
+                 ('print_jobs', 'print_jobs_state_created', '1000000 333334 1 1'),
+                 ('print_jobs', 'print_jobs_event', '1000000 1000000'),
+                 ('documents', 'documents_event', '1000 1000'),
+                 ('documents', 'documents_created', '1000 1000'),
+                 ('printers', 'sqlite_autoindex_printers_1', '3 1');
+             ANALYZE sqlite_schema;",
+        )
+        .unwrap();
+        for limit in [Some(1), Some(2), Some(4), Some(51), None] {
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {}", each_sql("1", limit)))
+                .unwrap()
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                plan[0].starts_with("SCAN j") && !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+                "limit {limit:?}: {plan:?}"
+            );
+        }
     }
 }
