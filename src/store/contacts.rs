@@ -733,16 +733,13 @@ mod tests {
         assert!(by_email(&conn, "BOB@y.org").unwrap().is_some());
         assert!(by_email(&conn, "bob@x.org").unwrap().is_none());
         // Found by the index, not by reading every contact.
-        let plan: Vec<String> = conn
-            .prepare(&format!(
-                "EXPLAIN QUERY PLAN SELECT id FROM contacts WHERE email_key = 1 AND {}(email) = 'x'",
+        let plan = crate::store::query_plan(
+            &conn,
+            &format!(
+                "SELECT id FROM contacts WHERE email_key = 1 AND {}(email) = 'x'",
                 collation::LOWER_FN
-            ))
-            .unwrap()
-            .query_map([], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+            ),
+        );
         assert!(
             plan.iter()
                 .any(|p| p.contains("USING INDEX contacts_email")),
@@ -753,14 +750,7 @@ mod tests {
     #[test]
     fn a_list_reads_the_name_index_in_order_for_any_limit() {
         let conn = crate::store::open_in_memory().unwrap();
-        let plan = |cond: &str, limit: Option<usize>| -> Vec<String> {
-            conn.prepare(&format!("EXPLAIN QUERY PLAN {}", each_sql(cond, limit)))
-                .unwrap()
-                .query_map([], |r| r.get::<_, String>(3))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap()
-        };
+        let plan = |cond: &str, limit| crate::store::query_plan(&conn, &each_sql(cond, limit));
         for limit in [Some(1), Some(2), Some(4), Some(51), None] {
             let all = plan("1", limit);
             assert!(

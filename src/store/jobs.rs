@@ -1097,13 +1097,7 @@ mod tests {
         )
         .unwrap();
         for limit in [Some(1), Some(2), Some(4), Some(51), None] {
-            let plan: Vec<String> = conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {}", each_sql("1", limit)))
-                .unwrap()
-                .query_map([], |r| r.get::<_, String>(3))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
+            let plan = crate::store::query_plan(&conn, &each_sql("1", limit));
             assert!(
                 plan[0].starts_with("SCAN j") && !plan.iter().any(|p| p.contains("TEMP B-TREE")),
                 "limit {limit:?}: {plan:?}"
