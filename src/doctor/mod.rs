@@ -203,13 +203,12 @@ pub async fn run(subject: &Subject, areas: &[Area]) -> Report {
             }
         },
         async {
-            let s = subject.clone();
-            match wanted(Area::Contacts) {
-                true => blocking(move || store::duplicate_emails(&s)).await,
-                false => None,
+            if wanted(Area::Contacts) {
+                let s = subject.clone();
+                Vec::from_iter(blocking(move || store::duplicate_emails(&s)).await)
+            } else {
+                Vec::new()
             }
-            .into_iter()
-            .collect::<Vec<_>>()
         },
     );
     let mut findings: Vec<Finding> = [s, p, y, v, c].into_iter().flatten().collect();

@@ -66,8 +66,9 @@ pub(super) fn duplicate_emails(subject: &Subject) -> Finding {
         Ok(conn) => conn,
         Err(f) => return *f,
     };
-    let Ok(pairs) = crate::store::contacts::unicode_case_duplicates(&conn) else {
-        return Finding::ok(CODE, Area::Contacts, "not checked: no contacts table");
+    let pairs = match crate::store::contacts::unicode_case_duplicates(&conn) {
+        Ok(pairs) => pairs,
+        Err(e) => return Finding::ok(CODE, Area::Contacts, format!("not checked: {e}")),
     };
     if pairs.is_empty() {
         return Finding::ok(
