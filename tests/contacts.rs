@@ -448,6 +448,165 @@ fn a_large_import_reports_progress_on_request() {
     );
 }
 
+/// A CSV of `rows` contacts with accented names, about 40 bytes a row.
+fn many_contacts(env: &TestEnv, name: &str, rows: usize) -> PathBuf {
+    let mut csv = String::from("name,email,company\r\n");
+    for i in 0..rows {
+        csv.push_str(&format!("Hélène Müller {i},h{i}@example.fr,Imprimerie\r\n"));
+    }
+    write(env, name, csv.as_bytes())
+}
+
+/// The journal mode a store's file says it is in (SQLite's header: 2 in bytes 18 and 19 for WAL).
+fn in_wal(db: &Path) -> bool {
+    let header = std::fs::read(db).unwrap();
+    header[18] == 2 && header[19] == 2
+}
+
+/// Runs `contacts import FILE` and watches the store's folder until it ends: whether a rollback
+/// journal (`backroom.db-journal`) appeared meanwhile.
+fn import_watching_the_journal(env: &TestEnv, file: &Path) -> (std::process::Output, bool) {
+    let journal = PathBuf::from(format!("{}-journal", env.db().display()));
+    let mut child = env
+        .command()
+        .args(["contacts", "import", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen = false;
+    while child.try_wait().unwrap().is_none() {
+        seen |= journal.exists();
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+    (child.wait_with_output().unwrap(), seen)
+}
+
+#[test]
+fn a_large_import_alone_writes_through_a_rollback_journal_and_leaves_the_store_in_wal() {
+    let env = TestEnv::new();
+    env.ok(&["contacts", "list"]);
+    assert!(in_wal(&env.db()));
+    let file = many_contacts(&env, "big.csv", 40_000);
+    let (out, journal) = import_watching_the_journal(&env, &file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        journal,
+        "no other process had the store open: a rollback journal"
+    );
+    assert!(in_wal(&env.db()), "back in WAL once the import is over");
+    assert_eq!(q::count(&store(&env)).unwrap(), 40_000);
+    // A small file keeps WAL.
+    let small = many_contacts(&env, "small.csv", 10);
+    let small = std::fs::read_to_string(&small)
+        .unwrap()
+        .replace("@example.fr", "@x.org");
+    let small = write(&env, "small.csv", small.as_bytes());
+    let (out, journal) = import_watching_the_journal(&env, &small);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!journal, "a small import writes through WAL");
+}
+
+#[test]
+fn a_large_import_beside_another_open_connection_keeps_wal_and_is_seen_there() {
+    let env = TestEnv::new();
+    // The TUI, the daemon or a till sync has the store open.
+    let open = store(&env);
+    assert_eq!(q::count(&open).unwrap(), 0);
+    let file = many_contacts(&env, "big.csv", 40_000);
+    let (out, journal) = import_watching_the_journal(&env, &file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !journal,
+        "the store stays in WAL while another connection has it open"
+    );
+    assert!(in_wal(&env.db()));
+    assert_eq!(q::count(&open).unwrap(), 40_000);
+}
+
+#[test]
+fn an_import_killed_at_any_moment_leaves_every_row_or_none_and_the_store_in_wal() {
+    // SIGKILL (nothing cleans up) at moments spread over a real import, alone on the store: from
+    // the journal's first appearance to the commit. Each time the next process that opens the
+    // store rolls a half-written import back before it switches to WAL. (A journal cut before
+    // its header was complete is not hot: SQLite leaves that file be and ignores it, as the
+    // store was not written yet.)
+    let env = TestEnv::new();
+    env.ok(&["contacts", "list"]);
+    let rows = 60_000;
+    let file = many_contacts(&env, "big.csv", rows);
+    let journal = PathBuf::from(format!("{}-journal", env.db().display()));
+    let started = std::time::Instant::now();
+    let (out, _) = import_watching_the_journal(&env, &file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let whole = started.elapsed();
+    let (mut none, mut all) = (0, 0);
+    for step in 0..6u32 {
+        let conn = store(&env);
+        conn.execute("DELETE FROM contacts", []).unwrap();
+        drop(conn);
+        let mut child = env
+            .command()
+            .args(["contacts", "import", file.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        while !journal.exists() && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        std::thread::sleep(whole * step / 6);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let conn = store(&env);
+        let n = q::count(&conn).unwrap() as usize;
+        let listed: i64 = conn
+            .query_row("SELECT count(*) FROM contacts", [], |r| r.get(0))
+            .unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "step {step}");
+        assert_eq!(
+            listed as usize, n,
+            "step {step}: the counts agree with the rows"
+        );
+        assert!(n == 0 || n == rows, "step {step}: {n} of {rows} rows");
+        if n == 0 {
+            none += 1
+        } else {
+            all += 1
+        }
+        assert!(in_wal(&env.db()), "step {step}");
+    }
+    assert!(
+        none > 0,
+        "some kill landed inside the transaction ({all} after the commit)"
+    );
+    // The store takes the import whole afterwards.
+    let conn = store(&env);
+    conn.execute("DELETE FROM contacts", []).unwrap();
+    drop(conn);
+    env.ok(&["contacts", "import", file.to_str().unwrap()]);
+    assert_eq!(q::count(&store(&env)).unwrap() as usize, rows);
+}
+
 #[test]
 fn the_template_goes_to_downloads_and_imports_as_is() {
     let env = TestEnv::new();

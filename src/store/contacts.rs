@@ -677,7 +677,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("backroom.db");
         // Stored before the e-mail key, when the unique index compared ASCII letters only.
-        let before = crate::store::open_at_version(&db, crate::store::SCHEMA_VERSION - 2).unwrap();
+        let version = crate::store::MIGRATIONS
+            .iter()
+            .position(|m| m.starts_with("-- contacts_email_key:"))
+            .expect("the contacts_email_key migration");
+        let before = crate::store::open_at_version(&db, version).unwrap();
         before
             .execute_batch(
                 "INSERT INTO contacts (name, email, created_at) VALUES
@@ -745,6 +749,94 @@ mod tests {
                 .any(|p| p.contains("USING INDEX contacts_email")),
             "{plan:?}"
         );
+    }
+
+    #[test]
+    fn the_state_rule_written_with_or_keeps_the_contacts_their_indexes_and_triggers() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("backroom.db");
+        let version = crate::store::MIGRATIONS
+            .iter()
+            .position(|m| m.starts_with("-- contacts_state_check:"))
+            .expect("the contacts_state_check migration");
+        let before = crate::store::open_at_version(&db, version).unwrap();
+        let schema = |conn: &Connection| -> Vec<(String, String)> {
+            conn.prepare(
+                "SELECT name, sql FROM sqlite_schema
+                 WHERE tbl_name = 'contacts' AND type <> 'table' ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+        };
+        let was = schema(&before);
+        for (name, email, state) in [
+            ("Zoë", "zoe@x.fr", "active"),
+            ("Ana", "ana@x.es", "not_registered"),
+            ("Émile", "emile@x.fr", "inactive"),
+            ("Bo", "bo@x.se", "deactivated"),
+        ] {
+            let id = insert(&before, name, email, None).unwrap();
+            set_state(&before, id, ContactState::parse(state).unwrap()).unwrap();
+        }
+        before
+            .execute(
+                "INSERT INTO contact_identities (contact_id, provider, subject, created_at)
+                 VALUES (1, 'portal', 'zoe@x.fr', '2026-01-01')",
+                [],
+            )
+            .unwrap();
+        let rows = |conn: &Connection| -> Vec<(i64, String, String, i64)> {
+            conn.prepare("SELECT id, name, state, email_key FROM contacts ORDER BY id")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let counts = |conn: &Connection| -> Vec<(String, i64)> {
+            conn.prepare("SELECT name, n FROM row_counts WHERE name LIKE 'contacts%' ORDER BY name")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let (stored, counted) = (rows(&before), counts(&before));
+        drop(before);
+        let conn = crate::store::open(&db).unwrap();
+        assert_eq!(rows(&conn), stored);
+        assert_eq!(counts(&conn), counted);
+        assert_eq!(schema(&conn), was, "the same indexes and triggers");
+        let names: Vec<String> = list(&conn).unwrap().into_iter().map(|c| c.name).collect();
+        assert_eq!(
+            names,
+            ["Ana", "Bo", "Émile", "Zoë"],
+            "in the name index's order"
+        );
+        // The rule is the same: a fifth state is refused, the four are taken.
+        let err = conn
+            .execute("UPDATE contacts SET state = 'gone' WHERE id = 2", [])
+            .unwrap_err();
+        assert!(err.to_string().contains("CHECK constraint failed"), "{err}");
+        set_state(&conn, 2, ContactState::Active).unwrap();
+        let err = insert(&conn, "Z", "ZOE@x.fr", None).unwrap_err();
+        assert!(
+            err.to_string().contains("UNIQUE constraint failed"),
+            "{err}"
+        );
+        // The identities still point at the contacts: deleting one deletes its identity.
+        delete_contact(&conn, 1).unwrap();
+        let identities: i64 = conn
+            .query_row("SELECT count(*) FROM contact_identities", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(identities, 0);
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema/search_rowids.sql"),
     include_str!("schema/contacts_email_key.sql"),
     include_str!("schema/names_text_keys.sql"),
+    include_str!("schema/contacts_state_check.sql"),
 ];
 
 /// The schema version a fully migrated database has.
@@ -233,6 +234,45 @@ fn wal_mode(conn: &Connection) -> rusqlite::Result<()> {
             }
             other => return other,
         }
+    }
+}
+
+/// The store in rollback-journal mode for one large load, while no other connection has it open
+/// (see [`RollbackJournal::when_alone`]); back to WAL when dropped.
+pub struct RollbackJournal<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> RollbackJournal<'c> {
+    /// Switches `conn`'s store from WAL to a rollback journal if no other connection has it open
+    /// (SQLite refuses the switch at once otherwise, and the load stays in WAL). In WAL a large
+    /// transaction writes every page twice, into the WAL at commit and into the store at the
+    /// checkpoint; with a rollback journal pages the load adds are written once, and only the
+    /// pages it changes are copied into the journal first. 100,000 contacts: about 55 ms less
+    /// of 330. Commits sync fully meanwhile (`synchronous = FULL`, as SQLite advises for this
+    /// mode). A process that opens the store meanwhile waits in its switch to WAL (see
+    /// [`wal_mode`]) until the load is over; a crash leaves a hot journal, which the next
+    /// connection rolls back before it switches to WAL.
+    pub fn when_alone(conn: &'c Connection) -> Option<RollbackJournal<'c>> {
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0))
+            .ok()?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return None;
+        }
+        let guard = RollbackJournal { conn };
+        conn.pragma_update(None, "synchronous", "FULL").ok()?;
+        Some(guard)
+    }
+}
+
+impl Drop for RollbackJournal<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = wal_mode(self.conn) {
+            // Every connection switches to WAL as it opens: the next one will.
+            tracing::warn!(error = %e, "the store stays in rollback-journal mode until it is opened again");
+        }
+        let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
     }
 }
 

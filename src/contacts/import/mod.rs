@@ -414,6 +414,10 @@ impl Drop for LargeCache<'_> {
     }
 }
 
+/// From this size on (about 13,000 contacts), an import switches the store to a rollback journal
+/// when it is alone ([`crate::store::RollbackJournal`]); below it WAL costs a few milliseconds.
+const LARGE_FILE: u64 = 1 << 20;
+
 /// Validates the records `next` gives and inserts the valid ones, all or nothing.
 fn load(
     conn: &mut Connection,
@@ -434,6 +438,10 @@ fn load(
         message,
     })?;
     let total_bytes = shape.total_bytes;
+    // A large file is loaded with the store's pages written once, when nothing else has it open.
+    let _journal = (total_bytes > LARGE_FILE)
+        .then(|| crate::store::RollbackJournal::when_alone(conn))
+        .flatten();
     let _cache = LargeCache::set(conn).map_err(store)?;
     // The stored addresses are read inside the import's transaction: the rows are checked
     // against them, and no other writer can add one before the import commits.
