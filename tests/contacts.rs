@@ -463,23 +463,30 @@ fn in_wal(db: &Path) -> bool {
     header[18] == 2 && header[19] == 2
 }
 
-/// Runs `contacts import FILE` and watches the store's folder until it ends: whether a rollback
-/// journal (`backroom.db-journal`) appeared meanwhile.
-fn import_watching_the_journal(env: &TestEnv, file: &Path) -> (std::process::Output, bool) {
-    let journal = PathBuf::from(format!("{}-journal", env.db().display()));
-    let mut child = env
-        .command()
+/// `contacts import FILE`, started.
+fn spawn_import(env: &TestEnv, file: &Path) -> std::process::Child {
+    env.command()
         .args(["contacts", "import", file.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs `contacts import FILE`, which must succeed, watching the store's folder until it ends:
+/// whether a rollback journal (`backroom.db-journal`) appeared meanwhile.
+fn import_watching_the_journal(env: &TestEnv, file: &Path) -> bool {
+    let journal = PathBuf::from(format!("{}-journal", env.db().display()));
+    let mut child = spawn_import(env, file);
     let mut seen = false;
     while child.try_wait().unwrap().is_none() {
         seen |= journal.exists();
         std::thread::sleep(std::time::Duration::from_micros(200));
     }
-    (child.wait_with_output().unwrap(), seen)
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    seen
 }
 
 #[test]
@@ -488,12 +495,7 @@ fn a_large_import_alone_writes_through_a_rollback_journal_and_leaves_the_store_i
     env.ok(&["contacts", "list"]);
     assert!(in_wal(&env.db()));
     let file = many_contacts(&env, "big.csv", 40_000);
-    let (out, journal) = import_watching_the_journal(&env, &file);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let journal = import_watching_the_journal(&env, &file);
     assert!(
         journal,
         "no other process had the store open: a rollback journal"
@@ -506,12 +508,7 @@ fn a_large_import_alone_writes_through_a_rollback_journal_and_leaves_the_store_i
         .unwrap()
         .replace("@example.fr", "@x.org");
     let small = write(&env, "small.csv", small.as_bytes());
-    let (out, journal) = import_watching_the_journal(&env, &small);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let journal = import_watching_the_journal(&env, &small);
     assert!(!journal, "a small import writes through WAL");
 }
 
@@ -522,12 +519,7 @@ fn a_large_import_beside_another_open_connection_keeps_wal_and_is_seen_there() {
     let open = store(&env);
     assert_eq!(q::count(&open).unwrap(), 0);
     let file = many_contacts(&env, "big.csv", 40_000);
-    let (out, journal) = import_watching_the_journal(&env, &file);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let journal = import_watching_the_journal(&env, &file);
     assert!(
         !journal,
         "the store stays in WAL while another connection has it open"
@@ -549,25 +541,14 @@ fn an_import_killed_at_any_moment_leaves_every_row_or_none_and_the_store_in_wal(
     let file = many_contacts(&env, "big.csv", rows);
     let journal = PathBuf::from(format!("{}-journal", env.db().display()));
     let started = std::time::Instant::now();
-    let (out, _) = import_watching_the_journal(&env, &file);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_watching_the_journal(&env, &file);
     let whole = started.elapsed();
     let (mut none, mut all) = (0, 0);
     for step in 0..6u32 {
         let conn = store(&env);
         conn.execute("DELETE FROM contacts", []).unwrap();
         drop(conn);
-        let mut child = env
-            .command()
-            .args(["contacts", "import", file.to_str().unwrap()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_import(&env, &file);
         while !journal.exists() && child.try_wait().unwrap().is_none() {
             std::thread::sleep(std::time::Duration::from_micros(200));
         }

@@ -387,11 +387,7 @@ fn upgrading_a_database_keeps_every_job_and_attempt_and_allows_unconfirmed() {
     let db = env.db();
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
     // The version just before print_truth's migration (it rebuilds print_jobs).
-    let before = backroom::store::MIGRATIONS
-        .iter()
-        .position(|m| m.starts_with("-- print_truth:"))
-        .expect("the print_truth migration");
-    let conn = backroom::store::open_at_version(&db, before).unwrap();
+    let conn = backroom::store::open_before(&db, "print_truth").unwrap();
     conn.execute_batch(
         "INSERT INTO documents (id, kind, title, sha256, bytes, created_at)
              VALUES (1, 'invoice', 'Invoice 1', 'x', x'25504446', '2026-01-01T00:00:00.000Z');

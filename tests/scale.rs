@@ -663,11 +663,7 @@ fn a_word_is_found_whole_and_case_folded_in_its_column_not_by_its_scattered_trig
     let db = dir.path().join("w.db");
     // Two failed jobs of four ("paper jam in tray 2", on the printers front and back) in a store
     // of the version before the index changed: the migration indexes them again.
-    let before = backroom::store::MIGRATIONS
-        .iter()
-        .position(|m| m.starts_with("-- search_rowids:"))
-        .expect("the search_rowids migration");
-    let old = backroom::store::open_at_version(&db, before).unwrap();
+    let old = backroom::store::open_before(&db, "search_rowids").unwrap();
     drop(old);
     seed_jobs_as_they_are(&db, 4, 2, "2026-11-28T00:00:00.000Z");
     let conn = backroom::store::open(&db).unwrap();

@@ -677,11 +677,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("backroom.db");
         // Stored before the e-mail key, when the unique index compared ASCII letters only.
-        let version = crate::store::MIGRATIONS
-            .iter()
-            .position(|m| m.starts_with("-- contacts_email_key:"))
-            .expect("the contacts_email_key migration");
-        let before = crate::store::open_at_version(&db, version).unwrap();
+        let before = crate::store::open_before(&db, "contacts_email_key").unwrap();
         before
             .execute_batch(
                 "INSERT INTO contacts (name, email, created_at) VALUES
@@ -755,11 +751,7 @@ mod tests {
     fn the_state_rule_written_with_or_keeps_the_contacts_their_indexes_and_triggers() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("backroom.db");
-        let version = crate::store::MIGRATIONS
-            .iter()
-            .position(|m| m.starts_with("-- contacts_state_check:"))
-            .expect("the contacts_state_check migration");
-        let before = crate::store::open_at_version(&db, version).unwrap();
+        let before = crate::store::open_before(&db, "contacts_state_check").unwrap();
         let schema = |conn: &Connection| -> Vec<(String, String)> {
             conn.prepare(
                 "SELECT name, sql FROM sqlite_schema

@@ -122,6 +122,17 @@ pub fn open_at_version(path: &Path, target: usize) -> Result<Connection, StoreEr
     Ok(conn)
 }
 
+/// Opens the database and migrates it up to just before the migration whose file begins with
+/// `-- NAME:` (tests build the store an older backroom left this way).
+pub fn open_before(path: &Path, name: &str) -> Result<Connection, StoreError> {
+    let first_line = format!("-- {name}:");
+    let version = MIGRATIONS
+        .iter()
+        .position(|m| m.starts_with(&first_line))
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    open_at_version(path, version)
+}
+
 /// Opens an existing, fully migrated database for reading only (`--read-only`): nothing is
 /// created, migrated or written (`PRAGMA query_only`).
 pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
@@ -225,7 +236,7 @@ fn wait_up_to(count: i32, limit: Duration) -> bool {
 fn wal_mode(conn: &Connection) -> rusqlite::Result<()> {
     let deadline = std::time::Instant::now() + BUSY_WAIT;
     loop {
-        match conn.pragma_update(None, "journal_mode", "WAL") {
+        match conn.pragma_update(Some("main"), "journal_mode", "WAL") {
             Err(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::DatabaseBusy
                     && std::time::Instant::now() < deadline =>
@@ -250,12 +261,12 @@ impl<'c> RollbackJournal<'c> {
     /// checkpoint; with a rollback journal pages the load adds are written once, and only the
     /// pages it changes are copied into the journal first. 100,000 contacts: about 55 ms less
     /// of 330. Commits sync fully meanwhile (`synchronous = FULL`, as SQLite advises for this
-    /// mode). A process that opens the store meanwhile waits in its switch to WAL (see
-    /// [`wal_mode`]) until the load is over; a crash leaves a hot journal, which the next
-    /// connection rolls back before it switches to WAL.
+    /// mode). A process that opens the store meanwhile waits in its switch to WAL (`wal_mode`)
+    /// until the load is over; a crash leaves a hot journal, which the next connection rolls
+    /// back before it switches to WAL.
     pub fn when_alone(conn: &'c Connection) -> Option<RollbackJournal<'c>> {
         let mode: String = conn
-            .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0))
+            .pragma_update_and_check(Some("main"), "journal_mode", "DELETE", |r| r.get(0))
             .ok()?;
         if !mode.eq_ignore_ascii_case("delete") {
             return None;
