@@ -510,6 +510,17 @@ fn a_large_import_alone_writes_through_a_rollback_journal_and_leaves_the_store_i
     let small = write(&env, "small.csv", small.as_bytes());
     let journal = import_watching_the_journal(&env, &small);
     assert!(!journal, "a small import writes through WAL");
+    // So does one over 16 MB: a command started meanwhile would wait for all of it.
+    let mut csv = String::from("name,email\r\n");
+    let mut i = 0;
+    while csv.len() <= 16 << 20 {
+        csv.push_str(&format!("Émile Zola {i},zola.{i}@huge.example.fr\r\n"));
+        i += 1;
+    }
+    let huge = write(&env, "huge.csv", csv.as_bytes());
+    let journal = import_watching_the_journal(&env, &huge);
+    assert!(!journal, "an import over 16 MB writes through WAL");
+    assert_eq!(q::count(&store(&env)).unwrap(), 40_010 + i);
 }
 
 #[test]

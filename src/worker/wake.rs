@@ -19,6 +19,8 @@ use super::Shared;
 const SUFFIX: &str = "wake";
 /// Unix socket paths longer than this cannot be bound (sun_path is 108 bytes with its NUL).
 const MAX_SOCKET_PATH: usize = 107;
+/// Added to the socket's path for the name it is bound under before it is made owner-only.
+const FRESH: &str = ".new";
 /// How often the listener checks whether this worker still holds the lease.
 const LEASE_CHECK: Duration = Duration::from_secs(1);
 
@@ -41,7 +43,7 @@ impl Waker {
     /// Wakes this process's worker and the worker listening next to `db`.
     pub fn for_db(db: &Path) -> Waker {
         let socket = socket_path(db);
-        let usable = socket.as_os_str().len() <= MAX_SOCKET_PATH;
+        let usable = socket.as_os_str().len() + FRESH.len() <= MAX_SOCKET_PATH;
         Waker {
             socket: usable.then_some(socket),
         }
@@ -137,15 +139,25 @@ pub async fn listen(shared: Arc<Shared>) {
 }
 
 /// Binds the socket with mode 0600, replacing a stale file left by a crashed worker (only the
-/// lease holder binds, so a live listener is never taken over).
+/// lease holder binds, so a live listener is never taken over). It is bound as `<path>.new`, made
+/// owner-only, then renamed into place: bound at its path, it stood there with the umask's mode
+/// (0755) until the `chmod` (`tests/file_modes.rs` saw it once).
 fn bind(path: &Path) -> std::io::Result<(tokio::net::UnixListener, u64)> {
     use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-    match std::fs::remove_file(path) {
+    let mut fresh = path.as_os_str().to_owned();
+    fresh.push(FRESH);
+    let fresh = std::path::PathBuf::from(fresh);
+    match std::fs::remove_file(&fresh) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    let listener = tokio::net::UnixListener::bind(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    let listener = tokio::net::UnixListener::bind(&fresh)?;
+    let placed = std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o600))
+        .and_then(|()| std::fs::rename(&fresh, path));
+    if let Err(e) = placed {
+        let _ = std::fs::remove_file(&fresh);
+        return Err(e);
+    }
     let inode = std::fs::metadata(path)?.ino();
     tracing::info!(socket = %path.display(), "listening for wake-ups");
     Ok((listener, inode))

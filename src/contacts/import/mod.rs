@@ -414,9 +414,13 @@ impl Drop for LargeCache<'_> {
     }
 }
 
-/// From this size on (about 13,000 contacts), an import switches the store to a rollback journal
-/// when it is alone ([`crate::store::RollbackJournal`]); below it WAL costs a few milliseconds.
-const LARGE_FILE: u64 = 1 << 20;
+/// Files of these sizes (about 13,000 to 200,000 contacts, whose pages take some 40 MB) are
+/// imported through a rollback journal when the import is alone on the store
+/// ([`crate::store::RollbackJournal`]). Below, WAL costs a few milliseconds. Above, the import
+/// takes longer and its pages come near the 64 MB page cache: a process that opens the store
+/// meanwhile would wait in its switch to WAL for the whole import (and fail after 5 s), and
+/// spilled pages would lock readers out. WAL keeps both free.
+const JOURNAL_SIZES: std::ops::RangeInclusive<u64> = (1 << 20)..=(16 << 20);
 
 /// Validates the records `next` gives and inserts the valid ones, all or nothing.
 fn load(
@@ -439,7 +443,8 @@ fn load(
     })?;
     let total_bytes = shape.total_bytes;
     // A large file is loaded with the store's pages written once, when nothing else has it open.
-    let _journal = (total_bytes > LARGE_FILE)
+    let _journal = JOURNAL_SIZES
+        .contains(&total_bytes)
         .then(|| crate::store::RollbackJournal::when_alone(conn))
         .flatten();
     let _cache = LargeCache::set(conn).map_err(store)?;
