@@ -123,7 +123,8 @@ pub fn open_at_version(path: &Path, target: usize) -> Result<Connection, StoreEr
 }
 
 /// Opens the database and migrates it up to just before the migration whose file begins with
-/// `-- NAME:` (tests build the store an older backroom left this way).
+/// `-- NAME:` (tests build the store an older backroom left this way). Panics when there is no
+/// such migration: a test names one that does not exist.
 pub fn open_before(path: &Path, name: &str) -> Result<Connection, StoreError> {
     let first_line = format!("-- {name}:");
     let version = MIGRATIONS
