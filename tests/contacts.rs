@@ -459,7 +459,12 @@ fn many_contacts(env: &TestEnv, name: &str, rows: usize) -> PathBuf {
 
 /// The journal mode a store's file says it is in (SQLite's header: 2 in bytes 18 and 19 for WAL).
 fn in_wal(db: &Path) -> bool {
-    let header = std::fs::read(db).unwrap();
+    use std::io::Read;
+    let mut header = [0u8; 20];
+    std::fs::File::open(db)
+        .unwrap()
+        .read_exact(&mut header)
+        .unwrap();
     header[18] == 2 && header[19] == 2
 }
 
