@@ -60,37 +60,37 @@ pub(super) fn insert_stream(
     } else {
         None
     };
-    // The names' sort keys are computed on another thread while this one builds the e-mail
-    // index; the name indexes then take them as they are built.
-    let (keys, ahead) = if rebuild.is_some() {
-        let (sender, receiver) = std::sync::mpsc::channel::<Rows>();
-        let thread = std::thread::spawn(move || {
-            // Only the names are kept as the batches come; the keys are computed once the last
-            // row is in (until then both cores parse and insert).
-            let mut ahead = KeysAhead::default();
-            for rows in receiver {
-                for i in 0..rows.len() {
-                    ahead.push(rows.get(i).name);
-                }
-            }
-            ahead.compute();
-            ahead
-        });
-        (Some(sender), Some(thread))
-    } else {
-        (None, None)
-    };
+    // The names' sort keys: computed here while this thread waits for the parser (it inserts
+    // faster than the parser validates), the rest on other threads while this one builds the
+    // e-mail index; the name indexes then take them as they are built.
+    let mut names = rebuild.is_some().then(KeysAhead::default);
     let pending = Pending {
         rebuild,
         loaded: 0,
-        keys: ahead,
+        keys: None,
     };
     let result = (|| {
         let now = crate::store::now();
         let mut many = conn.prepare(&insert_sql(ROWS_PER_INSERT))?;
         let mut one = conn.prepare(&insert_sql(1))?;
         let mut count = 0u64;
-        for message in receiver {
+        loop {
+            let message = match receiver.try_recv() {
+                Ok(message) => message,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    if names
+                        .as_mut()
+                        .is_some_and(|n| n.compute_some(KEYS_WHILE_WAITING))
+                    {
+                        continue;
+                    }
+                    match receiver.recv() {
+                        Ok(message) => message,
+                        Err(_) => break,
+                    }
+                }
+            };
             match message {
                 Message::Progress(p) => progress(p),
                 Message::Rows(rows) => {
@@ -102,10 +102,10 @@ pub(super) fn insert_stream(
                         insert_rows(&mut one, &now, &rows, i..i + 1)?;
                     }
                     count += rows.len() as u64;
-                    if let Some(keys) = &keys {
-                        // A send fails only if that thread is gone: the keys are then computed
-                        // as the indexes are built.
-                        let _ = keys.send(rows);
+                    if let Some(names) = &mut names {
+                        for i in 0..rows.len() {
+                            names.push(rows.get(i).name);
+                        }
                     }
                 }
             }
@@ -117,6 +117,12 @@ pub(super) fn insert_stream(
             count,
             Pending {
                 loaded: count,
+                keys: names.map(|mut names| {
+                    std::thread::spawn(move || {
+                        names.compute();
+                        names
+                    })
+                }),
                 ..pending
             },
         )),
@@ -126,6 +132,10 @@ pub(super) fn insert_stream(
         }
     }
 }
+
+/// Sort keys computed at a time while the inserting thread has no rows (about 30 µs of
+/// accented names): short, so that rows that come meanwhile wait little.
+const KEYS_WHILE_WAITING: usize = 64;
 
 /// Rows per multi-row INSERT: fewer statement steps than one INSERT per row.
 const ROWS_PER_INSERT: usize = 64;
