@@ -602,10 +602,15 @@ pub fn each(
     Ok(())
 }
 
-/// The query of [`each`].
+/// The query of [`each`]: newest first, as the Jobs pane sorts (by creation time, then id), so
+/// that a state's jobs are read from its index in that order. Ordered by id alone, `--filter
+/// state:failed` read and sorted every failed job whatever the limit.
 fn each_sql(cond: &str, limit: Option<usize>) -> String {
     let limit = limit.map(|l| l as i64).unwrap_or(-1);
-    format!("SELECT {JOB_COLUMNS} FROM {JOB_FROM} WHERE {cond} ORDER BY j.id DESC LIMIT {limit}")
+    format!(
+        "SELECT {JOB_COLUMNS} FROM {JOB_FROM} WHERE {cond}
+         ORDER BY j.created_at DESC, j.id DESC LIMIT {limit}"
+    )
 }
 
 /// How many jobs the filter keeps (kept counts when they answer, else counted up to a cap).
@@ -1089,6 +1094,8 @@ mod tests {
                  ('print_jobs', 'print_jobs_document', '1000000 1000'),
                  ('print_jobs', 'print_jobs_printer', '1000000 333334 1 1'),
                  ('print_jobs', 'print_jobs_state_created', '1000000 333334 1 1'),
+                 ('print_jobs', 'print_jobs_due', '1000000 333334 1'),
+                 ('print_jobs', 'print_jobs_created', '1000000 1 1'),
                  ('print_jobs', 'print_jobs_event', '1000000 1000000'),
                  ('documents', 'documents_event', '1000 1000'),
                  ('documents', 'documents_created', '1000 1000'),
@@ -1101,6 +1108,13 @@ mod tests {
             assert!(
                 plan[0].starts_with("SCAN j") && !plan.iter().any(|p| p.contains("TEMP B-TREE")),
                 "limit {limit:?}: {plan:?}"
+            );
+            // A state's jobs, newest first, straight from the index by state (no sort of them all).
+            let plan = crate::store::query_plan(&conn, &each_sql("j.state = 'failed'", limit));
+            assert!(
+                plan[0].starts_with("SEARCH j USING INDEX print_jobs_state_created (state=?)")
+                    && !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+                "state, limit {limit:?}: {plan:?}"
             );
         }
     }
