@@ -343,6 +343,18 @@ mod tests {
         }
     }
 
+    /// `ahead` answers every name with its own key, in order.
+    fn answers_each_in_order(ahead: &mut KeysAhead, names: &[String]) {
+        for name in names {
+            assert_eq!(
+                ahead.take(name.as_bytes()),
+                Some(sort_key(name).as_str()),
+                "{name}"
+            );
+        }
+        assert_eq!(ahead.used(), names.len());
+    }
+
     #[test]
     fn keys_computed_on_every_core_are_each_texts_own_in_order() {
         // Enough texts in each round for `compute` to split them between threads.
@@ -367,14 +379,7 @@ mod tests {
             ahead.push(name);
         }
         ahead.compute();
-        for name in &names {
-            assert_eq!(
-                ahead.take(name.as_bytes()),
-                Some(sort_key(name).as_str()),
-                "{name}"
-            );
-        }
-        assert_eq!(ahead.used(), names.len());
+        answers_each_in_order(&mut ahead, &names);
     }
 
     #[test]
@@ -395,14 +400,7 @@ mod tests {
         assert_eq!(ahead.key_ends.len(), 30 * 64, "64 keys each time, no more");
         ahead.compute();
         assert!(!ahead.compute_some(64), "every key computed");
-        for name in &names {
-            assert_eq!(
-                ahead.take(name.as_bytes()),
-                Some(sort_key(name).as_str()),
-                "{name}"
-            );
-        }
-        assert_eq!(ahead.used(), names.len());
+        answers_each_in_order(&mut ahead, &names);
     }
 
     #[test]
