@@ -115,6 +115,41 @@ fn jobs_list_stops_at_fifty_and_says_how_many_more() {
 }
 
 #[test]
+fn a_state_given_in_the_filter_is_counted_exactly_past_the_cap() {
+    // More failed jobs than a filtered count reads (10,000): the kept count of the state answers
+    // `--filter state:failed` as it answers `--state failed`, not "at least 9,999 more".
+    let env = TestEnv::new();
+    env.ok(&["printers", "list"]);
+    seed_jobs(&env.db(), 10_050, 1, "2026-11-20T10:00:00.000Z");
+    for args in [
+        &["jobs", "list", "--limit", "1", "--filter", "state:failed"][..],
+        &["jobs", "list", "--limit", "1", "--state", "failed"][..],
+    ] {
+        let out = env.run(args);
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        assert!(
+            stderr_of(&out).contains("10,049 more: --limit N or --all"),
+            "{args:?}: {}",
+            stderr_of(&out)
+        );
+    }
+    // With a word as well, the count is read, up to the cap.
+    let out = env.run(&[
+        "jobs",
+        "list",
+        "--limit",
+        "1",
+        "--filter",
+        "state:failed jam",
+    ]);
+    assert!(
+        stderr_of(&out).contains("at least 9,999 more: --limit N or --all"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
 fn jobs_list_filters_with_the_tui_language() {
     let env = TestEnv::new();
     env.ok(&["printers", "list"]);

@@ -613,12 +613,17 @@ fn each_sql(cond: &str, limit: Option<usize>) -> String {
     )
 }
 
-/// How many jobs the filter keeps (kept counts when they answer, else counted up to a cap).
+/// How many jobs the filter keeps (kept counts when they answer: no filter, or one state given
+/// as `--state` or as `--filter state:…`; else counted up to a cap).
 pub fn count(conn: &Connection, f: &Filter) -> rusqlite::Result<Count> {
     use crate::store::counts;
-    if f.printer.is_none() && f.query.is_empty() {
-        let n = match f.state {
-            Some(s) => counts::kept_or_zero(conn, &format!("print_jobs.{}", s.as_str()))?,
+    let query_state = match f.query.single_exact(&crate::store::views::PRINT_JOBS) {
+        Some(("state", state)) if f.state.is_none() => Some(state),
+        _ => None,
+    };
+    if f.printer.is_none() && (f.query.is_empty() || query_state.is_some()) {
+        let n = match f.state.map(JobState::as_str).or(query_state) {
+            Some(s) => counts::kept_or_zero(conn, &format!("print_jobs.{s}"))?,
             None => counts::kept_or_zero(conn, "print_jobs")?,
         };
         return Ok(Count::exact(n));
