@@ -613,20 +613,23 @@ fn each_sql(cond: &str, limit: Option<usize>) -> String {
     )
 }
 
-/// How many jobs the filter keeps (kept counts when they answer: no filter, or one state given
-/// as `--state` or as `--filter state:…`; else counted up to a cap).
+/// How many jobs the filter keeps: with `--state` alone, the count the triggers keep; with only
+/// `--filter`, as the Jobs pane counts it ([`views::count`]: the kept counts for one state, the
+/// trigram index for one word, else counted up to a cap); else counted up to the cap.
+///
+/// [`views::count`]: crate::store::views::count
 pub fn count(conn: &Connection, f: &Filter) -> rusqlite::Result<Count> {
-    use crate::store::counts;
-    let query_state = match f.query.single_exact(&crate::store::views::PRINT_JOBS) {
-        Some(("state", state)) if f.state.is_none() => Some(state),
-        _ => None,
-    };
-    if f.printer.is_none() && (f.query.is_empty() || query_state.is_some()) {
-        let n = match f.state.map(JobState::as_str).or(query_state) {
-            Some(s) => counts::kept_or_zero(conn, &format!("print_jobs.{s}"))?,
-            None => counts::kept_or_zero(conn, "print_jobs")?,
-        };
+    use crate::store::{counts, views};
+    if let (None, true, Some(s)) = (&f.printer, f.query.is_empty(), f.state) {
+        let n = counts::kept_or_zero(conn, &format!("print_jobs.{}", s.as_str()))?;
         return Ok(Count::exact(n));
+    }
+    if f.printer.is_none() && f.state.is_none() {
+        let query = views::Query {
+            filter: f.query.clone(),
+            ..views::Query::new(&views::PRINT_JOBS)
+        };
+        return views::count(conn, &views::PRINT_JOBS, &query);
     }
     let (cond, values) = f.condition(conn);
     counts::capped(conn, JOB_FROM, &cond, values)
