@@ -169,20 +169,29 @@ mod outside {
     /// A key that changed nothing within this long changed nothing (the end of a table).
     const NOTHING: Duration = Duration::from_secs(1);
 
-    /// From `sent`, until the screen first differs from `before` and until it has been quiet for
-    /// [`QUIET`]; `None` when nothing changed.
-    fn settle(t: &Tmux, before: String, sent: Instant) -> Option<(Duration, Duration)> {
-        let (mut prev, mut first, mut last) = (before, None, None);
+    /// From `sent`, until the screen first differs from `before`, until `mark` first shows on it
+    /// (its text, styles aside), and until it has been quiet for [`QUIET`]; `None` when nothing
+    /// changed.
+    fn settle(
+        t: &Tmux,
+        before: String,
+        sent: Instant,
+        mark: Option<&str>,
+    ) -> Option<(Duration, Option<Duration>, Duration)> {
+        let (mut prev, mut first, mut marked, mut last) = (before, None, None, None);
         loop {
             let screen = t.styled_screen();
             let now = Instant::now();
             if screen != prev {
                 first.get_or_insert(now - sent);
                 last = Some(now);
+                if marked.is_none() && mark.is_some_and(|m| unstyled(&screen).contains(m)) {
+                    marked = Some(now - sent);
+                }
                 prev = screen;
             }
             match last {
-                Some(at) if now - at > QUIET => return Some((first?, at - sent)),
+                Some(at) if now - at > QUIET => return Some((first?, marked, at - sent)),
                 None if now - sent > NOTHING => return None,
                 _ => {}
             }
@@ -193,11 +202,25 @@ mod outside {
         }
     }
 
+    /// A styled screen's text: its escape sequences (`ESC [ … letter`) left out.
+    fn unstyled(screen: &str) -> String {
+        let mut out = String::with_capacity(screen.len());
+        let mut chars = screen.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                chars.by_ref().find(|c| c.is_ascii_alphabetic());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
     /// Sends `key` and waits until the screen settled.
     fn setup(t: &Tmux, key: &str) {
         let before = t.styled_screen();
         t.send(key);
-        settle(t, before, Instant::now());
+        settle(t, before, Instant::now(), None);
     }
 
     /// A navigation key `times` times: the first change and the settled screen of each.
@@ -207,7 +230,7 @@ mod outside {
             let before = t.styled_screen();
             let sent = Instant::now();
             t.send(key);
-            if let Some((f, l)) = settle(t, before, sent) {
+            if let Some((f, _, l)) = settle(t, before, sent, None) {
                 first.push(f);
                 last.push(l);
             }
@@ -247,7 +270,9 @@ mod outside {
         setup(&t, "g");
         setup(&t, "/");
         for word in ["front", "jam", "printer:back", "state:failed connection"] {
-            let mut rows = Vec::new();
+            let (mut shown, mut rows) = (Vec::new(), Vec::new());
+            // The title names a filter once its rows are on screen (the count may come later).
+            let title = format!("filter: {word} ·");
             for _ in 0..reps {
                 let (head, tail) = word.split_at(word.len() - 1);
                 for c in head.chars() {
@@ -258,12 +283,19 @@ mod outside {
                 let before = t.styled_screen();
                 let sent = Instant::now();
                 t.send_text(tail);
-                let (_, settled) = settle(&t, before, sent)
+                let (_, marked, settled) = settle(&t, before, sent, Some(&title))
                     .ok_or_else(|| anyhow::anyhow!("the filter {word:?} changed nothing"))?;
+                shown.push(marked.ok_or_else(|| {
+                    anyhow::anyhow!("the title never showed {title:?} (its rows on screen)")
+                })?);
                 rows.push(settled);
                 setup(&t, "C-u");
             }
-            let p99 = report(&format!("{label}: last key of {word:?} to rows"), rows);
+            report(&format!("{label}: last key of {word:?} to its rows"), shown);
+            let p99 = report(
+                &format!("{label}: last key of {word:?} to rows and count"),
+                rows,
+            );
             goal(
                 &format!("{label}, the last key of {word:?} to its rows and count, p99"),
                 p99,
